@@ -1,0 +1,1 @@
+"""Typed run configuration: schema (pydantic models), YAML loading and user-facing errors."""

@@ -1,0 +1,158 @@
+"""Typed, frozen run configuration. Unknown keys are rejected everywhere.
+
+The YAML of a run maps one-to-one onto :class:`RunConfig`. Strategy parameters are kept as a
+plain mapping here and validated against the strategy's own ``Params`` model once the strategy
+is resolved (``config/`` knows nothing of strategies).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+AssetClass = Literal["stock", "etf", "index", "bond_etf", "gold_etf", "money_etf",
+                     "cross_border_etf", "synthetic"]
+Board = Literal["main", "chinext", "star", "st", "beijing", "none"]
+ASSET_CLASSES: tuple[str, ...] = AssetClass.__args__  # type: ignore[attr-defined]
+
+
+class StrictModel(BaseModel):
+    """Base of every config model: frozen, unknown keys rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _resolve_path(value: Path | None, info: ValidationInfo) -> Path | None:
+    """Resolve a relative path against the folder of the YAML file that named it."""
+    if value is None:
+        return None
+    base = (info.context or {}).get("base_dir")
+    path = Path(value).expanduser()
+    if not path.is_absolute() and base is not None:
+        path = Path(base) / path
+    return path
+
+
+class DatedRate(StrictModel):
+    """A rate that applies to trades dated on or after ``from``."""
+
+    start: dt.date = Field(alias="from", description="first trade date the rate applies to")
+    rate: float = Field(ge=0, le=0.01, description="fraction of traded value")
+
+
+class RuleOverrides(StrictModel):
+    """Overrides of the trading rules and costs of an asset class (all optional)."""
+
+    commission_rate: float | None = Field(None, ge=0, le=0.01)
+    commission_min_cny: float | None = Field(None, ge=0)
+    stamp_duty: list[DatedRate] | None = Field(None, description="sell side, dated schedule")
+    transfer_fee: list[DatedRate] | None = Field(None, description="both sides, dated schedule")
+    tick: float | None = Field(None, gt=0)
+    lot: int | None = Field(None, ge=1)
+    t_plus: Literal[0, 1] | None = None
+    price_limit: float | None = Field(None, ge=0, le=1,
+                                      description="daily limit as a fraction; 0 = no limit")
+    fractional: bool | None = None
+    price_scale: float | None = Field(None, gt=0, description="traded price = data price * scale")
+
+    @field_validator("stamp_duty", "transfer_fee")
+    @classmethod
+    def _sorted_schedule(cls, schedule: list[DatedRate] | None) -> list[DatedRate] | None:
+        if schedule is not None:
+            starts = [entry.start for entry in schedule]
+            if starts != sorted(set(starts)):
+                raise ValueError("dated entries must have strictly increasing 'from' dates")
+        return schedule
+
+
+class InstrumentOverrides(RuleOverrides):
+    """Per-instrument overrides, including what the instrument is."""
+
+    asset_class: AssetClass | None = None
+    board: Board | None = None
+
+
+class SlippageConfig(StrictModel):
+    """How fills are moved against the trader. ``value`` is a fraction (percent) or a tick count."""
+
+    kind: Literal["none", "percent", "ticks"] = "none"
+    value: float = Field(0.0, ge=0, le=0.1)
+
+
+class VolumeCapConfig(StrictModel):
+    """Fill at most a share of the bar's volume; the rest waits or is cancelled."""
+
+    max_participation: float = Field(gt=0, le=1)
+    remainder: Literal["wait", "cancel"] = "cancel"
+
+
+class BrokerConfig(StrictModel):
+    """The simulated A-share broker: cash, timing, costs and rules."""
+
+    initial_cash: float = Field(1_000_000.0, gt=0)
+    execution: Literal["open", "close", "vwap"] = "open"
+    costs: Literal["a_share", "none"] = "a_share"
+    slippage: SlippageConfig = SlippageConfig()
+    volume_cap: VolumeCapConfig | None = None
+    order_validity: Literal["day", "gtc"] = "day"
+    sealed_limit: Literal["one_price", "touch"] = "one_price"
+    asset_classes: dict[AssetClass, RuleOverrides] = Field(default_factory=dict)
+    instruments: dict[str, InstrumentOverrides] = Field(default_factory=dict)
+
+
+class FileSpec(StrictModel):
+    """An instrument read from a CSV file rather than the catalog."""
+
+    path: Path
+    asset_class: AssetClass = "stock"
+    name: str = ""
+    board: Board | None = None
+
+    _resolve = field_validator("path")(_resolve_path)
+
+
+class DataConfig(StrictModel):
+    """Where bars come from and which span of them the run uses."""
+
+    catalog: Path | None = Field(None, description="catalog CSV; default: the bundled data/")
+    files: dict[str, FileSpec] = Field(default_factory=dict)
+    start: dt.date | None = None
+    end: dt.date | None = None
+    benchmark: str | None = "000300.SH"
+
+    _resolve = field_validator("catalog")(_resolve_path)
+
+    @model_validator(mode="after")
+    def _ordered_span(self) -> DataConfig:
+        if self.start and self.end and self.start > self.end:
+            raise ValueError(f"start {self.start} is after end {self.end}")
+        return self
+
+
+class StrategyConfig(StrictModel):
+    """Which strategy runs (a registered name or ``package.module:ClassName``) and its params."""
+
+    name: str = Field(min_length=1)
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class ReportConfig(StrictModel):
+    """How results are measured and shown."""
+
+    periods_per_year: int = Field(252, ge=1, le=366)
+    risk_free_rate: float = Field(0.0, ge=-0.1, le=0.5)
+    charts: bool = True
+
+
+class RunConfig(StrictModel):
+    """A whole backtest: data, strategy, broker, report."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
+    description: str = ""
+    data: DataConfig
+    strategy: StrategyConfig
+    broker: BrokerConfig = BrokerConfig()
+    report: ReportConfig = ReportConfig()

@@ -1,0 +1,189 @@
+"""The only place that assembles a backtrader Cerebro: feeds, the A-share broker, the plugin
+driver and the ledger analyzer; and the function that runs a backtest end to end."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import backtrader as bt
+import pandas as pd
+from loguru import logger
+
+from config.errors import ConfigError
+from config.schema import RunConfig
+from engine.analyzers import LedgerAnalyzer
+from engine.broker import AShareBroker
+from engine.clock import MarketClock
+from engine.context import BarContext
+from engine.driver import PluginDriver
+from engine.metrics import compute_metrics, simple_return
+from engine.plugin import StrategyPlugin
+from engine.results import RunResult, fills_frame, orders_frame, trades_frame
+from engine.rules import InstrumentRules, resolve_rules
+from engine.session import BacktestSession
+from feeds.btfeed import BarFrameFeed
+from feeds.catalog import Instrument
+from feeds.loading import load_market
+from feeds.market import MarketData
+
+EXECUTION_NOTES = {
+    "open": "Orders placed after a bar's close fill at the next bar's open.",
+    "close": "Orders fill at the close of the bar whose data produced them "
+             "(research convention: it assumes a trade at a price already known).",
+    "vwap": "Orders fill at the next bar's typical price (high + low + close) / 3, "
+            "a proxy for its VWAP.",
+}
+
+
+def resolved_config(config: RunConfig, plugin: StrategyPlugin) -> dict[str, Any]:
+    """The config as run: defaults filled in, strategy params validated."""
+    resolved = config.model_dump(mode="json", by_alias=True)
+    resolved["strategy"]["params"] = plugin.resolved_params()
+    return resolved
+
+
+def compute_run_id(resolved: Mapping[str, Any], market: MarketData) -> str:
+    """A hash of the resolved config (paths left out) and of every bar used."""
+    identity = json.loads(json.dumps(resolved))
+    identity["data"].pop("catalog", None)
+    for spec in identity["data"].get("files", {}).values():
+        spec.pop("path", None)
+    digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
+    digest.update(market.fingerprint().encode())
+    return digest.hexdigest()[:16]
+
+
+def resolve_all_rules(config: RunConfig, market: MarketData) -> dict[str, InstrumentRules]:
+    """Trading rules of every instrument; overrides naming instruments not in the run are errors."""
+    for symbol in config.broker.instruments:
+        if symbol not in market.instruments:
+            raise ConfigError(f"not an instrument of this run (it uses "
+                              f"{', '.join(market.symbols)})", where=f"broker.instruments[{symbol}]")
+    return {symbol: resolve_rules(symbol, instrument.asset_class, instrument.board, config.broker)
+            for symbol, instrument in market.instruments.items()}
+
+
+def describe_traded(symbol: str, instrument: Instrument, rules: InstrumentRules) -> str:
+    """One sentence of what an instrument was traded as, for the report."""
+    name = f"{symbol} ({instrument.name})" if instrument.name else symbol
+    if instrument.asset_class == "synthetic":
+        return (f"{name} is a synthetic ratio instrument, traded in fractional units with no "
+                "lots, limits or costs other than those configured.")
+    parts = [f"{name} traded as {rules.asset_class}"]
+    if rules.asset_class == "index":
+        parts = [f"{name} is a price index and not tradable: it is traded as a proxy ETF whose "
+                 f"share is worth index x {rules.price_scale:g}"]
+    limit = "no daily limit" if rules.price_limit == 0 else f"board {rules.board} limits"
+    parts.append(f"lots of {rules.lot}, tick {rules.tick:g}, T+{rules.t_plus}, {limit}, "
+                 f"commission {rules.commission_rate:.4%} (min {rules.commission_min_cny:g} CNY)"
+                 + (", stamp duty on sells by trade date" if rules.stamp_duty else "")
+                 + (", transfer fee by trade date" if rules.transfer_fee else ""))
+    return "; ".join(parts) + "."
+
+
+def assemble_cerebro(market: MarketData, broker: AShareBroker, session: BacktestSession,
+                     benchmark: str | None) -> bt.Cerebro:
+    """Build the Cerebro for a run: one feed per instrument, our broker, the driver, the ledger."""
+    cerebro = bt.Cerebro(stdstats=False, preload=True, runonce=True, quicknotify=True)
+    for symbol in market.symbols:
+        cerebro.adddata(BarFrameFeed(frame=market.bars(symbol), name=symbol))
+    cerebro.setbroker(broker)
+    cerebro.addstrategy(PluginDriver, session=session)
+    cerebro.addanalyzer(LedgerAnalyzer, _name="ledger", benchmark=benchmark)
+    return cerebro
+
+
+def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
+                 frames: Mapping[str, pd.DataFrame] | None = None,
+                 instruments: Mapping[str, Instrument] | None = None,
+                 market: MarketData | None = None, progress: bool = False) -> RunResult:
+    """Run ``plugin`` over the config's data and broker; return every table and metric.
+
+    Parameters
+    ----------
+    frames, instruments:
+        Optional in-memory bars (and metadata) that take precedence over files.
+    market:
+        Already loaded market data (sweeps reuse one load across runs).
+    progress:
+        Show a progress bar on standard error.
+    """
+    benchmark = config.data.benchmark
+    if market is None:
+        symbols = plugin.symbols() + ([benchmark] if benchmark else [])
+        market = load_market(config.data, symbols, frames, instruments)
+    plugin.prepare(market)
+    rules = resolve_all_rules(config, market)
+    clock = MarketClock(market, {symbol: r.price_scale for symbol, r in rules.items()})
+    broker = AShareBroker(config.broker, rules, clock)
+    context = BarContext(market, clock, broker)
+    bar_progress = None
+    if progress:
+        from tqdm import tqdm
+        bar_progress = tqdm(total=len(market.calendar), unit="bar", desc=config.name,
+                            leave=False)
+    session = BacktestSession(plugin, context, broker, progress=bar_progress)
+    cerebro = assemble_cerebro(market, broker, session, benchmark)
+    logger.debug("running {} over {} bars of {}", config.name, len(market.calendar),
+                 ", ".join(market.symbols))
+    try:
+        strategy = cerebro.run()[0]
+    finally:
+        if bar_progress is not None:
+            bar_progress.close()
+    broker.cancel_all("run ended before the order could fill")
+    ledger = strategy.analyzers.ledger.get_analysis()
+
+    equity = pd.DataFrame(ledger["equity"], columns=["date", "cash", "holdings", "equity",
+                                                     "benchmark"])
+    equity["date"] = pd.to_datetime(equity["date"])
+    equity = equity.set_index("date")
+    if benchmark:
+        first = equity["benchmark"].dropna()
+        base = first.iloc[0] if len(first) else math.nan
+        equity["benchmark"] = config.broker.initial_cash * equity["benchmark"] / base
+    positions = pd.DataFrame(ledger["positions"],
+                             columns=["date", "symbol", "quantity", "price", "value"])
+    positions["date"] = positions["date"].map(lambda d: d.isoformat())
+    signals = pd.DataFrame.from_dict(context.records, orient="index").sort_index()
+    signals.index = market.calendar[signals.index] if len(signals) else pd.DatetimeIndex([])
+    signals.index.name = "date"
+
+    traded = plugin.traded_symbols()
+    buy_and_hold = [simple_return(market.bars(s)["close"]) for s in traded]
+    buy_and_hold_return = float(sum(buy_and_hold) / len(buy_and_hold)) if traded else math.nan
+    benchmark_return = simple_return(market.bars(benchmark)["close"]) if benchmark else math.nan
+    account = broker.account
+    metrics = compute_metrics(equity, initial_cash=config.broker.initial_cash, fills=broker.fills,
+                              trades=len(account.closed_trades) + len(account.open_trades),
+                              buy_and_hold_return=buy_and_hold_return,
+                              benchmark_return=benchmark_return,
+                              periods_per_year=config.report.periods_per_year,
+                              risk_free_rate=config.report.risk_free_rate)
+    resolved = resolved_config(config, plugin)
+    run_id = compute_run_id(resolved, market)
+    metrics["run_id"] = run_id
+    metrics["strategy"] = plugin.name
+    metrics["execution"] = config.broker.execution
+
+    notes = [EXECUTION_NOTES[config.broker.execution]]
+    notes += [describe_traded(s, market.instruments[s], rules[s]) for s in traded]
+    if config.broker.costs == "none":
+        notes.append("Costs are off (broker.costs: none): no commission, stamp duty or "
+                     "transfer fee.")
+    if config.broker.slippage.kind != "none":
+        notes.append(f"Slippage: {config.broker.slippage.kind} {config.broker.slippage.value:g} "
+                     "against the trader on every fill.")
+    notes += plugin.report_notes()
+    prices = {s: market.bars(s)["close"] for s in dict.fromkeys(traded + ([benchmark] if benchmark else []))}
+    return RunResult(run_id=run_id, resolved_config=resolved, strategy_name=plugin.name,
+                     equity=equity, positions=positions, orders=orders_frame(broker.orders),
+                     fills=fills_frame(broker.fills),
+                     trades=trades_frame(account.closed_trades, list(account.open_trades.values())),
+                     signals=signals, metrics=metrics, notes=notes,
+                     diagnostic_chart=plugin.diagnostic_chart, prices=prices,
+                     fill_objects=list(broker.fills))

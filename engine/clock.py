@@ -1,0 +1,82 @@
+"""The run's trading calendar and fast access to each instrument's bar on the current day."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from feeds.market import MarketData
+
+
+@dataclass(frozen=True)
+class BarView:
+    """Today's bar of one instrument in traded prices, with the previous bar's close."""
+
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+    prev_close: float  # NaN when the run holds no earlier bar
+
+
+class MarketClock:
+    """Steps through the union calendar of a :class:`MarketData`.
+
+    Prices are multiplied by each instrument's ``price_scale`` (1 except for index proxies) so
+    that the broker works in traded prices.
+    """
+
+    def __init__(self, market: MarketData, price_scales: Mapping[str, float]) -> None:
+        self.calendar = market.calendar
+        self.dates: list[dt.date] = [ts.date() for ts in market.calendar]
+        self.index = -1
+        self._positions: dict[str, list[int]] = {}
+        self._last: dict[str, list[int]] = {}
+        self._columns: dict[str, dict[str, list[float]]] = {}
+        for symbol in market.symbols:
+            frame = market.bars(symbol)
+            scale = price_scales.get(symbol, 1.0)
+            positions = market.bar_positions(symbol)
+            last = np.maximum.accumulate(np.where(positions >= 0, positions, -1))
+            self._positions[symbol] = positions.tolist()
+            self._last[symbol] = last.tolist()
+            columns = {name: (frame[name].to_numpy(dtype=float) * scale).tolist()
+                       for name in ("open", "high", "low", "close")}
+            columns["volume"] = frame["volume"].to_numpy(dtype=float).tolist()
+            self._columns[symbol] = columns
+
+    @property
+    def day(self) -> dt.date:
+        return self.dates[self.index]
+
+    def advance(self) -> None:
+        """Move to the next calendar day."""
+        self.index += 1
+
+    def has_bar(self, symbol: str) -> bool:
+        return self._positions[symbol][self.index] >= 0
+
+    def bar(self, symbol: str) -> BarView | None:
+        """Today's bar, or None if the instrument has no bar today."""
+        position = self._positions[symbol][self.index]
+        if position < 0:
+            return None
+        columns = self._columns[symbol]
+        prev_close = columns["close"][position - 1] if position > 0 else math.nan
+        return BarView(columns["open"][position], columns["high"][position],
+                       columns["low"][position], columns["close"][position],
+                       columns["volume"][position], prev_close)
+
+    def last_close(self, symbol: str) -> float:
+        """The latest close at or before today in traded price (NaN before the first bar)."""
+        position = self._last[symbol][self.index]
+        return self._columns[symbol]["close"][position] if position >= 0 else math.nan
+
+    def last_position(self, symbol: str) -> int:
+        """Position of the latest bar of ``symbol`` at or before today (-1 before its first)."""
+        return self._last[symbol][self.index]

@@ -1,0 +1,139 @@
+"""What a strategy sees on each bar: causal history, the account, and ways to place orders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from engine.broker import AShareBroker
+from engine.clock import MarketClock
+from engine.orders import Order
+from engine.rebalance import plan_rebalance
+from feeds.market import MarketData
+
+
+class BarContext:
+    """The strategy's view of the market and its account after the close of the current bar.
+
+    History is causal by construction: :meth:`history` returns bars up to and including today
+    and nothing later. Orders placed here fill at the next bar's open by default
+    (``execution: close`` fills them at today's close).
+    """
+
+    def __init__(self, market: MarketData, clock: MarketClock, broker: AShareBroker) -> None:
+        self._clock = clock
+        self._broker = broker
+        self._market = market
+        self._arrays: dict[tuple[str, str], np.ndarray] = {}
+        self._dates: dict[str, np.ndarray] = {}
+        self.records: dict[int, dict[str, Any]] = {}
+
+    # -- time ------------------------------------------------------------------------------
+    @property
+    def today(self) -> dt.date:
+        """The date of the bar just closed."""
+        return self._clock.day
+
+    @property
+    def bar_index(self) -> int:
+        """Position of today in the run's calendar (0 on the first day)."""
+        return self._clock.index
+
+    def has_bar(self, symbol: str) -> bool:
+        """Whether ``symbol`` traded today (False when suspended or missing)."""
+        return self._clock.has_bar(symbol)
+
+    # -- data ------------------------------------------------------------------------------
+    def history(self, symbol: str, field: str = "close") -> np.ndarray:
+        """``symbol``'s values of ``field`` on its own bars up to today (read-only view)."""
+        key = (symbol, field)
+        values = self._arrays.get(key)
+        if values is None:
+            frame = self._market.bars(symbol)
+            if field not in frame.columns:
+                raise KeyError(f"{symbol} has no '{field}' line; it has {list(frame.columns)}")
+            values = frame[field].to_numpy(dtype=float)
+            values.flags.writeable = False
+            self._arrays[key] = values
+        return values[: self._clock.last_position(symbol) + 1]
+
+    def history_dates(self, symbol: str) -> np.ndarray:
+        """Dates (``datetime64[D]``) of ``symbol``'s bars up to today."""
+        dates = self._dates.get(symbol)
+        if dates is None:
+            dates = self._market.bars(symbol).index.to_numpy().astype("datetime64[D]")
+            self._dates[symbol] = dates
+        return dates[: self._clock.last_position(symbol) + 1]
+
+    def latest(self, symbol: str, field: str = "close") -> float:
+        """The latest value of ``field`` at or before today (NaN before the first bar)."""
+        values = self.history(symbol, field)
+        return float(values[-1]) if len(values) else math.nan
+
+    def price(self, symbol: str) -> float:
+        """The latest close in traded price (index proxies are scaled, see docs/broker.md)."""
+        return self._clock.last_close(symbol)
+
+    # -- account ---------------------------------------------------------------------------
+    @property
+    def cash(self) -> float:
+        return self._broker.account.cash
+
+    @property
+    def equity(self) -> float:
+        return self._broker.equity()
+
+    def position(self, symbol: str) -> float:
+        """Units of ``symbol`` held."""
+        return self._broker.account.quantity(symbol)
+
+    def weights(self) -> dict[str, float]:
+        """Current fraction of equity in each held symbol."""
+        equity = self.equity
+        return {s: p.quantity * self.price(s) / equity
+                for s, p in sorted(self._broker.account.positions.items())}
+
+    # -- orders ----------------------------------------------------------------------------
+    def buy(self, symbol: str, quantity: float, tag: str = "") -> Order:
+        """Buy ``quantity`` units (rounded down to lots by the broker)."""
+        return self._broker.submit_order(symbol, True, quantity, tag)
+
+    def sell(self, symbol: str, quantity: float, tag: str = "") -> Order:
+        """Sell ``quantity`` units (an odd lot only when it closes the position)."""
+        return self._broker.submit_order(symbol, False, quantity, tag)
+
+    def order_target_weights(self, weights: Mapping[str, float], *, tag: str = "rebalance",
+                             min_trade_value_cny: float = 0.0) -> list[Order]:
+        """Move the book to ``weights`` (fractions of equity; unnamed holdings are sold).
+
+        Sizes are computed at today's close; sells are placed before buys. See
+        :func:`engine.rebalance.plan_rebalance`.
+        """
+        account = self._broker.account
+        rules = self._broker.rules
+        symbols = set(weights) | set(account.positions)
+        planned = plan_rebalance(
+            weights,
+            quantities={s: account.quantity(s) for s in symbols},
+            sellable={s: account.sellable(s, rules[s].t_plus) for s in symbols},
+            prices={s: self.price(s) for s in symbols},
+            cash=account.cash, rules=rules, day=self.today,
+            min_trade_value_cny=min_trade_value_cny)
+        return [self._broker.submit_order(p.symbol, p.is_buy, p.quantity, tag) for p in planned]
+
+    def pending_orders(self, symbol: str | None = None) -> list[Order]:
+        """Orders still waiting to fill (for ``symbol`` only, if given)."""
+        return [o for o in self._broker.pending if symbol is None or o.symbol == symbol]
+
+    def cancel_pending(self, reason: str = "cancelled by strategy") -> None:
+        """Cancel every order still waiting."""
+        self._broker.cancel_all(reason)
+
+    # -- diagnostics -----------------------------------------------------------------------
+    def record(self, **values: float) -> None:
+        """Record named values for today (signals, indicators): saved to ``signals.csv``."""
+        self.records.setdefault(self._clock.index, {}).update(values)

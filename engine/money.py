@@ -1,0 +1,37 @@
+"""Rounding of money and prices, done the way exchanges and brokers do it."""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+_CENT = Decimal("0.01")
+
+
+def round_cents(amount: float) -> float:
+    """Round a CNY amount to the cent, half away from zero (0.125 -> 0.13)."""
+    return float(Decimal(repr(amount)).quantize(_CENT, rounding=ROUND_HALF_UP))
+
+
+def tick_decimals(tick: float) -> int:
+    """Decimal places of a tick size (0.01 -> 2, 0.001 -> 3)."""
+    return max(0, -Decimal(repr(tick)).normalize().as_tuple().exponent)
+
+
+def round_to_tick(price: float, tick: float) -> float:
+    """Nearest tick, half up (how exchanges round price limits)."""
+    steps = Decimal(repr(price)) / Decimal(repr(tick))
+    return round(float(steps.quantize(Decimal(1), rounding=ROUND_HALF_UP)) * tick,
+                 tick_decimals(tick))
+
+
+def ceil_to_tick(price: float, tick: float) -> float:
+    """Smallest tick price >= ``price`` (a buy rounds against the buyer)."""
+    steps = math.ceil(round(price / tick, 6))
+    return round(steps * tick, tick_decimals(tick))
+
+
+def floor_to_tick(price: float, tick: float) -> float:
+    """Largest tick price <= ``price`` (a sell rounds against the seller)."""
+    steps = math.floor(round(price / tick, 6))
+    return round(steps * tick, tick_decimals(tick))

@@ -1,0 +1,170 @@
+"""The canonical bar frame and its validation.
+
+A bar frame is a ``pandas.DataFrame`` indexed by trading date (``DatetimeIndex`` named
+``date``, midnight, no time zone, sorted, unique) with float columns ``open high low close
+volume amount`` and, where a source has them, the extra lines in :data:`EXTRA_LINES`.
+Volume is in shares and amount in CNY; a missing volume (NaN) means "not reported", while a
+volume of 0 means the instrument did not trade (suspended).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from feeds.errors import DataError
+
+PRICE_COLUMNS: tuple[str, ...] = ("open", "high", "low", "close")
+BASE_COLUMNS: tuple[str, ...] = PRICE_COLUMNS + ("volume", "amount")
+EXTRA_LINES: tuple[str, ...] = ("shares", "nav", "dividend_yield", "pe", "pb")
+ALL_COLUMNS: tuple[str, ...] = BASE_COLUMNS + EXTRA_LINES
+
+# Column names found in the wild, mapped to canonical names (case-insensitive).
+COLUMN_ALIASES: dict[str, str] = {
+    "datetime": "date", "trade_date": "date", "日期": "date",
+    "开盘": "open", "最高": "high", "最低": "low", "收盘": "close",
+    "vol": "volume", "成交量": "volume", "成交额": "amount", "turnover_cny": "amount",
+    "dy": "dividend_yield", "shares_outstanding": "shares",
+}
+
+RELATIVE_TOLERANCE = 1e-9
+
+
+def canonical_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rename known aliases to canonical names and keep only the columns we know."""
+    renamed = {}
+    for column in frame.columns:
+        key = str(column).strip()
+        lowered = key.lower()
+        renamed[column] = COLUMN_ALIASES.get(key, COLUMN_ALIASES.get(lowered, lowered))
+    frame = frame.rename(columns=renamed)
+    frame = frame.loc[:, ~frame.columns.duplicated()]
+    return frame[[c for c in frame.columns if c == "date" or c in ALL_COLUMNS]]
+
+
+def _row_label(position: int, first_line: int | None) -> int | None:
+    return None if first_line is None else first_line + position
+
+
+def _fail(message: str, source: str, position: int | None, first_line: int | None,
+          rule: str) -> DataError:
+    line = _row_label(position, first_line) if position is not None else None
+    if line is None and position is not None:
+        message = f"row {position}: {message}"
+    return DataError(message, source=source, line=line, where=rule)
+
+
+def to_bar_frame(raw: pd.DataFrame, source: str | Path, *, first_line: int | None = None
+                 ) -> pd.DataFrame:
+    """Validate ``raw`` (a ``date`` column plus OHLCV) and return the canonical bar frame.
+
+    Parameters
+    ----------
+    raw:
+        Rows in file order, with a ``date`` column (or a DatetimeIndex).
+    source:
+        Name used in error messages (file path or ``<DataFrame name>``).
+    first_line:
+        File line number of the first data row (2 for a CSV with a header), so errors name the
+        line; ``None`` for frames, where errors name the row position instead.
+
+    Raises
+    ------
+    DataError
+        Naming the source, the line or row, and the rule broken.
+    """
+    source = str(source)
+    frame = raw.copy()
+    if "date" not in frame.columns:
+        if isinstance(frame.index, pd.DatetimeIndex):
+            frame = frame.reset_index(names="date")
+        else:
+            raise DataError("no 'date' column (or DatetimeIndex)", source=source, where="columns")
+    frame = canonical_columns(frame)
+    missing = [c for c in ("date",) + PRICE_COLUMNS if c not in frame.columns]
+    if missing:
+        raise DataError(f"missing column(s) {', '.join(missing)}; a bar file needs date, open, "
+                        "high, low, close (volume, amount and extra lines optional)",
+                        source=source, line=1 if first_line else None, where="columns")
+    if len(frame) == 0:
+        raise DataError("no rows", source=source, where="rows")
+
+    dates = pd.to_datetime(frame["date"], errors="coerce", format="mixed")
+    bad_dates = np.flatnonzero(dates.isna().to_numpy())
+    if len(bad_dates):
+        position = int(bad_dates[0])
+        raise _fail(f"date {frame['date'].iloc[position]!r} is not a date", source, position,
+                    first_line, "date")
+    if getattr(dates.dt, "tz", None) is not None:
+        dates = dates.dt.tz_localize(None)
+    dates = dates.dt.normalize()
+
+    for column in ALL_COLUMNS:
+        if column not in frame.columns:
+            if column in ("volume", "amount"):
+                frame[column] = np.nan
+            continue
+        numeric = pd.to_numeric(frame[column], errors="coerce")
+        not_numeric = numeric.isna() & frame[column].notna() & (frame[column].astype(str).str.strip() != "")
+        if not_numeric.any():
+            position = int(np.flatnonzero(not_numeric.to_numpy())[0])
+            raise _fail(f"{column} {frame[column].iloc[position]!r} is not a number", source,
+                        position, first_line, column)
+        frame[column] = numeric.astype("float64")
+
+    date_values = dates.to_numpy()
+    if len(date_values) > 1:
+        steps = np.diff(date_values.astype("datetime64[D]").astype("int64"))
+        duplicated = np.flatnonzero(steps == 0)
+        if len(duplicated):
+            position = int(duplicated[0]) + 1
+            raise _fail(f"duplicate date {dates.iloc[position].date()}", source, position,
+                        first_line, "sorted unique dates")
+        backwards = np.flatnonzero(steps < 0)
+        if len(backwards):
+            position = int(backwards[0]) + 1
+            raise _fail(f"date {dates.iloc[position].date()} comes after "
+                        f"{dates.iloc[position - 1].date()}; dates must be sorted ascending",
+                        source, position, first_line, "sorted unique dates")
+
+    prices = frame[list(PRICE_COLUMNS)].to_numpy()
+    nan_rows = np.flatnonzero(np.isnan(prices).any(axis=1))
+    if len(nan_rows):
+        position = int(nan_rows[0])
+        column = PRICE_COLUMNS[int(np.flatnonzero(np.isnan(prices[position]))[0])]
+        raise _fail(f"{column} is missing (NaN) on {dates.iloc[position].date()}", source,
+                    position, first_line, "no NaN in OHLC")
+    non_positive = np.flatnonzero((prices <= 0).any(axis=1))
+    if len(non_positive):
+        position = int(non_positive[0])
+        column = PRICE_COLUMNS[int(np.flatnonzero(prices[position] <= 0)[0])]
+        raise _fail(f"{column} {prices[position][PRICE_COLUMNS.index(column)]} on "
+                    f"{dates.iloc[position].date()} is not positive", source, position,
+                    first_line, "positive prices")
+    open_, high, low, close = prices.T
+    slack = RELATIVE_TOLERANCE * np.maximum(np.abs(open_), np.abs(close))
+    high_bad = np.flatnonzero(high < np.maximum(open_, close) - slack)
+    if len(high_bad):
+        position = int(high_bad[0])
+        raise _fail(f"high {high[position]} is below max(open, close) "
+                    f"{max(open_[position], close[position])} on {dates.iloc[position].date()}",
+                    source, position, first_line, "high >= max(open, close)")
+    low_bad = np.flatnonzero(low > np.minimum(open_, close) + slack)
+    if len(low_bad):
+        position = int(low_bad[0])
+        raise _fail(f"low {low[position]} is above min(open, close) "
+                    f"{min(open_[position], close[position])} on {dates.iloc[position].date()}",
+                    source, position, first_line, "low <= min(open, close)")
+    volume = frame["volume"].to_numpy()
+    negative = np.flatnonzero(volume < 0)
+    if len(negative):
+        position = int(negative[0])
+        raise _fail(f"volume {volume[position]} on {dates.iloc[position].date()} is negative",
+                    source, position, first_line, "volume >= 0")
+
+    columns = [c for c in ALL_COLUMNS if c in frame.columns]
+    result = frame[columns].copy()
+    result.index = pd.DatetimeIndex(date_values, name="date")
+    return result

@@ -1,0 +1,83 @@
+"""The instrument catalog: which symbols exist, what they are, and where their bars live."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from config.schema import ASSET_CLASSES
+from feeds.errors import DataError
+
+BUNDLED_CATALOG = Path(__file__).resolve().parent.parent / "data" / "catalog.csv"
+CATALOG_COLUMNS = ("symbol", "name", "asset_class", "board", "tracks", "path")
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """What an instrument is. ``components`` is set for derived ratio instruments (A/B)."""
+
+    symbol: str
+    name: str = ""
+    asset_class: str = "stock"
+    board: str | None = None
+    tracks: str | None = None
+    source: str = ""
+    components: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Symbols with their metadata and bar-file paths (resolved against the catalog's folder)."""
+
+    path: Path
+    entries: dict[str, tuple[Instrument, Path]]
+
+    def lookup(self, symbol: str) -> tuple[Instrument, Path]:
+        """Return the instrument and its bar file, or raise a DataError with near names."""
+        if symbol in self.entries:
+            return self.entries[symbol]
+        near = difflib.get_close_matches(symbol, list(self.entries), n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(near)}?" if near else ""
+        raise DataError(f"unknown symbol '{symbol}'{hint} (the catalog has {len(self.entries)} "
+                        "symbols; add the file under data.files to use another)",
+                        source=self.path)
+
+    @property
+    def symbols(self) -> list[str]:
+        return sorted(self.entries)
+
+
+def read_catalog(path: str | Path) -> Catalog:
+    """Read a catalog CSV with columns symbol, name, asset_class, board, tracks, path."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("catalog file not found", source=path)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"cannot read catalog: {exc}", source=path) from exc
+    missing = [c for c in CATALOG_COLUMNS if c not in frame.columns]
+    if missing:
+        raise DataError(f"missing column(s) {', '.join(missing)}", source=path, line=1,
+                        where="columns")
+    entries: dict[str, tuple[Instrument, Path]] = {}
+    for position, row in enumerate(frame.itertuples(index=False)):
+        line = position + 2
+        if row.asset_class not in ASSET_CLASSES:
+            raise DataError(f"asset_class '{row.asset_class}' is not one of "
+                            f"{', '.join(ASSET_CLASSES)}", source=path, line=line,
+                            where="asset_class")
+        if row.symbol in entries:
+            raise DataError(f"symbol '{row.symbol}' listed twice", source=path, line=line,
+                            where="symbol")
+        bar_path = Path(row.path)
+        if not bar_path.is_absolute():
+            bar_path = path.parent / bar_path
+        instrument = Instrument(symbol=row.symbol, name=row.name, asset_class=row.asset_class,
+                                board=row.board or None, tracks=row.tracks or None,
+                                source=str(bar_path))
+        entries[row.symbol] = (instrument, bar_path)
+    return Catalog(path=path, entries=entries)

@@ -1,0 +1,79 @@
+"""Assemble :class:`MarketData` for a run from its data config (catalog, files, frames)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+from config.schema import DataConfig
+from feeds.catalog import BUNDLED_CATALOG, Catalog, Instrument, read_catalog
+from feeds.csv_source import read_bars_csv
+from feeds.errors import DataError
+from feeds.market import MarketData
+from feeds.pandas_source import bars_from_frame
+from feeds.ratio import ratio_bars, split_ratio_symbol
+
+
+def _base_symbols(symbols: Iterable[str]) -> list[str]:
+    ordered: list[str] = []
+    for symbol in symbols:
+        parts = split_ratio_symbol(symbol)
+        for part in parts if parts else (symbol,):
+            if part not in ordered:
+                ordered.append(part)
+    return ordered
+
+
+def load_market(data: DataConfig, symbols: Iterable[str],
+                frames: Mapping[str, pd.DataFrame] | None = None,
+                instruments: Mapping[str, Instrument] | None = None) -> MarketData:
+    """Load, validate and window the bars of ``symbols`` (ratio symbols ``A/B`` are derived).
+
+    Sources, in order: in-memory ``frames`` (with optional ``instruments`` metadata), the
+    config's ``data.files``, then the catalog (``data.catalog`` or the bundled one).
+
+    Raises
+    ------
+    DataError
+        A symbol is unknown, a file is bad, or the window holds no bars for a symbol.
+    """
+    frames = dict(frames or {})
+    symbols = list(dict.fromkeys(symbols))
+    catalog: Catalog | None = None
+    bars: dict[str, pd.DataFrame] = {}
+    metadata: dict[str, Instrument] = {}
+    for symbol in _base_symbols(symbols):
+        if symbol in frames:
+            bars[symbol] = bars_from_frame(frames[symbol], name=f"<frame {symbol}>")
+            metadata[symbol] = (instruments or {}).get(symbol) or Instrument(symbol=symbol)
+        elif symbol in data.files:
+            spec = data.files[symbol]
+            bars[symbol] = read_bars_csv(spec.path)
+            metadata[symbol] = Instrument(symbol=symbol, name=spec.name or symbol,
+                                          asset_class=spec.asset_class, board=spec.board,
+                                          source=str(spec.path))
+        else:
+            if catalog is None:
+                catalog = read_catalog(data.catalog or BUNDLED_CATALOG)
+            instrument, path = catalog.lookup(symbol)
+            bars[symbol] = read_bars_csv(path)
+            metadata[symbol] = instrument
+    start = pd.Timestamp(data.start) if data.start else None
+    end = pd.Timestamp(data.end) if data.end else None
+    market = MarketData(bars, metadata).between(start, end)
+
+    windowed = {symbol: market.bars(symbol) for symbol in market.symbols}
+    for symbol in symbols:
+        parts = split_ratio_symbol(symbol)
+        if not parts:
+            continue
+        derived = ratio_bars(windowed[parts[0]], windowed[parts[1]])
+        if derived.empty:
+            raise DataError(f"{parts[0]} and {parts[1]} share no trading day in the window",
+                            where=symbol)
+        windowed[symbol] = derived
+        names = " / ".join(metadata[p].name or p for p in parts)
+        metadata[symbol] = Instrument(symbol=symbol, name=names, asset_class="synthetic",
+                                      source=f"derived ratio {symbol}", components=parts)
+    return MarketData({s: windowed[s] for s in windowed}, metadata)

@@ -1,0 +1,77 @@
+"""Several instruments' bars on one trading calendar.
+
+The calendar is the union of the instruments' dates. A day on which an instrument has no bar
+stays a day without a bar for it (suspension, missing data): nothing is forward-filled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from feeds.catalog import Instrument
+from feeds.errors import DataError
+
+
+class MarketData:
+    """Validated bar frames keyed by symbol, plus what each instrument is.
+
+    Parameters
+    ----------
+    bars:
+        Canonical bar frames (see :mod:`feeds.bars`), one per symbol.
+    instruments:
+        Metadata for every symbol in ``bars``.
+    """
+
+    def __init__(self, bars: Mapping[str, pd.DataFrame], instruments: Mapping[str, Instrument]):
+        missing = set(bars) - set(instruments)
+        if missing:
+            raise ValueError(f"no instrument metadata for {sorted(missing)}")
+        self._bars = dict(bars)
+        self.instruments = {symbol: instruments[symbol] for symbol in bars}
+        index = pd.DatetimeIndex([], name="date")
+        for frame in self._bars.values():
+            index = index.union(frame.index)
+        self.calendar: pd.DatetimeIndex = index
+
+    @property
+    def symbols(self) -> list[str]:
+        return list(self._bars)
+
+    def bars(self, symbol: str) -> pd.DataFrame:
+        """The bar frame of ``symbol`` (do not modify it)."""
+        return self._bars[symbol]
+
+    def between(self, start: pd.Timestamp | None, end: pd.Timestamp | None) -> MarketData:
+        """The same instruments restricted to ``start <= date <= end`` (either may be None)."""
+        sliced = {}
+        for symbol, frame in self._bars.items():
+            part = frame.loc[start:end] if (start is not None or end is not None) else frame
+            if part.empty:
+                raise DataError(f"no bars for {symbol} between {start and start.date()} and "
+                                f"{end and end.date()}", source=self.instruments[symbol].source)
+            sliced[symbol] = part
+        return MarketData(sliced, self.instruments)
+
+    def bar_positions(self, symbol: str) -> np.ndarray:
+        """For each calendar day, the position of ``symbol``'s bar that day, or -1 if none."""
+        frame = self._bars[symbol]
+        positions = self.calendar.get_indexer(frame.index)
+        result = np.full(len(self.calendar), -1, dtype=np.int64)
+        result[positions] = np.arange(len(frame))
+        return result
+
+    def fingerprint(self) -> str:
+        """A hash of every bar value and date, for run ids."""
+        digest = hashlib.sha256()
+        for symbol in sorted(self._bars):
+            frame = self._bars[symbol]
+            digest.update(symbol.encode())
+            digest.update(frame.index.asi8.tobytes())
+            digest.update(",".join(frame.columns).encode())
+            digest.update(np.ascontiguousarray(frame.to_numpy(dtype="float64")).tobytes())
+        return digest.hexdigest()

@@ -1,0 +1,221 @@
+"""Threshold drawdown reversion ("deviation repair"), DOMAIN.md section 3.
+
+An industry index P moves against a benchmark B in cycles of relative drawdown and repair. Go
+long when the relative drawdown ``W_t`` is deeper than a threshold learnt from past completed
+drawdown episodes; go flat when the relative value makes a new high (``W_t == 0``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field
+
+from engine.context import BarContext
+from engine.plugin import DiagnosticChart
+from feeds.market import MarketData
+from strategies.base import Strategy, StrategyParams
+from strategies.registry import register
+
+
+def completed_episode_depths(drawdown: np.ndarray) -> list[float]:
+    """Depths (largest W) of each run of ``W > 0`` that ended with a return to a new high.
+
+    A drawdown still open at the end is left out: it has not shown its depth yet.
+    """
+    depths: list[float] = []
+    depth = 0.0
+    inside = False
+    for value in drawdown:
+        if value > 0:
+            inside = True
+            depth = max(depth, float(value))
+        elif inside:
+            depths.append(depth)
+            inside, depth = False, 0.0
+    return depths
+
+
+def effective_drawdowns(depths: list[float], share: float) -> list[float]:
+    """Steps 4-6: keep the largest depths that make up ``share`` of the total, repeatedly,
+    until the kept set no longer changes."""
+    kept = sorted(depths, reverse=True)
+    while kept:
+        running = np.cumsum(kept)
+        total = running[-1]
+        reached = np.flatnonzero(running >= share * total)
+        count = int(reached[0]) + 1 if len(reached) else len(kept)
+        if count == len(kept):
+            return kept
+        kept = kept[:count]
+    return kept
+
+
+def drawdown_threshold(depths: list[float], share: float, ratio: float) -> float | None:
+    """Step 7: ``theta = ratio * max(C)``; None when there is no completed episode."""
+    if not depths:
+        return None
+    return ratio * max(effective_drawdowns(depths, share))
+
+
+def relative_drawdown(target: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """``W_t = 1 - r_t / max(r_0..r_t)`` for ``r = target / reference`` normalised to r_0 = 1."""
+    relative = target / reference
+    relative = relative / relative[0]
+    return 1.0 - relative / np.maximum.accumulate(relative)
+
+
+class DrawdownReversionParams(StrategyParams):
+    """Parameters of the threshold drawdown reversion strategy."""
+
+    target: str = Field(description="industry index traded against the reference, e.g. 801080.SI")
+    reference: str = Field("000300.SH", description="broad benchmark index")
+    share: float = Field(0.8, gt=0, le=1, description="share of total depth kept (steps 5-6)")
+    ratio: float = Field(0.8, gt=0, le=1, description="threshold = ratio * max(effective set)")
+    window: Literal["expanding", "full"] = Field(
+        "expanding", description="expanding: causal statistics; full: whole window (in-sample)")
+    min_history_days: int = Field(
+        750, ge=0, description="relative-value days observed before the first trade (expanding)")
+    trade: Literal["relative", "target"] = Field(
+        "target", description="relative: the synthetic ratio target/reference; target: an "
+                              "instrument tracking the target")
+    instrument: str | None = Field(
+        None, description="what to trade when trade=target (default: the target index itself)")
+
+
+@register("drawdown_reversion")
+class DrawdownReversion(Strategy):
+    """Buy deep relative drawdowns of an index against a benchmark; exit when fully repaired."""
+
+    description = ("Threshold drawdown reversion: long an industry index when its drawdown "
+                   "relative to CSI 300 is deeper than a learnt threshold, flat at a new high")
+    Params = DrawdownReversionParams
+    diagnostic_chart = DiagnosticChart(title="Relative drawdown W_t and threshold",
+                                       lines=("drawdown", "threshold"), shade="holding",
+                                       ylabel="relative drawdown", percent=True)
+    params: DrawdownReversionParams
+
+    def __init__(self, params: DrawdownReversionParams | None = None) -> None:
+        super().__init__(params)
+        self._base = math.nan
+        self._peak = 0.0
+        self._episode_depth = 0.0
+        self._in_episode = False
+        self._depths: list[float] = []
+        self._observations = 0
+        self._theta: float | None = None
+        self._signal = 0
+        self._relative = math.nan
+        self._full_window_info = ""
+
+    # -- plugin interface --------------------------------------------------------------------
+    @property
+    def causal(self) -> bool:
+        return self.params.window == "expanding"
+
+    @property
+    def traded_symbol(self) -> str:
+        p = self.params
+        if p.trade == "relative":
+            return f"{p.target}/{p.reference}"
+        return p.instrument or p.target
+
+    def symbols(self) -> list[str]:
+        return list(dict.fromkeys([self.params.target, self.params.reference, self.traded_symbol]))
+
+    def traded_symbols(self) -> list[str]:
+        return [self.traded_symbol]
+
+    def prepare(self, market: MarketData) -> None:
+        if self.params.window != "full":
+            return
+        # In-sample by design (DOMAIN.md section 3, published-tracking mode): the statistics
+        # use the whole window, including days after each decision.
+        joined = market.bars(self.params.target)[["close"]].join(
+            market.bars(self.params.reference)[["close"]], how="inner", rsuffix="_reference")
+        drawdown = relative_drawdown(joined["close"].to_numpy(),
+                                     joined["close_reference"].to_numpy())
+        depths = completed_episode_depths(drawdown)
+        self._theta = drawdown_threshold(depths, self.params.share, self.params.ratio)
+        effective = effective_drawdowns(depths, self.params.share)
+        self._full_window_info = (
+            f"{len(depths)} completed episodes, effective set of {len(effective)}, "
+            f"theta = {self._theta:.6f}" if self._theta is not None else "no completed episode")
+
+    def on_bar(self, ctx: BarContext) -> None:
+        p = self.params
+        if ctx.has_bar(p.target) and ctx.has_bar(p.reference):
+            self._update(ctx.latest(p.target) / ctx.latest(p.reference))
+        traded = self.traded_symbol
+        holding = ctx.position(traded) > 0
+        if not ctx.pending_orders(traded):
+            if self._signal == 1 and not holding:
+                ctx.order_target_weights({traded: 1.0}, tag="enter: W above threshold")
+            elif self._signal == 0 and holding:
+                ctx.order_target_weights({}, tag="exit: relative value at a new high")
+        drawdown = 1.0 - self._relative / self._peak if self._observations else math.nan
+        ctx.record(relative=self._relative if self._observations else math.nan,
+                   drawdown=drawdown,
+                   threshold=self._theta if self._theta is not None else math.nan,
+                   signal=self._signal, holding=1 if holding else 0)
+
+    # -- the algorithm, one observation at a time -------------------------------------------
+    def _update(self, raw_relative: float) -> None:
+        p = self.params
+        if self._observations == 0:
+            self._base = raw_relative
+        relative = raw_relative / self._base
+        self._observations += 1
+        self._relative = relative
+        if relative >= self._peak:
+            if self._in_episode:
+                self._depths.append(self._episode_depth)
+                self._in_episode, self._episode_depth = False, 0.0
+                if p.window == "expanding":
+                    self._theta = drawdown_threshold(self._depths, p.share, p.ratio)
+            self._peak = relative
+            drawdown = 0.0
+        else:
+            drawdown = 1.0 - relative / self._peak
+            self._in_episode = True
+            self._episode_depth = max(self._episode_depth, drawdown)
+        ready = self._theta is not None and (
+            p.window == "full" or self._observations > p.min_history_days)
+        if ready and drawdown > self._theta:
+            self._signal = 1
+        elif drawdown == 0.0:
+            self._signal = 0
+
+    def report_notes(self) -> list[str]:
+        p = self.params
+        notes = [f"Relative value r = {p.target} / {p.reference}, normalised to 1 on the first "
+                 f"day; share = {p.share:g}, ratio = {p.ratio:g}."]
+        if p.window == "full":
+            notes.append("IN-SAMPLE: the drawdown threshold was computed once from the whole "
+                         f"window ({self._full_window_info}), i.e. with future data. This "
+                         "reproduces the published tracking; it is not a tradable result. "
+                         "Use window: expanding for a causal run.")
+        else:
+            notes.append("Causal: the threshold is recomputed from the drawdown episodes "
+                         "completed so far, and no trade is made before "
+                         f"{p.min_history_days} days of relative history.")
+        return notes
+
+    def get_state(self) -> dict[str, Any]:
+        return {"base": self._base, "peak": self._peak, "episode_depth": self._episode_depth,
+                "in_episode": self._in_episode, "depths": list(self._depths),
+                "observations": self._observations, "theta": self._theta,
+                "signal": self._signal, "relative": self._relative}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        self._base = state["base"]
+        self._peak = state["peak"]
+        self._episode_depth = state["episode_depth"]
+        self._in_episode = state["in_episode"]
+        self._depths = list(state["depths"])
+        self._observations = state["observations"]
+        self._theta = state["theta"]
+        self._signal = state["signal"]
+        self._relative = state["relative"]

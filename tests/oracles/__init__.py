@@ -1,0 +1,1 @@
+"""Independent reference computations used as test oracles (no code shared with the engine)."""
