@@ -25,6 +25,11 @@ FILL_COLUMNS = ["order_id", "date", "symbol", "side", "quantity", "price", "refe
                 "cash_after"]
 TRADE_COLUMNS = ["symbol", "opened", "closed", "quantity", "buy_value", "sell_value", "fees",
                  "pnl", "return"]
+_TEXT, _FLOAT, _INT = "object", "float64", "int64"
+ORDER_DTYPES = dict(zip(ORDER_COLUMNS, [_INT, _TEXT, _TEXT, _TEXT, _FLOAT, _FLOAT, _TEXT, _TEXT,
+                                        _TEXT, _TEXT]))
+FILL_DTYPES = dict(zip(FILL_COLUMNS, [_INT, _TEXT, _TEXT, _TEXT] + [_FLOAT] * 10))
+TRADE_DTYPES = dict(zip(TRADE_COLUMNS, [_TEXT, _TEXT, _TEXT] + [_FLOAT] * 6))
 
 
 @dataclass
@@ -51,14 +56,15 @@ def orders_frame(orders: list[Order]) -> pd.DataFrame:
     rows = [(o.order_id, o.created.isoformat(), o.symbol, o.side, o.quantity, o.filled,
              o.status.value, o.closed.isoformat() if o.closed else "", o.tag,
              "; ".join(o.reasons)) for o in orders]
-    return pd.DataFrame(rows, columns=ORDER_COLUMNS)
+    return pd.DataFrame(rows, columns=ORDER_COLUMNS).astype(ORDER_DTYPES)
 
 
 def fills_frame(fills: list[Fill]) -> pd.DataFrame:
     rows = [(f.order_id, f.date.isoformat(), f.symbol, "buy" if f.is_buy else "sell",
              f.quantity, f.price, f.reference_price, f.value, f.commission, f.stamp_duty,
-             f.transfer_fee, round(f.fees, 2), f.slippage_cost, f.cash_after) for f in fills]
-    return pd.DataFrame(rows, columns=FILL_COLUMNS)
+             f.transfer_fee, round(f.fees, 2), round(f.slippage_cost, 6), f.cash_after)
+            for f in fills]
+    return pd.DataFrame(rows, columns=FILL_COLUMNS).astype(FILL_DTYPES)
 
 
 def trades_frame(closed: list[Trade], still_open: list[Trade]) -> pd.DataFrame:
@@ -70,7 +76,7 @@ def trades_frame(closed: list[Trade], still_open: list[Trade]) -> pd.DataFrame:
                      trade.bought_quantity, trade.buy_value, trade.sell_value, trade.fees,
                      trade.pnl if finished else float("nan"),
                      trade.pnl / trade.buy_value if finished and trade.buy_value else float("nan")))
-    frame = pd.DataFrame(rows, columns=TRADE_COLUMNS)
+    frame = pd.DataFrame(rows, columns=TRADE_COLUMNS).astype(TRADE_DTYPES)
     return frame.sort_values(["opened", "symbol"], kind="stable").reset_index(drop=True)
 
 

@@ -22,8 +22,8 @@ def ratio_bars(numerator: pd.DataFrame, denominator: pd.DataFrame) -> pd.DataFra
     open and close are the ratios of opens and closes; high and low are the larger and smaller of
     those two (the intraday path of a ratio is unknown). Volume and amount are not defined (NaN).
     """
-    joined = numerator[["open", "close"]].join(denominator[["open", "close"]], how="inner",
-                                                lsuffix="_a", rsuffix="_b")
+    joined = numerator[["open", "close"]].add_suffix("_a").join(
+        denominator[["open", "close"]].add_suffix("_b"), how="inner")
     if joined.empty:
         return pd.DataFrame(columns=["open", "high", "low", "close", "volume", "amount"],
                             index=pd.DatetimeIndex([], name="date"), dtype="float64")

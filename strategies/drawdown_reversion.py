@@ -134,7 +134,7 @@ class DrawdownReversion(Strategy):
         # In-sample by design (DOMAIN.md section 3, published-tracking mode): the statistics
         # use the whole window, including days after each decision.
         joined = market.bars(self.params.target)[["close"]].join(
-            market.bars(self.params.reference)[["close"]], how="inner", rsuffix="_reference")
+            market.bars(self.params.reference)[["close"]].add_suffix("_reference"), how="inner")
         drawdown = relative_drawdown(joined["close"].to_numpy(),
                                      joined["close_reference"].to_numpy())
         depths = completed_episode_depths(drawdown)

@@ -1,0 +1,48 @@
+"""Shared fixtures. Tests use only files inside the repo (data/, config/examples/)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "data"
+EXAMPLES = REPO / "config" / "examples"
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*argv: str, cwd: Path | None = None) -> CliResult:
+    """Run ``run.main`` in-process as a user would from ``cwd``; capture output and exit code."""
+    import run
+
+    out, err = io.StringIO(), io.StringIO()
+    previous = Path.cwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = run.main(list(argv))
+    finally:
+        os.chdir(previous)
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def cli():
+    return run_cli
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO

@@ -1,0 +1,57 @@
+"""The shared causality check every strategy gets: truncating the data at any day must leave
+every earlier signal, order, fill and equity value unchanged."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import pandas as pd
+
+from config.schema import RunConfig
+from engine.cerebro import run_backtest
+from engine.results import RunResult
+
+ORDER_KEY = ["order_id", "created", "symbol", "side", "quantity", "tag"]
+
+
+def truncated(config: RunConfig, end: str) -> RunConfig:
+    """The same run with its data ending at ``end``."""
+    return config.model_copy(update={"data": config.data.model_copy(
+        update={"end": pd.Timestamp(end).date()})})
+
+
+def assert_same_prefix(full: RunResult, part: RunResult, cut: str) -> None:
+    """``part`` (data ending at ``cut``) agrees with ``full`` on everything up to ``cut``."""
+    cut_ts = pd.Timestamp(cut)
+    pd.testing.assert_frame_equal(part.signals, full.signals.loc[:cut_ts],
+                                  obj=f"signals truncated at {cut}")
+    pd.testing.assert_frame_equal(part.equity, full.equity.loc[:cut_ts],
+                                  obj=f"equity truncated at {cut}")
+    full_orders = full.orders[full.orders["created"] <= cut][ORDER_KEY].reset_index(drop=True)
+    pd.testing.assert_frame_equal(part.orders[ORDER_KEY].reset_index(drop=True), full_orders,
+                                  obj=f"orders truncated at {cut}")
+    full_fills = full.fills[full.fills["date"] <= cut].reset_index(drop=True)
+    pd.testing.assert_frame_equal(part.fills.reset_index(drop=True), full_fills,
+                                  obj=f"fills truncated at {cut}")
+
+
+def assert_truncation_invariant(config: RunConfig, make_plugin: Callable[[], object],
+                                cuts: Iterable[str]) -> RunResult:
+    """Run once in full and once per cut date; every prefix must match. Returns the full run."""
+    full = run_backtest(config, make_plugin())
+    for cut in cuts:
+        part = run_backtest(truncated(config, cut), make_plugin())
+        assert_same_prefix(full, part, cut)
+    return full
+
+
+def cut_dates_around(result: RunResult, extra: Iterable[str] = ()) -> list[str]:
+    """Cut points that matter: the day before, of and after every order, plus ``extra``."""
+    calendar = result.equity.index
+    cuts: set[str] = set(extra)
+    for created in result.orders["created"]:
+        position = calendar.get_loc(pd.Timestamp(created))
+        for offset in (-1, 0, 1):
+            if 0 <= position + offset < len(calendar) - 1:
+                cuts.add(calendar[position + offset].strftime("%Y-%m-%d"))
+    return sorted(cuts)
