@@ -144,7 +144,8 @@ def format_path(loc: Sequence[str | int]) -> str:
 def config_error_from(exc: ValidationError, root: type[BaseModel], *, source: str | Path,
                       lines: Mapping[Location, int], prefix: Location = ()) -> ConfigError:
     """Build the user-facing error for the first problem (and count the others)."""
-    errors = exc.errors()
+    # a misspelt key also makes the intended key "missing": report the misspelling first
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
     first = errors[0]
     loc = prefix + tuple(key for key in first["loc"] if key not in ("function-after",))
     message = _format_one(first, root)

@@ -1,0 +1,163 @@
+"""Bad configs and bad data files: exit code 2, a one-line message naming the file and the
+problem, and no output written."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA, run_cli
+
+GOOD = """\
+name: bad_input_case
+data:
+  start: 2012-01-04
+  end: 2013-12-31
+strategy:
+  name: drawdown_reversion
+  params:
+    target: 801080.SI
+    window: expanding
+    min_history_days: 100
+broker:
+  execution: open
+"""
+
+
+def real_rows(symbol: str, count: int = 60) -> list[str]:
+    """The header and first ``count`` rows of a bundled bar file (2012 onwards)."""
+    with gzip.open(DATA / f"bars/{symbol}.csv.gz", "rt") as handle:
+        lines = handle.read().splitlines()
+    header, body = lines[0], [line for line in lines[1:] if line >= "2012-01-04"]
+    return [header] + body[:count]
+
+
+def with_data_file(tmp: Path, rows: list[str]) -> str:
+    (tmp / "bars.csv").write_text("\n".join(rows) + "\n")
+    return GOOD.replace("data:\n", "data:\n  files:\n    801080.SI:\n      path: bars.csv\n"
+                                   "      asset_class: index\n")
+
+
+def corrupt(column: str, value: str, row: int = 10):
+    def build(tmp: Path) -> str:
+        rows = real_rows("801080.SI")
+        header = rows[0].split(",")
+        cells = rows[row].split(",")
+        cells[header.index(column)] = value
+        rows[row] = ",".join(cells)
+        return with_data_file(tmp, rows)
+    return build
+
+
+def swap_rows(tmp: Path) -> str:
+    rows = real_rows("801080.SI")
+    rows[5], rows[6] = rows[6], rows[5]
+    return with_data_file(tmp, rows)
+
+
+def duplicate_row(tmp: Path) -> str:
+    rows = real_rows("801080.SI")
+    rows.insert(8, rows[7])
+    return with_data_file(tmp, rows)
+
+
+def drop_column(tmp: Path) -> str:
+    rows = [",".join(r.split(",")[:4] + r.split(",")[5:]) for r in real_rows("801080.SI")]
+    return with_data_file(tmp, rows)
+
+
+def text(replacement: str):
+    return lambda tmp: replacement
+
+
+def replace(old: str, new: str):
+    def build(tmp: Path) -> str:
+        assert old in GOOD
+        return GOOD.replace(old, new)
+    return build
+
+
+CASES = {
+    # YAML and schema
+    "not yaml": (text("name: x\ndata: [unclosed\n"), ["not valid YAML", "run.yaml:3"]),
+    "top level list": (text("- a\n- b\n"), ["top level must be a mapping"]),
+    "misspelt top key": (replace("strategy:", "stratgy:"),
+                         ["unknown key 'stratgy'", "did you mean 'strategy'"]),
+    "share out of range": (replace("    window: expanding", "    share: 1.5\n    window: expanding"),
+                           ["run.yaml:9: strategy.params.share: must be in (0, 1], got 1.5"]),
+    "unknown param": (replace("    window: expanding", "    windw: expanding"),
+                      ["strategy.params.windw", "did you mean 'window'"]),
+    "unknown strategy": (replace("name: drawdown_reversion", "name: drawdown_reversoin"),
+                         ["unknown strategy 'drawdown_reversoin'", "did you mean "
+                                                                   "'drawdown_reversion'"]),
+    "bad execution": (replace("execution: open", "execution: opne"),
+                      ["broker.execution", "must be one of", "did you mean 'open'"]),
+    "start after end": (replace("end: 2013-12-31", "end: 2011-12-31"), ["is after end"]),
+    "duplicate key": (replace("broker:\n", "broker:\n  initial_cash: 5\n  initial_cash: 6\n"),
+                      ["duplicate key 'initial_cash'"]),
+    "negative cash": (replace("broker:\n", "broker:\n  initial_cash: -5\n"),
+                      ["broker.initial_cash: must be > 0, got -5"]),
+    "missing name": (replace("name: bad_input_case\n", ""), ["name: is required"]),
+    "bad slippage kind": (replace("broker:\n", "broker:\n  slippage: {kind: pct}\n"),
+                          ["broker.slippage.kind", "must be one of"]),
+    "override for absent instrument": (
+        replace("broker:\n", "broker:\n  instruments:\n    510300.SH: {lot: 100}\n"),
+        ["broker.instruments[510300.SH]", "not an instrument of this run"]),
+    "unimportable strategy module": (replace("name: drawdown_reversion", "name: nosuch.module:X"),
+                                     ["cannot import 'nosuch.module'"]),
+    "unknown symbol": (replace("target: 801080.SI", "target: 801081.SI"),
+                       ["unknown symbol '801081.SI'", "did you mean 801080.SI"]),
+    "missing catalog": (replace("data:\n", "data:\n  catalog: nowhere/catalog.csv\n"),
+                        ["catalog file not found", "nowhere/catalog.csv"]),
+    "empty window": (replace("start: 2012-01-04\n  end: 2013-12-31", "start: 2030-01-04"),
+                     ["no bars for"]),
+    # data files
+    "data file missing": (lambda tmp: GOOD.replace(
+        "data:\n", "data:\n  files:\n    801080.SI: {path: none.csv}\n"),
+        ["none.csv", "data file not found"]),
+    "unsorted dates": (swap_rows, ["bars.csv:7", "sorted"]),
+    "duplicate date": (duplicate_row, ["bars.csv:9", "duplicate date"]),
+    "high below close": (corrupt("high", "1.0"), ["bars.csv:11", "high >= max(open, close)"]),
+    "missing close": (corrupt("close", ""), ["bars.csv:11", "close is missing"]),
+    "negative volume": (corrupt("volume", "-100"), ["bars.csv:11", "volume >= 0"]),
+    "text price": (corrupt("open", "abc"), ["bars.csv:11", "open 'abc' is not a number"]),
+    "zero price": (corrupt("low", "0"), ["bars.csv:11", "positive prices"]),
+    "bad date": (corrupt("date", "2012-13-45"), ["bars.csv:11", "is not a date"]),
+    "missing column": (drop_column, ["bars.csv:1", "missing column(s) close"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_exits_2_with_a_clear_message(tmp_path, case):
+    build, expected = CASES[case]
+    config = tmp_path / "run.yaml"
+    config.write_text(build(tmp_path))
+    out = tmp_path / "out"
+    result = run_cli("backtest", str(config), "--out", str(out))
+    assert result.code == 2, result.stderr
+    message = result.stderr.strip()
+    assert message.startswith("error: "), message
+    assert len(message.splitlines()) <= 2, message
+    assert "Traceback" not in message
+    for fragment in expected:
+        assert fragment in message, f"{fragment!r} not in {message!r}"
+    # the message names a file: the config or a data/catalog file
+    assert any(name in message for name in ("run.yaml", "bars.csv", ".csv")), message
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_missing_config_file(tmp_path):
+    result = run_cli("validate", str(tmp_path / "absent.yaml"))
+    assert result.code == 2
+    assert "absent.yaml" in result.stderr and "config file not found" in result.stderr
+
+
+def test_verbose_adds_traceback(tmp_path):
+    config = tmp_path / "run.yaml"
+    config.write_text(GOOD.replace("execution: open", "execution: opne"))
+    result = run_cli("validate", str(config), "-v")
+    assert result.code == 2
+    assert "Traceback" in result.stderr
