@@ -92,6 +92,21 @@ def build_baostock_index(raw: Path, file_name: str, symbol: str, log: BuildLog) 
     return frame
 
 
+def repair_bar_bounds(frame: pd.DataFrame, symbol: str, log: BuildLog) -> pd.DataFrame:
+    """Widen high/low where a source row has them inside the open/close (a source defect)."""
+    frame = frame.copy()
+    body_high = frame[["open", "close"]].max(axis=1)
+    body_low = frame[["open", "close"]].min(axis=1)
+    bad = (frame["high"] < body_high) | (frame["low"] > body_low)
+    if bad.any():
+        days = ", ".join(frame.loc[bad, "date"].dt.strftime("%Y-%m-%d"))
+        log.add(f"- {symbol}: {int(bad.sum())} row(s) with high below or low above the open/close "
+                f"({days}): high set to max(high, open, close), low to min(low, open, close).")
+        frame["high"] = frame["high"].where(~bad, frame[["high", "open", "close"]].max(axis=1))
+        frame["low"] = frame["low"].where(~bad, frame[["low", "open", "close"]].min(axis=1))
+    return frame
+
+
 def repair_csi500(frame: pd.DataFrame, log: BuildLog) -> pd.DataFrame:
     """Replace the bad 2014-08-07 close (4341.94) with the true close 4286.09 (SOURCES.md)."""
     frame = frame.copy()
@@ -191,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     catalog_rows: list[dict[str, str]] = []
 
     def emit(symbol: str, name: str, asset_class: str, frame: pd.DataFrame, source: str) -> None:
-        frame = frame.copy()
+        frame = repair_bar_bounds(frame, symbol, log)
         frame["date"] = frame["date"].dt.strftime("%Y-%m-%d")
         relative = f"bars/{symbol}.csv.gz"
         write_csv_gz(frame, REPO_DATA / relative)

@@ -76,7 +76,7 @@ def to_bar_frame(raw: pd.DataFrame, source: str | Path, *, first_line: int | Non
         Naming the source, the line or row, and the rule broken.
     """
     source = str(source)
-    frame = raw.copy()
+    frame = canonical_columns(raw.copy()) if "date" not in raw.columns else raw.copy()
     if "date" not in frame.columns:
         if isinstance(frame.index, pd.DatetimeIndex):
             frame = frame.reset_index(names="date")

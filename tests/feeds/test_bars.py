@@ -1,0 +1,83 @@
+"""Bar validation, calendar alignment without forward fill, and derived ratio instruments."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from config.schema import DataConfig
+from feeds.errors import DataError
+from feeds.loading import load_market
+from feeds.pandas_source import bars_from_frame
+from feeds.ratio import ratio_bars
+
+
+def frame(**overrides):
+    data = {"date": ["2024-01-02", "2024-01-03", "2024-01-04"], "open": [10.0, 10.2, 10.1],
+            "high": [10.5, 10.4, 10.3], "low": [9.9, 10.0, 9.8], "close": [10.2, 10.1, 10.0],
+            "volume": [1e6, 2e6, 0.0]}
+    data.update(overrides)
+    return pd.DataFrame(data)
+
+
+def test_valid_frame_becomes_canonical():
+    bars = bars_from_frame(frame())
+    assert list(bars.columns) == ["open", "high", "low", "close", "volume", "amount"]
+    assert bars.index.name == "date" and bars["amount"].isna().all()
+
+
+def test_aliases_and_extra_lines_are_kept():
+    raw = frame().rename(columns={"date": "datetime", "volume": "vol"})
+    raw["shares"] = [1.0, 2.0, 3.0]
+    raw["unrelated"] = ["a", "b", "c"]
+    bars = bars_from_frame(raw)
+    assert "shares" in bars.columns and "unrelated" not in bars.columns
+    assert bars["volume"].iloc[1] == 2e6
+
+
+@pytest.mark.parametrize("overrides, rule", [
+    ({"close": [10.2, np.nan, 10.0]}, "no NaN in OHLC"),
+    ({"low": [9.9, 10.0, -1.0]}, "positive prices"),
+    ({"high": [10.5, 10.0, 10.3]}, "high >= max(open, close)"),
+    ({"low": [9.9, 10.15, 9.8]}, "low <= min(open, close)"),
+    ({"volume": [1.0, -1.0, 0.0]}, "volume >= 0"),
+    ({"date": ["2024-01-02", "2024-01-02", "2024-01-04"]}, "sorted unique dates"),
+    ({"date": ["2024-01-03", "2024-01-02", "2024-01-04"]}, "sorted unique dates"),
+])
+def test_each_rule_is_named_with_the_row(overrides, rule):
+    with pytest.raises(DataError) as caught:
+        bars_from_frame(frame(**overrides), name="<my frame>")
+    assert caught.value.where == rule
+    assert "row 1" in str(caught.value) or "row 2" in str(caught.value)
+    assert "<my frame>" in str(caught.value)
+
+
+def test_calendar_is_the_union_and_missing_days_stay_missing():
+    market = load_market(DataConfig(start="2023-09-01", end="2023-09-15"),
+                         ["801080.SI", "000300.SH"])
+    assert pd.Timestamp("2023-09-08") in market.calendar          # CSI 300 traded
+    assert pd.Timestamp("2023-09-08") not in market.bars("801080.SI").index  # no fake bar
+    positions = market.bar_positions("801080.SI")
+    assert positions[market.calendar.get_loc(pd.Timestamp("2023-09-08"))] == -1
+
+
+def test_ratio_instrument_is_normalised_and_on_common_days():
+    market = load_market(DataConfig(start="2023-09-01", end="2023-09-15"),
+                         ["801080.SI/000300.SH"])
+    ratio = market.bars("801080.SI/000300.SH")
+    a, b = market.bars("801080.SI"), market.bars("000300.SH")
+    assert ratio["close"].iloc[0] == 1.0
+    assert pd.Timestamp("2023-09-08") not in ratio.index
+    day = pd.Timestamp("2023-09-12")
+    expected = (a.loc[day, "close"] / b.loc[day, "close"]) / (a["close"].iloc[0] / b["close"].iloc[0])
+    assert ratio.loc[day, "close"] == pytest.approx(expected, rel=1e-15)
+    assert market.instruments["801080.SI/000300.SH"].asset_class == "synthetic"
+
+
+def test_ratio_bars_high_low_bound_open_close():
+    a = bars_from_frame(frame())
+    b = bars_from_frame(frame(close=[10.0, 10.3, 10.4], high=[10.5, 10.4, 10.4]))
+    ratio = ratio_bars(a, b)
+    assert (ratio["high"] >= ratio[["open", "close"]].max(axis=1)).all()
+    assert (ratio["low"] <= ratio[["open", "close"]].min(axis=1)).all()
