@@ -25,7 +25,7 @@ from engine.plugin import StrategyPlugin
 from engine.results import RunResult, fills_frame, orders_frame, trades_frame
 from engine.rules import InstrumentRules, resolve_rules
 from engine.session import BacktestSession
-from feeds.btfeed import BarFrameFeed
+from feeds.btfeed import feed_for
 from feeds.catalog import Instrument
 from feeds.loading import load_market
 from feeds.market import MarketData
@@ -85,12 +85,34 @@ def describe_traded(symbol: str, instrument: Instrument, rules: InstrumentRules)
     return "; ".join(parts) + "."
 
 
-def assemble_cerebro(market: MarketData, broker: AShareBroker, session: BacktestSession,
-                     benchmark: str | None) -> bt.Cerebro:
-    """Build the Cerebro for a run: one feed per instrument, our broker, the driver, the ledger."""
-    cerebro = bt.Cerebro(stdstats=False, preload=True, runonce=True, quicknotify=True)
+def streamed_symbols(market: MarketData, traded: list[str], benchmark: str | None) -> list[str]:
+    """The instruments whose feeds go into Cerebro: the traded ones and the benchmark, plus
+    whatever else is needed for the feeds to cover every day of the run's calendar.
+
+    Instruments read only for signals are served to the strategy from the same validated
+    arrays through ``BarContext.history``; a backtrader feed costs time on every bar, so
+    they get one only when their dates are needed for the clock.
+    """
+    chosen = [s for s in dict.fromkeys(traded + ([benchmark] if benchmark else []))
+              if s in market.instruments]
+    covered = pd.DatetimeIndex([])
+    for symbol in chosen:
+        covered = covered.union(market.bars(symbol).index)
     for symbol in market.symbols:
-        cerebro.adddata(BarFrameFeed(frame=market.bars(symbol), name=symbol))
+        if len(covered) == len(market.calendar):
+            break
+        if symbol not in chosen and len(market.bars(symbol).index.difference(covered)):
+            chosen.append(symbol)
+            covered = covered.union(market.bars(symbol).index)
+    return chosen
+
+
+def assemble_cerebro(market: MarketData, broker: AShareBroker, session: BacktestSession,
+                     streamed: list[str], benchmark: str | None) -> bt.Cerebro:
+    """Build the Cerebro for a run: the streamed feeds, our broker, the driver, the ledger."""
+    cerebro = bt.Cerebro(stdstats=False, preload=True, runonce=True, quicknotify=True)
+    for symbol in streamed:
+        cerebro.adddata(feed_for(market.bars(symbol), name=symbol))
     cerebro.setbroker(broker)
     cerebro.addstrategy(PluginDriver, session=session)
     cerebro.addanalyzer(LedgerAnalyzer, _name="ledger", benchmark=benchmark)
@@ -127,9 +149,10 @@ def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
         bar_progress = tqdm(total=len(market.calendar), unit="bar", desc=config.name,
                             leave=False)
     session = BacktestSession(plugin, context, broker, progress=bar_progress)
-    cerebro = assemble_cerebro(market, broker, session, benchmark)
-    logger.debug("running {} over {} bars of {}", config.name, len(market.calendar),
-                 ", ".join(market.symbols))
+    streamed = streamed_symbols(market, plugin.traded_symbols(), benchmark)
+    cerebro = assemble_cerebro(market, broker, session, streamed, benchmark)
+    logger.debug("running {} over {} bars; feeds {}", config.name, len(market.calendar),
+                 ", ".join(streamed))
     try:
         strategy = cerebro.run()[0]
     finally:

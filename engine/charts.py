@@ -17,7 +17,8 @@ FIGURE_SIZE = (10, 3.6)
 
 def _png(figure: Figure) -> bytes:
     FigureCanvasAgg(figure)
-    figure.tight_layout()
+    # fixed margins: tight_layout costs a full extra draw per chart
+    figure.subplots_adjust(left=0.07, right=0.985, top=0.9, bottom=0.12)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=96, metadata={"Software": None})
     return buffer.getvalue()

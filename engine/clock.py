@@ -7,6 +7,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import backtrader as bt
 import numpy as np
 
 from feeds.market import MarketData
@@ -34,6 +35,8 @@ class MarketClock:
     def __init__(self, market: MarketData, price_scales: Mapping[str, float]) -> None:
         self.calendar = market.calendar
         self.dates: list[dt.date] = [ts.date() for ts in market.calendar]
+        # backtrader's float datetimes of the calendar, to check the two clocks agree
+        self.bt_times: list[float] = [bt.date2num(ts.to_pydatetime()) for ts in market.calendar]
         self.index = -1
         self._positions: dict[str, list[int]] = {}
         self._last: dict[str, list[int]] = {}

@@ -12,10 +12,10 @@ class PluginDriver(bt.Strategy):
     params = (("session", None),)
 
     def prenext(self) -> None:
-        self.p.session.on_bar()
+        self.p.session.on_bar(self.datetime[0])
 
     def nextstart(self) -> None:
-        self.p.session.on_bar()
+        self.p.session.on_bar(self.datetime[0])
 
     def next(self) -> None:
-        self.p.session.on_bar()
+        self.p.session.on_bar(self.datetime[0])

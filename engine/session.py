@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import backtrader as bt
 
 from engine.broker import AShareBroker
 from engine.context import BarContext
@@ -20,15 +20,14 @@ class BacktestSession:
         self.fill_at_close = broker.config.execution == "close"
         self.progress = progress
 
-    def on_bar(self) -> None:
+    def on_bar(self, bar_time: float) -> None:
+        """Hand the bar backtrader is at (its float datetime) to the plugin."""
+        clock = self.broker.clock
+        if bar_time != clock.bt_times[clock.index]:
+            raise RuntimeError(f"clock out of step: backtrader at {bt.num2date(bar_time)}, "
+                               f"broker at {clock.day}")
         self.plugin.on_bar(self.context)
         if self.fill_at_close:
             self.broker.fill_at_close()
         if self.progress is not None:
             self.progress.update(1)
-
-    def check_clock(self, bar_date: dt.date) -> None:
-        """Fail loudly if backtrader's clock and the broker's calendar ever disagree."""
-        if bar_date != self.broker.clock.day:
-            raise RuntimeError(f"clock out of step: backtrader at {bar_date}, "
-                               f"broker at {self.broker.clock.day}")

@@ -10,21 +10,20 @@ from feeds.bars import EXTRA_LINES
 
 
 class BarFrameFeed(bt.feed.DataBase):
-    """Streams one instrument's bar frame into a Cerebro.
+    """Streams one instrument's bar frame (OHLCV) into a Cerebro.
 
-    Beyond backtrader's OHLCV lines it carries ``amount`` and the extra lines of
-    :data:`feeds.bars.EXTRA_LINES` (NaN where the source has none). Pass the frame as the
-    ``frame`` parameter and the symbol as ``name``.
+    Use :func:`feed_for` to get a feed that also carries the frame's extra lines (``amount``,
+    ``shares``, ``nav``, ``dividend_yield``, ...): each backtrader line costs time on every bar,
+    so a feed carries only the lines its data has.
     """
 
-    lines = ("amount",) + EXTRA_LINES
     params = (("frame", None),)
 
     def start(self) -> None:
         super().start()
         frame: pd.DataFrame = self.p.frame
         self._datetimes = [bt.date2num(ts.to_pydatetime()) for ts in frame.index]
-        columns = ("open", "high", "low", "close", "volume", "amount") + EXTRA_LINES
+        columns = ("open", "high", "low", "close", "volume") + self.extra_lines
         self._columns = [(getattr(self.lines, name), frame[name].to_numpy(dtype=float)
                           if name in frame.columns else np.full(len(frame), np.nan))
                          for name in columns]
@@ -40,3 +39,21 @@ class BarFrameFeed(bt.feed.DataBase):
         self.lines.openinterest[0] = 0.0
         self._cursor = cursor + 1
         return True
+
+    extra_lines: tuple[str, ...] = ()
+
+
+_FEED_CLASSES: dict[tuple[str, ...], type[BarFrameFeed]] = {(): BarFrameFeed}
+
+
+def feed_for(frame: pd.DataFrame, name: str) -> BarFrameFeed:
+    """A backtrader feed of ``frame`` with a line for each extra column that holds data."""
+    extras = tuple(column for column in ("amount",) + EXTRA_LINES
+                   if column in frame.columns and frame[column].notna().any())
+    cls = _FEED_CLASSES.get(extras)
+    if cls is None:
+        # backtrader declares lines per class; one subclass per set of extra lines, cached
+        cls = type(f"BarFrameFeed_{'_'.join(extras)}", (BarFrameFeed,),
+                   {"lines": extras, "extra_lines": extras})
+        _FEED_CLASSES[extras] = cls
+    return cls(frame=frame, name=name)
