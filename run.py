@@ -38,7 +38,8 @@ def build_strategy(loaded: LoadedConfig):
         exc.where = exc.where or "strategy.name"
         raise
     params = validate_model(cls.Params, config.strategy.params, source=source,
-                            lines=loaded.lines, prefix=("strategy", "params"))
+                            lines=loaded.lines, prefix=("strategy", "params"),
+                            context={"base_dir": loaded.base_dir.resolve()})
     return cls(params)
 
 

@@ -79,7 +79,16 @@ class SlippageConfig(StrictModel):
     """How fills are moved against the trader. ``value`` is a fraction (percent) or a tick count."""
 
     kind: Literal["none", "percent", "ticks"] = "none"
-    value: float = Field(0.0, ge=0, le=0.1)
+    value: float = Field(0.0, ge=0, description="fraction of price (percent) or tick count")
+
+    @model_validator(mode="after")
+    def _value_fits_kind(self) -> SlippageConfig:
+        if self.kind == "percent" and self.value >= 0.1:
+            raise ValueError(f"percent slippage is a fraction and must be below 0.1, got "
+                             f"{self.value:g} (0.001 means 0.1%)")
+        if self.kind == "ticks" and self.value > 100:
+            raise ValueError(f"tick slippage must be at most 100 ticks, got {self.value:g}")
+        return self
 
 
 class VolumeCapConfig(StrictModel):

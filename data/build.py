@@ -190,6 +190,43 @@ def build_shenwan(raw: Path, calendar: pd.DatetimeIndex, log: BuildLog) -> dict[
     return result
 
 
+# ETF -> (asset class, board of what it tracks, tracked index) for the bundled ETFs.
+ETF_INFO = {
+    "510300": ("etf", "main", "000300.SH"), "510310": ("etf", "main", "000300.SH"),
+    "510330": ("etf", "main", "000300.SH"), "159919": ("etf", "main", "000300.SH"),
+    "510500": ("etf", "main", "000905.SH"), "159922": ("etf", "main", "000905.SH"),
+    "512100": ("etf", "main", "000852.SH"), "159845": ("etf", "main", "000852.SH"),
+    "515180": ("etf", "main", "000922.CSI"), "510880": ("etf", "main", "000015.SH"),
+    "510050": ("etf", "main", "000016.SH"), "159915": ("etf", "chinext", "399006.SZ"),
+    "159949": ("etf", "chinext", "399673.SZ"), "588000": ("etf", "star", "000688.SH"),
+    "588080": ("etf", "star", "000688.SH"), "518880": ("gold_etf", "main", ""),
+    "513100": ("cross_border_etf", "main", ""), "510900": ("cross_border_etf", "main", ""),
+}
+
+
+def build_etf_qfq(raw: Path, log: BuildLog) -> list[tuple[str, str, str, str, str, pd.DataFrame]]:
+    """Forward-adjusted ETF bars (chenkx612): volume from lots of 100 to shares."""
+    folder = raw / "chenkx612-Multifactor-ETF-Strategy"
+    listing = pd.read_csv(folder / "etf_list.csv", dtype=str)
+    names = {row["代码"][2:]: row["名称"] for _, row in listing.iterrows()}
+    result = []
+    for path in sorted((folder / "etf_qfq").glob("*.csv")):
+        code = path.stem
+        exchange = "SH" if code.startswith(("5", "6")) else "SZ"
+        frame = pd.read_csv(path, parse_dates=["datetime"]).rename(
+            columns={"datetime": "date", "成交额": "amount"})
+        frame["volume"] = frame["volume"] * 100.0
+        asset_class, board, tracks = ETF_INFO.get(code, ("etf", "main", ""))
+        result.append((f"{code}.{exchange}.qfq", names.get(code, code), asset_class, board,
+                       tracks, frame[["date", "open", "high", "low", "close", "volume",
+                                      "amount"]]))
+    log.add(f"- {len(result)} ETFs, forward-adjusted (qfq as of 2025-07-04) from chenkx612, "
+            "2019-07-01 (or listing) .. 2025-07-04, symbols '<code>.<SH|SZ>.qfq'. Volume is "
+            "converted from lots of 100 to shares; amount is CNY. Adjusted prices are not the "
+            "prices traded on the day: see data/README.md.")
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--raw", type=Path, default=REPO_DATA.parent.parent / "shared/data/raw",
@@ -205,13 +242,14 @@ def main(argv: list[str] | None = None) -> int:
     calendar = trading_calendar(raw)
     catalog_rows: list[dict[str, str]] = []
 
-    def emit(symbol: str, name: str, asset_class: str, frame: pd.DataFrame, source: str) -> None:
+    def emit(symbol: str, name: str, asset_class: str, frame: pd.DataFrame, source: str,
+             board: str = "", tracks: str = "") -> None:
         frame = repair_bar_bounds(frame, symbol, log)
         frame["date"] = frame["date"].dt.strftime("%Y-%m-%d")
         relative = f"bars/{symbol}.csv.gz"
         write_csv_gz(frame, REPO_DATA / relative)
         catalog_rows.append({"symbol": symbol, "name": name, "asset_class": asset_class,
-                             "board": "", "tracks": "", "path": relative,
+                             "board": board, "tracks": tracks, "path": relative,
                              "first": frame["date"].iloc[0], "last": frame["date"].iloc[-1],
                              "source": source})
 
@@ -225,6 +263,11 @@ def main(argv: list[str] | None = None) -> int:
     for symbol, frame in build_shenwan(raw, calendar, log).items():
         emit(symbol, f"SW {SHENWAN_L1[symbol[:6]]}", "index", frame,
              "wxygeek/industry-trend + oonauzz Wind export (gaps)")
+
+    log.add("\n### ETFs\n")
+    for symbol, name, asset_class, board, tracks, frame in build_etf_qfq(raw, log):
+        emit(symbol, f"{name} (qfq)", asset_class, frame,
+             "chenkx612/Multifactor-ETF-Strategy etf_qfq (forward-adjusted)", board, tracks)
 
     calendar_frame = pd.DataFrame({"date": calendar.strftime("%Y-%m-%d")})
     write_csv_gz(calendar_frame, REPO_DATA / "calendar.csv.gz")
