@@ -207,6 +207,9 @@ class AShareBroker(bt.broker.BrokerBase):
                 return self._refuse(order, f"limit-down: {symbol} at its limit {down:g} on {day}, "
                                            "sell refused")
         price = self._fill_price(order.is_buy, reference, bar, rules, up, down)
+        if price is None:
+            return self._refuse(order, f"no price within the day's limits {down:g}..{up:g} "
+                                       f"on {day}: the bar traded outside them")
         quantity = self._fill_quantity(order, price, bar, rules, day)
         if quantity <= QUANTITY_EPSILON:
             return None
@@ -232,15 +235,22 @@ class AShareBroker(bt.broker.BrokerBase):
         return None
 
     def _fill_price(self, is_buy: bool, reference: float, bar: BarView, rules: InstrumentRules,
-                    up: float | None, down: float | None) -> float:
+                    up: float | None, down: float | None) -> float | None:
+        """Reference price moved against the trader by slippage and rounded to the tick against
+        the trader, then kept inside both the bar's range and the day's limits (None when those
+        two do not overlap)."""
+        lowest = max(bar.low, down) if down is not None else bar.low
+        highest = min(bar.high, up) if up is not None else bar.high
+        if lowest > highest + PRICE_EPSILON:
+            return None
         price = self.slippage.adjust(reference, is_buy, rules.tick)
         if rules.tick:
             price = ceil_to_tick(price, rules.tick) if is_buy else floor_to_tick(price, rules.tick)
         if is_buy:
-            ceiling = min(bar.high, up) if up is not None else bar.high
-            return max(reference, min(price, ceiling))
-        floor = max(bar.low, down) if down is not None else bar.low
-        return min(reference, max(price, floor))
+            price = max(price, reference)
+        else:
+            price = min(price, reference)
+        return min(max(price, lowest), highest)
 
     def _volume_cap(self, order: Order, quantity: float, bar: BarView,
                     rules: InstrumentRules) -> float:
