@@ -131,6 +131,9 @@ class DataConfig(StrictModel):
     start: dt.date | None = None
     end: dt.date | None = None
     benchmark: str | None = "000300.SH"
+    calendar: Literal["exchange", "data"] = Field(
+        "exchange", description="exchange: the bundled SSE/SZSE calendar (a trading day with no "
+                                "bar for an instrument is a suspension); data: days with a bar")
 
     _resolve = field_validator("catalog")(_resolve_path)
 

@@ -25,7 +25,7 @@ from engine.plugin import StrategyPlugin
 from engine.results import RunResult, fills_frame, orders_frame, trades_frame
 from engine.rules import InstrumentRules, resolve_rules
 from engine.session import BacktestSession
-from feeds.btfeed import feed_for
+from feeds.btfeed import calendar_feed, feed_for
 from feeds.catalog import Instrument
 from feeds.loading import load_market
 from feeds.market import MarketData
@@ -107,12 +107,23 @@ def streamed_symbols(market: MarketData, traded: list[str], benchmark: str | Non
     return chosen
 
 
+def calendar_covered(market: MarketData, symbols: list[str]) -> bool:
+    """Whether the feeds of ``symbols`` have a bar on every day of the calendar."""
+    covered = pd.DatetimeIndex([])
+    for symbol in symbols:
+        covered = covered.union(market.bars(symbol).index)
+    return len(covered) == len(market.calendar)
+
+
 def assemble_cerebro(market: MarketData, broker: AShareBroker, session: BacktestSession,
                      streamed: list[str], benchmark: str | None) -> bt.Cerebro:
     """Build the Cerebro for a run: the streamed feeds, our broker, the driver, the ledger."""
     cerebro = bt.Cerebro(stdstats=False, preload=True, runonce=True, quicknotify=True)
     for symbol in streamed:
         cerebro.adddata(feed_for(market.bars(symbol), name=symbol))
+    if not calendar_covered(market, streamed):
+        # a trading day on which no instrument has a bar still passes (all suspended)
+        cerebro.adddata(calendar_feed(market.calendar))
     cerebro.setbroker(broker)
     cerebro.addstrategy(PluginDriver, session=session)
     cerebro.addanalyzer(LedgerAnalyzer, _name="ledger", benchmark=benchmark)
@@ -173,7 +184,7 @@ def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
                              columns=["date", "symbol", "quantity", "price", "value"])
     positions["date"] = positions["date"].map(lambda d: d.isoformat())
     signals = pd.DataFrame.from_dict(context.records, orient="index").sort_index()
-    signals.index = market.calendar[signals.index] if len(signals) else pd.DatetimeIndex([])
+    signals.index = market.calendar[signals.index.to_numpy(dtype=int)]
     signals.index.name = "date"
 
     traded = plugin.traded_symbols()

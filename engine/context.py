@@ -135,5 +135,7 @@ class BarContext:
 
     # -- diagnostics -----------------------------------------------------------------------
     def record(self, **values: float) -> None:
-        """Record named values for today (signals, indicators): saved to ``signals.csv``."""
-        self.records.setdefault(self._clock.index, {}).update(values)
+        """Record named numbers for today (signals, indicators): saved to ``signals.csv``."""
+        row = self.records.setdefault(self._clock.index, {})
+        for name, value in values.items():
+            row[name] = float(value)

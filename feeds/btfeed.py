@@ -57,3 +57,13 @@ def feed_for(frame: pd.DataFrame, name: str) -> BarFrameFeed:
                    {"lines": extras, "extra_lines": extras})
         _FEED_CLASSES[extras] = cls
     return cls(frame=frame, name=name)
+
+
+CALENDAR_FEED_NAME = "__calendar__"
+
+
+def calendar_feed(calendar: pd.DatetimeIndex) -> BarFrameFeed:
+    """A clock-only feed with a (NaN) bar on every calendar day, for days no instrument covers."""
+    empty = pd.DataFrame({c: np.nan for c in ("open", "high", "low", "close", "volume")},
+                         index=calendar)
+    return BarFrameFeed(frame=empty, name=CALENDAR_FEED_NAME)

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from config.schema import DataConfig
+from feeds.calendar import read_exchange_calendar
 from feeds.catalog import BUNDLED_CATALOG, Catalog, Instrument, read_catalog
 from feeds.csv_source import read_bars_csv
 from feeds.errors import DataError
@@ -61,7 +62,8 @@ def load_market(data: DataConfig, symbols: Iterable[str],
             metadata[symbol] = instrument
     start = pd.Timestamp(data.start) if data.start else None
     end = pd.Timestamp(data.end) if data.end else None
-    market = MarketData(bars, metadata).between(start, end)
+    calendar = read_exchange_calendar() if data.calendar == "exchange" else None
+    market = MarketData(bars, metadata, calendar).between(start, end)
 
     windowed = {symbol: market.bars(symbol) for symbol in market.symbols}
     for symbol in symbols:
@@ -76,4 +78,4 @@ def load_market(data: DataConfig, symbols: Iterable[str],
         names = " / ".join(metadata[p].name or p for p in parts)
         metadata[symbol] = Instrument(symbol=symbol, name=names, asset_class="synthetic",
                                       source=f"derived ratio {symbol}", components=parts)
-    return MarketData({s: windowed[s] for s in windowed}, metadata)
+    return MarketData({s: windowed[s] for s in windowed}, metadata, calendar)

@@ -25,17 +25,27 @@ class MarketData:
         Canonical bar frames (see :mod:`feeds.bars`), one per symbol.
     instruments:
         Metadata for every symbol in ``bars``.
+    exchange_calendar:
+        Trading days; those between the first and last bar of the data join the calendar even
+        when no instrument has a bar on them. ``None``: the calendar is the union of the bars.
     """
 
-    def __init__(self, bars: Mapping[str, pd.DataFrame], instruments: Mapping[str, Instrument]):
+    def __init__(self, bars: Mapping[str, pd.DataFrame], instruments: Mapping[str, Instrument],
+                 exchange_calendar: pd.DatetimeIndex | None = None):
         missing = set(bars) - set(instruments)
         if missing:
             raise ValueError(f"no instrument metadata for {sorted(missing)}")
         self._bars = dict(bars)
         self.instruments = {symbol: instruments[symbol] for symbol in bars}
+        self.exchange_calendar = exchange_calendar
         index = pd.DatetimeIndex([], name="date")
         for frame in self._bars.values():
             index = index.union(frame.index)
+        if exchange_calendar is not None and len(index):
+            # a trading day on which no instrument has a bar is still a day (all suspended)
+            index = index.union(exchange_calendar[(exchange_calendar >= index[0])
+                                                  & (exchange_calendar <= index[-1])])
+        index.name = "date"
         self.calendar: pd.DatetimeIndex = index
 
     @property
@@ -55,7 +65,7 @@ class MarketData:
                 raise DataError(f"no bars for {symbol} between {start and start.date()} and "
                                 f"{end and end.date()}", source=self.instruments[symbol].source)
             sliced[symbol] = part
-        return MarketData(sliced, self.instruments)
+        return MarketData(sliced, self.instruments, self.exchange_calendar)
 
     def bar_positions(self, symbol: str) -> np.ndarray:
         """For each calendar day, the position of ``symbol``'s bar that day, or -1 if none."""

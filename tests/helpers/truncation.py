@@ -23,8 +23,15 @@ def truncated(config: RunConfig, end: str) -> RunConfig:
 def assert_same_prefix(full: RunResult, part: RunResult, cut: str) -> None:
     """``part`` (data ending at ``cut``) agrees with ``full`` on everything up to ``cut``."""
     cut_ts = pd.Timestamp(cut)
-    pd.testing.assert_frame_equal(part.signals, full.signals.loc[:cut_ts],
-                                  obj=f"signals truncated at {cut}")
+    prefix = full.signals.loc[:cut_ts]
+    # a column first recorded after the cut exists only in the full run: it must be empty here
+    later = [c for c in prefix.columns if c not in part.signals.columns]
+    assert prefix[later].isna().all().all(), f"signals {later} differ before {cut}"
+    if part.signals.empty:
+        assert prefix.empty, f"signals recorded before {cut} only in the full run"
+    else:
+        pd.testing.assert_frame_equal(part.signals, prefix[list(part.signals.columns)],
+                                      obj=f"signals truncated at {cut}")
     pd.testing.assert_frame_equal(part.equity, full.equity.loc[:cut_ts],
                                   obj=f"equity truncated at {cut}")
     full_orders = full.orders[full.orders["created"] <= cut][ORDER_KEY].reset_index(drop=True)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from strategies.registry import REGISTRY
+from tests.conftest import REPO
 from tests.helpers.configs import make_config
+
+FIXTURES = REPO / "tests" / "fixtures"
 from tests.helpers.truncation import assert_truncation_invariant, cut_dates_around
 
 # One causal configuration per registered strategy. A new strategy without an entry here
@@ -14,7 +17,14 @@ CASES = {
     "drawdown_reversion": dict(
         params={"target": "801080.SI", "reference": "000300.SH", "window": "expanding",
                 "min_history_days": 250, "trade": "target"},
-        start="2010-01-04", end="2016-12-30", broker={"execution": "open"}),
+        start="2010-01-04", end="2016-12-30", broker={"execution": "open"},
+        extra_cuts=["2011-06-30", "2013-12-31"]),
+    "orders": dict(
+        params={"path": str(FIXTURES / "orders_two_etfs.csv")},
+        start="2021-01-04", end="2022-06-30", broker={"execution": "open"}),
+    "target_weights": dict(
+        params={"path": str(FIXTURES / "target_weights_barbell.csv")},
+        start="2020-12-01", end="2022-03-31", broker={"execution": "vwap"}),
 }
 # Strategies (or modes) that use future data on purpose, and why.
 EXEMPT = {
@@ -40,5 +50,5 @@ def test_truncating_data_leaves_earlier_decisions_unchanged(name):
 
     full = assert_truncation_invariant(config, make, cuts=[])
     assert len(full.orders) >= 2, "the case must trade for the check to mean anything"
-    cuts = cut_dates_around(full, extra=["2011-06-30", "2013-12-31"])
+    cuts = cut_dates_around(full, extra=case.get("extra_cuts", []))
     assert_truncation_invariant(config, make, cuts=cuts[:12])
