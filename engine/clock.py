@@ -7,9 +7,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import backtrader as bt
 import numpy as np
 
+from feeds.btfeed import backtrader_times
 from feeds.market import MarketData
 
 
@@ -36,7 +36,7 @@ class MarketClock:
         self.calendar = market.calendar
         self.dates: list[dt.date] = [ts.date() for ts in market.calendar]
         # backtrader's float datetimes of the calendar, to check the two clocks agree
-        self.bt_times: list[float] = [bt.date2num(ts.to_pydatetime()) for ts in market.calendar]
+        self.bt_times: list[float] = backtrader_times(market.calendar)
         self.index = -1
         self._positions: dict[str, list[int]] = {}
         self._last: dict[str, list[int]] = {}

@@ -91,7 +91,10 @@ def to_bar_frame(raw: pd.DataFrame, source: str | Path, *, first_line: int | Non
     if len(frame) == 0:
         raise DataError("no rows", source=source, where="rows")
 
-    dates = pd.to_datetime(frame["date"], errors="coerce", format="mixed")
+    try:
+        dates = pd.to_datetime(frame["date"], format="ISO8601")
+    except (ValueError, TypeError):
+        dates = pd.to_datetime(frame["date"], errors="coerce", format="mixed")
     bad_dates = np.flatnonzero(dates.isna().to_numpy())
     if len(bad_dates):
         position = int(bad_dates[0])
@@ -105,6 +108,9 @@ def to_bar_frame(raw: pd.DataFrame, source: str | Path, *, first_line: int | Non
         if column not in frame.columns:
             if column in ("volume", "amount"):
                 frame[column] = np.nan
+            continue
+        if pd.api.types.is_float_dtype(frame[column]) or pd.api.types.is_integer_dtype(frame[column]):
+            frame[column] = frame[column].astype("float64")
             continue
         numeric = pd.to_numeric(frame[column], errors="coerce")
         not_numeric = numeric.isna() & frame[column].notna() & (frame[column].astype(str).str.strip() != "")

@@ -9,6 +9,17 @@ import pandas as pd
 from feeds.bars import EXTRA_LINES
 
 
+# backtrader's float datetime is the proleptic Gregorian ordinal (1 = 0001-01-01) plus the
+# fraction of the day; 1970-01-01 is ordinal 719163.
+_EPOCH_ORDINAL = 719163.0
+
+
+def backtrader_times(index: pd.DatetimeIndex) -> list[float]:
+    """``bt.date2num`` of each midnight timestamp, vectorised."""
+    days = index.to_numpy().astype("datetime64[D]").astype("int64")
+    return (days + _EPOCH_ORDINAL).tolist()
+
+
 class BarFrameFeed(bt.feed.DataBase):
     """Streams one instrument's bar frame (OHLCV) into a Cerebro.
 
@@ -22,7 +33,7 @@ class BarFrameFeed(bt.feed.DataBase):
     def start(self) -> None:
         super().start()
         frame: pd.DataFrame = self.p.frame
-        self._datetimes = [bt.date2num(ts.to_pydatetime()) for ts in frame.index]
+        self._datetimes = backtrader_times(frame.index)
         columns = ("open", "high", "low", "close", "volume") + self.extra_lines
         self._columns = [(getattr(self.lines, name), frame[name].to_numpy(dtype=float)
                           if name in frame.columns else np.full(len(frame), np.nan))

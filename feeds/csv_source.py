@@ -22,7 +22,9 @@ def read_bars_csv(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise DataError("data file not found", source=path)
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=True, skip_blank_lines=False)
+        # the C parser infers numbers; a column it cannot read as numbers stays text and
+        # to_bar_frame then names the first bad cell
+        raw = pd.read_csv(path, skip_blank_lines=False)
     except (OSError, UnicodeDecodeError, EOFError, pd.errors.ParserError,
             pd.errors.EmptyDataError) as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
