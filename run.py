@@ -67,7 +67,9 @@ def command_backtest(args: argparse.Namespace) -> int:
     loaded = load_config(args.config)
     plugin = build_strategy(loaded)
     try:
-        result = run_backtest(loaded.config, plugin, progress=args.progress)
+        # a progress bar on long runs in a terminal; never in pipes or CI logs
+        progress = True if args.progress else (None if sys.stderr.isatty() else False)
+        result = run_backtest(loaded.config, plugin, progress=progress)
     except ConfigError as exc:
         exc.source = exc.source or str(loaded.source)
         raise
@@ -102,7 +104,8 @@ def parser() -> argparse.ArgumentParser:
     backtest = commands.add_parser("backtest", help="run a backtest from a YAML config")
     backtest.add_argument("config", help="the run's YAML file")
     backtest.add_argument("--out", help="output folder (default: runs/<name>)")
-    backtest.add_argument("--progress", action="store_true", help="show a progress bar")
+    backtest.add_argument("--progress", action="store_true",
+                          help="always show a progress bar (default: on long runs in a terminal)")
     validate = commands.add_parser("validate", help="check a config without running it")
     validate.add_argument("config")
     commands.add_parser("strategies", help="list the strategies and their params")

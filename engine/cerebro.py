@@ -20,7 +20,7 @@ from engine.broker import AShareBroker
 from engine.clock import MarketClock
 from engine.context import BarContext
 from engine.driver import PluginDriver
-from engine.metrics import compute_metrics, simple_return
+from engine.metrics import compute_metrics, contribution_by_symbol, simple_return
 from engine.plugin import StrategyPlugin
 from engine.results import RunResult, fills_frame, orders_frame, trades_frame
 from engine.rules import InstrumentRules, resolve_rules
@@ -30,6 +30,7 @@ from feeds.catalog import Instrument
 from feeds.loading import load_market
 from feeds.market import MarketData
 
+LONG_RUN_BAR_FEEDS = 50_000
 EXECUTION_NOTES = {
     "open": "Orders placed after a bar's close fill at the next bar's open.",
     "close": "Orders fill at the close of the bar whose data produced them "
@@ -133,7 +134,7 @@ def assemble_cerebro(market: MarketData, broker: AShareBroker, session: Backtest
 def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
                  frames: Mapping[str, pd.DataFrame] | None = None,
                  instruments: Mapping[str, Instrument] | None = None,
-                 market: MarketData | None = None, progress: bool = False) -> RunResult:
+                 market: MarketData | None = None, progress: bool | None = False) -> RunResult:
     """Run ``plugin`` over the config's data and broker; return every table and metric.
 
     Parameters
@@ -143,7 +144,8 @@ def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
     market:
         Already loaded market data (sweeps reuse one load across runs).
     progress:
-        Show a progress bar on standard error.
+        Show a progress bar on standard error: True always, None only for long runs
+        (more than ``LONG_RUN_BAR_FEEDS`` bars x instruments), False never.
     """
     benchmark = config.data.benchmark
     if market is None:
@@ -155,6 +157,8 @@ def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
     broker = AShareBroker(config.broker, rules, clock)
     context = BarContext(market, clock, broker)
     bar_progress = None
+    if progress is None:
+        progress = len(market.calendar) * len(market.symbols) > LONG_RUN_BAR_FEEDS
     if progress:
         from tqdm import tqdm
         bar_progress = tqdm(total=len(market.calendar), unit="bar", desc=config.name,
@@ -198,6 +202,9 @@ def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
                               benchmark_return=benchmark_return,
                               periods_per_year=config.report.periods_per_year,
                               risk_free_rate=config.report.risk_free_rate)
+    final_values = {s: p.quantity * clock.last_close(s) for s, p in account.positions.items()}
+    metrics["contribution"] = contribution_by_symbol(broker.fills, final_values,
+                                                     config.broker.initial_cash)
     resolved = resolved_config(config, plugin)
     run_id = compute_run_id(resolved, market)
     metrics["run_id"] = run_id

@@ -63,12 +63,24 @@ def underwater_chart(equity: pd.DataFrame) -> bytes:
 def diagnostic_chart(signals: pd.DataFrame, spec: DiagnosticChart) -> bytes | None:
     """The strategy's own chart from the values it recorded."""
     present = [name for name in spec.lines if name in signals.columns]
-    if not present:
+    stacked = ([c for c in signals.columns if c.startswith(spec.stacked_prefix)]
+               if spec.stacked_prefix else [])
+    if not present and not stacked:
         return None
     figure = Figure(figsize=FIGURE_SIZE)
     axes = figure.add_subplot()
+    if stacked:
+        values = signals[stacked].fillna(0.0)
+        axes.stackplot(signals.index, values.T.to_numpy(), alpha=0.75, lw=0,
+                       labels=[c[len(spec.stacked_prefix):] for c in stacked])
     for name in present:
         axes.plot(signals.index, signals[name], label=name, lw=1.0)
+    if spec.markers and spec.markers in signals.columns:
+        days = signals.index[signals[spec.markers].fillna(0).to_numpy() > 0]
+        for day in days:
+            axes.axvline(day, color="#444444", lw=0.4, alpha=0.35)
+        if len(days):
+            axes.plot([], [], color="#444444", lw=0.6, label=f"{spec.markers} ({len(days)})")
     if spec.shade and spec.shade in signals.columns:
         active = signals[spec.shade].fillna(0).to_numpy() > 0
         low, high = axes.get_ylim()

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from engine.broker import AShareBroker
 from engine.clock import MarketClock
@@ -42,6 +43,15 @@ class BarContext:
     def bar_index(self) -> int:
         """Position of today in the run's calendar (0 on the first day)."""
         return self._clock.index
+
+    def next_trading_day(self) -> dt.date | None:
+        """The next exchange trading day after today (the calendar is published in advance, so
+        this is not look-ahead); None past the end of the known calendar."""
+        calendar = self._market.exchange_calendar
+        if calendar is None:
+            calendar = self._market.calendar
+        position = calendar.searchsorted(pd.Timestamp(self.today), side="right")
+        return calendar[position].date() if position < len(calendar) else None
 
     def has_bar(self, symbol: str) -> bool:
         """Whether ``symbol`` traded today (False when suspended or missing)."""

@@ -104,3 +104,16 @@ def compute_metrics(equity: pd.DataFrame, *, initial_cash: float, fills: Iterabl
         "end": str(equity.index[-1].date()) if bars else None,
         "bars": bars,
     }
+
+
+def contribution_by_symbol(fills: Iterable[Fill], final_values: dict[str, float],
+                           initial_cash: float) -> dict[str, float]:
+    """Each instrument's profit after its fees (sales - purchases - fees + value still held),
+    as a fraction of the initial cash. They add up to the total return."""
+    profit: dict[str, float] = {}
+    for fill in fills:
+        flow = -fill.value if fill.is_buy else fill.value
+        profit[fill.symbol] = profit.get(fill.symbol, 0.0) + flow - fill.fees
+    for symbol, value in final_values.items():
+        profit[symbol] = profit.get(symbol, 0.0) + value
+    return {symbol: profit[symbol] / initial_cash for symbol in sorted(profit)}

@@ -13,14 +13,17 @@ class DiagnosticChart:
     """A strategy's own chart, drawn by the engine from the values it records each bar.
 
     ``lines`` are recorded columns drawn as lines; ``shade`` is a recorded column whose positive
-    spans are shaded (e.g. holding periods).
+    spans are shaded (e.g. holding periods); ``stacked_prefix`` draws the recorded columns with
+    that prefix as a stacked area (e.g. weights per leg); ``markers`` marks days (rebalances).
     """
 
     title: str
-    lines: tuple[str, ...]
+    lines: tuple[str, ...] = ()
     shade: str | None = None
     ylabel: str = ""
     percent: bool = False
+    stacked_prefix: str | None = None  # recorded columns starting with this: a stacked area
+    markers: str | None = None         # recorded column: a marker on days where it is > 0
 
 
 class StrategyPlugin(Protocol):

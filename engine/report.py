@@ -54,6 +54,8 @@ def _metrics_table(metrics: dict) -> str:
              ("span", f"{metrics['start']} .. {metrics['end']} ({metrics['bars']} bars)"),
              ("run id", metrics["run_id"])]
     rows += [(f"fees: {kind} (CNY)", f"{value:,.2f}") for kind, value in metrics["fees"].items()]
+    rows += [(f"contribution to return: {symbol}", f"{value:.2%}")
+             for symbol, value in metrics.get("contribution", {}).items()]
     body = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(str(v))}</td></tr>"
                    for k, v in rows)
     return f"<table>{body}</table>"

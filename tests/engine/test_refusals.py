@@ -148,3 +148,23 @@ def test_same_day_resale_refused_under_t_plus_1():
     broker.submit_order(CHINEXT_ETF, False, 1000)
     broker.fill_at_close()
     assert [f.is_buy for f in broker.fills] == [True, False]
+
+
+def test_volume_cap_fills_a_share_of_the_bar_and_cancels_or_keeps_the_rest(tmp_path):
+    # 2022-04-29 volume of 159915.SZ.qfq is read from the bundle; a cap of 1e-5 of it is tiny
+    from feeds.csv_source import read_bars_csv
+    from tests.conftest import DATA
+
+    volume = read_bars_csv(DATA / f"bars/{CHINEXT_ETF}.csv.gz").loc["2022-04-29", "volume"]
+    allowed = int(volume * 1e-5 // 100 * 100)
+    assert 0 < allowed < 50000
+    rows = [f"2022-04-28,{CHINEXT_ETF},buy,50000"]
+    cancel = replay(tmp_path, rows, "2022-04-20", "2022-05-10",
+                    broker={"volume_cap": {"max_participation": 1e-5, "remainder": "cancel"}})
+    order = cancel.orders.iloc[0]
+    assert (order["status"], order["filled"]) == ("cancelled", allowed)
+    assert "volume cap" in order["reason"]
+    wait = replay(tmp_path, rows, "2022-04-20", "2022-05-10",
+                  broker={"volume_cap": {"max_participation": 1e-5, "remainder": "wait"}})
+    assert len(wait.fills) > 1 and wait.fills["quantity"].sum() <= 50000
+    assert wait.fills["date"].iloc[1] > wait.fills["date"].iloc[0]

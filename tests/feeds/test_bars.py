@@ -81,3 +81,27 @@ def test_ratio_bars_high_low_bound_open_close():
     ratio = ratio_bars(a, b)
     assert (ratio["high"] >= ratio[["open", "close"]].max(axis=1)).all()
     assert (ratio["low"] <= ratio[["open", "close"]].min(axis=1)).all()
+
+
+def test_extra_lines_reach_the_backtrader_feed():
+    import backtrader as bt
+
+    from feeds.btfeed import feed_for
+
+    market = load_market(DataConfig(start="2024-01-02", end="2024-01-31", benchmark=None),
+                         ["000922.CSI"])
+    frame = market.bars("000922.CSI")
+    feed = feed_for(frame, "000922.CSI")
+    assert {"dividend_yield", "pe", "pb"} <= set(feed.lines.getlinealiases())
+    cerebro = bt.Cerebro(stdstats=False)
+    cerebro.adddata(feed)
+    seen = []
+
+    class Probe(bt.Strategy):
+        def next(self):
+            seen.append((self.data.close[0], self.data.dividend_yield[0]))
+
+    cerebro.addstrategy(Probe)
+    cerebro.run()
+    assert seen[-1] == (frame["close"].iloc[-1], frame["dividend_yield"].iloc[-1])
+    assert 0 < seen[-1][1] < 0.2

@@ -19,6 +19,12 @@ CASES = {
                 "min_history_days": 250, "trade": "target"},
         start="2010-01-04", end="2016-12-30", broker={"execution": "open"},
         extra_cuts=["2011-06-30", "2013-12-31"]),
+    "barbell": dict(
+        params={"legs": [{"symbol": "000922.CSI", "weight": 0.5},
+                         {"symbol": "000852.SH", "weight": 0.5}],
+                "rebalance": "monthly", "rebalance_day": "last", "drift_band": 0.05,
+                "volume_timing": {"enabled": True}, "volatility_target": {"enabled": True}},
+        start="2012-01-04", end="2014-12-31", broker={"execution": "open"}),
     "orders": dict(
         params={"path": str(FIXTURES / "orders_two_etfs.csv")},
         start="2021-01-04", end="2022-06-30", broker={"execution": "open"}),
