@@ -1,6 +1,7 @@
 """huice command line: run backtests from YAML, validate configs, list strategies.
 
     python run.py backtest CONFIG [--out DIR] [-v]
+    python run.py sweep CONFIG [--workers N] [--backend local|ray] [--out DIR]
     python run.py validate CONFIG
     python run.py strategies
 
@@ -43,6 +44,35 @@ def build_strategy(loaded: LoadedConfig):
     return cls(params)
 
 
+def plugin_for(config):
+    """Build the strategy of an already validated RunConfig (used by sweep workers).
+
+    Paths in strategy params are taken as they are (they were made absolute when the sweep's
+    YAML was loaded)."""
+    from strategies.registry import REGISTRY
+
+    cls = REGISTRY.resolve(config.strategy.name, search_dirs=(Path.cwd(),))
+    params = validate_model(cls.Params, config.strategy.params, source="sweep", lines={},
+                            prefix=("strategy", "params"))
+    return cls(params)
+
+
+def _absolute_strategy_config(loaded: LoadedConfig):
+    """The config with strategy params validated once against the YAML's folder, so that
+    relative paths in params (and 'file.py:Class' names) work from any worker."""
+    plugin = build_strategy(loaded)
+    tree = loaded.config.model_dump(mode="json", by_alias=True)
+    tree["strategy"]["params"] = plugin.resolved_params()
+    name = tree["strategy"]["name"]
+    module, _, cls_name = name.rpartition(":")
+    if module.endswith(".py") and not Path(module).is_absolute():
+        tree["strategy"]["name"] = f"{(loaded.base_dir / module).resolve()}:{cls_name}"
+    elif module and str(loaded.base_dir.resolve()) not in sys.path:
+        sys.path.insert(0, str(loaded.base_dir.resolve()))
+    from config.schema import RunConfig
+    return RunConfig.model_validate(tree)
+
+
 def _summary(metrics: dict) -> str:
     percent = ["total_return", "annual_return", "buy_and_hold_return", "benchmark_return",
                "excess_return", "excess_vs_benchmark", "max_drawdown", "volatility", "exposure"]
@@ -80,6 +110,37 @@ def command_backtest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_sweep(args: argparse.Namespace) -> int:
+    from engine.sweep import default_workers, run_sweep
+    from engine.walkforward import run_walk_forward
+
+    loaded = load_config(args.config)
+    if loaded.config.sweep is None:
+        raise ConfigError("has no sweep: block (see docs/sweeps.md)", source=loaded.source,
+                          where="sweep")
+    config = _absolute_strategy_config(loaded)
+    out_dir = Path(args.out) if args.out else Path("runs") / f"{config.name}_sweep"
+    workers = args.workers or default_workers()
+    try:
+        if config.sweep.walk_forward is not None:
+            result = run_walk_forward(config, plugin_for, out_dir, workers=workers,
+                                      backend=args.backend)
+            print(result.folds.to_string(index=False))
+            print(f"out-of-sample return {result.oos_equity.iloc[-1] / config.broker.initial_cash - 1:.2%}"
+                  f"; in-sample best {result.in_sample_equity.iloc[-1] / config.broker.initial_cash - 1:.2%}")
+        else:
+            result = run_sweep(config, plugin_for, out_dir, workers=workers, backend=args.backend)
+            shown = result.ranked.head(config.sweep.top)
+            keys = [c for c in result.results.columns if "." in c]
+            print(shown[["index", *keys, config.sweep.rank_by, "total_return"]].to_string(index=False))
+    except ConfigError as exc:
+        exc.source = exc.source or str(loaded.source)
+        raise
+    print(f"results: {out_dir / 'results.csv' if config.sweep.walk_forward is None else out_dir / 'walk_forward.csv'}")
+    print(f"report: {out_dir / 'report.html'}")
+    return EXIT_OK
+
+
 def command_validate(args: argparse.Namespace) -> int:
     loaded = load_config(args.config)
     plugin = build_strategy(loaded)
@@ -106,10 +167,18 @@ def parser() -> argparse.ArgumentParser:
     backtest.add_argument("--out", help="output folder (default: runs/<name>)")
     backtest.add_argument("--progress", action="store_true",
                           help="always show a progress bar (default: on long runs in a terminal)")
+    sweep = commands.add_parser("sweep", help="run the config's sweep: block (grid, random, "
+                                              "walk-forward)")
+    sweep.add_argument("config")
+    sweep.add_argument("--workers", type=int, default=0,
+                       help="parallel runs (default: all CPUs)")
+    sweep.add_argument("--backend", choices=["local", "ray"], default="local",
+                       help="local process pool (default) or Ray (RAY_ADDRESS for a cluster)")
+    sweep.add_argument("--out", help="output folder (default: runs/<name>_sweep)")
     validate = commands.add_parser("validate", help="check a config without running it")
     validate.add_argument("config")
     commands.add_parser("strategies", help="list the strategies and their params")
-    for sub in (backtest, validate, commands.choices["strategies"]):
+    for sub in (backtest, sweep, validate, commands.choices["strategies"]):
         sub.add_argument("-v", "--verbose", action="store_true",
                          help="log detail, and show tracebacks for errors")
     return top
@@ -121,8 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     logger.remove()
     logger.add(sys.stderr, level="DEBUG" if args.verbose else "WARNING",
                format="<level>{level: <7}</level> {message}")
-    handlers = {"backtest": command_backtest, "validate": command_validate,
-                "strategies": command_strategies}
+    handlers = {"backtest": command_backtest, "sweep": command_sweep,
+                "validate": command_validate, "strategies": command_strategies}
     try:
         return handlers[args.command](args)
     except HuiceError as exc:

@@ -131,6 +131,8 @@ class DataConfig(StrictModel):
     start: dt.date | None = None
     end: dt.date | None = None
     benchmark: str | None = "000300.SH"
+    trade_start: dt.date | None = Field(
+        None, description="bars before this date only warm the strategy up: no orders")
     calendar: Literal["exchange", "data"] = Field(
         "exchange", description="exchange: the bundled SSE/SZSE calendar (a trading day with no "
                                 "bar for an instrument is a suspension); data: days with a bar")
@@ -141,6 +143,8 @@ class DataConfig(StrictModel):
     def _ordered_span(self) -> DataConfig:
         if self.start and self.end and self.start > self.end:
             raise ValueError(f"start {self.start} is after end {self.end}")
+        if self.trade_start and self.end and self.trade_start > self.end:
+            raise ValueError(f"trade_start {self.trade_start} is after end {self.end}")
         return self
 
 
@@ -159,8 +163,82 @@ class ReportConfig(StrictModel):
     charts: bool = True
 
 
+class RangeSpec(StrictModel):
+    """``start``, ``start + step``, ... up to ``stop`` inclusive."""
+
+    start: float
+    stop: float
+    step: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RangeSpec:
+        if self.stop < self.start:
+            raise ValueError(f"stop {self.stop:g} is below start {self.start:g}")
+        if (self.stop - self.start) / self.step > 10_000:
+            raise ValueError("the range has more than 10,000 values")
+        return self
+
+
+class UniformSpec(StrictModel):
+    """Random values drawn uniformly from ``low`` .. ``high`` (whole numbers if ``integer``)."""
+
+    low: float
+    high: float
+    integer: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> UniformSpec:
+        if self.high < self.low:
+            raise ValueError(f"high {self.high:g} is below low {self.low:g}")
+        return self
+
+
+class RandomSpec(StrictModel):
+    """``samples`` random parameter sets drawn with ``seed``."""
+
+    samples: int = Field(ge=1, le=100_000)
+    seed: int = 0
+    params: dict[str, UniformSpec | list[Any]] = Field(min_length=1)
+
+
+class Constraint(StrictModel):
+    """Keep only runs where ``left op right`` holds (``right``: a number or another path)."""
+
+    left: str
+    op: Literal["<", "<=", ">", ">=", "==", "!="]
+    right: str | float
+
+
+class WalkForwardConfig(StrictModel):
+    """Rolling (or anchored) train/test windows in trading days."""
+
+    train_days: int = Field(ge=20)
+    test_days: int = Field(ge=5)
+    step_days: int | None = Field(None, ge=1, description="default: test_days")
+    anchored: bool = Field(False, description="train from the first day every time")
+
+
+class SweepConfig(StrictModel):
+    """Many runs of one config with some values varied. Keys are dotted config paths,
+    e.g. ``strategy.params.share`` or ``broker.slippage.value``."""
+
+    grid: dict[str, list[Any] | RangeSpec] = Field(default_factory=dict)
+    random: RandomSpec | None = None
+    constraints: list[Constraint] = Field(default_factory=list)
+    rank_by: str = "sharpe"
+    descending: bool = True
+    top: int = Field(5, ge=1, le=100)
+    walk_forward: WalkForwardConfig | None = None
+
+    @model_validator(mode="after")
+    def _something_varies(self) -> SweepConfig:
+        if not self.grid and self.random is None:
+            raise ValueError("a sweep needs a grid, random samples, or both")
+        return self
+
+
 class RunConfig(StrictModel):
-    """A whole backtest: data, strategy, broker, report."""
+    """A whole backtest: data, strategy, broker, report (and optionally a sweep)."""
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
     description: str = ""
@@ -168,3 +246,4 @@ class RunConfig(StrictModel):
     strategy: StrategyConfig
     broker: BrokerConfig = BrokerConfig()
     report: ReportConfig = ReportConfig()
+    sweep: SweepConfig | None = None

@@ -6,7 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import backtrader as bt
@@ -27,6 +28,7 @@ from engine.rules import InstrumentRules, resolve_rules
 from engine.session import BacktestSession
 from feeds.btfeed import calendar_feed, feed_for
 from feeds.catalog import Instrument
+from feeds.csv_source import read_bars_csv
 from feeds.loading import load_market
 from feeds.market import MarketData
 
@@ -134,7 +136,8 @@ def assemble_cerebro(market: MarketData, broker: AShareBroker, session: Backtest
 def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
                  frames: Mapping[str, pd.DataFrame] | None = None,
                  instruments: Mapping[str, Instrument] | None = None,
-                 market: MarketData | None = None, progress: bool | None = False) -> RunResult:
+                 market: MarketData | None = None, progress: bool | None = False,
+                 reader: Callable[[Path], pd.DataFrame] = read_bars_csv) -> RunResult:
     """Run ``plugin`` over the config's data and broker; return every table and metric.
 
     Parameters
@@ -142,7 +145,9 @@ def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
     frames, instruments:
         Optional in-memory bars (and metadata) that take precedence over files.
     market:
-        Already loaded market data (sweeps reuse one load across runs).
+        Already loaded market data.
+    reader:
+        How bar files are read (sweep workers pass a caching reader).
     progress:
         Show a progress bar on standard error: True always, None only for long runs
         (more than ``LONG_RUN_BAR_FEEDS`` bars x instruments), False never.
@@ -150,12 +155,12 @@ def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
     benchmark = config.data.benchmark
     if market is None:
         symbols = plugin.symbols() + ([benchmark] if benchmark else [])
-        market = load_market(config.data, symbols, frames, instruments)
+        market = load_market(config.data, symbols, frames, instruments, reader=reader)
     plugin.prepare(market)
     rules = resolve_all_rules(config, market)
     clock = MarketClock(market, {symbol: r.price_scale for symbol, r in rules.items()})
     broker = AShareBroker(config.broker, rules, clock)
-    context = BarContext(market, clock, broker)
+    context = BarContext(market, clock, broker, trade_start=config.data.trade_start)
     bar_progress = None
     if progress is None:
         progress = len(market.calendar) * len(market.symbols) > LONG_RUN_BAR_FEEDS

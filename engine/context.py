@@ -25,8 +25,10 @@ class BarContext:
     (``execution: close`` fills them at today's close).
     """
 
-    def __init__(self, market: MarketData, clock: MarketClock, broker: AShareBroker) -> None:
+    def __init__(self, market: MarketData, clock: MarketClock, broker: AShareBroker,
+                 trade_start: dt.date | None = None) -> None:
         self._clock = clock
+        self._trade_start = trade_start
         self._broker = broker
         self._market = market
         self._arrays: dict[tuple[str, str], np.ndarray] = {}
@@ -108,12 +110,22 @@ class BarContext:
                 for s, p in sorted(self._broker.account.positions.items())}
 
     # -- orders ----------------------------------------------------------------------------
-    def buy(self, symbol: str, quantity: float, tag: str = "") -> Order:
-        """Buy ``quantity`` units (rounded down to lots by the broker)."""
+    @property
+    def trading(self) -> bool:
+        """False during the warm-up before ``data.trade_start``: order calls do nothing."""
+        return self._trade_start is None or self.today >= self._trade_start
+
+    def buy(self, symbol: str, quantity: float, tag: str = "") -> Order | None:
+        """Buy ``quantity`` units (rounded down to lots by the broker); None in warm-up."""
+        if not self.trading:
+            return None
         return self._broker.submit_order(symbol, True, quantity, tag)
 
-    def sell(self, symbol: str, quantity: float, tag: str = "") -> Order:
-        """Sell ``quantity`` units (an odd lot only when it closes the position)."""
+    def sell(self, symbol: str, quantity: float, tag: str = "") -> Order | None:
+        """Sell ``quantity`` units (an odd lot only when it closes the position); None in
+        warm-up."""
+        if not self.trading:
+            return None
         return self._broker.submit_order(symbol, False, quantity, tag)
 
     def order_target_weights(self, weights: Mapping[str, float], *, tag: str = "rebalance",
@@ -123,6 +135,8 @@ class BarContext:
         Sizes are computed at today's close; sells are placed before buys. See
         :func:`engine.rebalance.plan_rebalance`.
         """
+        if not self.trading:
+            return []
         account = self._broker.account
         rules = self._broker.rules
         symbols = set(weights) | set(account.positions)

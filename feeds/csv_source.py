@@ -30,3 +30,23 @@ def read_bars_csv(path: str | Path) -> pd.DataFrame:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"cannot read as CSV: {detail}", source=path) from exc
     return to_bar_frame(raw, path, first_line=2)
+
+
+class CachedBarReader:
+    """Reads each bar file once per process (keyed by path, size and modification time)."""
+
+    def __init__(self) -> None:
+        self._frames: dict[tuple[str, int, int], pd.DataFrame] = {}
+
+    def __call__(self, path: str | Path) -> pd.DataFrame:
+        path = Path(path)
+        try:
+            stat = path.stat()
+        except OSError:
+            return read_bars_csv(path)  # raises the usual "not found" DataError
+        key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+        frame = self._frames.get(key)
+        if frame is None:
+            frame = read_bars_csv(path)
+            self._frames[key] = frame
+        return frame

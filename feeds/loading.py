@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 
 import pandas as pd
 
@@ -28,11 +29,13 @@ def _base_symbols(symbols: Iterable[str]) -> list[str]:
 
 def load_market(data: DataConfig, symbols: Iterable[str],
                 frames: Mapping[str, pd.DataFrame] | None = None,
-                instruments: Mapping[str, Instrument] | None = None) -> MarketData:
+                instruments: Mapping[str, Instrument] | None = None,
+                reader: Callable[[Path], pd.DataFrame] = read_bars_csv) -> MarketData:
     """Load, validate and window the bars of ``symbols`` (ratio symbols ``A/B`` are derived).
 
     Sources, in order: in-memory ``frames`` (with optional ``instruments`` metadata), the
-    config's ``data.files``, then the catalog (``data.catalog`` or the bundled one).
+    config's ``data.files``, then the catalog (``data.catalog`` or the bundled one). Files are
+    read with ``reader`` (a caching reader lets sweep workers load each file once).
 
     Raises
     ------
@@ -50,7 +53,7 @@ def load_market(data: DataConfig, symbols: Iterable[str],
             metadata[symbol] = (instruments or {}).get(symbol) or Instrument(symbol=symbol)
         elif symbol in data.files:
             spec = data.files[symbol]
-            bars[symbol] = read_bars_csv(spec.path)
+            bars[symbol] = reader(spec.path)
             metadata[symbol] = Instrument(symbol=symbol, name=spec.name or symbol,
                                           asset_class=spec.asset_class, board=spec.board,
                                           source=str(spec.path))
@@ -58,7 +61,7 @@ def load_market(data: DataConfig, symbols: Iterable[str],
             if catalog is None:
                 catalog = read_catalog(data.catalog or BUNDLED_CATALOG)
             instrument, path = catalog.lookup(symbol)
-            bars[symbol] = read_bars_csv(path)
+            bars[symbol] = reader(path)
             metadata[symbol] = instrument
     start = pd.Timestamp(data.start) if data.start else None
     end = pd.Timestamp(data.end) if data.end else None

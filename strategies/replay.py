@@ -62,7 +62,8 @@ class ReplayOrders(Strategy):
             order = self._orders[self._sent]
             placed = (ctx.buy if order.is_buy else ctx.sell)(order.symbol, order.quantity,
                                                              tag=f"row {self._sent + 1}")
-            ctx.record(**{f"order_{order.symbol}": placed.order_id})
+            if placed is not None:
+                ctx.record(**{f"order_{order.symbol}": placed.order_id})
             self._sent += 1
 
     def get_state(self) -> dict[str, Any]:

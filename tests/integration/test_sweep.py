@@ -1,0 +1,154 @@
+"""Sweeps from the CLI: the 31 industries x a share/ratio grid give identical results.csv with 1
+or 2 workers and with Ray; a partly done sweep resumes; the best configs run; walk-forward
+trades only inside its test windows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import DATA, run_cli
+
+INDUSTRIES = ["801010", "801030", "801040", "801050", "801080", "801110", "801120", "801130",
+              "801140", "801150", "801160", "801170", "801180", "801200", "801210", "801230",
+              "801710", "801720", "801730", "801740", "801750", "801760", "801770", "801780",
+              "801790", "801880", "801890", "801950", "801960", "801970", "801980"]
+
+
+def sweep_yaml(tmp_path: Path, grid: str, extra: str = "", start="2019-01-02",
+               end="2025-02-28") -> Path:
+    text = f"""\
+name: sweep_test
+data:
+  catalog: {DATA / 'catalog.csv'}
+  start: {start}
+  end: {end}
+strategy:
+  name: drawdown_reversion
+  params: {{target: 801080.SI, window: expanding, min_history_days: 250, trade: target}}
+broker: {{execution: open}}
+sweep:
+  grid:
+{grid}
+  rank_by: sharpe
+{extra}"""
+    path = tmp_path / "sweep.yaml"
+    path.write_text(text)
+    return path
+
+
+INDUSTRY_GRID = (f"    strategy.params.target: [{', '.join(c + '.SI' for c in INDUSTRIES)}]\n"
+                 "    strategy.params.share: [0.6, 1.0]\n"
+                 "    strategy.params.ratio: [0.8]\n")
+
+
+@pytest.fixture(scope="module")
+def industry_sweeps(tmp_path_factory):
+    base = tmp_path_factory.mktemp("sweeps")
+    config = sweep_yaml(base, INDUSTRY_GRID)
+    outcomes = {}
+    for label, args in {"one": ["--workers", "1"], "two": ["--workers", "2"]}.items():
+        result = run_cli("sweep", str(config), "--out", str(base / label), *args)
+        assert result.code == 0, result.stderr
+        outcomes[label] = base / label
+    return config, outcomes
+
+
+def test_sweep_over_31_industries_is_identical_with_1_or_2_workers(industry_sweeps):
+    _, outcomes = industry_sweeps
+    one = (outcomes["one"] / "results.csv").read_bytes()
+    assert one == (outcomes["two"] / "results.csv").read_bytes()
+    results = pd.read_csv(outcomes["one"] / "results.csv")
+    assert len(results) == 62 and (results["status"] == "ok").all()
+    assert set(results["strategy.params.target"]) == {c + ".SI" for c in INDUSTRIES}
+
+
+def test_sweep_with_ray_gives_the_same_results(industry_sweeps, tmp_path):
+    pytest.importorskip("ray", reason="the [ray] extra is installed by make test")
+    config, outcomes = industry_sweeps
+    result = run_cli("sweep", str(config), "--out", str(tmp_path / "ray"), "--backend", "ray",
+                     "--workers", "2")
+    assert result.code == 0, result.stderr
+    assert (tmp_path / "ray" / "results.csv").read_bytes() == \
+        (outcomes["one"] / "results.csv").read_bytes()
+
+
+def test_partly_done_sweep_resumes_by_skipping_finished_runs(industry_sweeps, tmp_path):
+    config, outcomes = industry_sweeps
+    folder = tmp_path / "resume"
+    folder.mkdir()
+    lines = (outcomes["two"] / "runs.jsonl").read_text().splitlines()
+    # 20 finished runs and a line torn by a crash
+    (folder / "runs.jsonl").write_text("\n".join(lines[:20]) + "\n" + lines[20][:40])
+    result = run_cli("sweep", str(config), "--out", str(folder), "--workers", "2")
+    assert result.code == 0, result.stderr
+    journal = [json.loads(l) for l in (folder / "runs.jsonl").read_text().splitlines()
+               if l.endswith("}")]
+    assert len(journal) == 62  # 20 kept + 42 run now; nothing ran twice
+    assert len({row["task_id"] for row in journal}) == 62
+    assert (folder / "results.csv").read_bytes() == (outcomes["one"] / "results.csv").read_bytes()
+
+
+def test_best_configs_are_runnable_and_reproduce_their_row(industry_sweeps, tmp_path):
+    _, outcomes = industry_sweeps
+    results = pd.read_csv(outcomes["one"] / "results.csv")
+    best = sorted((outcomes["one"] / "best").glob("rank1_*.yaml"))
+    assert len(best) == 1
+    task_id = best[0].stem.split("_", 1)[1]
+    run = run_cli("backtest", str(best[0]), "--out", str(tmp_path / "best"))
+    assert run.code == 0, run.stderr
+    metrics = json.loads((tmp_path / "best" / "metrics.json").read_text())
+    row = results.set_index("task_id").loc[task_id]
+    assert metrics["total_return"] == pytest.approx(row["total_return"], abs=1e-12)
+    assert metrics["sharpe"] == pytest.approx(results["sharpe"].max(), abs=1e-12)
+    report = (outcomes["one"] / "report.html").read_text()
+    assert "Best runs" in report
+
+
+def test_two_param_grid_report_has_a_heatmap(tmp_path):
+    grid = "    strategy.params.share: [0.6, 0.8]\n    strategy.params.ratio: [0.6, 0.8]\n"
+    result = run_cli("sweep", str(sweep_yaml(tmp_path, grid)), "--out", str(tmp_path / "h"),
+                     "--workers", "1")
+    assert result.code == 0, result.stderr
+    assert 'alt="heatmap"' in (tmp_path / "h" / "report.html").read_text()
+
+
+def test_walk_forward_trades_only_inside_test_windows(tmp_path):
+    grid = "    strategy.params.share: [0.6, 1.0]\n    strategy.params.ratio: [0.6, 0.8]\n"
+    extra = "  walk_forward: {train_days: 750, test_days: 250}\n"
+    config = sweep_yaml(tmp_path, grid, extra, start="2012-01-04", end="2020-12-31")
+    result = run_cli("sweep", str(config), "--out", str(tmp_path / "wf"), "--workers", "2")
+    assert result.code == 0, result.stderr
+    folds = pd.read_csv(tmp_path / "wf" / "walk_forward.csv", parse_dates=["test_start", "test_end"])
+    fills = pd.read_csv(tmp_path / "wf" / "oos_fills.csv", parse_dates=["date"])
+    oos = pd.read_csv(tmp_path / "wf" / "oos_equity.csv", parse_dates=["date"])
+    assert len(folds) >= 5 and len(fills) >= 2
+    windows = folds.set_index("fold")
+    for fill in fills.itertuples():
+        window = windows.loc[fill.fold]
+        assert window.test_start <= fill.date <= window.test_end, fill
+    inside = pd.Series(False, index=oos.index)
+    for window in windows.itertuples():
+        inside |= oos["date"].between(window.test_start, window.test_end)
+    assert inside.all()
+    assert (folds["test_start"].iloc[1:].to_numpy() > folds["test_end"].iloc[:-1].to_numpy()).all()
+    assert "Walk-forward" in (tmp_path / "wf" / "report.html").read_text()
+
+
+def test_sweep_value_out_of_range_is_a_clear_error(tmp_path):
+    grid = "    strategy.params.share: [0.5, 1.5]\n"
+    result = run_cli("sweep", str(sweep_yaml(tmp_path, grid)), "--out", str(tmp_path / "bad"))
+    assert result.code == 2
+    assert "sweep run 1 (strategy.params.share=1.5)" in result.stderr
+    assert "must be in (0, 1], got 1.5" in result.stderr
+    assert not (tmp_path / "bad").exists()
+
+
+def test_misspelt_sweep_path_suggests_the_right_one(tmp_path):
+    grid = "    broker.slipage.value: [0.001]\n"
+    result = run_cli("sweep", str(sweep_yaml(tmp_path, grid)), "--out", str(tmp_path / "bad"))
+    assert result.code == 2
+    assert "unknown key 'slipage'; did you mean 'slippage'" in result.stderr
