@@ -42,13 +42,13 @@ sweep:
 
 INDUSTRY_GRID = (f"    strategy.params.target: [{', '.join(c + '.SI' for c in INDUSTRIES)}]\n"
                  "    strategy.params.share: [0.6, 1.0]\n"
-                 "    strategy.params.ratio: [0.8]\n")
+                 "    strategy.params.ratio: [0.6, 0.8]\n")
 
 
 @pytest.fixture(scope="module")
 def industry_sweeps(tmp_path_factory):
     base = tmp_path_factory.mktemp("sweeps")
-    config = sweep_yaml(base, INDUSTRY_GRID)
+    config = sweep_yaml(base, INDUSTRY_GRID, start="2021-01-04")
     outcomes = {}
     for label, args in {"one": ["--workers", "1"], "two": ["--workers", "2"]}.items():
         result = run_cli("sweep", str(config), "--out", str(base / label), *args)
@@ -62,7 +62,7 @@ def test_sweep_over_31_industries_is_identical_with_1_or_2_workers(industry_swee
     one = (outcomes["one"] / "results.csv").read_bytes()
     assert one == (outcomes["two"] / "results.csv").read_bytes()
     results = pd.read_csv(outcomes["one"] / "results.csv")
-    assert len(results) == 62 and (results["status"] == "ok").all()
+    assert len(results) == 124 and (results["status"] == "ok").all()
     assert set(results["strategy.params.target"]) == {c + ".SI" for c in INDUSTRIES}
 
 
@@ -87,8 +87,8 @@ def test_partly_done_sweep_resumes_by_skipping_finished_runs(industry_sweeps, tm
     assert result.code == 0, result.stderr
     journal = [json.loads(l) for l in (folder / "runs.jsonl").read_text().splitlines()
                if l.endswith("}")]
-    assert len(journal) == 62  # 20 kept + 42 run now; nothing ran twice
-    assert len({row["task_id"] for row in journal}) == 62
+    assert len(journal) == 124  # 20 kept + 104 run now; nothing ran twice
+    assert len({row["task_id"] for row in journal}) == 124
     assert (folder / "results.csv").read_bytes() == (outcomes["one"] / "results.csv").read_bytes()
 
 
