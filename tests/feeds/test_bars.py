@@ -105,3 +105,18 @@ def test_extra_lines_reach_the_backtrader_feed():
     cerebro.run()
     assert seen[-1] == (frame["close"].iloc[-1], frame["dividend_yield"].iloc[-1])
     assert 0 < seen[-1][1] < 0.2
+
+
+def test_cached_reader_reads_each_file_once(monkeypatch):
+    import feeds.csv_source as csv_source
+    from tests.conftest import DATA
+
+    calls = []
+    real = csv_source.read_bars_csv
+    monkeypatch.setattr(csv_source, "read_bars_csv", lambda path: calls.append(path) or real(path))
+    reader = csv_source.CachedBarReader()
+    first = reader(DATA / "bars/000300.SH.csv.gz")
+    again = reader(DATA / "bars/000300.SH.csv.gz")
+    assert first is again and len(calls) == 1
+    reader(DATA / "bars/801080.SI.csv.gz")
+    assert len(calls) == 2
