@@ -2,6 +2,9 @@
 
     python run.py backtest CONFIG [--out DIR] [-v]
     python run.py sweep CONFIG [--workers N] [--backend local|ray] [--out DIR]
+    python run.py paper CONFIG [--once | --poll-seconds S --max-iterations N]
+    python run.py paper-status CONFIG [--json]
+    python run.py paper-report CONFIG [--out DIR]
     python run.py validate CONFIG
     python run.py strategies
 
@@ -141,6 +144,86 @@ def command_sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _paper_trader(args: argparse.Namespace, writer: bool = True):
+    from engine.paper import PaperTrader
+    from engine.paper_store import PaperStore
+
+    loaded = load_config(args.config)
+    if loaded.config.paper is None:
+        raise ConfigError("has no paper: block (see docs/paper-trading.md)",
+                          source=loaded.source, where="paper")
+    config = _absolute_strategy_config(loaded)
+    store = PaperStore(config.paper.state, writer=writer)
+    try:
+        return PaperTrader(config, plugin_for, store), store
+    except BaseException:
+        store.close()
+        raise
+
+
+def command_paper(args: argparse.Namespace) -> int:
+    trader, store = _paper_trader(args)
+    paper = trader.config.paper
+    log_file = paper.log_file or paper.state.with_suffix(".log")
+    logger.add(log_file, level="DEBUG" if args.verbose else "INFO", rotation="10 MB",
+               retention=5, format="{time:YYYY-MM-DD HH:mm:ss} {level: <7} {message}")
+    trader.install_signal_handlers()
+    try:
+        poll = args.poll_seconds if args.poll_seconds is not None else paper.poll_seconds
+        booked = trader.loop(once=args.once, poll_seconds=poll, max_iterations=args.max_iterations)
+    finally:
+        store.close()
+    print(f"booked {booked} bar(s); state {paper.state.resolve()}")
+    return EXIT_OK
+
+
+def command_paper_status(args: argparse.Namespace) -> int:
+    import json
+
+    from engine.paper import status
+
+    trader, store = _paper_trader(args, writer=False)
+    try:
+        info = status(store)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(info, indent=2, sort_keys=True, default=str))
+        return EXIT_OK
+    if info["last_bar"] is None:
+        print(info["message"])
+        return EXIT_OK
+    print(f"last bar {info['last_bar']} ({info['bars_processed']} booked)\n"
+          f"  cash     {info['cash']:,.2f}\n  holdings {info['holdings']:,.2f}\n"
+          f"  equity   {info['equity']:,.2f}")
+    for position in info["positions"]:
+        print(f"  {position['symbol']:<16} {position['quantity']:>14,.2f} x "
+              f"{position['price']:.4f} = {position['value']:,.2f}")
+    print(f"open orders: {len(info['open_orders'])}; fills on the last day: "
+          f"{len(info['last_day_fills'])}")
+    for order in info["open_orders"]:
+        print(f"  #{order['order_id']} {order['side']} {order['quantity']:g} {order['symbol']} "
+              f"({order['status']}) {order['tag']}")
+    return EXIT_OK
+
+
+def command_paper_report(args: argparse.Namespace) -> int:
+    from engine.paper import paper_result
+    from engine.report import write_report
+    from engine.results import write_run
+
+    trader, store = _paper_trader(args, writer=False)
+    try:
+        result = paper_result(trader)
+    finally:
+        store.close()
+    out_dir = Path(args.out) if args.out else Path("runs") / f"{trader.config.name}_paper"
+    write_run(result, out_dir, report_writer=write_report)
+    print(f"{trader.config.name} (paper)\n{_summary(result.metrics)}")
+    print(f"report: {out_dir / 'report.html'}")
+    return EXIT_OK
+
+
 def command_validate(args: argparse.Namespace) -> int:
     loaded = load_config(args.config)
     plugin = build_strategy(loaded)
@@ -175,10 +258,26 @@ def parser() -> argparse.ArgumentParser:
     sweep.add_argument("--backend", choices=["local", "ray"], default="local",
                        help="local process pool (default) or Ray (RAY_ADDRESS for a cluster)")
     sweep.add_argument("--out", help="output folder (default: runs/<name>_sweep)")
+    paper = commands.add_parser("paper", help="paper-trade the config's paper: block")
+    paper.add_argument("config")
+    paper.add_argument("--once", action="store_true",
+                       help="process every newly available bar, then exit (for cron)")
+    paper.add_argument("--poll-seconds", type=float, default=None,
+                       help="seconds between polls (default: paper.poll_seconds)")
+    paper.add_argument("--max-iterations", type=int, default=None,
+                       help="stop after this many polls")
+    paper_status = commands.add_parser("paper-status", help="the paper account now")
+    paper_status.add_argument("config")
+    paper_status.add_argument("--json", action="store_true")
+    paper_report = commands.add_parser("paper-report", help="the backtest report, from the "
+                                                            "paper ledger")
+    paper_report.add_argument("config")
+    paper_report.add_argument("--out", help="output folder (default: runs/<name>_paper)")
     validate = commands.add_parser("validate", help="check a config without running it")
     validate.add_argument("config")
     commands.add_parser("strategies", help="list the strategies and their params")
-    for sub in (backtest, sweep, validate, commands.choices["strategies"]):
+    for sub in (backtest, sweep, paper, paper_status, paper_report, validate,
+                commands.choices["strategies"]):
         sub.add_argument("-v", "--verbose", action="store_true",
                          help="log detail, and show tracebacks for errors")
     return top
@@ -190,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     logger.remove()
     logger.add(sys.stderr, level="DEBUG" if args.verbose else "WARNING",
                format="<level>{level: <7}</level> {message}")
-    handlers = {"backtest": command_backtest, "sweep": command_sweep,
+    handlers = {"backtest": command_backtest, "sweep": command_sweep, "paper": command_paper,
+                "paper-status": command_paper_status, "paper-report": command_paper_report,
                 "validate": command_validate, "strategies": command_strategies}
     try:
         return handlers[args.command](args)

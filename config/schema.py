@@ -237,8 +237,46 @@ class SweepConfig(StrictModel):
         return self
 
 
+class PaperSourceConfig(StrictModel):
+    """Where a paper account's bars come from.
+
+    ``csv_folder``: ``<path>/<symbol>.csv`` files appended by a data job; ``sqlite``: a table
+    (``symbol, date, open, high, low, close, volume[, amount]``) in the database at ``path``;
+    ``replay``: the run's own data served one trading day at a time from ``start`` (earlier days
+    are history), ``days_per_poll`` days per poll, to rehearse.
+    """
+
+    kind: Literal["csv_folder", "sqlite", "replay"]
+    path: Path | None = None
+    table: str = Field("bars", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    start: dt.date | None = None
+    days_per_poll: int = Field(1, ge=1)
+
+    _resolve = field_validator("path")(_resolve_path)
+
+    @model_validator(mode="after")
+    def _needs_path(self) -> PaperSourceConfig:
+        if self.kind in ("csv_folder", "sqlite") and self.path is None:
+            raise ValueError(f"a {self.kind} source needs a path")
+        if self.kind == "replay" and self.start is None:
+            raise ValueError("a replay source needs start (the first day served one by one)")
+        return self
+
+
+class PaperConfig(StrictModel):
+    """A paper-trading account: its state database, its bar source, how often to poll."""
+
+    state: Path = Field(description="SQLite state database (created if missing)")
+    source: PaperSourceConfig
+    poll_seconds: float = Field(60.0, ge=0)
+    log_file: Path | None = Field(None, description="rotating log; default: <state>.log")
+
+    _resolve = field_validator("state", "log_file")(_resolve_path)
+
+
 class RunConfig(StrictModel):
-    """A whole backtest: data, strategy, broker, report (and optionally a sweep)."""
+    """A whole backtest: data, strategy, broker, report (and optionally a sweep or a paper
+    account)."""
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
     description: str = ""
@@ -247,3 +285,4 @@ class RunConfig(StrictModel):
     broker: BrokerConfig = BrokerConfig()
     report: ReportConfig = ReportConfig()
     sweep: SweepConfig | None = None
+    paper: PaperConfig | None = None

@@ -31,6 +31,8 @@ class LedgerAnalyzer(bt.Analyzer):
         self._snapshot()
 
     def _snapshot(self) -> None:
+        if self.strategy.p.session.replaying:
+            return  # a day an earlier paper run already recorded
         broker = self.strategy.broker
         clock = broker.clock
         day = clock.day

@@ -8,6 +8,7 @@ of the bar on which the orders were placed.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from collections.abc import Mapping
@@ -44,6 +45,7 @@ class AShareBroker(bt.broker.BrokerBase):
         self.fills: list[Fill] = []
         self._pending: list[Order] = []
         self._next_id = 1
+        self._restore_after: tuple[dt.date, dict] | None = None
 
     # -- backtrader broker interface -------------------------------------------------------
     def getcash(self) -> float:
@@ -65,6 +67,12 @@ class AShareBroker(bt.broker.BrokerBase):
     def next(self) -> None:
         """Start of a bar: advance the clock, release T+1 lots, fill at the open (or vwap)."""
         self.clock.advance()
+        if self._restore_after is not None:
+            after, state = self._restore_after
+            if self.clock.day <= after:
+                return  # replaying history already in the paper ledger
+            self.restore_state(state)
+            self._restore_after = None
         self.account.start_day()
         if self.config.execution != "close":
             self._match()
@@ -122,6 +130,60 @@ class AShareBroker(bt.broker.BrokerBase):
     @property
     def pending(self) -> list[Order]:
         return list(self._pending)
+
+    # -- state, for paper trading across restarts ---------------------------------------------
+    def export_state(self) -> dict:
+        """Everything needed to continue after today's close, as JSON types."""
+        account = self.account
+        return {
+            "cash": account.cash,
+            "next_id": self._next_id,
+            "positions": {s: {"quantity": p.quantity, "bought_today": p.bought_today,
+                              "cost": p.cost} for s, p in sorted(account.positions.items())},
+            "open_trades": {s: {"opened": t.opened.isoformat(), "bought_quantity": t.bought_quantity,
+                                "buy_value": t.buy_value, "sell_value": t.sell_value,
+                                "fees": t.fees} for s, t in sorted(account.open_trades.items())},
+            "pending": [{"order_id": o.order_id, "created": o.created.isoformat(),
+                         "symbol": o.symbol, "is_buy": o.is_buy, "quantity": o.quantity,
+                         "eligible": self.clock.dates[o.eligible_index].isoformat()
+                         if o.eligible_index < len(self.clock.dates) else None,
+                         "validity": o.validity, "tag": o.tag, "filled": o.filled,
+                         "status": o.status.value, "reasons": list(o.reasons),
+                         "wait_remainder": o.wait_remainder} for o in self._pending],
+        }
+
+    def restore_state(self, state: dict) -> None:
+        """Load :meth:`export_state`'s output (called on the first bar after the watermark)."""
+        from engine.account import Position, Trade
+
+        account = self.account
+        account.cash = state["cash"]
+        self._next_id = state["next_id"]
+        account.positions = {s: Position(**p) for s, p in state["positions"].items()}
+        account.open_trades = {s: Trade(symbol=s, opened=dt.date.fromisoformat(t["opened"]),
+                                        bought_quantity=t["bought_quantity"],
+                                        buy_value=t["buy_value"], sell_value=t["sell_value"],
+                                        fees=t["fees"])
+                               for s, t in state["open_trades"].items()}
+        self._pending = []
+        for data in state["pending"]:
+            created = dt.date.fromisoformat(data["created"])
+            if data["eligible"] is None:  # due on the bar after its creation day
+                eligible = bisect.bisect_right(self.clock.dates, created)
+            else:
+                eligible = bisect.bisect_left(self.clock.dates,
+                                              dt.date.fromisoformat(data["eligible"]))
+            order = Order(order_id=data["order_id"], created=created,
+                          symbol=data["symbol"], is_buy=data["is_buy"], quantity=data["quantity"],
+                          eligible_index=eligible, validity=data["validity"], tag=data["tag"],
+                          filled=data["filled"], status=OrderStatus(data["status"]),
+                          reasons=list(data["reasons"]), wait_remainder=data["wait_remainder"])
+            self._pending.append(order)
+            self.orders.append(order)
+
+    def restore_before_next_bar(self, after: dt.date, state: dict) -> None:
+        """Restore ``state`` when the clock first moves past ``after`` (the watermark)."""
+        self._restore_after = (after, state)
 
     # -- valuation ---------------------------------------------------------------------------
     def holdings_value(self) -> float:

@@ -7,6 +7,7 @@ import hashlib
 import json
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -133,29 +134,26 @@ def assemble_cerebro(market: MarketData, broker: AShareBroker, session: Backtest
     return cerebro
 
 
-def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
-                 frames: Mapping[str, pd.DataFrame] | None = None,
-                 instruments: Mapping[str, Instrument] | None = None,
-                 market: MarketData | None = None, progress: bool | None = False,
-                 reader: Callable[[Path], pd.DataFrame] = read_bars_csv) -> RunResult:
-    """Run ``plugin`` over the config's data and broker; return every table and metric.
+@dataclass
+class PreparedRun:
+    """A run assembled and ready for ``cerebro.run()``."""
 
-    Parameters
-    ----------
-    frames, instruments:
-        Optional in-memory bars (and metadata) that take precedence over files.
-    market:
-        Already loaded market data.
-    reader:
-        How bar files are read (sweep workers pass a caching reader).
-    progress:
-        Show a progress bar on standard error: True always, None only for long runs
-        (more than ``LONG_RUN_BAR_FEEDS`` bars x instruments), False never.
-    """
+    config: RunConfig
+    plugin: StrategyPlugin
+    market: MarketData
+    rules: dict[str, InstrumentRules]
+    clock: MarketClock
+    broker: AShareBroker
+    context: BarContext
+    session: BacktestSession
+    cerebro: bt.Cerebro
+    progress: Any = None
+
+
+def prepare_run(config: RunConfig, plugin: StrategyPlugin, market: MarketData, *,
+                progress: bool | None = False) -> PreparedRun:
+    """Assemble everything for one run over ``market`` (backtests and paper trading alike)."""
     benchmark = config.data.benchmark
-    if market is None:
-        symbols = plugin.symbols() + ([benchmark] if benchmark else [])
-        market = load_market(config.data, symbols, frames, instruments, reader=reader)
     plugin.prepare(market)
     rules = resolve_all_rules(config, market)
     clock = MarketClock(market, {symbol: r.price_scale for symbol, r in rules.items()})
@@ -173,14 +171,67 @@ def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
     cerebro = assemble_cerebro(market, broker, session, streamed, benchmark)
     logger.debug("running {} over {} bars; feeds {}", config.name, len(market.calendar),
                  ", ".join(streamed))
-    try:
-        strategy = cerebro.run()[0]
-    finally:
-        if bar_progress is not None:
-            bar_progress.close()
-    broker.cancel_all("run ended before the order could fill")
-    ledger = strategy.analyzers.ledger.get_analysis()
+    return PreparedRun(config, plugin, market, rules, clock, broker, context, session, cerebro,
+                       bar_progress)
 
+
+def execute_run(run: PreparedRun) -> bt.Strategy:
+    """Run the Cerebro; return the driver strategy (its analyzers hold the ledger)."""
+    try:
+        return run.cerebro.run()[0]
+    finally:
+        if run.progress is not None:
+            run.progress.close()
+
+
+def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
+                 frames: Mapping[str, pd.DataFrame] | None = None,
+                 instruments: Mapping[str, Instrument] | None = None,
+                 market: MarketData | None = None, progress: bool | None = False,
+                 reader: Callable[[Path], pd.DataFrame] = read_bars_csv) -> RunResult:
+    """Run ``plugin`` over the config's data and broker; return every table and metric.
+
+    Parameters
+    ----------
+    frames, instruments:
+        Optional in-memory bars (and metadata) that take precedence over files.
+    market:
+        Already loaded market data.
+    progress:
+        Show a progress bar on standard error: True always, None only for long runs
+        (more than ``LONG_RUN_BAR_FEEDS`` bars x instruments), False never.
+    reader:
+        How bar files are read (sweep workers pass a caching reader).
+    """
+    benchmark = config.data.benchmark
+    if market is None:
+        symbols = plugin.symbols() + ([benchmark] if benchmark else [])
+        market = load_market(config.data, symbols, frames, instruments, reader=reader)
+    run = prepare_run(config, plugin, market, progress=progress)
+    strategy = execute_run(run)
+    run.broker.cancel_all("run ended before the order could fill")
+    return collect_result(run, strategy.analyzers.ledger.get_analysis())
+
+
+def run_notes(config: RunConfig, plugin: StrategyPlugin, market: MarketData,
+              rules: Mapping[str, InstrumentRules]) -> list[str]:
+    """What the report says about how the run was made and what it traded."""
+    notes = [EXECUTION_NOTES[config.broker.execution]]
+    notes += [describe_traded(s, market.instruments[s], rules[s]) for s in plugin.traded_symbols()]
+    if config.broker.costs == "none":
+        notes.append("Costs are off (broker.costs: none): no commission, stamp duty or "
+                     "transfer fee.")
+    if config.broker.slippage.kind != "none":
+        notes.append(f"Slippage: {config.broker.slippage.kind} {config.broker.slippage.value:g} "
+                     "against the trader on every fill.")
+    return notes + plugin.report_notes()
+
+
+def collect_result(run: PreparedRun, ledger: dict[str, list[tuple]]) -> RunResult:
+    """Tables, metrics and report notes of a finished run."""
+    config, plugin, market, broker, rules = run.config, run.plugin, run.market, run.broker, run.rules
+    context, clock = run.context, run.clock
+    benchmark = config.data.benchmark
     equity = pd.DataFrame(ledger["equity"], columns=["date", "cash", "holdings", "equity",
                                                      "benchmark"])
     equity["date"] = pd.to_datetime(equity["date"])
@@ -216,15 +267,7 @@ def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
     metrics["strategy"] = plugin.name
     metrics["execution"] = config.broker.execution
 
-    notes = [EXECUTION_NOTES[config.broker.execution]]
-    notes += [describe_traded(s, market.instruments[s], rules[s]) for s in traded]
-    if config.broker.costs == "none":
-        notes.append("Costs are off (broker.costs: none): no commission, stamp duty or "
-                     "transfer fee.")
-    if config.broker.slippage.kind != "none":
-        notes.append(f"Slippage: {config.broker.slippage.kind} {config.broker.slippage.value:g} "
-                     "against the trader on every fill.")
-    notes += plugin.report_notes()
+    notes = run_notes(config, plugin, market, rules)
     prices = {s: market.bars(s)["close"] for s in dict.fromkeys(traded + ([benchmark] if benchmark else []))}
     return RunResult(run_id=run_id, resolved_config=resolved, strategy_name=plugin.name,
                      equity=equity, positions=positions, orders=orders_frame(broker.orders),

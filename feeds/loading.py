@@ -17,7 +17,8 @@ from feeds.pandas_source import bars_from_frame
 from feeds.ratio import ratio_bars, split_ratio_symbol
 
 
-def _base_symbols(symbols: Iterable[str]) -> list[str]:
+def base_symbols(symbols: Iterable[str]) -> list[str]:
+    """The file-backed symbols behind ``symbols`` (a ratio ``A/B`` needs A and B)."""
     ordered: list[str] = []
     for symbol in symbols:
         parts = split_ratio_symbol(symbol)
@@ -47,7 +48,7 @@ def load_market(data: DataConfig, symbols: Iterable[str],
     catalog: Catalog | None = None
     bars: dict[str, pd.DataFrame] = {}
     metadata: dict[str, Instrument] = {}
-    for symbol in _base_symbols(symbols):
+    for symbol in base_symbols(symbols):
         if symbol in frames:
             bars[symbol] = bars_from_frame(frames[symbol], name=f"<frame {symbol}>")
             metadata[symbol] = (instruments or {}).get(symbol) or Instrument(symbol=symbol)
@@ -82,3 +83,15 @@ def load_market(data: DataConfig, symbols: Iterable[str],
         metadata[symbol] = Instrument(symbol=symbol, name=names, asset_class="synthetic",
                                       source=f"derived ratio {symbol}", components=parts)
     return MarketData({s: windowed[s] for s in windowed}, metadata, calendar)
+
+
+def instrument_metadata(data: DataConfig, symbol: str) -> Instrument:
+    """What ``symbol`` is, from ``data.files`` or the catalog (a plain stock if neither knows)."""
+    if symbol in data.files:
+        spec = data.files[symbol]
+        return Instrument(symbol=symbol, name=spec.name or symbol, asset_class=spec.asset_class,
+                          board=spec.board, source=str(spec.path))
+    catalog = read_catalog(data.catalog or BUNDLED_CATALOG)
+    if symbol in catalog.entries:
+        return catalog.entries[symbol][0]
+    return Instrument(symbol=symbol)
