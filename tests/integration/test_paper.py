@@ -288,3 +288,51 @@ def test_status_and_report_from_the_ledger(tmp_path):
     metrics = json.loads((tmp_path / "report" / "metrics.json").read_text())
     assert metrics["total_return"] == expected.metrics["total_return"]
     assert "Paper account" in (tmp_path / "report" / "report.html").read_text()
+
+
+def test_sqlite_table_source_equals_one_backtest(tmp_path):
+    start, end, params = STRATEGIES["target_weights"]
+    config = write_config(tmp_path, "target_weights",
+                          {"kind": "sqlite", "path": "bars.sqlite", "table": "daily_bars"},
+                          start, end, params)
+    symbols = ["515180.SH.qfq", "512100.SH.qfq", "000300.SH"]
+    database = sqlite3.connect(tmp_path / "bars.sqlite")
+    frames = {s: bars(s) for s in symbols}
+    frames = {s: f[(f["date"] >= start) & (f["date"] <= end)] for s, f in frames.items()}
+    middle = "2021-09-30"
+    for part in ("first", "second"):
+        rows = []
+        for symbol, frame in frames.items():
+            chosen = frame[frame["date"] <= middle] if part == "first" else frame[frame["date"] > middle]
+            rows.append(chosen[["date", "open", "high", "low", "close", "volume", "amount"]]
+                        .assign(symbol=symbol))
+        pd.concat(rows).to_sql("daily_bars", database, if_exists="append", index=False)
+        database.commit()
+        assert run_cli("paper", str(config), "--once").code == 0
+    database.close()
+    assert_parity(tmp_path, config, frames["000300.SH"]["date"].iloc[-1])
+
+
+def test_sigterm_stops_after_the_bar_in_hand(tmp_path):
+    start, end, params = STRATEGIES["barbell"]
+    config = write_config(tmp_path, "barbell",
+                          {"kind": "replay", "start": "2022-06-01", "days_per_poll": 1},
+                          start, end, params)
+    process = subprocess.Popen([sys.executable, str(REPO / "run.py"), "paper", str(config),
+                                "--poll-seconds", "0.2"], cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    state = tmp_path / "state" / "paper.sqlite"
+    deadline = time.time() + 120
+    while time.time() < deadline and (not state.exists() or watermark(tmp_path) is None
+                                      or watermark(tmp_path) < "2022-06-03"):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "stopping after the bar in hand" in err
+    last = watermark(tmp_path)
+    db = sqlite3.connect(state)
+    done = db.execute("SELECT COUNT(*), MAX(date) FROM bars_done").fetchone()
+    db.close()
+    assert done[1] == last and last < "2022-12-30"
+    assert_parity(tmp_path, config, last)
