@@ -204,7 +204,8 @@ ETF_INFO = {
 }
 
 
-def build_etf_qfq(raw: Path, log: BuildLog) -> list[tuple[str, str, str, str, str, pd.DataFrame]]:
+def build_etf_qfq(raw: Path, log: BuildLog, shares: dict[str, pd.Series] | None = None
+                  ) -> list[tuple[str, str, str, str, str, pd.DataFrame]]:
     """Forward-adjusted ETF bars (chenkx612): volume from lots of 100 to shares."""
     folder = raw / "chenkx612-Multifactor-ETF-Strategy"
     listing = pd.read_csv(folder / "etf_list.csv", dtype=str)
@@ -217,13 +218,79 @@ def build_etf_qfq(raw: Path, log: BuildLog) -> list[tuple[str, str, str, str, st
             columns={"datetime": "date", "成交额": "amount"})
         frame["volume"] = frame["volume"] * 100.0
         asset_class, board, tracks = ETF_INFO.get(code, ("etf", "main", ""))
+        columns = ["date", "open", "high", "low", "close", "volume", "amount"]
+        if shares and code in shares:
+            frame["shares"] = shares[code].reindex(frame["date"]).to_numpy()
+            columns.append("shares")
         result.append((f"{code}.{exchange}.qfq", names.get(code, code), asset_class, board,
-                       tracks, frame[["date", "open", "high", "low", "close", "volume",
-                                      "amount"]]))
+                       tracks, frame[columns]))
     log.add(f"- {len(result)} ETFs, forward-adjusted (qfq as of 2025-07-04) from chenkx612, "
             "2019-07-01 (or listing) .. 2025-07-04, symbols '<code>.<SH|SZ>.qfq'. Volume is "
             "converted from lots of 100 to shares; amount is CNY. Adjusted prices are not the "
             "prices traded on the day: see data/README.md.")
+    return result
+
+
+def build_etf_shares(raw: Path, log: BuildLog) -> dict[str, pd.Series]:
+    """Official daily shares outstanding (in shares) per ETF code."""
+    sse_szse = pd.read_csv(raw / "beimingmaster-csi300-etf-shares/etf-shares.csv",
+                           dtype={"code": str}, parse_dates=["date"])
+    estimated = sse_szse["quality"] != "official"
+    official = sse_szse[~estimated]
+    shares = {code: (group.set_index("date")["shares_100m"] * HUNDRED_MILLION)
+              for code, group in official.groupby("code")}
+    szse = pd.read_csv(raw / "zxtcc-szse-etf-share/szse_etf_shares_2023_2026.csv",
+                       dtype={"code": str}, parse_dates=["date"])
+    for code, group in szse.groupby("code"):
+        series = group.set_index("date")["shares_10k"] * 1e4
+        if code in shares:
+            both = shares[code].index.intersection(series.index)
+            gap = (shares[code].loc[both] - series.loc[both]).abs().max()
+            log.add(f"- shares {code}: beimingmaster and zxtcc agree on {len(both)} shared days "
+                    f"(largest difference {gap:.0f} shares); beimingmaster kept, zxtcc fills "
+                    "any other day.")
+            series = pd.concat([shares[code], series[~series.index.isin(shares[code].index)]])
+        shares[code] = series.sort_index()
+    log.add(f"- shares: {int(estimated.sum())} 'estimated' SZSE rows (2012 .. 2016-08-02, "
+            "inferred from turnover, nearly flat) dropped: only official disclosures are used. "
+            + "; ".join(f"{c} from {v.index.min().date()}" for c, v in sorted(shares.items())))
+    return shares
+
+
+def build_etf_unadjusted(raw: Path, shares: dict[str, pd.Series], log: BuildLog
+                         ) -> list[tuple[str, str, pd.DataFrame]]:
+    """Traded (unadjusted) ETF bars to 2023-06-08, with the day's cash dividend per share and
+    split ratio derived from the exchange's adjusted previous close."""
+    folder = raw / "chrisphoenixsoar-etf_rotation/etf"
+    result = []
+    events = []
+    for path in sorted(folder.glob("*.csv")):
+        frame = pd.read_csv(path, parse_dates=["date"])
+        frame = frame.dropna(subset=["vol"]).reset_index(drop=True)
+        code, exchange = path.stem.split(".")
+        previous = frame["close"].shift()
+        ratio = previous / frame["pre_close"]
+        changed = (frame["pre_close"] - previous).abs() > 1e-9
+        split = changed & ((ratio > 1.3) | (ratio < 0.77))
+        dividend = changed & ~split & (previous > frame["pre_close"])
+        frame["dividend"] = (previous - frame["pre_close"]).where(dividend, 0.0).round(4)
+        frame["split_ratio"] = ratio.where(split, 1.0).round(6)
+        frame = frame.rename(columns={"vol": "volume"})
+        if code in shares:
+            frame["shares"] = shares[code].reindex(frame["date"]).to_numpy()
+        for day in frame.loc[split, "date"]:
+            events.append(f"{code} split x{frame.loc[frame['date'] == day, 'split_ratio'].iloc[0]:g} "
+                          f"on {day.date()}")
+        columns = ["date", "open", "high", "low", "close", "volume", "amount", "dividend",
+                   "split_ratio"] + (["shares"] if code in shares else [])
+        name = str(frame["name"].iloc[0]) if "name" in frame.columns else code
+        result.append((f"{code}.{exchange}", name, frame[columns]))
+    log.add(f"- {len(result)} ETFs, unadjusted (traded prices) from chrisphoenixsoar, listing .. "
+            "2023-06-08, symbols '<code>.<SH|SZ>'; placeholder rows before listing (no volume) "
+            "dropped. 'dividend' is the cash per share going ex that day (previous close minus "
+            "the exchange's adjusted previous close, to the 0.001 tick); 'split_ratio' the new "
+            "shares per old share (when that ratio is outside 0.77..1.3): "
+            + ("; ".join(events) or "none") + ".")
     return result
 
 
@@ -265,9 +332,16 @@ def main(argv: list[str] | None = None) -> int:
              "wxygeek/industry-trend + oonauzz Wind export (gaps)")
 
     log.add("\n### ETFs\n")
-    for symbol, name, asset_class, board, tracks, frame in build_etf_qfq(raw, log):
+    shares = build_etf_shares(raw, log)
+    for symbol, name, asset_class, board, tracks, frame in build_etf_qfq(raw, log, shares):
         emit(symbol, f"{name} (qfq)", asset_class, frame,
              "chenkx612/Multifactor-ETF-Strategy etf_qfq (forward-adjusted)", board, tracks)
+    for symbol, name, frame in build_etf_unadjusted(raw, shares, log):
+        asset_class, board, tracks = ETF_INFO.get(symbol[:6], ("etf", "main", ""))
+        if symbol[:6] == "511010":
+            asset_class = "bond_etf"
+        emit(symbol, name, asset_class, frame, "chrisphoenixsoar/etf_rotation (unadjusted)",
+             board, tracks)
 
     calendar_frame = pd.DataFrame({"date": calendar.strftime("%Y-%m-%d")})
     write_csv_gz(calendar_frame, REPO_DATA / "calendar.csv.gz")

@@ -2,7 +2,9 @@
 
 A bar frame is a ``pandas.DataFrame`` indexed by trading date (``DatetimeIndex`` named
 ``date``, midnight, no time zone, sorted, unique) with float columns ``open high low close
-volume amount`` and, where a source has them, the extra lines in :data:`EXTRA_LINES`.
+volume amount`` and, where a source has them, the extra lines in :data:`EXTRA_LINES`:
+``shares`` outstanding, ``nav``, ``dividend`` (cash per share going ex that day),
+``split_ratio`` (new shares per old share that day), ``dividend_yield``, ``pe``, ``pb``.
 Volume is in shares and amount in CNY; a missing volume (NaN) means "not reported", while a
 volume of 0 means the instrument did not trade (suspended).
 """
@@ -18,7 +20,8 @@ from feeds.errors import DataError
 
 PRICE_COLUMNS: tuple[str, ...] = ("open", "high", "low", "close")
 BASE_COLUMNS: tuple[str, ...] = PRICE_COLUMNS + ("volume", "amount")
-EXTRA_LINES: tuple[str, ...] = ("shares", "nav", "dividend_yield", "pe", "pb")
+EXTRA_LINES: tuple[str, ...] = ("shares", "nav", "dividend", "split_ratio", "dividend_yield",
+                                 "pe", "pb")
 ALL_COLUMNS: tuple[str, ...] = BASE_COLUMNS + EXTRA_LINES
 
 # Column names found in the wild, mapped to canonical names (case-insensitive).
