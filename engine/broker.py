@@ -21,7 +21,7 @@ from engine.account import QUANTITY_EPSILON, Account
 from engine.clock import BarView, MarketClock
 from engine.commission import compute_fees, marginal_fee_rate
 from engine.money import ceil_to_tick, floor_to_tick, round_cents, round_to_tick
-from engine.orders import Fill, Order, OrderStatus
+from engine.orders import CorporateAction, Fill, Order, OrderStatus
 from engine.rules import InstrumentRules
 from engine.slippage import slippage_from_config
 
@@ -43,6 +43,7 @@ class AShareBroker(bt.broker.BrokerBase):
         self.startingcash = config.initial_cash  # read by backtrader's writer info
         self.orders: list[Order] = []
         self.fills: list[Fill] = []
+        self.actions: list[CorporateAction] = []
         self._pending: list[Order] = []
         self._next_id = 1
         self._restore_after: tuple[dt.date, dict] | None = None
@@ -74,8 +75,35 @@ class AShareBroker(bt.broker.BrokerBase):
             self.restore_state(state)
             self._restore_after = None
         self.account.start_day()
+        self._apply_corporate_actions()
         if self.config.execution != "close":
             self._match()
+
+    def _apply_corporate_actions(self) -> None:
+        """On an ex-date, positions held at the previous close get the cash dividend (credited
+        on the ex-date; the real payment comes a few days later) or the split's units (whole
+        units; fractions are dropped)."""
+        for symbol in list(self.account.positions):
+            dividend, split = self.clock.corporate_action(symbol)
+            if dividend == 0.0 and split == 1.0:
+                continue
+            position = self.account.positions[symbol]
+            rules = self.rules[symbol]
+            before = position.quantity
+            if dividend > 0:
+                cash = before * dividend
+                cash = cash if rules.fractional else round_cents(cash)
+                self.account.cash = (self.account.cash + cash if rules.fractional
+                                     else round_cents(self.account.cash + cash))
+                self.actions.append(CorporateAction(self.clock.day, symbol, "dividend", before,
+                                                    before, dividend, cash, self.account.cash))
+            if split != 1.0:
+                after = before * split if rules.fractional else math.floor(before * split + 1e-9)
+                position.quantity = float(after)
+                position.bought_today = min(position.bought_today * split, position.quantity)
+                self.actions.append(CorporateAction(self.clock.day, symbol, "split", before,
+                                                    position.quantity, split, 0.0,
+                                                    self.account.cash))
 
     # -- orders ------------------------------------------------------------------------------
     def submit_order(self, symbol: str, is_buy: bool, quantity: float, tag: str = "") -> Order:

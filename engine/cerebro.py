@@ -24,7 +24,7 @@ from engine.context import BarContext
 from engine.driver import PluginDriver
 from engine.metrics import compute_metrics, contribution_by_symbol, simple_return
 from engine.plugin import StrategyPlugin
-from engine.results import RunResult, fills_frame, orders_frame, trades_frame
+from engine.results import RunResult, actions_frame, fills_frame, orders_frame, trades_frame
 from engine.rules import InstrumentRules, resolve_rules
 from engine.session import BacktestSession
 from feeds.btfeed import calendar_feed, feed_for
@@ -259,8 +259,12 @@ def collect_result(run: PreparedRun, ledger: dict[str, list[tuple]]) -> RunResul
                               periods_per_year=config.report.periods_per_year,
                               risk_free_rate=config.report.risk_free_rate)
     final_values = {s: p.quantity * clock.last_close(s) for s, p in account.positions.items()}
+    dividends = {}
+    for action in broker.actions:
+        dividends[action.symbol] = dividends.get(action.symbol, 0.0) + action.cash
     metrics["contribution"] = contribution_by_symbol(broker.fills, final_values,
-                                                     config.broker.initial_cash)
+                                                     config.broker.initial_cash, dividends)
+    metrics["dividends"] = round(sum(dividends.values()), 2)
     resolved = resolved_config(config, plugin)
     run_id = compute_run_id(resolved, market)
     metrics["run_id"] = run_id
@@ -275,4 +279,4 @@ def collect_result(run: PreparedRun, ledger: dict[str, list[tuple]]) -> RunResul
                      trades=trades_frame(account.closed_trades, list(account.open_trades.values())),
                      signals=signals, metrics=metrics, notes=notes,
                      diagnostic_chart=plugin.diagnostic_chart, prices=prices,
-                     fill_objects=list(broker.fills))
+                     fill_objects=list(broker.fills), actions=actions_frame(broker.actions))

@@ -51,6 +51,12 @@ class MarketClock:
             columns = {name: (frame[name].to_numpy(dtype=float) * scale).tolist()
                        for name in ("open", "high", "low", "close")}
             columns["volume"] = frame["volume"].to_numpy(dtype=float).tolist()
+            for name in ("dividend", "split_ratio"):
+                if name in frame.columns and frame[name].fillna(0).ne(
+                        1.0 if name == "split_ratio" else 0.0).any():
+                    factor = scale if name == "dividend" else 1.0
+                    columns[name] = (frame[name].fillna(0.0 if name == "dividend" else 1.0)
+                                     .to_numpy(dtype=float) * factor).tolist()
             self._columns[symbol] = columns
 
     @property
@@ -83,3 +89,14 @@ class MarketClock:
     def last_position(self, symbol: str) -> int:
         """Position of the latest bar of ``symbol`` at or before today (-1 before its first)."""
         return self._last[symbol][self.index]
+
+    def corporate_action(self, symbol: str) -> tuple[float, float]:
+        """Today's (cash dividend per unit in traded price, split ratio) for ``symbol``:
+        (0, 1) when nothing happens or it has no bar today."""
+        position = self._positions[symbol][self.index]
+        columns = self._columns[symbol]
+        if position < 0:
+            return 0.0, 1.0
+        dividend = columns["dividend"][position] if "dividend" in columns else 0.0
+        split = columns["split_ratio"][position] if "split_ratio" in columns else 1.0
+        return dividend, split

@@ -107,10 +107,11 @@ def compute_metrics(equity: pd.DataFrame, *, initial_cash: float, fills: Iterabl
 
 
 def contribution_by_symbol(fills: Iterable[Fill], final_values: dict[str, float],
-                           initial_cash: float) -> dict[str, float]:
-    """Each instrument's profit after its fees (sales - purchases - fees + value still held),
-    as a fraction of the initial cash. They add up to the total return."""
-    profit: dict[str, float] = {}
+                           initial_cash: float,
+                           dividends: dict[str, float] | None = None) -> dict[str, float]:
+    """Each instrument's profit after its fees (sales - purchases - fees + dividends + value
+    still held), as a fraction of the initial cash. They add up to the total return."""
+    profit: dict[str, float] = dict(dividends or {})
     for fill in fills:
         flow = -fill.value if fill.is_buy else fill.value
         profit[fill.symbol] = profit.get(fill.symbol, 0.0) + flow - fill.fees

@@ -80,3 +80,17 @@ class Fill:
     def slippage_cost(self) -> float:
         """What slippage cost the trader versus the reference price (>= 0)."""
         return abs(self.price - self.reference_price) * self.quantity
+
+
+@dataclass(frozen=True)
+class CorporateAction:
+    """A cash dividend or a split applied to a position on its ex-date."""
+
+    date: dt.date
+    symbol: str
+    kind: str            # "dividend" or "split"
+    quantity_before: float
+    quantity_after: float
+    per_unit: float      # cash per unit (dividend) or new units per old unit (split)
+    cash: float          # cash credited
+    cash_after: float

@@ -32,6 +32,7 @@ from engine.results import (
     FILL_COLUMNS,
     ORDER_COLUMNS,
     RunResult,
+    actions_frame,
     fills_frame,
     orders_frame,
     trades_frame,
@@ -76,6 +77,7 @@ class BarBooking:
     _fills_seen: int = 0
     _trades_seen: int = 0
     _positions_seen: int = 0
+    _actions_seen: int = 0
 
     def after_bar(self, strategy: bt.Strategy) -> None:
         run = self.run
@@ -89,6 +91,8 @@ class BarBooking:
         self._positions_seen = len(ledger.position_rows)
         fills = fills_frame(broker.fills[self._fills_seen:])
         self._fills_seen = len(broker.fills)
+        actions = actions_frame(broker.actions[self._actions_seen:])
+        self._actions_seen = len(broker.actions)
         closed = broker.account.closed_trades[self._trades_seen:]
         self._trades_seen = len(broker.account.closed_trades)
         orders = orders_frame(broker.orders)
@@ -99,7 +103,8 @@ class BarBooking:
             trades=trades_frame(closed, []).itertuples(index=False, name=None),
             equity=(day.isoformat(), cash, holdings, equity, benchmark),
             positions=[(d.isoformat(), s, q, p, v) for d, s, q, p, v in positions],
-            signals=run.context.records.get(clock.index))
+            signals=run.context.records.get(clock.index),
+            actions=actions.itertuples(index=False, name=None))
         self.processed.append(day)
         print(f"{day}  equity {equity:,.2f}  cash {cash:,.2f}  fills {len(fills)}  "
               f"pending {len(broker.pending)}", flush=True)
@@ -274,9 +279,12 @@ def paper_result(trader: PaperTrader) -> RunResult:
         benchmark_return=simple_return(market.bars(benchmark)["close"]) if benchmark else float("nan"),
         periods_per_year=config.report.periods_per_year, risk_free_rate=config.report.risk_free_rate)
     last_positions = positions[positions["date"] == watermark.isoformat()]
+    actions = store.table("actions")
+    dividends = actions.groupby("symbol")["cash"].sum().to_dict() if len(actions) else {}
     metrics["contribution"] = contribution_by_symbol(
         fill_objects, dict(zip(last_positions["symbol"], last_positions["value"])),
-        config.broker.initial_cash)
+        config.broker.initial_cash, dividends)
+    metrics["dividends"] = round(sum(dividends.values()), 2)
     resolved = resolved_config(config, plugin)
     metrics["run_id"] = compute_run_id(resolved, market)
     metrics["strategy"] = plugin.name
@@ -288,4 +296,4 @@ def paper_result(trader: PaperTrader) -> RunResult:
                      equity=equity, positions=positions, orders=orders, fills=fills,
                      trades=trades, signals=signals, metrics=metrics, notes=notes,
                      diagnostic_chart=plugin.diagnostic_chart, prices=prices,
-                     fill_objects=fill_objects)
+                     fill_objects=fill_objects, actions=actions)

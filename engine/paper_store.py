@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from config.errors import HuiceError
-from engine.results import FILL_COLUMNS, ORDER_COLUMNS, TRADE_COLUMNS
+from engine.results import ACTION_COLUMNS, FILL_COLUMNS, ORDER_COLUMNS, TRADE_COLUMNS
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS equity (date TEXT PRIMARY KEY, cash REAL, holdings RE
 CREATE TABLE IF NOT EXISTS positions (date TEXT, symbol TEXT, quantity REAL, price REAL,
                                       value REAL, PRIMARY KEY (date, symbol));
 CREATE TABLE IF NOT EXISTS signals (date TEXT PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS actions (seq INTEGER PRIMARY KEY AUTOINCREMENT, {", ".join(ACTION_COLUMNS)});
 """
 # Fault injection for the crash tests: seconds to pause inside each bar's transaction.
 COMMIT_PAUSE_ENV = "HUICE_PAPER_COMMIT_PAUSE"
@@ -121,7 +122,7 @@ class PaperStore:
     def commit_bar(self, day: dt.date, *, broker_state: dict, strategy_state: dict,
                    orders: Iterable[Sequence], fills: Iterable[Sequence],
                    trades: Iterable[Sequence], equity: Sequence, positions: Iterable[Sequence],
-                   signals: dict[str, float] | None) -> None:
+                   signals: dict[str, float] | None, actions: Iterable[Sequence] = ()) -> None:
         """Book one processed bar atomically (and refuse a bar at or before the watermark)."""
         db = self.connection
         db.execute("BEGIN IMMEDIATE")
@@ -137,6 +138,8 @@ class PaperStore:
             trade_columns = ", ".join(TRADE_COLUMNS).replace("return", "return_")
             db.executemany(f"INSERT INTO trades ({trade_columns}) VALUES "
                            f"({', '.join('?' * len(TRADE_COLUMNS))})", trades)
+            db.executemany(f"INSERT INTO actions ({', '.join(ACTION_COLUMNS)}) VALUES "
+                           f"({', '.join('?' * len(ACTION_COLUMNS))})", actions)
             db.execute("INSERT INTO equity VALUES (?, ?, ?, ?, ?)", equity)
             db.executemany("INSERT INTO positions VALUES (?, ?, ?, ?, ?)", positions)
             if signals:

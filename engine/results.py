@@ -23,6 +23,8 @@ ORDER_COLUMNS = ["order_id", "created", "symbol", "side", "quantity", "filled", 
 FILL_COLUMNS = ["order_id", "date", "symbol", "side", "quantity", "price", "reference_price",
                 "value", "commission", "stamp_duty", "transfer_fee", "fees", "slippage_cost",
                 "cash_after"]
+ACTION_COLUMNS = ["date", "symbol", "kind", "quantity_before", "quantity_after", "per_unit",
+                  "cash", "cash_after"]
 TRADE_COLUMNS = ["symbol", "opened", "closed", "quantity", "buy_value", "sell_value", "fees",
                  "pnl", "return"]
 _TEXT, _FLOAT, _INT = "object", "float64", "int64"
@@ -50,6 +52,7 @@ class RunResult:
     diagnostic_chart: DiagnosticChart | None = None
     prices: dict[str, pd.Series] = field(default_factory=dict)  # close of traded + benchmark
     fill_objects: list[Fill] = field(default_factory=list)
+    actions: pd.DataFrame | None = None  # dividends and splits booked
 
 
 def orders_frame(orders: list[Order]) -> pd.DataFrame:
@@ -57,6 +60,13 @@ def orders_frame(orders: list[Order]) -> pd.DataFrame:
              o.status.value, o.closed.isoformat() if o.closed else "", o.tag,
              "; ".join(o.reasons)) for o in orders]
     return pd.DataFrame(rows, columns=ORDER_COLUMNS).astype(ORDER_DTYPES)
+
+
+def actions_frame(actions: list) -> pd.DataFrame:
+    rows = [(a.date.isoformat(), a.symbol, a.kind, a.quantity_before, a.quantity_after,
+             a.per_unit, a.cash, a.cash_after) for a in actions]
+    return pd.DataFrame(rows, columns=ACTION_COLUMNS).astype(
+        dict(zip(ACTION_COLUMNS, [_TEXT, _TEXT, _TEXT] + [_FLOAT] * 5)))
 
 
 def fills_frame(fills: list[Fill]) -> pd.DataFrame:
@@ -104,6 +114,8 @@ def write_run(result: RunResult, out_dir: Path,
         _write_csv(result.trades, staging / "trades.csv")
         _write_csv(result.orders, staging / "orders.csv")
         _write_csv(result.fills, staging / "fills.csv")
+        if result.actions is not None and len(result.actions):
+            _write_csv(result.actions, staging / "actions.csv")
         _write_csv(result.positions, staging / "positions.csv")
         signals = result.signals.copy()
         signals.index = signals.index.strftime("%Y-%m-%d")
