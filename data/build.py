@@ -294,6 +294,25 @@ def build_etf_unadjusted(raw: Path, shares: dict[str, pd.Series], log: BuildLog
     return result
 
 
+def check_qfq_against_unadjusted(raw: Path, log: BuildLog) -> None:
+    """A forward-adjusted close over the traded close is constant between corporate actions;
+    log the ETFs where it drifts (more than 20 days with a >1% change)."""
+    drifting = []
+    for path in sorted((raw / "chenkx612-Multifactor-ETF-Strategy/etf_qfq").glob("*.csv")):
+        twins = list((raw / "chrisphoenixsoar-etf_rotation/etf").glob(f"{path.stem}.*.csv"))
+        if not twins:
+            continue
+        adjusted = pd.read_csv(path, index_col="datetime")["close"]
+        traded = pd.read_csv(twins[0], index_col="date").dropna(subset=["vol"])["close"]
+        moves = (adjusted / traded).dropna().pct_change().abs()
+        if (moves > 0.01).sum() > 20:
+            drifting.append(f"{path.stem} ({int((moves > 0.01).sum())} days)")
+    log.add("- qfq check against traded prices (2019-07 .. 2023-06): the adjustment factor drifts "
+            f"day to day for {', '.join(drifting) or 'none'}: their OHLC are not usable as "
+            "prices (do not trade them); their amount / volume (the day's traded VWAP) and "
+            "shares are sound. Every other ETF's factor only steps at dividends and splits.")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--raw", type=Path, default=REPO_DATA.parent.parent / "shared/data/raw",
@@ -336,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     for symbol, name, asset_class, board, tracks, frame in build_etf_qfq(raw, log, shares):
         emit(symbol, f"{name} (qfq)", asset_class, frame,
              "chenkx612/Multifactor-ETF-Strategy etf_qfq (forward-adjusted)", board, tracks)
+    check_qfq_against_unadjusted(raw, log)
     for symbol, name, frame in build_etf_unadjusted(raw, shares, log):
         asset_class, board, tracks = ETF_INFO.get(symbol[:6], ("etf", "main", ""))
         if symbol[:6] == "511010":

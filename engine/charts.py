@@ -63,6 +63,8 @@ def underwater_chart(equity: pd.DataFrame) -> bytes:
 def diagnostic_chart(signals: pd.DataFrame, spec: DiagnosticChart) -> bytes | None:
     """The strategy's own chart from the values it recorded."""
     present = [name for name in spec.lines if name in signals.columns]
+    if spec.line_prefix:
+        present += [c for c in signals.columns if c.startswith(spec.line_prefix)]
     stacked = ([c for c in signals.columns if c.startswith(spec.stacked_prefix)]
                if spec.stacked_prefix else [])
     if not present and not stacked:
@@ -74,7 +76,9 @@ def diagnostic_chart(signals: pd.DataFrame, spec: DiagnosticChart) -> bytes | No
         axes.stackplot(signals.index, values.T.to_numpy(), alpha=0.75, lw=0,
                        labels=[c[len(spec.stacked_prefix):] for c in stacked])
     for name in present:
-        axes.plot(signals.index, signals[name], label=name, lw=1.0)
+        label = name[len(spec.line_prefix):] if spec.line_prefix and name.startswith(
+            spec.line_prefix) else name
+        axes.plot(signals.index, signals[name], label=label, lw=1.0)
     if spec.markers and spec.markers in signals.columns:
         days = signals.index[signals[spec.markers].fillna(0).to_numpy() > 0]
         for day in days:

@@ -23,6 +23,7 @@ class DiagnosticChart:
     ylabel: str = ""
     percent: bool = False
     stacked_prefix: str | None = None  # recorded columns starting with this: a stacked area
+    line_prefix: str | None = None     # recorded columns starting with this: one line each
     markers: str | None = None         # recorded column: a marker on days where it is > 0
 
 
@@ -31,7 +32,7 @@ class StrategyPlugin(Protocol):
 
     name: str
     description: str
-    diagnostic_chart: DiagnosticChart | None
+    diagnostic_chart: DiagnosticChart | tuple[DiagnosticChart, ...] | None
 
     def symbols(self) -> list[str]:
         """Every instrument the strategy reads or trades (ratio symbols ``A/B`` allowed)."""

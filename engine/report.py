@@ -73,9 +73,10 @@ def render_report(result: RunResult, charts: bool = True) -> str:
     if charts:
         figures = (_image(equity_chart(result.equity, traded), "equity")
                    + _image(underwater_chart(result.equity), "underwater"))
-        if result.diagnostic_chart is not None:
-            figures += _image(diagnostic_chart(result.signals, result.diagnostic_chart),
-                              result.diagnostic_chart.title)
+        specs = result.diagnostic_chart
+        if specs is not None:
+            for spec in specs if isinstance(specs, tuple) else (specs,):
+                figures += _image(diagnostic_chart(result.signals, spec), spec.title)
     status = result.orders["status"].value_counts().sort_index() if len(result.orders) else None
     status_text = (", ".join(f"{k}: {v}" for k, v in status.items()) if status is not None
                    else "no orders")

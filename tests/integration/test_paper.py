@@ -32,6 +32,9 @@ STRATEGIES = {
                 {"legs": [{"symbol": "515180.SH.qfq", "weight": 0.5},
                           {"symbol": "512100.SH.qfq", "weight": 0.5}], "drift_band": 0.03}),
     "orders": ("2021-01-04", "2022-06-30", {"path": str(FIXTURES / "orders_two_etfs.csv")}),
+    "etf_flow": ("2018-01-02", "2019-12-31",
+                 {"universe": ["510300.SH", "510310.SH", "510330.SH", "159919.SZ", "159915.SZ"],
+                  "direction": "contrarian", "rebalance": "weekly"}),
     "target_weights": ("2020-12-01", "2022-03-31",
                        {"path": str(FIXTURES / "target_weights_barbell.csv")}),
 }

@@ -25,6 +25,10 @@ CASES = {
                 "rebalance": "monthly", "rebalance_day": "last", "drift_band": 0.05,
                 "volume_timing": {"enabled": True}, "volatility_target": {"enabled": True}},
         start="2012-01-04", end="2014-12-31", broker={"execution": "open"}),
+    "etf_flow": dict(
+        params={"universe": ["510300.SH", "510310.SH", "510330.SH", "159919.SZ", "159915.SZ"],
+                "direction": "contrarian", "lookback_days": 20, "rebalance": "weekly"},
+        start="2018-01-02", end="2019-06-28", broker={"execution": "open"}),
     "orders": dict(
         params={"path": str(FIXTURES / "orders_two_etfs.csv")},
         start="2021-01-04", end="2022-06-30", broker={"execution": "open"}),
