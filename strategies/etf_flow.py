@@ -125,9 +125,9 @@ class EtfFlowRotation(Strategy):
         self._last_period: tuple[int, int] | None = None
         self._bars_since = 0
         self._started = False
-        self._factor: pd.DataFrame | None = None
-        self._coverage: pd.DataFrame | None = None
-        self._liquidity: pd.DataFrame | None = None
+        self._factor: np.ndarray | None = None
+        self._coverage: np.ndarray | None = None
+        self._liquidity: dict[str, tuple[list[str], np.ndarray]] = {}
         self._groups: dict[str, list[str]] = {}
         self._excluded_days = 0
 
@@ -187,9 +187,14 @@ class EtfFlowRotation(Strategy):
             factor[group] = total
             group_coverage[group] = covered[with_flows].max(axis=1)
             group_liquidity[group] = liquidity[members]
-        self._factor = pd.DataFrame(factor)
-        self._coverage = pd.DataFrame(group_coverage)
-        self._liquidity = group_liquidity
+        # numpy arrays (day x group): on_bar reads one row per bar, without pandas indexing
+        self._group_names = list(self._groups)
+        self._factor = pd.DataFrame(factor)[self._group_names].to_numpy(dtype=float)
+        self._coverage = pd.DataFrame(group_coverage)[self._group_names].to_numpy(dtype=float)
+        self._liquidity = {g: (list(frame.columns), frame.to_numpy(dtype=float))
+                           for g, frame in group_liquidity.items()}
+        self._flow_labels = [f"{FLOW_PREFIX}{g}" for g in self._group_names]
+        self._weight_labels = {s: f"{WEIGHT_PREFIX}{s}" for s in p.universe}
 
     def _group_members(self, market: MarketData) -> dict[str, list[str]]:
         p = self.params
@@ -218,11 +223,12 @@ class EtfFlowRotation(Strategy):
         p = self.params
         row = ctx.bar_index
         candidates = []
-        for group, members in self._groups.items():
-            value = self._factor[group].iloc[row]
-            if not np.isfinite(value) or self._coverage[group].iloc[row] < p.min_coverage:
+        for column, (group, members) in enumerate(self._groups.items()):
+            value = self._factor[row, column]
+            if not np.isfinite(value) or self._coverage[row, column] < p.min_coverage:
                 continue
-            liquidity = self._liquidity[group].iloc[row]
+            names, values = self._liquidity[group]
+            liquidity = dict(zip(names, values[row]))
             tradable = [s for s in members if ctx.has_bar(s) or len(ctx.history(s))]
             if group in p.trade_via:
                 tradable = [s for s in tradable if s == p.trade_via[group]]
@@ -251,11 +257,10 @@ class EtfFlowRotation(Strategy):
                 ctx.order_target_weights(targets, tag="flow rotation",
                                          min_trade_value_cny=self.params.min_trade_value_cny)
                 self._started, self._bars_since, rebalanced = True, 0, True
-        row = ctx.bar_index
         weights = ctx.weights()
-        ctx.record(rebalance=1.0 if rebalanced else 0.0,
-                   **{f"{FLOW_PREFIX}{g}": self._factor[g].iloc[row] for g in self._groups},
-                   **{f"{WEIGHT_PREFIX}{s}": weights.get(s, 0.0) for s in self.params.universe})
+        values = dict(zip(self._flow_labels, self._factor[ctx.bar_index].tolist()))
+        values.update({label: weights.get(s, 0.0) for s, label in self._weight_labels.items()})
+        ctx.record(rebalance=1.0 if rebalanced else 0.0, **values)
 
     def report_notes(self) -> list[str]:
         p = self.params
