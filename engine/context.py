@@ -55,6 +55,10 @@ class BarContext:
         position = calendar.searchsorted(pd.Timestamp(self.today), side="right")
         return calendar[position].date() if position < len(calendar) else None
 
+    def started(self, symbol: str) -> bool:
+        """Whether ``symbol`` has had at least one bar by today."""
+        return self._clock.last_position(symbol) >= 0
+
     def has_bar(self, symbol: str) -> bool:
         """Whether ``symbol`` traded today (False when suspended or missing)."""
         return self._clock.has_bar(symbol)

@@ -43,8 +43,9 @@ def canonical_columns(frame: pd.DataFrame) -> pd.DataFrame:
         lowered = key.lower()
         renamed[column] = COLUMN_ALIASES.get(key, COLUMN_ALIASES.get(lowered, lowered))
     frame = frame.rename(columns=renamed)
-    frame = frame.loc[:, ~frame.columns.duplicated()]
-    return frame[[c for c in frame.columns if c == "date" or c in ALL_COLUMNS]]
+    if frame.columns.duplicated().any():
+        frame = frame.loc[:, ~frame.columns.duplicated()]
+    return frame[[c for c in frame.columns if c == "date" or c in ALL_COLUMNS]].copy()
 
 
 def _row_label(position: int, first_line: int | None) -> int | None:
@@ -79,13 +80,13 @@ def to_bar_frame(raw: pd.DataFrame, source: str | Path, *, first_line: int | Non
         Naming the source, the line or row, and the rule broken.
     """
     source = str(source)
-    frame = canonical_columns(raw.copy()) if "date" not in raw.columns else raw.copy()
+    if "date" not in raw.columns and isinstance(raw.index, pd.DatetimeIndex):
+        frame = raw.reset_index(names="date")
+    else:
+        frame = raw
+    frame = canonical_columns(frame)  # a renamed copy: the caller's frame is never changed
     if "date" not in frame.columns:
-        if isinstance(frame.index, pd.DatetimeIndex):
-            frame = frame.reset_index(names="date")
-        else:
-            raise DataError("no 'date' column (or DatetimeIndex)", source=source, where="columns")
-    frame = canonical_columns(frame)
+        raise DataError("no 'date' column (or DatetimeIndex)", source=source, where="columns")
     missing = [c for c in ("date",) + PRICE_COLUMNS if c not in frame.columns]
     if missing:
         raise DataError(f"missing column(s) {', '.join(missing)}; a bar file needs date, open, "

@@ -229,7 +229,7 @@ class EtfFlowRotation(Strategy):
                 continue
             names, values = self._liquidity[group]
             liquidity = dict(zip(names, values[row]))
-            tradable = [s for s in members if ctx.has_bar(s) or len(ctx.history(s))]
+            tradable = [s for s in members if ctx.started(s)]
             if group in p.trade_via:
                 tradable = [s for s in tradable if s == p.trade_via[group]]
             if not tradable:
