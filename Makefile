@@ -6,12 +6,18 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: setup demo test bench data clean
 
-# the ray extra is installed too, so the Ray sweep backend is tested against a local instance
+RAY_STAMP := $(VENV)/.installed-ray-stamp
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,ray]"
+	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
+
+# the tests also cover the Ray sweep backend against a local instance
+$(RAY_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,ray]"
+	touch $(RAY_STAMP)
 
 setup: $(STAMP)
 
@@ -19,8 +25,8 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/python run.py backtest config/examples/drawdown_reversion_801080.yaml
 
-## test: the whole test suite
-test: setup
+## test: the whole test suite (installs the ray extra too)
+test: $(RAY_STAMP)
 	$(BIN)/python -m pytest -q
 
 ## bench: benchmarks, written to bench/RESULTS.md

@@ -218,8 +218,7 @@ def status(store: PaperStore) -> dict[str, Any]:
         "holdings": float(last["holdings"]),
         "equity": float(last["equity"]),
         "positions": [{"symbol": r.symbol, "quantity": r.quantity, "price": r.price,
-                       "value": r.value,
-                       "sellable_tomorrow": r.quantity} for r in positions.itertuples()],
+                       "value": r.value} for r in positions.itertuples()],
         "bought_today_t_plus_1": {s: p["bought_today"]
                                   for s, p in broker_state["positions"].items()
                                   if p["bought_today"]},
