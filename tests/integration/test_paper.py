@@ -205,6 +205,8 @@ def watermark(tmp_path):
     try:
         row = db.execute("SELECT value FROM meta WHERE key='watermark'").fetchone()
         return row[0] if row else None
+    except sqlite3.OperationalError:  # the writer has created the file but not the schema yet
+        return None
     finally:
         db.close()
 
