@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from config.schema import BrokerConfig, DataConfig, RunConfig
+from config.schema import DataConfig, RunConfig
 from engine.broker import AShareBroker
 from engine.cerebro import resolve_all_rules
 from engine.clock import MarketClock
