@@ -218,6 +218,17 @@ def run_notes(config: RunConfig, plugin: StrategyPlugin, market: MarketData,
     """What the report says about how the run was made and what it traded."""
     notes = [EXECUTION_NOTES[config.broker.execution]]
     notes += [describe_traded(s, market.instruments[s], rules[s]) for s in plugin.traded_symbols()]
+    traded = plugin.traded_symbols()
+    booked = [s for s in traded if {"dividend", "split_ratio"} & set(market.bars(s).columns)]
+    adjusted = [s for s in traded if s.endswith(".qfq")
+                or "forward-adjusted" in market.instruments[s].source]
+    if booked:
+        notes.append(f"Cash dividends and splits of {', '.join(booked)} are booked on their "
+                     "ex-dates from the bars' dividend and split_ratio lines (actions.csv).")
+    if adjusted:
+        notes.append(f"Prices of {', '.join(adjusted)} are forward-adjusted: dividends are folded "
+                     "into the prices (earned as price moves, not paid in cash) and are not the "
+                     "prices traded on the day.")
     if config.broker.costs == "none":
         notes.append("Costs are off (broker.costs: none): no commission, stamp duty or "
                      "transfer fee.")

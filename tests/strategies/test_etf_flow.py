@@ -108,3 +108,8 @@ def test_examples_run_from_the_cli(tmp_path, name):
     report = (tmp_path / name / "report.html").read_text()
     assert "Flow factor" in report and "Holdings" in report
     assert report.count("data:image/png;base64,") == 4
+    if name == "etf_flow_rotation":
+        assert "are forward-adjusted: dividends are folded into the prices" in report
+    else:
+        assert "are booked on their ex-dates" in report
+        assert (tmp_path / name / "actions.csv").is_file()
