@@ -15,6 +15,7 @@ what is allowed, and exits with code 2 (``-v`` adds the traceback). Nothing is h
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import traceback
 from pathlib import Path
@@ -144,7 +145,9 @@ def command_sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@contextlib.contextmanager
 def _paper_trader(args: argparse.Namespace, writer: bool = True):
+    """The paper account of ``args.config``; its state database is closed on exit."""
     from engine.paper import PaperTrader
     from engine.paper_store import PaperStore
 
@@ -155,24 +158,20 @@ def _paper_trader(args: argparse.Namespace, writer: bool = True):
     config = _absolute_strategy_config(loaded)
     store = PaperStore(config.paper.state, writer=writer)
     try:
-        return PaperTrader(config, plugin_for, store), store
-    except BaseException:
+        yield PaperTrader(config, plugin_for, store)
+    finally:
         store.close()
-        raise
 
 
 def command_paper(args: argparse.Namespace) -> int:
-    trader, store = _paper_trader(args)
-    paper = trader.config.paper
-    log_file = paper.log_file or paper.state.with_suffix(".log")
-    logger.add(log_file, level="DEBUG" if args.verbose else "INFO", rotation="10 MB",
-               retention=5, format="{time:YYYY-MM-DD HH:mm:ss} {level: <7} {message}")
-    trader.install_signal_handlers()
-    try:
+    with _paper_trader(args) as trader:
+        paper = trader.config.paper
+        log_file = paper.log_file or paper.state.with_suffix(".log")
+        logger.add(log_file, level="DEBUG" if args.verbose else "INFO", rotation="10 MB",
+                   retention=5, format="{time:YYYY-MM-DD HH:mm:ss} {level: <7} {message}")
+        trader.install_signal_handlers()
         poll = args.poll_seconds if args.poll_seconds is not None else paper.poll_seconds
         booked = trader.loop(once=args.once, poll_seconds=poll, max_iterations=args.max_iterations)
-    finally:
-        store.close()
     print(f"booked {booked} bar(s); state {paper.state.resolve()}")
     return EXIT_OK
 
@@ -182,11 +181,8 @@ def command_paper_status(args: argparse.Namespace) -> int:
 
     from engine.paper import status
 
-    trader, store = _paper_trader(args, writer=False)
-    try:
-        info = status(store)
-    finally:
-        store.close()
+    with _paper_trader(args, writer=False) as trader:
+        info = status(trader.store)
     if args.json:
         print(json.dumps(info, indent=2, sort_keys=True, default=str))
         return EXIT_OK
@@ -212,11 +208,8 @@ def command_paper_report(args: argparse.Namespace) -> int:
     from engine.report import write_report
     from engine.results import write_run
 
-    trader, store = _paper_trader(args, writer=False)
-    try:
+    with _paper_trader(args, writer=False) as trader:
         result = paper_result(trader)
-    finally:
-        store.close()
     out_dir = Path(args.out) if args.out else Path("runs") / f"{trader.config.name}_paper"
     write_run(result, out_dir, report_writer=write_report)
     print(f"{trader.config.name} (paper)\n{_summary(result.metrics)}")

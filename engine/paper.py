@@ -15,7 +15,6 @@ import hashlib
 import json
 import signal
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +26,7 @@ from config.errors import HuiceError
 from config.schema import RunConfig
 from engine.cerebro import PreparedRun, execute_run, prepare_run
 from engine.paper_store import PaperStore
-from engine.plugin import StrategyPlugin
+from engine.plugin import PluginFactory
 from engine.results import (
     FILL_COLUMNS,
     ORDER_COLUMNS,
@@ -41,7 +40,6 @@ from feeds.catalog import Instrument
 from feeds.live_sources import CsvFolderSource, ReplaySource, SourceRead, SqliteTableSource
 from feeds.loading import base_symbols, instrument_metadata, load_market
 
-PluginFactory = Callable[[RunConfig], StrategyPlugin]
 
 
 def account_config_hash(config: RunConfig) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from feeds.market import MarketData
@@ -57,3 +58,7 @@ class StrategyPlugin(Protocol):
 
     def set_state(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`get_state` returned."""
+
+
+# Builds a strategy plugin for a validated run config (sweep workers, paper runs).
+PluginFactory = Callable[[Any], StrategyPlugin]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +24,11 @@ from config.errors import ConfigError, HuiceError
 from config.schema import RunConfig
 from config.validation import config_error_from
 from engine.cerebro import run_backtest
-from engine.plugin import StrategyPlugin
+from engine.plugin import PluginFactory
 from engine.results import RunResult
 from engine.sweep_plan import SweepTask, plan_sweep
 from feeds.csv_source import CachedBarReader
 
-PluginFactory = Callable[[RunConfig], StrategyPlugin]
 SCALAR_METRICS = ("total_return", "annual_return", "buy_and_hold_return", "benchmark_return",
                   "excess_return", "excess_vs_benchmark", "max_drawdown", "longest_drawdown_days",
                   "sharpe", "volatility", "trades", "fills", "turnover", "exposure",

@@ -8,7 +8,6 @@ than a band from its target. Two optional, causal overlays scale total exposure:
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Any, Literal
 
@@ -18,6 +17,7 @@ from pydantic import Field, model_validator
 from engine.context import BarContext
 from engine.plugin import DiagnosticChart
 from strategies.base import Strategy, StrategyParams
+from strategies.periods import period_key
 from strategies.registry import register
 
 WEIGHT_PREFIX = "weight "
@@ -86,16 +86,6 @@ class BarbellParams(StrategyParams):
         if total > 1 + 1e-9:
             raise ValueError(f"leg weights sum to {total:g}; at most 1 is allowed")
         return self
-
-
-def period_key(day: dt.date, rebalance: str) -> tuple[int, int]:
-    """Which week, month or quarter ``day`` belongs to."""
-    if rebalance == "weekly":
-        iso = day.isocalendar()
-        return iso.year, iso.week
-    if rebalance == "quarterly":
-        return day.year, (day.month - 1) // 3
-    return day.year, day.month
 
 
 @register("barbell")

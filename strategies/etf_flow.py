@@ -24,8 +24,8 @@ from config.errors import ConfigError
 from engine.context import BarContext
 from engine.plugin import DiagnosticChart
 from feeds.market import MarketData
-from strategies.barbell import period_key
 from strategies.base import Strategy, StrategyParams
+from strategies.periods import period_key
 from strategies.registry import register
 
 FLOW_PREFIX = "flow "

@@ -20,7 +20,7 @@ from config.errors import RegistryError
 from strategies.base import Strategy
 
 ENTRY_POINT_GROUP = "huice.strategies"
-_NOT_STRATEGY_MODULES = {"base", "registry"}
+_NOT_STRATEGY_MODULES = {"base", "registry", "periods"}
 
 
 class StrategyRegistry:
