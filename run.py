@@ -29,6 +29,25 @@ from config.validation import validate_model
 EXIT_OK, EXIT_FAILURE, EXIT_USER_ERROR = 0, 1, 2
 
 
+@contextlib.contextmanager
+def located_in(loaded: LoadedConfig):
+    """Point errors raised while running ``loaded`` at the config line they come from: an error
+    with a YAML path but no file gets the config file and line; an unknown symbol gets the line
+    that names it."""
+    try:
+        yield
+    except HuiceError as exc:
+        symbol = getattr(exc, "symbol", None)
+        if symbol is not None:
+            line, where = loaded.locate(value=symbol)
+            if where is not None:
+                exc.source, exc.line, exc.where = str(loaded.source), line, where
+        elif exc.source is None:
+            line, _ = loaded.locate(where=exc.where)
+            exc.source, exc.line = str(loaded.source), exc.line or line
+        raise
+
+
 def build_strategy(loaded: LoadedConfig):
     """Resolve the config's strategy and validate its params; return the plugin instance."""
     from strategies.registry import REGISTRY
@@ -78,14 +97,17 @@ def _absolute_strategy_config(loaded: LoadedConfig):
 
 
 def _summary(metrics: dict) -> str:
+    from engine import formatting
+
     percent = ["total_return", "annual_return", "buy_and_hold_return", "benchmark_return",
                "excess_return", "excess_vs_benchmark", "max_drawdown", "volatility", "exposure"]
     rows = [("strategy", metrics["strategy"]), ("span", f"{metrics['start']} .. {metrics['end']}"
                                                     f" ({metrics['bars']} bars)")]
-    rows += [(key, f"{metrics[key]:.2%}") for key in percent]
-    rows += [("sharpe", f"{metrics['sharpe']:.3f}"),
+    rows += [(key, formatting.percent(metrics[key])) for key in percent]
+    rows += [("sharpe", formatting.number(metrics["sharpe"], ".3f")),
              ("longest_drawdown_days", str(metrics["longest_drawdown_days"])),
-             ("trades", str(metrics["trades"])), ("turnover", f"{metrics['turnover']:.2f}x"),
+             ("trades", str(metrics["trades"])),
+             ("turnover", formatting.number(metrics["turnover"], ".2f", "x")),
              ("fees (CNY)", ", ".join(f"{k} {v:,.2f}" for k, v in metrics["fees"].items())),
              ("final equity (CNY)", f"{metrics['final_equity']:,.2f}"),
              ("run_id", metrics["run_id"])]
@@ -98,16 +120,16 @@ def command_backtest(args: argparse.Namespace) -> int:
     from engine.report import write_report
     from engine.results import write_run
 
+    from engine.outputs import check_output_folder
+
     loaded = load_config(args.config)
     plugin = build_strategy(loaded)
-    try:
+    out_dir = Path(args.out) if args.out else Path("runs") / loaded.config.name
+    check_output_folder(out_dir, "backtest")  # before the run: refuse early, write nothing
+    with located_in(loaded):
         # a progress bar on long runs in a terminal; never in pipes or CI logs
         progress = True if args.progress else (None if sys.stderr.isatty() else False)
         result = run_backtest(loaded.config, plugin, progress=progress)
-    except ConfigError as exc:
-        exc.source = exc.source or str(loaded.source)
-        raise
-    out_dir = Path(args.out) if args.out else Path("runs") / loaded.config.name
     write_run(result, out_dir, report_writer=write_report)
     print(f"{loaded.config.name}\n{_summary(result.metrics)}")
     print(f"report: {out_dir / 'report.html'}")
@@ -125,7 +147,7 @@ def command_sweep(args: argparse.Namespace) -> int:
     config = _absolute_strategy_config(loaded)
     out_dir = Path(args.out) if args.out else Path("runs") / f"{config.name}_sweep"
     workers = args.workers or default_workers()
-    try:
+    with located_in(loaded):
         if config.sweep.walk_forward is not None:
             result = run_walk_forward(config, plugin_for, out_dir, workers=workers,
                                       backend=args.backend)
@@ -137,9 +159,6 @@ def command_sweep(args: argparse.Namespace) -> int:
             shown = result.ranked.head(config.sweep.top)
             keys = [c for c in result.results.columns if "." in c]
             print(shown[["index", *keys, config.sweep.rank_by, "total_return"]].to_string(index=False))
-    except ConfigError as exc:
-        exc.source = exc.source or str(loaded.source)
-        raise
     print(f"results: {out_dir / 'results.csv' if config.sweep.walk_forward is None else out_dir / 'walk_forward.csv'}")
     print(f"report: {out_dir / 'report.html'}")
     return EXIT_OK
@@ -218,19 +237,36 @@ def command_paper_report(args: argparse.Namespace) -> int:
 
 
 def command_validate(args: argparse.Namespace) -> int:
+    from feeds.coverage import coverage
+    from feeds.loading import load_market
+
     loaded = load_config(args.config)
     plugin = build_strategy(loaded)
-    print(f"{args.config}: valid ({plugin.name}, {len(plugin.symbols())} instruments)")
+    config = loaded.config
+    with located_in(loaded):
+        symbols = plugin.symbols() + ([config.data.benchmark] if config.data.benchmark else [])
+        market = load_market(config.data, symbols)
+    print(f"{args.config}: valid (strategy {plugin.name}, {len(plugin.symbols())} instruments)")
+    for item in coverage(market, symbols, config.data.start, config.data.end):
+        print(f"  {item.symbol:<18} {item.first} .. {item.last}  {item.bars:>5} bars"
+              + ("" if item.complete else f"  WARNING: run spans {item.span_start} .. "
+                                          f"{item.span_end}"))
     return EXIT_OK
 
 
 def command_strategies(args: argparse.Namespace) -> int:
+    import json
+
+    from pydantic_core import to_jsonable_python
+
     from strategies.registry import REGISTRY
 
     for name, cls in REGISTRY.classes().items():
         print(f"{name}: {cls.description}")
         for field_name, field in cls.Params.model_fields.items():
-            default = "required" if field.is_required() else f"default {field.default!r}"
+            default = ("required" if field.is_required() else "default " + json.dumps(
+                to_jsonable_python(field.get_default(call_default_factory=True)),
+                ensure_ascii=False))
             print(f"    {field_name} ({default}): {field.description or ''}")
     return EXIT_OK
 

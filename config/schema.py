@@ -116,7 +116,8 @@ class FileSpec(StrictModel):
     """An instrument read from a CSV file rather than the catalog."""
 
     path: Path
-    asset_class: AssetClass = "stock"
+    asset_class: AssetClass | None = Field(
+        None, description="default: inferred from the exchange code (51xxxx.SH an ETF, ...)")
     name: str = ""
     board: Board | None = None
 

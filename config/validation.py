@@ -125,7 +125,8 @@ def _format_one(error: Mapping[str, Any], root: type[BaseModel]) -> str:
         return f"{described}, got {found!r}"
     if kind == "value_error":
         return str(error.get("ctx", {}).get("error", error["msg"]))
-    return f"{error['msg'].rstrip('.').lower()}, got {found!r}"
+    message = error["msg"].rstrip(".")
+    return f"{message[:1].lower()}{message[1:]}, got {found!r}"
 
 
 def format_path(loc: Sequence[str | int]) -> str:

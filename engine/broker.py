@@ -259,11 +259,13 @@ class AShareBroker(bt.broker.BrokerBase):
 
     def _limits(self, rules: InstrumentRules, bar: BarView, day: dt.date
                 ) -> tuple[float | None, float | None]:
+        """The day's limit-up and limit-down, from the ex-rights reference price
+        ``(previous close - cash dividend) / split ratio`` (the previous close on other days)."""
         rate = rules.limit_rate(day)
-        if rate <= 0 or math.isnan(bar.prev_close):
+        if rate <= 0 or math.isnan(bar.limit_base):
             return None, None
-        up = bar.prev_close * (1 + rate)
-        down = bar.prev_close * (1 - rate)
+        up = bar.limit_base * (1 + rate)
+        down = bar.limit_base * (1 - rate)
         if rules.tick:
             up, down = round_to_tick(up, rules.tick), round_to_tick(down, rules.tick)
         return up, down
@@ -300,6 +302,15 @@ class AShareBroker(bt.broker.BrokerBase):
         if price is None:
             return self._refuse(order, f"no price within the day's limits {down:g}..{up:g} "
                                        f"on {day}: the bar traded outside them")
+        # the queue at a limit that the bar closes on is full: no fill at that price
+        if (order.is_buy and up is not None and price >= up - PRICE_EPSILON
+                and bar.close >= up - PRICE_EPSILON):
+            return self._refuse(order, f"limit-up: {symbol} closed sealed at its limit {up:g} "
+                                       f"on {day}, a buy at the limit is refused")
+        if (not order.is_buy and down is not None and price <= down + PRICE_EPSILON
+                and bar.close <= down + PRICE_EPSILON):
+            return self._refuse(order, f"limit-down: {symbol} closed sealed at its limit "
+                                       f"{down:g} on {day}, a sell at the limit is refused")
         quantity = self._fill_quantity(order, price, bar, rules, day)
         if quantity <= QUANTITY_EPSILON:
             return None

@@ -29,6 +29,7 @@ from engine.rules import InstrumentRules, resolve_rules
 from engine.session import BacktestSession
 from feeds.btfeed import calendar_feed, feed_for
 from feeds.catalog import Instrument
+from feeds.coverage import coverage
 from feeds.csv_source import read_bars_csv
 from feeds.loading import load_market
 from feeds.market import MarketData
@@ -73,11 +74,15 @@ def resolve_all_rules(config: RunConfig, market: MarketData) -> dict[str, Instru
 
 def describe_traded(symbol: str, instrument: Instrument, rules: InstrumentRules) -> str:
     """One sentence of what an instrument was traded as, for the report."""
-    name = f"{symbol} ({instrument.name})" if instrument.name else symbol
+    name = (f"{symbol} ({instrument.name})" if instrument.name and instrument.name != symbol
+            else symbol)
     if instrument.asset_class == "synthetic":
         return (f"{name} is a synthetic ratio instrument, traded in fractional units with no "
                 "lots, limits or costs other than those configured.")
-    parts = [f"{name} traded as {rules.asset_class}"]
+    parts = [f"{name} traded as {rules.asset_class}"
+             + (f" (class inferred {instrument.class_inferred})"
+                if instrument.class_inferred and rules.asset_class == instrument.asset_class
+                else "")]
     if rules.asset_class == "index":
         parts = [f"{name} is a price index and not tradable: it is traded as a proxy ETF whose "
                  f"share is worth index x {rules.price_scale:g}"]
@@ -207,16 +212,26 @@ def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
     if market is None:
         symbols = plugin.symbols() + ([benchmark] if benchmark else [])
         market = load_market(config.data, symbols, frames, instruments, reader=reader)
+    for gap in data_gaps(config, plugin, market):
+        logger.warning("data gap: {}", gap)
     run = prepare_run(config, plugin, market, progress=progress)
     strategy = execute_run(run)
     run.broker.cancel_all("run ended before the order could fill")
     return collect_result(run, strategy.analyzers.ledger.get_analysis())
 
 
+def data_gaps(config: RunConfig, plugin: StrategyPlugin, market: MarketData) -> list[str]:
+    """Traded or benchmark instruments whose bars start after or end before the run's span."""
+    symbols = plugin.traded_symbols() + ([config.data.benchmark] if config.data.benchmark else [])
+    return [c.warning() for c in coverage(market, symbols, config.data.start, config.data.end)
+            if not c.complete]
+
+
 def run_notes(config: RunConfig, plugin: StrategyPlugin, market: MarketData,
               rules: Mapping[str, InstrumentRules]) -> list[str]:
     """What the report says about how the run was made and what it traded."""
-    notes = [EXECUTION_NOTES[config.broker.execution]]
+    notes = [f"Data gap: {gap}." for gap in data_gaps(config, plugin, market)]
+    notes += [EXECUTION_NOTES[config.broker.execution]]
     notes += [describe_traded(s, market.instruments[s], rules[s]) for s in plugin.traded_symbols()]
     traded = plugin.traded_symbols()
     booked = [s for s in traded if {"dividend", "split_ratio"} & set(market.bars(s).columns)]

@@ -23,6 +23,7 @@ class BarView:
     close: float
     volume: float
     prev_close: float  # NaN when the run holds no earlier bar
+    limit_base: float  # the day's limit reference: (prev_close - dividend) / split ratio
 
 
 class MarketClock:
@@ -77,9 +78,15 @@ class MarketClock:
             return None
         columns = self._columns[symbol]
         prev_close = columns["close"][position - 1] if position > 0 else math.nan
+        limit_base = prev_close
+        if "dividend" in columns or "split_ratio" in columns:
+            # on an ex-date the exchange sets the limits from the ex-rights reference price
+            dividend = columns["dividend"][position] if "dividend" in columns else 0.0
+            split = columns["split_ratio"][position] if "split_ratio" in columns else 1.0
+            limit_base = (prev_close - dividend) / split
         return BarView(columns["open"][position], columns["high"][position],
                        columns["low"][position], columns["close"][position],
-                       columns["volume"][position], prev_close)
+                       columns["volume"][position], prev_close, limit_base)
 
     def last_close(self, symbol: str) -> float:
         """The latest close at or before today in traded price (NaN before the first bar)."""

@@ -45,21 +45,109 @@ class StateLockedError(HuiceError):
     """Another process is already writing this state database."""
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+REQUIRED_TABLES = ("meta", "bars_done", "orders", "fills", "trades", "equity", "positions",
+                   "signals", "actions")
+RECOVERY_HINT = ("restore it from a backup, or start a new account on purpose by pointing "
+                 "paper.state at a new file (see docs/paper-trading.md)")
+
+
+class DamagedStateError(HuiceError):
+    """The state file exists but is not a healthy paper account database."""
+
+
+def check_state_file(path: Path) -> None:
+    """Raise :class:`DamagedStateError` unless ``path`` is a readable, intact account database.
+
+    An existing state file is never rebuilt: an empty, truncated, foreign or malformed file is an
+    error naming the file and the problem.
+    """
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise DamagedStateError(f"cannot read the paper state file: {exc.strerror}; "
+                                f"{RECOVERY_HINT}", source=path) from None
+    if size == 0:
+        raise DamagedStateError(f"the paper state file is empty (0 bytes), not an account "
+                                f"database; {RECOVERY_HINT}", source=path)
+    if header != SQLITE_HEADER:
+        raise DamagedStateError(f"not a SQLite database, so not a paper account; "
+                                f"{RECOVERY_HINT}", source=path)
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            verdict = connection.execute("PRAGMA quick_check").fetchone()[0]
+            tables = {row[0] for row in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as exc:
+        raise DamagedStateError(f"damaged paper state database ({exc}); {RECOVERY_HINT}",
+                                source=path) from None
+    if verdict != "ok":
+        raise DamagedStateError(f"damaged paper state database (integrity check: "
+                                f"{verdict.splitlines()[0]}); {RECOVERY_HINT}", source=path)
+    missing = [name for name in REQUIRED_TABLES if name not in tables]
+    if missing:
+        raise DamagedStateError(f"a SQLite file but not a paper account (no table "
+                                f"{', '.join(missing)}); {RECOVERY_HINT}", source=path)
+
+
+def create_state_file(path: Path) -> None:
+    """Create an empty account database at ``path`` atomically (built aside, then renamed), so
+    that no reader ever sees a half-created file."""
+    staging = path.with_name(f".{path.name}.new-{os.getpid()}")
+    staging.unlink(missing_ok=True)
+    try:
+        connection = sqlite3.connect(staging, isolation_level=None)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.executescript(SCHEMA)
+        finally:
+            connection.close()
+        os.link(staging, path)  # fails if another process created the file meanwhile
+    except FileExistsError:
+        pass
+    finally:
+        staging.unlink(missing_ok=True)
+
+
 class PaperStore:
-    """Open (creating if needed) the state database at ``path`` and take the writer's lock."""
+    """The account database at ``path``.
+
+    A writer takes the single-writer lock and creates the account when no state file exists;
+    a reader (``writer=False``, for paper-status and paper-report) opens it read-only and never
+    writes to it. An existing file that is not a healthy account database is an error.
+    """
 
     def __init__(self, path: Path, *, writer: bool = True) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.writer = writer
         self._lock_handle = None
+        if not writer and not self.path.exists():
+            raise HuiceError("no paper account here yet: run `python run.py paper CONFIG` to "
+                             "create it", source=self.path)
         if writer:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self._take_lock()
-        self.connection = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        self.connection.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode: a killed process loses nothing committed; a power cut may lose the
-        # last bars, which are then processed again (the watermark moves back with them).
-        self.connection.execute("PRAGMA synchronous=NORMAL")
-        self.connection.executescript(SCHEMA)
+        try:
+            if writer and not self.path.exists():
+                create_state_file(self.path)
+            check_state_file(self.path)
+            if writer:
+                self.connection = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+                self.connection.execute("PRAGMA journal_mode=WAL")
+                # NORMAL in WAL mode: a killed process loses nothing committed; a power cut may
+                # lose the last bars, which are then processed again (the watermark moves back).
+                self.connection.execute("PRAGMA synchronous=NORMAL")
+            else:
+                self.connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro",
+                                                  uri=True, isolation_level=None, timeout=30)
+        except BaseException:
+            self._release_lock()
+            raise
         self._pause = float(os.environ.get(COMMIT_PAUSE_ENV, "0") or 0)
         # with fault injection on, this file exists exactly while a bar's transaction is open
         self._marker = self.path.with_name(self.path.name + ".in-transaction")
@@ -84,6 +172,9 @@ class PaperStore:
 
     def close(self) -> None:
         self.connection.close()
+        self._release_lock()
+
+    def _release_lock(self) -> None:
         if self._lock_handle is not None:
             fcntl.flock(self._lock_handle.fileno(), fcntl.LOCK_UN)
             self._lock_handle.close()
@@ -112,7 +203,9 @@ class PaperStore:
         """Remember which config made this account; refuse to continue it with another."""
         known = self.meta("config_hash")
         if known is None:
-            self.connection.execute("INSERT INTO meta VALUES ('config_hash', ?)", (config_hash,))
+            if self.writer:  # readers never write; an unbound account is bound by its writer
+                self.connection.execute("INSERT INTO meta VALUES ('config_hash', ?)",
+                                        (config_hash,))
         elif known != config_hash:
             raise HuiceError("was created by a different config (strategy, data or broker "
                              "changed): continuing it would mix two accounts. Restore the "

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from engine.charts import diagnostic_chart, equity_chart, underwater_chart
+from engine.formatting import number, percent
 from engine.results import RunResult
 
 PERCENT_METRICS = ("total_return", "annual_return", "buy_and_hold_return", "benchmark_return",
@@ -43,18 +44,18 @@ def _table(frame: pd.DataFrame, limit: int = 60) -> str:
 def _metrics_table(metrics: dict) -> str:
     rows = []
     for key in PERCENT_METRICS:
-        rows.append((key, f"{metrics[key]:.2%}"))
-    rows += [("sharpe", f"{metrics['sharpe']:.3f}"),
+        rows.append((key, percent(metrics[key])))
+    rows += [("sharpe", number(metrics["sharpe"], ".3f")),
              ("longest_drawdown_days", metrics["longest_drawdown_days"]),
              ("trades (round trips)", metrics["trades"]), ("fills", metrics["fills"]),
-             ("turnover", f"{metrics['turnover']:.2f}x"),
+             ("turnover", number(metrics["turnover"], ".2f", "x")),
              ("slippage cost (CNY)", f"{metrics['slippage_cost']:,.2f}"),
              ("initial cash (CNY)", f"{metrics['initial_cash']:,.2f}"),
              ("final equity (CNY)", f"{metrics['final_equity']:,.2f}"),
              ("span", f"{metrics['start']} .. {metrics['end']} ({metrics['bars']} bars)"),
              ("run id", metrics["run_id"])]
     rows += [(f"fees: {kind} (CNY)", f"{value:,.2f}") for kind, value in metrics["fees"].items()]
-    rows += [(f"contribution to return: {symbol}", f"{value:.2%}")
+    rows += [(f"contribution to return: {symbol}", percent(value))
              for symbol, value in metrics.get("contribution", {}).items()]
     body = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(str(v))}</td></tr>"
                    for k, v in rows)

@@ -15,7 +15,9 @@ import pandas as pd
 import yaml
 
 from engine.account import Trade
+from engine.formatting import json_safe
 from engine.orders import Fill, Order
+from engine.outputs import check_output_folder, write_marker
 from engine.plugin import DiagnosticChart
 
 ORDER_COLUMNS = ["order_id", "created", "symbol", "side", "quantity", "filled", "status",
@@ -99,14 +101,18 @@ def write_run(result: RunResult, out_dir: Path,
     """Write every output file into ``out_dir``, atomically.
 
     Files are written into a temporary sibling folder which replaces ``out_dir`` only when all
-    of them are complete, so a failure never leaves a half-written run behind.
+    of them are complete, so a failure never leaves a half-written run behind. ``out_dir`` must
+    not exist, be empty, or hold an earlier huice output (see :mod:`engine.outputs`).
     """
     out_dir = Path(out_dir)
+    check_output_folder(out_dir, "backtest")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
+        write_marker(staging, "backtest")
         (staging / "metrics.json").write_text(
-            json.dumps(result.metrics, indent=2, sort_keys=True, allow_nan=True) + "\n",
+            json.dumps(json_safe(result.metrics), indent=2, sort_keys=True, allow_nan=False)
+            + "\n",
             encoding="utf-8")
         equity = result.equity.copy()
         equity.index = equity.index.strftime("%Y-%m-%d")
@@ -126,6 +132,7 @@ def write_run(result: RunResult, out_dir: Path,
         if report_writer is not None:
             report_writer(result, staging / "report.html")
         previous = None
+        check_output_folder(out_dir, "backtest")  # again: it may have changed during the run
         if out_dir.exists():
             previous = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
             out_dir.rename(previous)

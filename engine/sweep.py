@@ -24,6 +24,7 @@ from config.errors import ConfigError, HuiceError
 from config.schema import RunConfig
 from config.validation import config_error_from
 from engine.cerebro import run_backtest
+from engine.outputs import check_output_folder, write_marker
 from engine.plugin import PluginFactory
 from engine.results import RunResult
 from engine.sweep_plan import SweepTask, plan_sweep
@@ -210,7 +211,9 @@ def run_sweep(base: RunConfig, factory: PluginFactory, out_dir: Path, *, workers
     sweep = base.sweep
     tasks = tasks if tasks is not None else plan_sweep(base)
     validate_tasks(tasks, factory)
+    check_output_folder(out_dir, "sweep")
     out_dir.mkdir(parents=True, exist_ok=True)
+    write_marker(out_dir, "sweep")
     journal = out_dir / "runs.jsonl"
     finished = read_finished(journal)
     todo = [task for task in tasks if task.task_id not in finished]

@@ -78,8 +78,13 @@ def run_walk_forward(base: RunConfig, factory: PluginFactory, out_dir: Path, *,
     and report.html into ``out_dir``."""
     from engine.sweep_report import write_sweep_report
 
+    from engine.outputs import check_output_folder, write_marker
+
     sweep = base.sweep
     spec = sweep.walk_forward
+    check_output_folder(out_dir, "sweep")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_marker(out_dir, "sweep")
     market = load_market(base.data, factory(base).symbols())
     folds = make_folds(market.calendar, spec)
     # every fold's train runs in one pool: the task list is the sweep planned per fold

@@ -26,6 +26,7 @@ class Instrument:
     tracks: str | None = None
     source: str = ""
     components: tuple[str, str] | None = None
+    class_inferred: str = ""  # why the asset class was inferred from the code ("" if given)
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,11 @@ class Catalog:
             return self.entries[symbol]
         near = difflib.get_close_matches(symbol, list(self.entries), n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(near)}?" if near else ""
-        raise DataError(f"unknown symbol '{symbol}'{hint} (the catalog has {len(self.entries)} "
-                        "symbols; add the file under data.files to use another)",
-                        source=self.path)
+        error = DataError(f"unknown symbol '{symbol}'{hint} (the catalog {self.path} has "
+                          f"{len(self.entries)} symbols; add the file under data.files to use "
+                          "another)", source=self.path)
+        error.symbol = symbol  # lets the caller point at the config line that names it
+        raise error
 
     @property
     def symbols(self) -> list[str]:

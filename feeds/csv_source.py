@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import pandas as pd
@@ -24,11 +25,13 @@ def read_bars_csv(path: str | Path) -> pd.DataFrame:
     try:
         # the C parser infers numbers; a column it cannot read as numbers stays text and
         # to_bar_frame then names the first bad cell
-        raw = pd.read_csv(path, skip_blank_lines=False)
-    except (OSError, UnicodeDecodeError, EOFError, pd.errors.ParserError,
+        # only an empty cell is missing: text such as 'n/a' or 'NaN' is reported as not a number
+        raw = pd.read_csv(path, skip_blank_lines=False, keep_default_na=False, na_values=[""])
+    except (OSError, UnicodeDecodeError, EOFError, zlib.error, pd.errors.ParserError,
             pd.errors.EmptyDataError) as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"cannot read as CSV: {detail}", source=path) from exc
+        kind = "gzip CSV" if path.suffix == ".gz" else "CSV"
+        raise DataError(f"cannot read as {kind}: {detail}", source=path) from exc
     return to_bar_frame(raw, path, first_line=2)
 
 

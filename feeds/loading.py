@@ -10,6 +10,7 @@ import pandas as pd
 from config.schema import DataConfig
 from feeds.calendar import read_exchange_calendar
 from feeds.catalog import BUNDLED_CATALOG, Catalog, Instrument, read_catalog
+from feeds.codes import classify_code
 from feeds.csv_source import read_bars_csv
 from feeds.errors import DataError
 from feeds.market import MarketData
@@ -51,13 +52,12 @@ def load_market(data: DataConfig, symbols: Iterable[str],
     for symbol in base_symbols(symbols):
         if symbol in frames:
             bars[symbol] = bars_from_frame(frames[symbol], name=f"<frame {symbol}>")
-            metadata[symbol] = (instruments or {}).get(symbol) or Instrument(symbol=symbol)
+            metadata[symbol] = ((instruments or {}).get(symbol)
+                                or inferred_instrument(symbol, f"<frame {symbol}>",
+                                                       where=f"frames[{symbol}]"))
         elif symbol in data.files:
-            spec = data.files[symbol]
-            bars[symbol] = reader(spec.path)
-            metadata[symbol] = Instrument(symbol=symbol, name=spec.name or symbol,
-                                          asset_class=spec.asset_class, board=spec.board,
-                                          source=str(spec.path))
+            metadata[symbol] = file_instrument(symbol, data)
+            bars[symbol] = reader(data.files[symbol].path)
         else:
             if catalog is None:
                 catalog = read_catalog(data.catalog or BUNDLED_CATALOG)
@@ -85,13 +85,43 @@ def load_market(data: DataConfig, symbols: Iterable[str],
     return MarketData({s: windowed[s] for s in windowed}, metadata, calendar)
 
 
+def inferred_instrument(symbol: str, source: str, *, name: str = "", board: str | None = None,
+                        where: str | None = None) -> Instrument:
+    """An instrument whose asset class is inferred from its exchange code.
+
+    Raises
+    ------
+    DataError
+        The code does not say what it is: the user is asked for ``asset_class``.
+    """
+    found = classify_code(symbol)
+    if found is None:
+        from config.schema import ASSET_CLASSES
+
+        how = ("pass an Instrument with its asset_class in instruments=" if where
+               and where.startswith("frames") else "set asset_class")
+        raise DataError(f"cannot tell the asset class of '{symbol}' from its code: {how} "
+                        f"(one of {', '.join(ASSET_CLASSES)})",
+                        where=where or f"data.files[{symbol}].asset_class")
+    return Instrument(symbol=symbol, name=name or symbol, asset_class=found.asset_class,
+                      board=board or found.board, source=source,
+                      class_inferred=f"from its code: {found.reason}")
+
+
+def file_instrument(symbol: str, data: DataConfig) -> Instrument:
+    """What the file under ``data.files[symbol]`` holds: as given, or inferred from the code."""
+    spec = data.files[symbol]
+    if spec.asset_class is None:
+        return inferred_instrument(symbol, str(spec.path), name=spec.name, board=spec.board)
+    return Instrument(symbol=symbol, name=spec.name or symbol, asset_class=spec.asset_class,
+                      board=spec.board, source=str(spec.path))
+
+
 def instrument_metadata(data: DataConfig, symbol: str) -> Instrument:
-    """What ``symbol`` is, from ``data.files`` or the catalog (a plain stock if neither knows)."""
+    """What ``symbol`` is, from ``data.files``, the catalog, or else its exchange code."""
     if symbol in data.files:
-        spec = data.files[symbol]
-        return Instrument(symbol=symbol, name=spec.name or symbol, asset_class=spec.asset_class,
-                          board=spec.board, source=str(spec.path))
+        return file_instrument(symbol, data)
     catalog = read_catalog(data.catalog or BUNDLED_CATALOG)
     if symbol in catalog.entries:
         return catalog.entries[symbol][0]
-    return Instrument(symbol=symbol)
+    return inferred_instrument(symbol, "", where="data")

@@ -62,8 +62,15 @@ class MarketData:
         for symbol, frame in self._bars.items():
             part = frame.loc[start:end] if (start is not None or end is not None) else frame
             if part.empty:
-                raise DataError(f"no bars for {symbol} between {start and start.date()} and "
-                                f"{end and end.date()}", source=self.instruments[symbol].source)
+                covers = f"{frame.index[0].date()} .. {frame.index[-1].date()}"
+                if start is not None and start > frame.index[-1]:
+                    where, detail = "data.start", f"{start.date()} is after the last bar"
+                elif end is not None and end < frame.index[0]:
+                    where, detail = "data.end", f"{end.date()} is before the first bar"
+                else:
+                    where, detail = "data", "the window holds none of its bars"
+                raise DataError(f"no bars for {symbol}: {detail} (its data covers {covers})",
+                                where=where)
             sliced[symbol] = part
         return MarketData(sliced, self.instruments, self.exchange_calendar)
 

@@ -46,6 +46,8 @@ class Strategy:
 
     def __init__(self, params: StrategyParams | None = None) -> None:
         self.params = params if params is not None else self.Params()
+        if not self.name:  # a plugin loaded as module:Class or file.py:Class, not registered
+            self.name = type(self).__qualname__
 
     @classmethod
     def from_params(cls, raw: Mapping[str, Any]) -> Strategy:

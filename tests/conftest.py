@@ -46,3 +46,8 @@ def cli():
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+def pytest_addoption(parser):
+    parser.addoption("--regen-golden", action="store_true", default=False,
+                     help="rewrite tests/golden/*.json from this run (review the diff)")

@@ -107,10 +107,15 @@ def check_fills(fills, broker, rules, clock, held_at_open):
         assert bar.low - 1e-9 <= fill.price <= bar.high + 1e-9, "fill outside low..high"
         rate = rule.limit_rate(fill.date)
         if rate > 0 and not math.isnan(bar.prev_close):
-            up, down = limits(bar.prev_close, rate, rule.tick)
+            dividend, split = clock.corporate_action(fill.symbol)
+            up, down = limits((bar.prev_close - dividend) / split, rate, rule.tick)
             assert down - 1e-9 <= fill.price <= up + 1e-9, "fill beyond the day's limits"
             if fill.is_buy:
-                assert fill.price < up - 1e-9 or bar.high > bar.low, "bought at a sealed limit-up"
+                assert fill.price < up - 1e-9 or bar.close < up - 1e-9, \
+                    "bought at the limit-up of a bar that closed sealed"
+            else:
+                assert fill.price > down + 1e-9 or bar.close > down + 1e-9, \
+                    "sold at the limit-down of a bar that closed sealed"
     for symbol, sold in sold_today.items():
         if rules[symbol].t_plus:
             # T+1: only shares held before today's session may be sold today

@@ -68,6 +68,14 @@ def drop_column(tmp: Path) -> str:
     return with_data_file(tmp, rows)
 
 
+def garbled_gzip(tmp: Path) -> str:
+    """A gzip header followed by bytes that do not inflate (zlib.error inside pandas)."""
+    (tmp / "bars.csv.gz").write_bytes(gzip.compress(b"date,open,high,low,close\n" * 50)[:20]
+                                      + bytes(range(256)) * 4)
+    return GOOD.replace("data:\n", "data:\n  files:\n    801080.SI:\n      path: bars.csv.gz\n"
+                                    "      asset_class: index\n")
+
+
 def text(replacement: str):
     return lambda tmp: replacement
 
@@ -112,7 +120,21 @@ CASES = {
     "missing catalog": (replace("data:\n", "data:\n  catalog: nowhere/catalog.csv\n"),
                         ["catalog file not found", "nowhere/catalog.csv"]),
     "empty window": (replace("start: 2012-01-04\n  end: 2013-12-31", "start: 2030-01-04"),
-                     ["no bars for"]),
+                     ["run.yaml:3: data.start: no bars for", "2030-01-04 is after the last bar",
+                      "(its data covers 1999-12-30 .. 2026-02-26)"]),
+    "unknown symbol at its line": (replace("target: 801080.SI", "target: 801081.SI"),
+                                   ["run.yaml:8: strategy.params.target: unknown symbol"]),
+    "name pattern keeps its regex": (replace("name: bad_input_case", "name: bad case"),
+                                     ["should match pattern '^[A-Za-z0-9_.\\-]+$'"]),
+    "yaml alias bomb": (lambda tmp: GOOD + "".join(
+        [f"x0: &a0 [a, b, c, d, e, f, g, h, i]\n"]
+        + [f"x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10)]),
+        ["YAML aliases expand this config past 20,000 nodes"]),
+    "garbled gzip": (garbled_gzip, ["bars.csv.gz", "cannot read as gzip CSV"]),
+    "n/a close is not a number": (corrupt("close", "n/a"), ["bars.csv:11", "close 'n/a' is not a number"]),
+    "unclassifiable code": (lambda tmp: with_data_file(tmp, real_rows("801080.SI")).replace(
+        "801080.SI", "MYIDX").replace("      asset_class: index\n", ""),
+        ["data.files[MYIDX].asset_class", "cannot tell the asset class of 'MYIDX'"]),
     # data files
     "data file missing": (lambda tmp: GOOD.replace(
         "data:\n", "data:\n  files:\n    801080.SI: {path: none.csv}\n"),

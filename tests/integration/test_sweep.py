@@ -81,7 +81,8 @@ def test_partly_done_sweep_resumes_by_skipping_finished_runs(industry_sweeps, tm
     folder = tmp_path / "resume"
     folder.mkdir()
     lines = (outcomes["two"] / "runs.jsonl").read_text().splitlines()
-    # 20 finished runs and a line torn by a crash
+    # 20 finished runs and a line torn by a crash, in a folder the sweep had marked as its own
+    (folder / ".huice-output").write_bytes((outcomes["two"] / ".huice-output").read_bytes())
     (folder / "runs.jsonl").write_text("\n".join(lines[:20]) + "\n" + lines[20][:40])
     result = run_cli("sweep", str(config), "--out", str(folder), "--workers", "2")
     assert result.code == 0, result.stderr

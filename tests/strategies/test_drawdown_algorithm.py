@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from engine.cerebro import run_backtest
+from feeds.catalog import Instrument
 from strategies.drawdown_reversion import (
     DrawdownReversion,
     completed_episode_depths,
@@ -59,6 +60,10 @@ def _frame(closes):
                          "volume": 1e9}, index=pd.DatetimeIndex(dates, name="date"))
 
 
+# synthetic series with no exchange code: say what they are (an unclassifiable code is an error)
+INDICES = {s: Instrument(s, asset_class="index") for s in ("T", "R")}
+
+
 def test_signal_enters_above_threshold_and_exits_at_new_high():
     # reference flat at 100, so r is the target / its first value. Completed episodes (whole
     # window): 0.2 (days 1-3), 1 - 91/101 = 0.099 (days 5-6), 1 - 84.66/102 = 0.17 (days 8-10).
@@ -71,7 +76,8 @@ def test_signal_enters_above_threshold_and_exits_at_new_high():
     params = {"target": "T", "reference": "R", "window": "full", "trade": "relative"}
     config = make_config("drawdown_reversion", params, benchmark="R",
                          broker={"execution": "close", "costs": "none"})
-    result = run_backtest(config, DrawdownReversion.from_params(params), frames=frames)
+    result = run_backtest(config, DrawdownReversion.from_params(params), frames=frames,
+                          instruments=INDICES)
     assert result.signals["threshold"].iloc[0] == pytest.approx(0.16)
     signal = result.signals["signal"].tolist()
     assert signal == [0, 0, 1, 1, 0, 0, 0, 0, 0, 1, 1, 0, 0]
@@ -91,7 +97,8 @@ def test_expanding_window_waits_for_history_and_episodes():
               "trade": "relative"}
     config = make_config("drawdown_reversion", params, benchmark="R",
                          broker={"execution": "close", "costs": "none"})
-    result = run_backtest(config, DrawdownReversion.from_params(params), frames=frames)
+    result = run_backtest(config, DrawdownReversion.from_params(params), frames=frames,
+                          instruments=INDICES)
     # the threshold exists from day 4 (first completed episode, 0.2 -> 0.16) but trading waits
     # until more than 10 observations: day 9's W = 0.17 is too early, so nothing trades
     assert np.isnan(result.signals["threshold"].iloc[3])

@@ -1,0 +1,40 @@
+"""Golden outputs: every example config's metrics.json and the hashes of its fills.csv,
+equity.csv and orders.csv are pinned in tests/golden/. A change to any figure fails here;
+regenerate only on purpose with ``pytest tests/test_golden.py --regen-golden`` and review the
+diff."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, run_cli
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+# the sweep examples are pinned by their base run (the sweeps themselves: tests/integration)
+CONFIGS = sorted(EXAMPLES.glob("*.yaml"))
+PINNED_FILES = ("fills.csv", "equity.csv", "orders.csv", "positions.csv", "signals.csv")
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda p: p.stem)
+def test_example_outputs_match_the_golden_record(config, tmp_path, request):
+    out = tmp_path / "out"
+    result = run_cli("backtest", str(config), "--out", str(out))
+    assert result.code == 0, result.stderr
+    record = {"metrics": json.loads((out / "metrics.json").read_text()),
+              "sha256": {name: digest(out / name) for name in PINNED_FILES}}
+    golden = GOLDEN / f"{config.stem}.json"
+    if request.config.getoption("--regen-golden"):
+        golden.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+        pytest.skip(f"regenerated {golden.name}")
+    assert golden.is_file(), f"no golden record for {config.name}: run with --regen-golden"
+    expected = json.loads(golden.read_text())
+    assert record["metrics"] == expected["metrics"]
+    assert record["sha256"] == expected["sha256"]
