@@ -28,8 +28,8 @@ START, END = "2019-07-01", "2025-07-04"
 
 def write_weights(folder: Path) -> Path:
     """Seeded random weights (summing to 0.95) every 5th trading day of 510300's calendar."""
-    from feeds.csv_source import read_bars_csv
-    from feeds.catalog import BUNDLED_CATALOG, read_catalog
+    from huice.feeds.csv_source import read_bars_csv
+    from huice.feeds.catalog import BUNDLED_CATALOG, read_catalog
 
     catalog = read_catalog(BUNDLED_CATALOG)
     dates = read_bars_csv(catalog.lookup(SYMBOLS[0])[1]).loc[START:END].index[::5]
@@ -44,9 +44,9 @@ def write_weights(folder: Path) -> Path:
 
 
 def huice_run(weights: Path, broker: dict):
-    from config.schema import RunConfig
-    from engine.cerebro import run_backtest
-    from strategies.replay import ReplayTargetWeights
+    from huice.config.schema import RunConfig
+    from huice.engine.run.assembly import run_backtest
+    from huice.strategies.replay import ReplayTargetWeights
 
     params = {"path": str(weights)}
     config = RunConfig.model_validate({"name": "bench", "data": {"start": START, "end": END,
@@ -77,9 +77,9 @@ class TargetWeightsBT(bt.Strategy):
 
 
 def backtrader_run(weights: Path):
-    from feeds.btfeed import feed_for
-    from feeds.catalog import BUNDLED_CATALOG, read_catalog
-    from feeds.csv_source import read_bars_csv
+    from huice.feeds.btfeed import feed_for
+    from huice.feeds.catalog import BUNDLED_CATALOG, read_catalog
+    from huice.feeds.csv_source import read_bars_csv
 
     frame = pd.read_csv(weights)
     schedule: dict = {}

@@ -20,7 +20,7 @@ class EmptyStrategy(bt.Strategy):
 
 
 def empty_backtrader(frames) -> float:
-    from feeds.btfeed import feed_for
+    from huice.feeds.btfeed import feed_for
 
     cerebro = bt.Cerebro(stdstats=False)
     for symbol, frame in frames.items():
@@ -32,9 +32,9 @@ def empty_backtrader(frames) -> float:
 
 
 def huice(frames, instruments) -> tuple[float, int]:
-    from config.schema import RunConfig
-    from engine.cerebro import run_backtest
-    from strategies.etf_flow import EtfFlowRotation
+    from huice.config.schema import RunConfig
+    from huice.engine.run.assembly import run_backtest
+    from huice.strategies.etf_flow import EtfFlowRotation
 
     params = {"universe": list(frames), "aggregate": "etf", "top_k": 5, "rebalance": "monthly",
               "lookback_days": 20}

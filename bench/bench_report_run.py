@@ -15,9 +15,9 @@ NOTE = '\nThe last row also imports matplotlib and draws three charts into repor
 
 def huice_engine() -> None:
     """Load config and data, run, compute metrics (no files written)."""
-    import run as cli
-    from config.loader import load_config
-    from engine.cerebro import run_backtest
+    from huice import cli
+    from huice.config.loader import load_config
+    from huice.engine.run.assembly import run_backtest
 
     loaded = load_config(CONFIG)
     run_backtest(loaded.config, cli.build_strategy(loaded))
@@ -25,10 +25,10 @@ def huice_engine() -> None:
 
 def huice_with_outputs(out: Path):
     def run() -> None:
-        import run as cli
-        from config.loader import load_config
-        from engine.cerebro import run_backtest
-        from engine.results import write_run
+        from huice import cli
+        from huice.config.loader import load_config
+        from huice.engine.run.assembly import run_backtest
+        from huice.engine.results.writer import write_run
 
         loaded = load_config(CONFIG)
         result = run_backtest(loaded.config, cli.build_strategy(loaded))

@@ -17,7 +17,7 @@ INDUSTRIES = ["801010", "801030", "801040", "801050", "801080", "801110", "80112
 
 
 def base_config():
-    from config.schema import RunConfig
+    from huice.config.schema import RunConfig
 
     return RunConfig.model_validate({
         "name": "bench_sweep",
@@ -31,9 +31,9 @@ def base_config():
 
 
 def measure() -> dict:
-    import run as cli
-    from engine.cerebro import run_backtest
-    from engine.sweep import run_sweep, worker_reader
+    from huice.strategies import factory as cli
+    from huice.engine.run.assembly import run_backtest
+    from huice.engine.sweep.runner import run_sweep, worker_reader
 
     config = base_config()
     single = config.model_copy(update={"sweep": None})

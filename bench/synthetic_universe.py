@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from feeds.catalog import Instrument
+from huice.feeds.catalog import Instrument
 
 
 def synthetic_universe(etfs: int, days: int, seed: int = 1, groups: int = 10

@@ -13,9 +13,9 @@ from typing import Any
 
 import yaml
 
-from config.errors import ConfigError
-from config.schema import RunConfig
-from config.validation import Location, format_path, validate_model
+from huice.config.errors import ConfigError
+from huice.config.schema import RunConfig
+from huice.config.validation import Location, format_path, validate_model
 
 
 @dataclass(frozen=True)

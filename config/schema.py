@@ -11,7 +11,15 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 AssetClass = Literal["stock", "etf", "index", "bond_etf", "gold_etf", "money_etf",
                      "cross_border_etf", "synthetic"]
@@ -154,6 +162,9 @@ class StrategyConfig(StrictModel):
 
     name: str = Field(min_length=1)
     params: dict[str, Any] = Field(default_factory=dict)
+    instruments: list[str] = Field(
+        default_factory=list,
+        description="backtrader strategies only: the feeds, in order (datas[0] is the first)")
 
 
 class ReportConfig(StrictModel):
@@ -287,3 +298,5 @@ class RunConfig(StrictModel):
     report: ReportConfig = ReportConfig()
     sweep: SweepConfig | None = None
     paper: PaperConfig | None = None
+    # where the config was read from (file, lines, folder), set by huice.load_config; not data
+    _origin: Any = PrivateAttr(default=None)

@@ -17,7 +17,7 @@ import annotated_types
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from config.errors import ConfigError
+from huice.config.errors import ConfigError
 
 Location = tuple[str | int, ...]
 

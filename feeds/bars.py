@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from feeds.errors import DataError
+from huice.feeds.errors import DataError
 
 PRICE_COLUMNS: tuple[str, ...] = ("open", "high", "low", "close")
 BASE_COLUMNS: tuple[str, ...] = PRICE_COLUMNS + ("volume", "amount")

@@ -6,7 +6,7 @@ import backtrader as bt
 import numpy as np
 import pandas as pd
 
-from feeds.bars import EXTRA_LINES
+from huice.feeds.bars import EXTRA_LINES
 
 
 # backtrader's float datetime is the proleptic Gregorian ordinal (1 = 0001-01-01) plus the
@@ -57,8 +57,16 @@ class BarFrameFeed(bt.feed.DataBase):
 _FEED_CLASSES: dict[tuple[str, ...], type[BarFrameFeed]] = {(): BarFrameFeed}
 
 
-def feed_for(frame: pd.DataFrame, name: str) -> BarFrameFeed:
-    """A backtrader feed of ``frame`` with a line for each extra column that holds data."""
+def feed_for(frame: pd.DataFrame, name: str, price_scale: float = 1.0) -> BarFrameFeed:
+    """A backtrader feed of ``frame`` with a line for each extra column that holds data.
+
+    ``price_scale`` multiplies open, high, low and close (and dividends), so that a strategy
+    reading the feed sees traded prices (an index traded as a proxy ETF at index x 0.001)."""
+    if price_scale != 1.0:
+        frame = frame.copy()
+        for column in ("open", "high", "low", "close", "dividend"):
+            if column in frame.columns:
+                frame[column] = frame[column] * price_scale
     extras = tuple(column for column in ("amount",) + EXTRA_LINES
                    if column in frame.columns and frame[column].notna().any())
     cls = _FEED_CLASSES.get(extras)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from config.schema import ASSET_CLASSES
-from feeds.errors import DataError
+from huice.config.schema import ASSET_CLASSES
+from huice.feeds.errors import DataError
 
 BUNDLED_CATALOG = Path(__file__).resolve().parent.parent / "data" / "catalog.csv"
 CATALOG_COLUMNS = ("symbol", "name", "asset_class", "board", "tracks", "path")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from feeds.market import MarketData
+from huice.feeds.market import MarketData
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from feeds.bars import to_bar_frame
-from feeds.errors import DataError
+from huice.feeds.bars import to_bar_frame
+from huice.feeds.errors import DataError
 
 
 def read_bars_csv(path: str | Path) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from config.errors import HuiceError
+from huice.config.errors import HuiceError
 
 
 class DataError(HuiceError):

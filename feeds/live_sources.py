@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from feeds.bars import PRICE_COLUMNS, to_bar_frame
+from huice.feeds.bars import PRICE_COLUMNS, to_bar_frame
 
 
 @dataclass

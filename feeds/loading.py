@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from config.schema import DataConfig
-from feeds.calendar import read_exchange_calendar
-from feeds.catalog import BUNDLED_CATALOG, Catalog, Instrument, read_catalog
-from feeds.codes import classify_code
-from feeds.csv_source import read_bars_csv
-from feeds.errors import DataError
-from feeds.market import MarketData
-from feeds.pandas_source import bars_from_frame
-from feeds.ratio import ratio_bars, split_ratio_symbol
+from huice.config.schema import DataConfig
+from huice.feeds.calendar import read_exchange_calendar
+from huice.feeds.catalog import BUNDLED_CATALOG, Catalog, Instrument, read_catalog
+from huice.feeds.codes import classify_code
+from huice.feeds.csv_source import read_bars_csv
+from huice.feeds.errors import DataError
+from huice.feeds.market import MarketData
+from huice.feeds.pandas_source import bars_from_frame
+from huice.feeds.ratio import ratio_bars, split_ratio_symbol
 
 
 def base_symbols(symbols: Iterable[str]) -> list[str]:
@@ -96,7 +96,7 @@ def inferred_instrument(symbol: str, source: str, *, name: str = "", board: str 
     """
     found = classify_code(symbol)
     if found is None:
-        from config.schema import ASSET_CLASSES
+        from huice.config.schema import ASSET_CLASSES
 
         how = ("pass an Instrument with its asset_class in instruments=" if where
                and where.startswith("frames") else "set asset_class")

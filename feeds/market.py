@@ -12,8 +12,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from feeds.catalog import Instrument
-from feeds.errors import DataError
+from huice.feeds.catalog import Instrument
+from huice.feeds.errors import DataError
 
 
 class MarketData:
@@ -22,7 +22,7 @@ class MarketData:
     Parameters
     ----------
     bars:
-        Canonical bar frames (see :mod:`feeds.bars`), one per symbol.
+        Canonical bar frames (see :mod:`huice.feeds.bars`), one per symbol.
     instruments:
         Metadata for every symbol in ``bars``.
     exchange_calendar:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from feeds.bars import to_bar_frame
+from huice.feeds.bars import to_bar_frame
 
 
 def bars_from_frame(frame: pd.DataFrame, name: str = "<DataFrame>") -> pd.DataFrame:

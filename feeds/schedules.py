@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from feeds.errors import DataError
+from huice.feeds.errors import DataError
 
 
 @dataclass(frozen=True)

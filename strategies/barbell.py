@@ -14,11 +14,11 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from engine.context import BarContext
-from engine.plugin import DiagnosticChart
-from strategies.base import Strategy, StrategyParams
-from strategies.periods import period_key
-from strategies.registry import register
+from huice.engine.run.context import BarContext
+from huice.engine.results.diagnostic import DiagnosticChart
+from huice.strategies.base import Strategy, StrategyParams
+from huice.strategies.periods import period_key
+from huice.strategies.registry import register
 
 WEIGHT_PREFIX = "weight "
 

@@ -13,9 +13,9 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from engine.context import BarContext
-from engine.plugin import DiagnosticChart
-from feeds.market import MarketData
+from huice.engine.run.context import BarContext
+from huice.engine.results.diagnostic import DiagnosticChart
+from huice.feeds.market import MarketData
 
 
 class StrategyParams(BaseModel):

@@ -13,11 +13,11 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
-from engine.context import BarContext
-from engine.plugin import DiagnosticChart
-from feeds.market import MarketData
-from strategies.base import Strategy, StrategyParams
-from strategies.registry import register
+from huice.engine.run.context import BarContext
+from huice.engine.results.diagnostic import DiagnosticChart
+from huice.feeds.market import MarketData
+from huice.strategies.base import Strategy, StrategyParams
+from huice.strategies.registry import register
 
 
 def completed_episode_depths(drawdown: np.ndarray) -> list[float]:

@@ -20,13 +20,13 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from config.errors import ConfigError
-from engine.context import BarContext
-from engine.plugin import DiagnosticChart
-from feeds.market import MarketData
-from strategies.base import Strategy, StrategyParams
-from strategies.periods import period_key
-from strategies.registry import register
+from huice.config.errors import ConfigError
+from huice.engine.run.context import BarContext
+from huice.engine.results.diagnostic import DiagnosticChart
+from huice.feeds.market import MarketData
+from huice.strategies.base import Strategy, StrategyParams
+from huice.strategies.periods import period_key
+from huice.strategies.registry import register
 
 FLOW_PREFIX = "flow "
 WEIGHT_PREFIX = "weight "

@@ -16,8 +16,10 @@ from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from config.errors import RegistryError
-from strategies.base import Strategy
+import backtrader as bt
+
+from huice.config.errors import RegistryError
+from huice.strategies.base import Strategy
 
 ENTRY_POINT_GROUP = "huice.strategies"
 _NOT_STRATEGY_MODULES = {"base", "registry", "periods"}
@@ -46,7 +48,7 @@ class StrategyRegistry:
         package_dir = Path(__file__).parent
         for module in pkgutil.iter_modules([str(package_dir)]):
             if module.name not in _NOT_STRATEGY_MODULES and not module.name.startswith("_"):
-                importlib.import_module(f"strategies.{module.name}")
+                importlib.import_module(f"{__package__}.{module.name}")
         for entry in entry_points(group=ENTRY_POINT_GROUP):
             cls = entry.load()
             self.add(entry.name, cls)
@@ -59,8 +61,9 @@ class StrategyRegistry:
         self.discover()
         return dict(sorted(self._classes.items()))
 
-    def resolve(self, name: str, search_dirs: tuple[Path, ...] = ()) -> type[Strategy]:
-        """A registered name, ``package.module:Class`` or ``file.py:Class`` -> the class.
+    def resolve(self, name: str, search_dirs: tuple[Path, ...] = ()) -> type:
+        """A registered name, ``package.module:Class`` or ``file.py:Class`` -> the class (a
+        huice :class:`Strategy`, or a ``backtrader.Strategy`` subclass run natively).
 
         Raises
         ------
@@ -79,7 +82,7 @@ class StrategyRegistry:
                             "'package.module:ClassName'")
 
 
-def _import_class(reference: str, search_dirs: tuple[Path, ...]) -> type[Strategy]:
+def _import_class(reference: str, search_dirs: tuple[Path, ...]) -> type:
     module_part, _, class_name = reference.rpartition(":")
     try:
         if module_part.endswith(".py"):
@@ -106,8 +109,10 @@ def _import_class(reference: str, search_dirs: tuple[Path, ...]) -> type[Strateg
     cls = getattr(module, class_name, None)
     if cls is None:
         raise RegistryError(f"'{module_part}' has no class '{class_name}'")
-    if not (isinstance(cls, type) and issubclass(cls, Strategy)):
-        raise RegistryError(f"'{reference}' is not a subclass of strategies.base.Strategy")
+    if not (isinstance(cls, type) and issubclass(cls, (Strategy, bt.Strategy))):
+        raise RegistryError(f"'{reference}' is neither a huice strategy (a subclass of "
+                            "huice.strategies.base.Strategy) nor a backtrader strategy (a "
+                            "subclass of backtrader.Strategy)")
     return cls
 
 

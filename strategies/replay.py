@@ -12,10 +12,10 @@ from typing import Any
 import pandas as pd
 from pydantic import Field, ValidationInfo, field_validator
 
-from engine.context import BarContext
-from feeds.schedules import read_orders, read_target_weights
-from strategies.base import Strategy, StrategyParams
-from strategies.registry import register
+from huice.engine.run.context import BarContext
+from huice.feeds.schedules import read_orders, read_target_weights
+from huice.strategies.base import Strategy, StrategyParams
+from huice.strategies.registry import register
 
 
 def _resolve(path: Path, info: ValidationInfo) -> Path:

@@ -24,7 +24,7 @@ class CliResult:
 
 def run_cli(*argv: str, cwd: Path | None = None) -> CliResult:
     """Run ``run.main`` in-process as a user would from ``cwd``; capture output and exit code."""
-    import run
+    from huice import cli as run
 
     out, err = io.StringIO(), io.StringIO()
     previous = Path.cwd()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pydantic
 import pytest
 
-from config.errors import ConfigError
-from config.loader import load_config
-from config.schema import RunConfig
+from huice.config.errors import ConfigError
+from huice.config.loader import load_config
+from huice.config.schema import RunConfig
 
 
 def write(tmp_path, text):

@@ -7,8 +7,8 @@ import gzip
 import pandas as pd
 import pytest
 
-from feeds.catalog import read_catalog
-from feeds.csv_source import read_bars_csv
+from huice.feeds.catalog import read_catalog
+from huice.feeds.csv_source import read_bars_csv
 from tests.conftest import DATA
 
 SHENWAN = ["801010", "801030", "801040", "801050", "801080", "801110", "801120", "801130",
@@ -74,7 +74,7 @@ def test_csi1000_2011_stays_missing():
 
 
 def test_every_bar_falls_on_a_trading_day(catalog):
-    from feeds.calendar import read_exchange_calendar
+    from huice.feeds.calendar import read_exchange_calendar
 
     calendar = read_exchange_calendar()
     for symbol in catalog.symbols:

@@ -17,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from config.schema import DataConfig, RunConfig
-from engine.broker import AShareBroker
-from engine.cerebro import resolve_all_rules
-from engine.clock import MarketClock
-from feeds.loading import load_market
+from huice.config.schema import DataConfig, RunConfig
+from huice.engine.broker.ashare import AShareBroker
+from huice.engine.run.assembly import resolve_all_rules
+from huice.engine.broker.clock import MarketClock
+from huice.feeds.loading import load_market
 
 STOCK, ETF = "510300.SH.qfq", "159915.SZ.qfq"
 SYMBOLS = [STOCK, ETF]

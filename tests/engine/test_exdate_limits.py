@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from engine.cerebro import run_backtest
-from strategies.replay import ReplayOrders
+from huice.engine.run.assembly import run_backtest
+from huice.strategies.replay import ReplayOrders
 from tests.helpers.configs import make_config
 
 REPO = Path(__file__).resolve().parents[2]

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.cerebro import run_backtest
-from strategies.replay import ReplayOrders
+from huice.engine.run.assembly import run_backtest
+from huice.strategies.replay import ReplayOrders
 from tests.helpers.configs import make_config
 
 A, B = "510300.SH.qfq", "159915.SZ.qfq"

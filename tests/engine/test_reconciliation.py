@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from config.loader import load_config
-from engine.cerebro import run_backtest
-from strategies.drawdown_reversion import DrawdownReversion
+from huice.config.loader import load_config
+from huice.engine.run.assembly import run_backtest
+from huice.strategies.drawdown_reversion import DrawdownReversion
 from tests.conftest import DATA, EXAMPLES
 
 

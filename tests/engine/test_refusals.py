@@ -6,13 +6,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from config.schema import DataConfig, RunConfig
-from engine.broker import AShareBroker
-from engine.cerebro import resolve_all_rules, run_backtest
-from engine.clock import MarketClock
-from feeds.catalog import Instrument
-from feeds.loading import load_market
-from strategies.replay import ReplayOrders
+from huice.config.schema import DataConfig, RunConfig
+from huice.engine.broker.ashare import AShareBroker
+from huice.engine.run.assembly import resolve_all_rules, run_backtest
+from huice.engine.broker.clock import MarketClock
+from huice.feeds.catalog import Instrument
+from huice.feeds.loading import load_market
+from huice.strategies.replay import ReplayOrders
 from tests.helpers.configs import make_config
 
 CHINEXT_ETF = "159915.SZ.qfq"
@@ -152,7 +152,7 @@ def test_same_day_resale_refused_under_t_plus_1():
 
 def test_volume_cap_fills_a_share_of_the_bar_and_cancels_or_keeps_the_rest(tmp_path):
     # 2022-04-29 volume of 159915.SZ.qfq is read from the bundle; a cap of 1e-5 of it is tiny
-    from feeds.csv_source import read_bars_csv
+    from huice.feeds.csv_source import read_bars_csv
     from tests.conftest import DATA
 
     volume = read_bars_csv(DATA / f"bars/{CHINEXT_ETF}.csv.gz").loc["2022-04-29", "volume"]

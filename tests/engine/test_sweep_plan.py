@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from config.errors import ConfigError
-from config.schema import RunConfig
-from engine.sweep_plan import plan_sweep, range_values
-from config.schema import RangeSpec
+from huice.config.errors import ConfigError
+from huice.config.schema import RunConfig
+from huice.engine.sweep.plan import plan_sweep, range_values
+from huice.config.schema import RangeSpec
 
 
 def config(sweep):

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from config.schema import DataConfig
-from feeds.errors import DataError
-from feeds.loading import load_market
-from feeds.pandas_source import bars_from_frame
-from feeds.ratio import ratio_bars
+from huice.config.schema import DataConfig
+from huice.feeds.errors import DataError
+from huice.feeds.loading import load_market
+from huice.feeds.pandas_source import bars_from_frame
+from huice.feeds.ratio import ratio_bars
 
 
 def frame(**overrides):
@@ -86,7 +86,7 @@ def test_ratio_bars_high_low_bound_open_close():
 def test_extra_lines_reach_the_backtrader_feed():
     import backtrader as bt
 
-    from feeds.btfeed import feed_for
+    from huice.feeds.btfeed import feed_for
 
     market = load_market(DataConfig(start="2024-01-02", end="2024-01-31", benchmark=None),
                          ["000922.CSI"])
@@ -108,7 +108,7 @@ def test_extra_lines_reach_the_backtrader_feed():
 
 
 def test_cached_reader_reads_each_file_once(monkeypatch):
-    import feeds.csv_source as csv_source
+    import huice.feeds.csv_source as csv_source
     from tests.conftest import DATA
 
     calls = []

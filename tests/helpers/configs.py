@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from config.schema import RunConfig
+from huice.config.schema import RunConfig
 
 
 def make_config(strategy: str, params: dict[str, Any], *, start: str | None = None,

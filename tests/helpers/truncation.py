@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterable
 
 import pandas as pd
 
-from config.schema import RunConfig
-from engine.cerebro import run_backtest
-from engine.results import RunResult
+from huice.config.schema import RunConfig
+from huice.engine.run.assembly import run_backtest
+from huice.engine.results.result import RunResult
 
 ORDER_KEY = ["order_id", "created", "symbol", "side", "quantity", "tag"]
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from config.loader import load_config
-from config.schema import RunConfig
-from engine.cerebro import run_backtest
-from engine.paper_store import COMMIT_PAUSE_ENV, PaperStore
+from huice.config.loader import load_config
+from huice.config.schema import RunConfig
+from huice.engine.run.assembly import run_backtest
+from huice.engine.paper.store import COMMIT_PAUSE_ENV, PaperStore
 from tests.conftest import DATA, REPO, run_cli
 
 FIXTURES = REPO / "tests" / "fixtures"
@@ -53,7 +53,7 @@ def write_config(folder: Path, strategy: str, source: dict, start: str, end: str
 
 
 def backtest_until(config_path: Path, end: str):
-    import run as cli
+    from huice.strategies import factory as cli
 
     loaded = load_config(config_path)
     tree = loaded.config.model_dump(mode="json", by_alias=True)
@@ -97,10 +97,9 @@ def test_once_on_growing_csv_data_equals_one_backtest(tmp_path, strategy):
     start, end, params = STRATEGIES[strategy]
     config = write_config(tmp_path, strategy, {"kind": "csv_folder", "path": "incoming"},
                           start, end, params)
-    import run as cli
+    import huice
 
-    loaded = load_config(config)
-    plugin = cli.build_strategy(loaded)
+    plugin = huice.build_strategy(config)
     symbols = plugin.symbols() + ["000300.SH"]
     symbols = sorted({part for s in symbols for part in s.split("/")})
     full = {s: bars(s) for s in symbols}

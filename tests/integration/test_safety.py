@@ -203,7 +203,7 @@ def test_user_csv_class_is_inferred_from_its_code(tmp_path):
 
 # -- 9. a user's plugin ---------------------------------------------------------------------
 PLUGIN = '''
-from strategies.base import Strategy
+from huice.strategies.base import Strategy
 
 
 class HoldOne(Strategy):

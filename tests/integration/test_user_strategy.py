@@ -10,7 +10,7 @@ import textwrap
 import pandas as pd
 import pytest
 
-from strategies.registry import StrategyRegistry
+from huice.strategies.registry import StrategyRegistry
 from tests.conftest import REPO, run_cli
 
 
@@ -70,8 +70,8 @@ def test_entry_point_group_registers_an_installed_strategy(tmp_path, monkeypatch
 
 
 def test_registry_refuses_duplicate_names():
-    from config.errors import RegistryError
-    from strategies.base import Strategy
+    from huice.config.errors import RegistryError
+    from huice.strategies.base import Strategy
 
     registry = StrategyRegistry()
     registry.add("same", type("A", (Strategy,), {}))

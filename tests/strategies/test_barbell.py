@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.cerebro import run_backtest
-from strategies.barbell import Barbell
+from huice.engine.run.assembly import run_backtest
+from huice.strategies.barbell import Barbell
 from tests.conftest import DATA, EXAMPLES, run_cli
 from tests.helpers.configs import make_config
 

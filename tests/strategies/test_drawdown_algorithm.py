@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.cerebro import run_backtest
-from feeds.catalog import Instrument
-from strategies.drawdown_reversion import (
+from huice.engine.run.assembly import run_backtest
+from huice.feeds.catalog import Instrument
+from huice.strategies.drawdown_reversion import (
     DrawdownReversion,
     completed_episode_depths,
     drawdown_threshold,

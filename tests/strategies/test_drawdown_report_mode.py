@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from config.loader import load_config
-from engine.cerebro import run_backtest
-from strategies.drawdown_reversion import DrawdownReversion
+from huice.config.loader import load_config
+from huice.engine.run.assembly import run_backtest
+from huice.strategies.drawdown_reversion import DrawdownReversion
 from tests.conftest import DATA, EXAMPLES
 from tests.oracles.drawdown_report import read_close, report_metrics
 

@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from config.schema import DataConfig
-from engine.cerebro import run_backtest
-from feeds.loading import load_market
-from strategies.etf_flow import EtfFlowRotation, daily_flows, flow_price
+from huice.config.schema import DataConfig
+from huice.engine.run.assembly import run_backtest
+from huice.feeds.loading import load_market
+from huice.strategies.etf_flow import EtfFlowRotation, daily_flows, flow_price
 from tests.conftest import EXAMPLES, run_cli
 from tests.helpers.configs import make_config
 

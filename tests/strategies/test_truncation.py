@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from strategies.registry import REGISTRY
+from huice.strategies.registry import REGISTRY
 from tests.conftest import REPO
 from tests.helpers.configs import make_config
 

@@ -1,0 +1,1 @@
+"""The bundled real data (bars, catalog, trading calendar), installed as ``huice.data``."""

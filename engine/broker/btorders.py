@@ -1,0 +1,201 @@
+"""backtrader's broker contract on top of the A-share broker.
+
+A ``bt.Strategy`` calls ``buy``/``sell``/``cancel``; each backtrader order is mapped to a huice
+order that the A-share rules fill (lots, T+1, limits, suspension, dated fees, slippage). The
+backtrader order then goes through backtrader's statuses, delivered to ``notify_order``:
+Submitted and Accepted when placed; Partial and Completed as it fills (with backtrader's
+execution bits, so ``notify_trade`` and the analyzers see the trades); and, when it ends
+unfilled, Canceled, Expired, Margin (no cash for a single lot) or Rejected (T+1, lots, nothing
+to sell, an order type daily bars cannot fill), with huice's reason in ``order.info.reason``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+import backtrader as bt
+
+from huice.engine.broker.orders import Fill, Order, OrderKind, OrderStatus
+
+if TYPE_CHECKING:
+    from huice.engine.broker.ashare import AShareBroker
+
+_KINDS = {None: OrderKind.MARKET, bt.Order.Market: OrderKind.MARKET,
+          bt.Order.Limit: OrderKind.LIMIT, bt.Order.Stop: OrderKind.STOP,
+          bt.Order.StopLimit: OrderKind.STOP_LIMIT}
+
+
+def _validity(valid: Any, created: dt.date) -> tuple[str | None, dt.date | None]:
+    """backtrader's ``valid`` as (validity, valid_until); (None, None) = the broker's default."""
+    if valid is None:
+        return None, None
+    if isinstance(valid, dt.timedelta):
+        return ("day", None) if valid == bt.Order.DAY else ("until", created + valid)
+    if isinstance(valid, dt.datetime):
+        return "until", valid.date()
+    if isinstance(valid, dt.date):
+        return "until", valid
+    if not valid:
+        return "day", None
+    return "until", bt.num2date(float(valid)).date()
+
+
+class BacktraderOrders:
+    """The backtrader side of an :class:`AShareBroker`: orders, notifications, positions."""
+
+    def __init__(self, broker: AShareBroker) -> None:
+        self.broker = broker
+        self._orders: dict[int, bt.Order] = {}        # huice order id -> backtrader order
+        self._huice: dict[int, Order] = {}            # backtrader ref -> huice order
+        self._notifications: deque = deque()
+        self._positions: dict[str, bt.Position] = {}
+
+    # -- placing ----------------------------------------------------------------------------
+    def place(self, owner, data, size, is_buy: bool, price, plimit, exectype, valid, tradeid,
+              oco, trailamount, trailpercent, parent, info: dict) -> bt.Order:
+        """Create the backtrader order, map it to a huice order, notify Submitted/Accepted (or
+        Rejected with the reason)."""
+        order_class = bt.BuyOrder if is_buy else bt.SellOrder
+        bt_order = order_class(owner=owner, data=data, size=size, price=price,
+                               pricelimit=plimit, exectype=exectype, valid=None,
+                               tradeid=tradeid, trailamount=trailamount,
+                               trailpercent=trailpercent, parent=parent)
+        bt_order.addinfo(**info)
+        bt_order.addcomminfo(self.broker.getcommissioninfo(data))
+        broker = self.broker
+        unsupported = self._unsupported(exectype, price, plimit, oco, parent)
+        if unsupported:
+            bt_order.submit(broker)
+            return self._reject(bt_order, unsupported)
+        kind = _KINDS[exectype]
+        validity, until = _validity(valid, broker.clock.day)
+        limit = plimit if kind is OrderKind.STOP_LIMIT else (price if kind is OrderKind.LIMIT
+                                                              else None)
+        stop = price if kind in (OrderKind.STOP, OrderKind.STOP_LIMIT) else None
+        order = broker.submit_order(data._name, is_buy, abs(size), tag=str(info.get("tag", "")),
+                                    kind=kind, limit_price=limit, stop_price=stop,
+                                    validity=validity, valid_until=until)
+        self._orders[order.order_id] = bt_order
+        self._huice[bt_order.ref] = order
+        bt_order.submit(broker)
+        self._notify(bt_order)
+        if order.status is OrderStatus.REJECTED:
+            self._orders.pop(order.order_id, None)
+            return self._reject(bt_order, "; ".join(order.reasons))
+        if order.quantity != abs(size):  # rounded to whole lots: the order is for what is sent
+            signed = order.quantity if is_buy else -order.quantity
+            bt_order.size = signed
+            bt_order.created.size = signed
+            bt_order.executed.remsize = signed
+            bt_order.addinfo(reason="; ".join(order.reasons))
+        bt_order.accept(broker)
+        self._notify(bt_order)
+        return bt_order
+
+    @staticmethod
+    def _unsupported(exectype, price, plimit, oco, parent) -> str:
+        if exectype not in _KINDS:
+            name = bt.Order.ExecTypes[exectype] if isinstance(exectype, int) else exectype
+            return (f"exectype {name} is not supported on daily bars (market, limit, stop and "
+                    "stop-limit are; use broker.execution: close to trade at the close)")
+        if exectype in (bt.Order.Limit, bt.Order.Stop, bt.Order.StopLimit) and price is None:
+            return "a limit or stop order needs a price"
+        if exectype == bt.Order.StopLimit and plimit is None:
+            return "a stop-limit order needs plimit (the limit price)"
+        if oco is not None or parent is not None:
+            return "OCO and bracket orders are not supported by the A-share broker"
+        return ""
+
+    def _reject(self, bt_order: bt.Order, reason: str) -> bt.Order:
+        bt_order.addinfo(reason=reason)
+        bt_order.reject(self.broker)
+        self._notify(bt_order)
+        return bt_order
+
+    def cancel(self, bt_order: bt.Order) -> bool:
+        order = self._huice.get(bt_order.ref)
+        if order is None:
+            return False
+        return self.broker.cancel_order(order, "cancelled by strategy")
+
+    # -- events from the broker ---------------------------------------------------------------
+    def on_fill(self, order: Order, fill: Fill) -> None:
+        """Execute the backtrader order with the fill, as backtrader's own broker would."""
+        position = self._positions.setdefault(order.symbol, self._position_from_account(
+            order.symbol, before_fill=fill))
+        bt_order = self._orders.get(order.order_id)
+        size = fill.quantity if fill.is_buy else -fill.quantity
+        entry_price = position.price
+        psize, pprice, opened, closed = position.update(size, fill.price)
+        if bt_order is None:
+            return
+        closed_value = abs(closed) * entry_price
+        pnl = -closed * (fill.price - entry_price) if closed else 0.0
+        opened_value = abs(opened) * fill.price
+        share = abs(closed) / fill.quantity if fill.quantity else 0.0
+        bt_order.execute(self.broker.clock.bt_times[self.broker.clock.index], size, fill.price,
+                         closed, closed_value, fill.fees * share,
+                         opened, opened_value, fill.fees * (1 - share),
+                         0.0, pnl, psize, pprice)
+        if order.status is OrderStatus.FILLED:
+            bt_order.completed()
+        self._notify(bt_order)
+
+    def on_closed(self, order: Order) -> None:
+        """An order left the book without (fully) filling: tell the strategy how and why."""
+        bt_order = self._orders.pop(order.order_id, None)
+        if bt_order is None or order.status is OrderStatus.FILLED:
+            return
+        reason = "; ".join(order.reasons)
+        bt_order.addinfo(reason=reason)
+        if order.status is OrderStatus.CANCELLED:
+            bt_order.cancel()
+        elif order.filled == 0 and reason.startswith(("T+1", "only ", "zero lot", "nothing")):
+            bt_order.reject(self.broker)
+        elif order.filled == 0 and "cash short" in reason:
+            bt_order.margin()
+        else:
+            bt_order.status = bt.Order.Expired
+        self._notify(bt_order)
+
+    def on_split(self, symbol: str, before: float, after: float) -> None:
+        position = self._positions.get(symbol)
+        if position is not None and before:
+            position.size = after
+            position.price = position.price * before / after if after else 0.0
+
+    def on_restore(self, pending: list[Order]) -> None:
+        """A paper account's state replaced the simulated one: keep the backtrader orders of the
+        pending huice orders, and rebuild positions from the account."""
+        self._orders = {o.order_id: self._orders[o.order_id] for o in pending
+                        if o.order_id in self._orders}
+        self._positions = {}
+
+    # -- reading ----------------------------------------------------------------------------
+    def position(self, symbol: str) -> bt.Position:
+        """backtrader's position: size and average entry price (fees not included)."""
+        position = self._positions.get(symbol)
+        if position is None:
+            position = self._position_from_account(symbol)
+            if position.size:
+                self._positions[symbol] = position
+        return position
+
+    def _position_from_account(self, symbol: str, before_fill: Fill | None = None
+                               ) -> bt.Position:
+        held = self.broker.account.positions.get(symbol)
+        if held is None or not held.quantity:
+            return bt.Position()
+        quantity = held.quantity
+        if before_fill is not None:
+            quantity -= before_fill.quantity if before_fill.is_buy else -before_fill.quantity
+        return bt.Position(size=quantity, price=held.cost / held.quantity) if quantity else \
+            bt.Position()
+
+    def next_notification(self):
+        return self._notifications.popleft() if self._notifications else None
+
+    def _notify(self, bt_order: bt.Order) -> None:
+        self._notifications.append(bt_order.clone())

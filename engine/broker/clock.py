@@ -1,0 +1,127 @@
+"""The run's trading calendar and fast access to each instrument's bar on the current day."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from huice.feeds.btfeed import backtrader_times
+from huice.feeds.market import MarketData
+
+
+@dataclass(frozen=True)
+class BarView:
+    """Today's bar of one instrument in traded prices, with the previous bar's close."""
+
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+    prev_close: float  # NaN when the run holds no earlier bar
+    limit_base: float  # the day's limit reference: (prev_close - dividend) / split ratio
+
+
+class MarketClock:
+    """Steps through the union calendar of a :class:`MarketData`.
+
+    Prices are multiplied by each instrument's ``price_scale`` (1 except for index proxies) so
+    that the broker works in traded prices.
+    """
+
+    def __init__(self, market: MarketData, price_scales: Mapping[str, float]) -> None:
+        self.calendar = market.calendar
+        self.dates: list[dt.date] = [ts.date() for ts in market.calendar]
+        # backtrader's float datetimes of the calendar, to check the two clocks agree
+        self.bt_times: list[float] = backtrader_times(market.calendar)
+        self.index = -1
+        self._hook: tuple[int, Callable[[], None]] | None = None
+        self._positions: dict[str, list[int]] = {}
+        self._last: dict[str, list[int]] = {}
+        self._columns: dict[str, dict[str, list[float]]] = {}
+        for symbol in market.symbols:
+            frame = market.bars(symbol)
+            scale = price_scales.get(symbol, 1.0)
+            positions = market.bar_positions(symbol)
+            last = np.maximum.accumulate(np.where(positions >= 0, positions, -1))
+            self._positions[symbol] = positions.tolist()
+            self._last[symbol] = last.tolist()
+            columns = {name: (frame[name].to_numpy(dtype=float) * scale).tolist()
+                       for name in ("open", "high", "low", "close")}
+            columns["volume"] = frame["volume"].to_numpy(dtype=float).tolist()
+            for name in ("dividend", "split_ratio"):
+                if name in frame.columns and frame[name].fillna(0).ne(
+                        1.0 if name == "split_ratio" else 0.0).any():
+                    factor = scale if name == "dividend" else 1.0
+                    columns[name] = (frame[name].fillna(0.0 if name == "dividend" else 1.0)
+                                     .to_numpy(dtype=float) * factor).tolist()
+            self._columns[symbol] = columns
+
+    @property
+    def day(self) -> dt.date:
+        return self.dates[self.index]
+
+    def advance(self) -> None:
+        """Move to the next calendar day (running the day's hook first, if one is set)."""
+        self.index += 1
+        if self._hook is not None and self._hook[0] == self.index:
+            callback = self._hook[1]
+            self._hook = None
+            callback()
+
+    def index_of_time(self, bar_time: float) -> int:
+        """The calendar index of a backtrader float datetime (which must be a calendar day)."""
+        position = bisect.bisect_left(self.bt_times, bar_time)
+        if position == len(self.bt_times) or self.bt_times[position] != bar_time:
+            raise RuntimeError(f"backtrader's time {bar_time} is not a day of the run's calendar")
+        return position
+
+    def call_on_first_day_after(self, day: dt.date, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once, when the clock first reaches a day after ``day`` (before
+        anything else happens on that day)."""
+        self._hook = (bisect.bisect_right(self.dates, day), callback)
+
+    def has_bar(self, symbol: str) -> bool:
+        return self._positions[symbol][self.index] >= 0
+
+    def bar(self, symbol: str) -> BarView | None:
+        """Today's bar, or None if the instrument has no bar today."""
+        position = self._positions[symbol][self.index]
+        if position < 0:
+            return None
+        columns = self._columns[symbol]
+        prev_close = columns["close"][position - 1] if position > 0 else math.nan
+        limit_base = prev_close
+        if "dividend" in columns or "split_ratio" in columns:
+            # on an ex-date the exchange sets the limits from the ex-rights reference price
+            dividend = columns["dividend"][position] if "dividend" in columns else 0.0
+            split = columns["split_ratio"][position] if "split_ratio" in columns else 1.0
+            limit_base = (prev_close - dividend) / split
+        return BarView(columns["open"][position], columns["high"][position],
+                       columns["low"][position], columns["close"][position],
+                       columns["volume"][position], prev_close, limit_base)
+
+    def last_close(self, symbol: str) -> float:
+        """The latest close at or before today in traded price (NaN before the first bar)."""
+        position = self._last[symbol][self.index]
+        return self._columns[symbol]["close"][position] if position >= 0 else math.nan
+
+    def last_position(self, symbol: str) -> int:
+        """Position of the latest bar of ``symbol`` at or before today (-1 before its first)."""
+        return self._last[symbol][self.index]
+
+    def corporate_action(self, symbol: str) -> tuple[float, float]:
+        """Today's (cash dividend per unit in traded price, split ratio) for ``symbol``:
+        (0, 1) when nothing happens or it has no bar today."""
+        position = self._positions[symbol][self.index]
+        columns = self._columns[symbol]
+        if position < 0:
+            return 0.0, 1.0
+        dividend = columns["dividend"][position] if "dividend" in columns else 0.0
+        split = columns["split_ratio"][position] if "split_ratio" in columns else 1.0
+        return dividend, split

@@ -1,0 +1,112 @@
+"""Per-instrument trading rules: costs, tick, lot, T+1 and price limits, by asset class and date.
+
+Defaults follow DOMAIN.md sections 1 and 2; every value can be overridden in YAML per asset class
+(``broker.asset_classes``) and per instrument (``broker.instruments``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+from huice.config.schema import BrokerConfig, RuleOverrides
+
+DatedSchedule = tuple[tuple[dt.date, float], ...]
+
+STAMP_DUTY_STOCKS: DatedSchedule = ((dt.date(1990, 1, 1), 0.001), (dt.date(2023, 8, 28), 0.0005))
+TRANSFER_FEE_STOCKS: DatedSchedule = ((dt.date(2015, 8, 1), 0.00002),
+                                      (dt.date(2022, 4, 29), 0.00001))
+CHINEXT_20PCT_FROM = dt.date(2020, 8, 24)
+BOARD_LIMITS = {"main": 0.10, "star": 0.20, "st": 0.05, "beijing": 0.30, "none": 0.0}
+
+
+@dataclass(frozen=True)
+class InstrumentRules:
+    """Everything the broker needs to know to trade one instrument."""
+
+    symbol: str
+    asset_class: str
+    board: str
+    commission_rate: float
+    commission_min_cny: float
+    stamp_duty: DatedSchedule
+    transfer_fee: DatedSchedule
+    tick: float | None
+    lot: int
+    t_plus: int
+    price_limit: float | None  # None: by board and date; 0: no limit
+    fractional: bool
+    price_scale: float
+
+    def limit_rate(self, day: dt.date) -> float:
+        """The daily price-limit fraction on ``day`` (0 means no limit)."""
+        if self.price_limit is not None:
+            return self.price_limit
+        if self.board == "chinext":
+            return 0.20 if day >= CHINEXT_20PCT_FROM else 0.10
+        return BOARD_LIMITS.get(self.board, 0.10)
+
+
+def rate_on(schedule: DatedSchedule, day: dt.date) -> float:
+    """The rate in force on ``day`` (0 before the first entry)."""
+    rate = 0.0
+    for start, value in schedule:
+        if day >= start:
+            rate = value
+        else:
+            break
+    return rate
+
+
+_ETF = dict(commission_rate=0.00025, commission_min_cny=0.0, stamp_duty=(), transfer_fee=(),
+            tick=0.001, lot=100, t_plus=1, price_limit=None, fractional=False, price_scale=1.0)
+CLASS_DEFAULTS: dict[str, dict] = {
+    "stock": dict(commission_rate=0.00025, commission_min_cny=5.0, stamp_duty=STAMP_DUTY_STOCKS,
+                  transfer_fee=TRANSFER_FEE_STOCKS, tick=0.01, lot=100, t_plus=1,
+                  price_limit=None, fractional=False, price_scale=1.0),
+    "etf": _ETF,
+    # A price index traded as if it were a cost-free-tracking ETF whose share is worth
+    # index/1000, like most index ETFs' NAV; indices have no daily limit.
+    "index": {**_ETF, "price_limit": 0.0, "price_scale": 0.001},
+    "bond_etf": {**_ETF, "t_plus": 0},
+    "gold_etf": {**_ETF, "t_plus": 0},
+    "money_etf": {**_ETF, "t_plus": 0},
+    "cross_border_etf": {**_ETF, "t_plus": 0},
+    "synthetic": dict(commission_rate=0.0, commission_min_cny=0.0, stamp_duty=(),
+                      transfer_fee=(), tick=None, lot=1, t_plus=0, price_limit=0.0,
+                      fractional=True, price_scale=1.0),
+}
+
+
+def _apply(values: dict, overrides: RuleOverrides | None) -> dict:
+    if overrides is None:
+        return values
+    values = dict(values)
+    for key, value in overrides.model_dump(exclude_none=True, by_alias=False).items():
+        if key in ("stamp_duty", "transfer_fee"):
+            values[key] = tuple((dt.date.fromisoformat(str(entry["start"])), entry["rate"])
+                                for entry in value)
+        elif key in values:
+            values[key] = value
+    return values
+
+
+def resolve_rules(symbol: str, asset_class: str, board: str | None,
+                  broker: BrokerConfig) -> InstrumentRules:
+    """Merge class defaults, ``broker.asset_classes`` and ``broker.instruments`` for ``symbol``."""
+    instrument = broker.instruments.get(symbol)
+    if instrument is not None and instrument.asset_class:
+        asset_class = instrument.asset_class
+    if instrument is not None and instrument.board:
+        board = instrument.board
+    values = _apply(CLASS_DEFAULTS[asset_class], broker.asset_classes.get(asset_class))
+    values = _apply(values, instrument)
+    rules = InstrumentRules(symbol=symbol, asset_class=asset_class,
+                            board=board or ("none" if asset_class in ("index", "synthetic")
+                                            else "main"), **values)
+    if broker.costs == "none":
+        rules = replace(rules, commission_rate=0.0, commission_min_cny=0.0, stamp_duty=(),
+                        transfer_fee=())
+    if rules.fractional:
+        rules = replace(rules, lot=1)
+    return rules

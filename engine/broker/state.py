@@ -1,0 +1,72 @@
+"""A broker's state as JSON types, to continue a paper account after a restart."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from typing import Any
+
+from huice.engine.broker.account import Account, Position, Trade
+from huice.engine.broker.orders import Order, OrderKind, OrderStatus
+
+
+def export_account(account: Account, next_id: int, pending: list[Order],
+                   dates: list[dt.date]) -> dict[str, Any]:
+    """Everything needed to continue after today's close."""
+    return {
+        "cash": account.cash,
+        "next_id": next_id,
+        "positions": {s: {"quantity": p.quantity, "bought_today": p.bought_today,
+                          "cost": p.cost} for s, p in sorted(account.positions.items())},
+        "open_trades": {s: {"opened": t.opened.isoformat(), "bought_quantity": t.bought_quantity,
+                            "buy_value": t.buy_value, "sell_value": t.sell_value,
+                            "fees": t.fees} for s, t in sorted(account.open_trades.items())},
+        "pending": [_export_order(o, dates) for o in pending],
+    }
+
+
+def _export_order(order: Order, dates: list[dt.date]) -> dict[str, Any]:
+    data = {"order_id": order.order_id, "created": order.created.isoformat(),
+            "symbol": order.symbol, "is_buy": order.is_buy, "quantity": order.quantity,
+            "eligible": dates[order.eligible_index].isoformat()
+            if order.eligible_index < len(dates) else None,
+            "validity": order.validity, "tag": order.tag, "filled": order.filled,
+            "status": order.status.value, "reasons": list(order.reasons),
+            "wait_remainder": order.wait_remainder}
+    if order.kind is not OrderKind.MARKET:  # market orders keep the original, shorter record
+        data.update(kind=order.kind.value, limit_price=order.limit_price,
+                    stop_price=order.stop_price, triggered=order.triggered)
+    if order.valid_until is not None:
+        data["valid_until"] = order.valid_until.isoformat()
+    return data
+
+
+def restore_account(account: Account, state: dict[str, Any],
+                    dates: list[dt.date]) -> tuple[int, list[Order]]:
+    """Load :func:`export_account`'s output into ``account``; return (next id, pending)."""
+    account.cash = state["cash"]
+    account.positions = {s: Position(**p) for s, p in state["positions"].items()}
+    account.open_trades = {s: Trade(symbol=s, opened=dt.date.fromisoformat(t["opened"]),
+                                    bought_quantity=t["bought_quantity"],
+                                    buy_value=t["buy_value"], sell_value=t["sell_value"],
+                                    fees=t["fees"])
+                           for s, t in state["open_trades"].items()}
+    account.closed_trades = []
+    pending = []
+    for data in state["pending"]:
+        created = dt.date.fromisoformat(data["created"])
+        if data["eligible"] is None:  # due on the bar after its creation day
+            eligible = bisect.bisect_right(dates, created)
+        else:
+            eligible = bisect.bisect_left(dates, dt.date.fromisoformat(data["eligible"]))
+        until = data.get("valid_until")
+        pending.append(Order(
+            order_id=data["order_id"], created=created, symbol=data["symbol"],
+            is_buy=data["is_buy"], quantity=data["quantity"], eligible_index=eligible,
+            validity=data["validity"], tag=data["tag"], filled=data["filled"],
+            status=OrderStatus(data["status"]), reasons=list(data["reasons"]),
+            wait_remainder=data["wait_remainder"],
+            kind=OrderKind(data.get("kind", "market")), limit_price=data.get("limit_price"),
+            stop_price=data.get("stop_price"), triggered=data.get("triggered", False),
+            valid_until=dt.date.fromisoformat(until) if until else None))
+    return state["next_id"], pending

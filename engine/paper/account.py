@@ -1,0 +1,95 @@
+"""A paper account read from its state database: the status now, and the same result (and
+report) as a backtest, built by the one result builder from the booked ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from huice.config.errors import HuiceError
+from huice.config.overrides import with_overrides
+from huice.engine.broker.orders import Fill
+from huice.engine.paper.store import PaperStore
+from huice.engine.results.result import RunResult
+from huice.engine.run.notes import resolve_all_rules
+from huice.engine.run.result_builder import Ledger, build_result, equity_frame
+from huice.feeds.loading import load_market
+
+if TYPE_CHECKING:
+    from huice.engine.paper.trader import PaperTrader
+
+
+def status(store: PaperStore) -> dict[str, Any]:
+    """The account as of the watermark: cash, equity, positions, open orders, last fills."""
+    watermark = store.watermark
+    if watermark is None:
+        return {"last_bar": None, "message": "no bar processed yet"}
+    equity = store.table("equity").set_index("date")
+    last = equity.loc[watermark.isoformat()]
+    positions = store.table("positions")
+    positions = positions[positions["date"] == watermark.isoformat()]
+    orders = store.table("orders")
+    fills = store.table("fills")
+    broker_state, _ = store.states()
+    return {
+        "last_bar": watermark.isoformat(),
+        "bars_processed": len(equity),
+        "cash": float(last["cash"]),
+        "holdings": float(last["holdings"]),
+        "equity": float(last["equity"]),
+        "positions": [{"symbol": r.symbol, "quantity": r.quantity, "price": r.price,
+                       "value": r.value} for r in positions.itertuples()],
+        "bought_today_t_plus_1": {s: p["bought_today"]
+                                  for s, p in broker_state["positions"].items()
+                                  if p["bought_today"]},
+        "open_orders": orders[orders["status"].isin(["pending", "partial"])].to_dict("records"),
+        "last_day_fills": fills[fills["date"] == watermark.isoformat()].to_dict("records"),
+    }
+
+
+def stored_ledger(store: PaperStore, watermark: dt.date) -> Ledger:
+    """The booked ledger of a paper account, as a backtest's would be."""
+    equity = equity_frame(store.table("equity").rename(columns={"benchmark_close": "benchmark"}))
+    fills = store.table("fills")
+    fill_objects = [Fill(r.order_id, dt.date.fromisoformat(r.date), r.symbol, r.side == "buy",
+                         r.quantity, r.price, r.reference_price, r.value, r.commission,
+                         r.stamp_duty, r.transfer_fee, r.cash_after) for r in fills.itertuples()]
+    closed = store.table("trades")
+    broker_state, _ = store.states()
+    open_rows = [(s, t["opened"], "", t["bought_quantity"], t["buy_value"], t["sell_value"],
+                  t["fees"], float("nan"), float("nan"))
+                 for s, t in broker_state["open_trades"].items()]
+    trades = pd.concat([closed, pd.DataFrame(open_rows, columns=closed.columns)],
+                       ignore_index=True) if open_rows else closed
+    positions = store.table("positions")
+    rows = store.table("signals")
+    signals = pd.DataFrame([json.loads(j) for j in rows["json"]],
+                           index=pd.DatetimeIndex(pd.to_datetime(rows["date"]), name="date"))
+    last = positions[positions["date"] == watermark.isoformat()]
+    return Ledger(equity=equity, positions=positions,
+                  orders=store.table("orders").sort_values("order_id").reset_index(drop=True),
+                  fills=fill_objects, fills_table=fills, trades=trades, trade_count=len(trades),
+                  actions=store.table("actions"), signals=signals,
+                  final_values=dict(zip(last["symbol"], last["value"])))
+
+
+def paper_result(trader: PaperTrader) -> RunResult:
+    """The paper ledger as a :class:`RunResult`, for the same report as a backtest."""
+    store = trader.store
+    watermark = store.watermark
+    if watermark is None:
+        raise HuiceError("no bar has been processed yet: nothing to report", source=store.path)
+    read = trader.poll()
+    config = with_overrides(trader.config, {"data.end": watermark})
+    market = load_market(config.data, trader.symbols,
+                         frames={s: read.frames[s] for s in trader.base_symbols},
+                         instruments=trader.instruments)
+    ledger = stored_ledger(store, watermark)
+    first = ledger.equity.index[0].date()
+    return build_result(ledger, config=config, plugin=trader.factory(config), market=market,
+                        rules=resolve_all_rules(config, market),
+                        leading_notes=[f"Paper account {store.path.name}: {len(ledger.equity)} "
+                                       f"bars booked, {first} .. {watermark}."])

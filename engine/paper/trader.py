@@ -1,0 +1,198 @@
+"""The paper-trading loop: the backtest engine run forward on arriving bars, state in SQLite.
+
+Every poll reads the bar source, and if days past the watermark are complete it runs the very
+same assembly as a backtest (``huice.engine.run.assembly.prepare_run``) over all bars up to the
+last complete day. The run simulates the days up to the watermark like any backtest; on the
+first new day the booked broker and strategy state replace the simulated ones, once
+(:class:`~huice.engine.run.assembly.Resume`); each new day is then booked in its own
+transaction by :class:`BarBooking`, which alone knows the watermark. A run over N days
+therefore gives exactly the fills, cash and equity of a backtest over the same N days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import signal
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import backtrader as bt
+import pandas as pd
+from loguru import logger
+
+from huice.config.overrides import config_tree, with_overrides
+from huice.config.schema import RunConfig
+from huice.engine.paper.store import PaperStore
+from huice.engine.results.tables import (
+    FILL_COLUMNS,
+    ORDER_COLUMNS,
+    actions_frame,
+    fills_frame,
+    orders_frame,
+    trades_frame,
+)
+from huice.engine.run.assembly import PreparedRun, Resume, execute_run, prepare_run
+from huice.engine.run.plugin import PluginFactory
+from huice.feeds.catalog import Instrument
+from huice.feeds.live_sources import CsvFolderSource, ReplaySource, SourceRead, SqliteTableSource
+from huice.feeds.loading import base_symbols, instrument_metadata, load_market
+
+
+def account_config_hash(config: RunConfig) -> str:
+    """What identifies an account: the config without its paper block."""
+    tree = config_tree(config, exclude={"paper", "sweep"})
+    tree["data"].pop("end", None)  # the data grows; everything else must stay the same
+    if not tree["strategy"].get("instruments"):
+        tree["strategy"].pop("instruments", None)  # absent before backtrader strategies
+    return hashlib.sha256(json.dumps(tree, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class PaperCommitter(bt.Analyzer):
+    """After each bar (after the ledger analyzer), hand it to the booking."""
+
+    params = (("sink", None),)
+
+    def prenext(self) -> None:
+        self.p.sink.after_bar(self.strategy)
+
+    def nextstart(self) -> None:
+        self.p.sink.after_bar(self.strategy)
+
+    def next(self) -> None:
+        self.p.sink.after_bar(self.strategy)
+
+
+class BarBooking:
+    """Books each bar after ``after`` (the watermark) in one store transaction; bars up to it
+    are already in the ledger and only move the read positions forward."""
+
+    def __init__(self, store: PaperStore, run: PreparedRun, stop: threading.Event,
+                 after: dt.date | None) -> None:
+        self.store = store
+        self.run = run
+        self.stop = stop
+        self.after = after
+        self.processed: list[dt.date] = []
+        self._fills_seen = self._trades_seen = self._positions_seen = self._actions_seen = 0
+
+    def after_bar(self, strategy: bt.Strategy) -> None:
+        run = self.run
+        broker, clock = run.broker, run.clock
+        ledger = strategy.analyzers.ledger
+        if self.after is not None and clock.day <= self.after:
+            self._positions_seen = len(ledger.position_rows)
+            return
+        day = clock.day
+        _, cash, holdings, equity, benchmark = ledger.rows[-1]
+        positions = ledger.position_rows[self._positions_seen:]
+        self._positions_seen = len(ledger.position_rows)
+        fills = fills_frame(broker.fills[self._fills_seen:])
+        self._fills_seen = len(broker.fills)
+        actions = actions_frame(broker.actions[self._actions_seen:])
+        self._actions_seen = len(broker.actions)
+        closed = broker.account.closed_trades[self._trades_seen:]
+        self._trades_seen = len(broker.account.closed_trades)
+        orders = orders_frame(broker.orders)
+        self.store.commit_bar(
+            day, broker_state=broker.export_state(), strategy_state=run.plugin.get_state(),
+            orders=orders[ORDER_COLUMNS].itertuples(index=False, name=None),
+            fills=fills[FILL_COLUMNS].itertuples(index=False, name=None),
+            trades=trades_frame(closed, []).itertuples(index=False, name=None),
+            equity=(day.isoformat(), cash, holdings, equity, benchmark),
+            positions=[(d.isoformat(), s, q, p, v) for d, s, q, p, v in positions],
+            signals=run.context.records.get(clock.index),
+            actions=actions.itertuples(index=False, name=None))
+        self.processed.append(day)
+        print(f"{day}  equity {equity:,.2f}  cash {cash:,.2f}  fills {len(fills)}  "
+              f"pending {len(broker.pending)}", flush=True)
+        logger.info("booked {}: equity {:.2f}, cash {:.2f}, {} fills, {} orders pending", day,
+                    equity, cash, len(fills), len(broker.pending))
+        if self.stop.is_set():
+            strategy.env.runstop()  # stop after the bar in hand
+
+
+class PaperTrader:
+    """One paper account: a config, its strategy, its source and its state database."""
+
+    def __init__(self, config: RunConfig, factory: PluginFactory, store: PaperStore) -> None:
+        self.config = config
+        self.factory = factory
+        self.store = store
+        self.stop = threading.Event()
+        plugin = factory(config)
+        benchmark = [config.data.benchmark] if config.data.benchmark else []
+        self.symbols = plugin.symbols() + benchmark
+        self.base_symbols = base_symbols(self.symbols)
+        self.instruments: dict[str, Instrument] = {
+            s: instrument_metadata(config.data, s) for s in self.base_symbols}
+        self.source = self._make_source()
+        store.bind_config(account_config_hash(config))
+
+    def _make_source(self):
+        spec = self.config.paper.source
+        if spec.kind == "csv_folder":
+            return CsvFolderSource(spec.path)
+        if spec.kind == "sqlite":
+            return SqliteTableSource(spec.path, spec.table)
+        history = load_market(self.config.data, self.base_symbols)
+        return ReplaySource({s: history.bars(s) for s in self.base_symbols},
+                            pd.Timestamp(spec.start), spec.days_per_poll)
+
+    def poll(self) -> SourceRead:
+        watermark = self.store.watermark
+        if isinstance(self.source, ReplaySource):
+            read = self.source.read(self.base_symbols,
+                                    pd.Timestamp(watermark) if watermark else None)
+        else:
+            read = self.source.read(self.base_symbols)
+        for problem in read.problems:
+            logger.warning(problem)
+        return read
+
+    def process_available(self) -> list[dt.date]:
+        """Book every day that is complete in the source and past the watermark."""
+        read = self.poll()
+        last = read.last_complete_day(self.base_symbols)
+        watermark = self.store.watermark
+        if last is None or (watermark is not None and last.date() <= watermark):
+            logger.debug("no new complete day (watermark {}, source up to {})", watermark, last)
+            return []
+        if self.config.data.end and last.date() > self.config.data.end:
+            last = pd.Timestamp(self.config.data.end)
+        config = with_overrides(self.config, {"data.end": last.date()})
+        frames = {s: read.frames[s] for s in self.base_symbols}
+        market = load_market(config.data, self.symbols, frames=frames,
+                             instruments=self.instruments)
+        plugin = self.factory(config)
+        resume = None
+        if watermark is not None:
+            broker_state, strategy_state = self.store.states()
+            resume = Resume(watermark, broker_state, strategy_state)
+        run = prepare_run(config, plugin, market, resume=resume)
+        booking = BarBooking(self.store, run, self.stop, watermark)
+        run.cerebro.addanalyzer(PaperCommitter, sink=booking)
+        execute_run(run)
+        return booking.processed
+
+    def loop(self, *, once: bool, poll_seconds: float, max_iterations: int | None) -> int:
+        """Process new bars until stopped; returns how many bars were booked."""
+        booked = 0
+        iteration = 0
+        while not self.stop.is_set():
+            booked += len(self.process_available())
+            iteration += 1
+            if once or (max_iterations is not None and iteration >= max_iterations):
+                break
+            self.stop.wait(poll_seconds)
+        return booked
+
+    def install_signal_handlers(self) -> None:
+        """SIGINT/SIGTERM: finish the bar in hand, then stop."""
+        def request_stop(signum, frame):
+            logger.warning("signal {}: stopping after the bar in hand", signum)
+            self.stop.set()
+        signal.signal(signal.SIGINT, request_stop)
+        signal.signal(signal.SIGTERM, request_stop)

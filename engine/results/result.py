@@ -1,0 +1,71 @@
+"""The result of a run: its tables, typed metrics and report notes, ready for a notebook."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from huice.engine.broker.orders import Fill
+from huice.engine.results.diagnostic import DiagnosticChart
+from huice.engine.results.metrics import Metrics
+
+
+@dataclass
+class RunResult:
+    """Everything a finished run produced."""
+
+    run_id: str
+    resolved_config: dict[str, Any]
+    strategy_name: str
+    equity: pd.DataFrame          # index date; cash, holdings, equity, benchmark
+    positions: pd.DataFrame       # date, symbol, quantity, price, value
+    orders: pd.DataFrame
+    fills: pd.DataFrame
+    trades: pd.DataFrame
+    signals: pd.DataFrame         # index date; whatever the strategy recorded
+    metrics: Metrics
+    notes: list[str] = field(default_factory=list)
+    diagnostic_chart: DiagnosticChart | None = None
+    prices: dict[str, pd.Series] = field(default_factory=dict)  # close of traded + benchmark
+    fill_objects: list[Fill] = field(default_factory=list)
+    actions: pd.DataFrame | None = None  # dividends and splits booked
+    analyzers: dict[str, Any] = field(default_factory=dict)  # extra backtrader analyzers' output
+
+    def save(self, out_dir: str | Path, *, report: bool = True) -> Path:
+        """Write every output file (and ``report.html``) into ``out_dir`` atomically; the folder
+        must not exist, be empty, or hold an earlier huice output."""
+        from huice.engine.results.report import write_report
+        from huice.engine.results.writer import write_run
+
+        return write_run(self, Path(out_dir), report_writer=write_report if report else None)
+
+    def report_html(self, charts: bool = True) -> str:
+        """The self-contained HTML report as a string."""
+        from huice.engine.results.report import render_report
+
+        return render_report(self, charts=charts)
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the headline figures and the span."""
+        from huice.engine.results.formatting import number, percent
+
+        m = self.metrics
+        rows = [("strategy", m.strategy), ("span", f"{m.start} .. {m.end} ({m.bars} bars)"),
+                ("total return", percent(m.total_return)),
+                ("annual return", percent(m.annual_return)),
+                ("benchmark return", percent(m.benchmark_return)),
+                ("max drawdown", percent(m.max_drawdown)), ("sharpe", number(m.sharpe, ".3f")),
+                ("trades", str(m.trades)), ("fees (CNY)", number(m.fees.total)),
+                ("final equity (CNY)", number(m.final_equity))]
+        body = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>"
+                       for k, v in rows)
+        return (f"<div><b>huice result</b> {self.resolved_config.get('name', '')}"
+                f"<table>{body}</table></div>")
+
+    def __repr__(self) -> str:
+        m = self.metrics
+        return (f"<Result {self.resolved_config.get('name', '')}: {m.strategy}, {m.start} .. "
+                f"{m.end}, total_return {m.total_return:.4f}, run {self.run_id}>")

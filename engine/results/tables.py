@@ -1,0 +1,61 @@
+"""The tables of a run (orders, fills, trades, corporate actions) with fixed columns and dtypes."""
+
+from __future__ import annotations
+
+
+import pandas as pd
+
+from huice.engine.broker.account import Trade
+from huice.engine.broker.orders import Fill, Order
+
+ORDER_COLUMNS = ["order_id", "created", "symbol", "side", "quantity", "filled", "status",
+                 "closed", "tag", "reason"]
+FILL_COLUMNS = ["order_id", "date", "symbol", "side", "quantity", "price", "reference_price",
+                "value", "commission", "stamp_duty", "transfer_fee", "fees", "slippage_cost",
+                "cash_after"]
+ACTION_COLUMNS = ["date", "symbol", "kind", "quantity_before", "quantity_after", "per_unit",
+                  "cash", "cash_after"]
+TRADE_COLUMNS = ["symbol", "opened", "closed", "quantity", "buy_value", "sell_value", "fees",
+                 "pnl", "return"]
+_TEXT, _FLOAT, _INT = "object", "float64", "int64"
+ORDER_DTYPES = dict(zip(ORDER_COLUMNS, [_INT, _TEXT, _TEXT, _TEXT, _FLOAT, _FLOAT, _TEXT, _TEXT,
+                                        _TEXT, _TEXT]))
+FILL_DTYPES = dict(zip(FILL_COLUMNS, [_INT, _TEXT, _TEXT, _TEXT] + [_FLOAT] * 10))
+TRADE_DTYPES = dict(zip(TRADE_COLUMNS, [_TEXT, _TEXT, _TEXT] + [_FLOAT] * 6))
+
+
+def orders_frame(orders: list[Order]) -> pd.DataFrame:
+    rows = [(o.order_id, o.created.isoformat(), o.symbol, o.side, o.quantity, o.filled,
+             o.status.value, o.closed.isoformat() if o.closed else "", o.tag,
+             "; ".join(o.reasons)) for o in orders]
+    return pd.DataFrame(rows, columns=ORDER_COLUMNS).astype(ORDER_DTYPES)
+
+
+def actions_frame(actions: list) -> pd.DataFrame:
+    rows = [(a.date.isoformat(), a.symbol, a.kind, a.quantity_before, a.quantity_after,
+             a.per_unit, a.cash, a.cash_after) for a in actions]
+    return pd.DataFrame(rows, columns=ACTION_COLUMNS).astype(
+        dict(zip(ACTION_COLUMNS, [_TEXT, _TEXT, _TEXT] + [_FLOAT] * 5)))
+
+
+def fills_frame(fills: list[Fill]) -> pd.DataFrame:
+    rows = [(f.order_id, f.date.isoformat(), f.symbol, "buy" if f.is_buy else "sell",
+             f.quantity, f.price, f.reference_price, f.value, f.commission, f.stamp_duty,
+             f.transfer_fee, round(f.fees, 2), round(f.slippage_cost, 6), f.cash_after)
+            for f in fills]
+    return pd.DataFrame(rows, columns=FILL_COLUMNS).astype(FILL_DTYPES)
+
+
+def trades_frame(closed: list[Trade], still_open: list[Trade]) -> pd.DataFrame:
+    rows = []
+    for trade in closed + still_open:
+        finished = trade.closed is not None
+        rows.append((trade.symbol, trade.opened.isoformat(),
+                     trade.closed.isoformat() if finished else "",
+                     trade.bought_quantity, trade.buy_value, trade.sell_value, trade.fees,
+                     trade.pnl if finished else float("nan"),
+                     trade.pnl / trade.buy_value if finished and trade.buy_value else float("nan")))
+    frame = pd.DataFrame(rows, columns=TRADE_COLUMNS).astype(TRADE_DTYPES)
+    return frame.sort_values(["opened", "symbol"], kind="stable").reset_index(drop=True)
+
+

@@ -1,0 +1,70 @@
+"""Writing a run's output folder atomically, with the marker that says huice wrote it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from huice.engine.results.formatting import json_safe
+from huice.engine.results.outputs import check_output_folder, write_marker
+from huice.engine.results.result import RunResult
+
+
+def _write_csv(frame: pd.DataFrame, path: Path, index: bool = False) -> None:
+    frame.to_csv(path, index=index, lineterminator="\n")
+
+
+def write_run(result: RunResult, out_dir: Path,
+              report_writer: Callable[[RunResult, Path], None] | None = None) -> Path:
+    """Write every output file into ``out_dir``, atomically.
+
+    Files are written into a temporary sibling folder which replaces ``out_dir`` only when all
+    of them are complete, so a failure never leaves a half-written run behind. ``out_dir`` must
+    not exist, be empty, or hold an earlier huice output (see :mod:`huice.engine.results.outputs`).
+    """
+    out_dir = Path(out_dir)
+    check_output_folder(out_dir, "backtest")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        write_marker(staging, "backtest")
+        (staging / "metrics.json").write_text(
+            json.dumps(json_safe(result.metrics.to_dict()), indent=2, sort_keys=True, allow_nan=False)
+            + "\n",
+            encoding="utf-8")
+        equity = result.equity.copy()
+        equity.index = equity.index.strftime("%Y-%m-%d")
+        _write_csv(equity, staging / "equity.csv", index=True)
+        _write_csv(result.trades, staging / "trades.csv")
+        _write_csv(result.orders, staging / "orders.csv")
+        _write_csv(result.fills, staging / "fills.csv")
+        if result.actions is not None and len(result.actions):
+            _write_csv(result.actions, staging / "actions.csv")
+        _write_csv(result.positions, staging / "positions.csv")
+        signals = result.signals.copy()
+        signals.index = signals.index.strftime("%Y-%m-%d")
+        _write_csv(signals, staging / "signals.csv", index=True)
+        (staging / "config.yaml").write_text(
+            yaml.safe_dump(result.resolved_config, sort_keys=False, allow_unicode=True),
+            encoding="utf-8")
+        if report_writer is not None:
+            report_writer(result, staging / "report.html")
+        previous = None
+        check_output_folder(out_dir, "backtest")  # again: it may have changed during the run
+        if out_dir.exists():
+            previous = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+            out_dir.rename(previous)
+        staging.rename(out_dir)
+        if previous is not None:
+            shutil.rmtree(previous, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out_dir

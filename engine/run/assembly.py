@@ -1,0 +1,215 @@
+"""The only place that assembles a backtrader Cerebro: feeds, the A-share broker, the strategy
+(the plugin driver, or a user's own ``bt.Strategy``) and the ledger analyzers; and the function
+that runs a backtest end to end. Backtests, sweeps and paper accounts all come through here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import backtrader as bt
+import pandas as pd
+from loguru import logger
+
+from huice.config.schema import RunConfig
+from huice.engine.broker.ashare import AShareBroker
+from huice.engine.broker.clock import MarketClock
+from huice.engine.broker.rules import InstrumentRules
+from huice.engine.results.result import RunResult
+from huice.engine.run.analyzers import CloseFiller, LedgerAnalyzer
+from huice.engine.run.context import BarContext
+from huice.engine.run.driver import PluginDriver
+from huice.engine.run.ledger import ledger_of
+from huice.engine.run.native import NativeStrategy
+from huice.engine.run.notes import data_gaps, resolve_all_rules
+from huice.engine.run.plugin import StrategyPlugin
+from huice.engine.run.result_builder import build_result
+from huice.engine.run.session import BacktestSession
+from huice.feeds.btfeed import calendar_feed, feed_for
+from huice.feeds.catalog import Instrument
+from huice.feeds.csv_source import read_bars_csv
+from huice.feeds.loading import load_market
+from huice.feeds.market import MarketData
+
+LONG_RUN_BAR_FEEDS = 50_000
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Continue a paper account whose days up to ``after`` are booked: the run simulates them
+    like any backtest, and on the first day after ``after`` the booked broker and strategy state
+    replace the simulated ones, once (the ledger is the account's truth)."""
+
+    after: dt.date
+    broker_state: dict[str, Any]
+    strategy_state: dict[str, Any]
+
+
+def streamed_symbols(market: MarketData, traded: list[str], benchmark: str | None) -> list[str]:
+    """The instruments whose feeds go into Cerebro: the traded ones and the benchmark, plus
+    whatever else is needed for the feeds to cover every day of the run's calendar.
+
+    Instruments read only for signals are served to the strategy from the same validated
+    arrays through ``BarContext.history``; a backtrader feed costs time on every bar, so
+    they get one only when their dates are needed for the clock.
+    """
+    chosen = [s for s in dict.fromkeys(traded + ([benchmark] if benchmark else []))
+              if s in market.instruments]
+    covered = pd.DatetimeIndex([])
+    for symbol in chosen:
+        covered = covered.union(market.bars(symbol).index)
+    for symbol in market.symbols:
+        if len(covered) == len(market.calendar):
+            break
+        if symbol not in chosen and len(market.bars(symbol).index.difference(covered)):
+            chosen.append(symbol)
+            covered = covered.union(market.bars(symbol).index)
+    return chosen
+
+
+def calendar_covered(market: MarketData, symbols: list[str]) -> bool:
+    """Whether the feeds of ``symbols`` have a bar on every day of the calendar."""
+    covered = pd.DatetimeIndex([])
+    for symbol in symbols:
+        covered = covered.union(market.bars(symbol).index)
+    return len(covered) == len(market.calendar)
+
+
+def assemble_cerebro(market: MarketData, broker: AShareBroker, plugin: StrategyPlugin,
+                     session: BacktestSession, benchmark: str | None,
+                     rules: Mapping[str, InstrumentRules],
+                     analyzers: Sequence[tuple[type, dict[str, Any]]] = ()) -> bt.Cerebro:
+    """Build the Cerebro for a run: feeds, our broker, the strategy and the ledger analyzers.
+
+    A plugin gets the driver strategy and feeds for the traded instruments and the benchmark
+    (plus a clock-only feed when they leave calendar days uncovered). A backtrader strategy gets
+    its own class with its params and one feed per instrument, in the order the config lists
+    them, in traded prices (index proxies scaled); the broker follows their dates.
+    """
+    cerebro = bt.Cerebro(stdstats=False, preload=True, runonce=True, quicknotify=True)
+    if isinstance(plugin, NativeStrategy):
+        feeds = [feed_for(market.bars(s), name=s, price_scale=rules[s].price_scale)
+                 for s in plugin.instruments]
+        for feed in feeds:
+            cerebro.adddata(feed)
+        broker.follow_feeds(feeds)
+        cerebro.addstrategy(plugin.bt_class, **plugin.bt_params)
+        if broker.config.execution == "close":
+            cerebro.addanalyzer(CloseFiller, _name="close_filler")
+    else:
+        streamed = streamed_symbols(market, plugin.traded_symbols(), benchmark)
+        for symbol in streamed:
+            cerebro.adddata(feed_for(market.bars(symbol), name=symbol))
+        if not calendar_covered(market, streamed):
+            # a trading day on which no instrument has a bar still passes (all suspended)
+            cerebro.adddata(calendar_feed(market.calendar))
+        cerebro.addstrategy(PluginDriver, session=session)
+    cerebro.setbroker(broker)
+    cerebro.addanalyzer(LedgerAnalyzer, _name="ledger", benchmark=benchmark)
+    for analyzer, kwargs in analyzers:
+        cerebro.addanalyzer(analyzer, **kwargs)
+    return cerebro
+
+
+@dataclass
+class PreparedRun:
+    """A run assembled and ready for ``cerebro.run()``."""
+
+    config: RunConfig
+    plugin: StrategyPlugin
+    market: MarketData
+    rules: dict[str, InstrumentRules]
+    clock: MarketClock
+    broker: AShareBroker
+    context: BarContext
+    session: BacktestSession
+    cerebro: bt.Cerebro
+    progress: Any = None
+    resume: Resume | None = None
+    strategies: list[bt.Strategy] = field(default_factory=list)
+
+
+def prepare_run(config: RunConfig, plugin: StrategyPlugin, market: MarketData, *,
+                progress: bool | None = False, resume: Resume | None = None,
+                analyzers: Sequence[tuple[type, dict[str, Any]]] = ()) -> PreparedRun:
+    """Assemble everything for one run over ``market`` (backtests and paper trading alike).
+
+    ``resume`` continues a paper account (see :class:`Resume`); ``analyzers`` are extra
+    backtrader analyzers, as (class, keyword arguments) pairs.
+    """
+    benchmark = config.data.benchmark
+    plugin.prepare(market)
+    rules = resolve_all_rules(config, market)
+    clock = MarketClock(market, {symbol: r.price_scale for symbol, r in rules.items()})
+    broker = AShareBroker(config.broker, rules, clock)
+    context = BarContext(market, clock, broker, trade_start=config.data.trade_start)
+    if resume is not None:
+        def restore() -> None:
+            broker.restore_state(resume.broker_state)
+            plugin.set_state(resume.strategy_state)
+        clock.call_on_first_day_after(resume.after, restore)
+    bar_progress = None
+    if progress is None:
+        progress = len(market.calendar) * len(market.symbols) > LONG_RUN_BAR_FEEDS
+    if progress:
+        from tqdm import tqdm
+        bar_progress = tqdm(total=len(market.calendar), unit="bar", desc=config.name,
+                            leave=False)
+    session = BacktestSession(plugin, context, broker, progress=bar_progress)
+    cerebro = assemble_cerebro(market, broker, plugin, session, benchmark, rules, analyzers)
+    logger.debug("running {} ({}) over {} bars", config.name, plugin.name, len(market.calendar))
+    return PreparedRun(config, plugin, market, rules, clock, broker, context, session, cerebro,
+                       bar_progress, resume)
+
+
+def execute_run(run: PreparedRun) -> bt.Strategy:
+    """Run the Cerebro; return the strategy instance (its analyzers hold the ledger)."""
+    try:
+        run.strategies = run.cerebro.run()
+        return run.strategies[0]
+    finally:
+        if run.progress is not None:
+            run.progress.close()
+
+
+def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
+                 frames: Mapping[str, pd.DataFrame] | None = None,
+                 instruments: Mapping[str, Instrument] | None = None,
+                 market: MarketData | None = None, progress: bool | None = False,
+                 reader: Callable[[Path], pd.DataFrame] = read_bars_csv,
+                 analyzers: Sequence[tuple[type, dict[str, Any]]] = ()) -> RunResult:
+    """Run ``plugin`` over the config's data and broker; return every table and metric.
+
+    Parameters
+    ----------
+    frames, instruments:
+        Optional in-memory bars (and metadata) that take precedence over files.
+    market:
+        Already loaded market data.
+    progress:
+        Show a progress bar on standard error: True always, None only for long runs
+        (more than ``LONG_RUN_BAR_FEEDS`` bars x instruments), False never.
+    reader:
+        How bar files are read (sweep workers pass a caching reader).
+    analyzers:
+        Extra backtrader analyzers (class, kwargs); their ``get_analysis()`` is in
+        ``result.analyzers`` under their ``_name``.
+    """
+    benchmark = config.data.benchmark
+    if market is None:
+        symbols = plugin.symbols() + ([benchmark] if benchmark else [])
+        market = load_market(config.data, symbols, frames, instruments, reader=reader)
+    for gap in data_gaps(config, plugin, market):
+        logger.warning("data gap: {}", gap)
+    run = prepare_run(config, plugin, market, progress=progress, analyzers=analyzers)
+    strategy = execute_run(run)
+    run.broker.cancel_all("run ended before the order could fill")
+    result = build_result(ledger_of(run, strategy.analyzers.ledger), config=config,
+                          plugin=plugin, market=market, rules=run.rules)
+    result.analyzers = {name: strategy.analyzers.getbyname(name).get_analysis()
+                        for name in strategy.analyzers.getnames()
+                        if name not in ("ledger", "close_filler")}
+    return result

@@ -1,0 +1,190 @@
+"""What a strategy sees on each bar: causal history, the account, and ways to place orders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from huice.engine.broker.ashare import AShareBroker
+from huice.engine.broker.clock import MarketClock
+from huice.engine.broker.orders import Order, OrderKind
+from huice.engine.run.rebalance import plan_rebalance
+from huice.feeds.market import MarketData
+
+
+class BarContext:
+    """The strategy's view of the market and its account after the close of the current bar.
+
+    History is causal by construction: :meth:`history` returns bars up to and including today
+    and nothing later. Orders placed here fill at the next bar's open by default
+    (``execution: close`` fills them at today's close).
+    """
+
+    def __init__(self, market: MarketData, clock: MarketClock, broker: AShareBroker,
+                 trade_start: dt.date | None = None) -> None:
+        self._clock = clock
+        self._trade_start = trade_start
+        self._broker = broker
+        self._market = market
+        self._arrays: dict[tuple[str, str], np.ndarray] = {}
+        self._dates: dict[str, np.ndarray] = {}
+        self.records: dict[int, dict[str, Any]] = {}
+
+    # -- time ------------------------------------------------------------------------------
+    @property
+    def today(self) -> dt.date:
+        """The date of the bar just closed."""
+        return self._clock.day
+
+    @property
+    def bar_index(self) -> int:
+        """Position of today in the run's calendar (0 on the first day)."""
+        return self._clock.index
+
+    def next_trading_day(self) -> dt.date | None:
+        """The next exchange trading day after today (the calendar is published in advance, so
+        this is not look-ahead); None past the end of the known calendar."""
+        calendar = self._market.exchange_calendar
+        if calendar is None:
+            calendar = self._market.calendar
+        position = calendar.searchsorted(pd.Timestamp(self.today), side="right")
+        return calendar[position].date() if position < len(calendar) else None
+
+    def started(self, symbol: str) -> bool:
+        """Whether ``symbol`` has had at least one bar by today."""
+        return self._clock.last_position(symbol) >= 0
+
+    def has_bar(self, symbol: str) -> bool:
+        """Whether ``symbol`` traded today (False when suspended or missing)."""
+        return self._clock.has_bar(symbol)
+
+    # -- data ------------------------------------------------------------------------------
+    def history(self, symbol: str, field: str = "close") -> np.ndarray:
+        """``symbol``'s values of ``field`` on its own bars up to today (read-only view)."""
+        key = (symbol, field)
+        values = self._arrays.get(key)
+        if values is None:
+            frame = self._market.bars(symbol)
+            if field not in frame.columns:
+                raise KeyError(f"{symbol} has no '{field}' line; it has {list(frame.columns)}")
+            values = frame[field].to_numpy(dtype=float)
+            values.flags.writeable = False
+            self._arrays[key] = values
+        return values[: self._clock.last_position(symbol) + 1]
+
+    def history_dates(self, symbol: str) -> np.ndarray:
+        """Dates (``datetime64[D]``) of ``symbol``'s bars up to today."""
+        dates = self._dates.get(symbol)
+        if dates is None:
+            dates = self._market.bars(symbol).index.to_numpy().astype("datetime64[D]")
+            self._dates[symbol] = dates
+        return dates[: self._clock.last_position(symbol) + 1]
+
+    def latest(self, symbol: str, field: str = "close") -> float:
+        """The latest value of ``field`` at or before today (NaN before the first bar)."""
+        values = self.history(symbol, field)
+        return float(values[-1]) if len(values) else math.nan
+
+    def price(self, symbol: str) -> float:
+        """The latest close in traded price (index proxies are scaled, see docs/broker.md)."""
+        return self._clock.last_close(symbol)
+
+    # -- account ---------------------------------------------------------------------------
+    @property
+    def cash(self) -> float:
+        return self._broker.account.cash
+
+    @property
+    def equity(self) -> float:
+        return self._broker.equity()
+
+    def position(self, symbol: str) -> float:
+        """Units of ``symbol`` held."""
+        return self._broker.account.quantity(symbol)
+
+    def weights(self) -> dict[str, float]:
+        """Current fraction of equity in each held symbol."""
+        equity = self.equity
+        return {s: p.quantity * self.price(s) / equity
+                for s, p in sorted(self._broker.account.positions.items())}
+
+    # -- orders ----------------------------------------------------------------------------
+    @property
+    def trading(self) -> bool:
+        """False during the warm-up before ``data.trade_start``: order calls do nothing."""
+        return self._trade_start is None or self.today >= self._trade_start
+
+    def buy(self, symbol: str, quantity: float, tag: str = "", *, limit: float | None = None,
+            stop: float | None = None, valid: str | dt.date | None = None) -> Order | None:
+        """Buy ``quantity`` units (rounded down to lots by the broker); None in warm-up.
+
+        ``limit`` makes a limit order, ``stop`` a stop order, both a stop-limit order;
+        ``valid`` is ``"day"``, ``"gtc"`` or a last date (default ``broker.order_validity``).
+        Fill prices per case: docs/broker.md, "Order types".
+        """
+        return self._order(symbol, True, quantity, tag, limit, stop, valid)
+
+    def sell(self, symbol: str, quantity: float, tag: str = "", *, limit: float | None = None,
+             stop: float | None = None, valid: str | dt.date | None = None) -> Order | None:
+        """Sell ``quantity`` units (an odd lot only when it closes the position); None in
+        warm-up. ``limit``, ``stop`` and ``valid`` as for :meth:`buy`."""
+        return self._order(symbol, False, quantity, tag, limit, stop, valid)
+
+    def _order(self, symbol: str, is_buy: bool, quantity: float, tag: str,
+               limit: float | None, stop: float | None,
+               valid: str | dt.date | None) -> Order | None:
+        if not self.trading:
+            return None
+        kind = (OrderKind.STOP_LIMIT if limit is not None and stop is not None
+                else OrderKind.LIMIT if limit is not None
+                else OrderKind.STOP if stop is not None else OrderKind.MARKET)
+        if isinstance(valid, dt.date):
+            validity, until = "until", valid
+        elif valid in (None, "day", "gtc"):
+            validity, until = valid, None
+        else:
+            raise ValueError(f"valid must be 'day', 'gtc' or a date, got {valid!r}")
+        return self._broker.submit_order(symbol, is_buy, quantity, tag, kind=kind,
+                                         limit_price=limit, stop_price=stop,
+                                         validity=validity, valid_until=until)
+
+    def order_target_weights(self, weights: Mapping[str, float], *, tag: str = "rebalance",
+                             min_trade_value_cny: float = 0.0) -> list[Order]:
+        """Move the book to ``weights`` (fractions of equity; unnamed holdings are sold).
+
+        Sizes are computed at today's close; sells are placed before buys. See
+        :func:`huice.engine.run.rebalance.plan_rebalance`.
+        """
+        if not self.trading:
+            return []
+        account = self._broker.account
+        rules = self._broker.rules
+        symbols = set(weights) | set(account.positions)
+        planned = plan_rebalance(
+            weights,
+            quantities={s: account.quantity(s) for s in symbols},
+            sellable={s: account.sellable(s, rules[s].t_plus) for s in symbols},
+            prices={s: self.price(s) for s in symbols},
+            cash=account.cash, rules=rules, day=self.today,
+            min_trade_value_cny=min_trade_value_cny)
+        return [self._broker.submit_order(p.symbol, p.is_buy, p.quantity, tag) for p in planned]
+
+    def pending_orders(self, symbol: str | None = None) -> list[Order]:
+        """Orders still waiting to fill (for ``symbol`` only, if given)."""
+        return [o for o in self._broker.pending if symbol is None or o.symbol == symbol]
+
+    def cancel_pending(self, reason: str = "cancelled by strategy") -> None:
+        """Cancel every order still waiting."""
+        self._broker.cancel_all(reason)
+
+    # -- diagnostics -----------------------------------------------------------------------
+    def record(self, **values: float) -> None:
+        """Record named numbers for today (signals, indicators): saved to ``signals.csv``."""
+        row = self.records.setdefault(self._clock.index, {})
+        for name, value in values.items():
+            row[name] = float(value)

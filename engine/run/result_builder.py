@@ -1,0 +1,98 @@
+"""The one place a run's result is built, for backtests, paper accounts and sweeps alike.
+
+A :class:`Ledger` is what a run booked (from the broker and analyzers of a backtest, or from a
+paper account's state database); :func:`build_result` turns it into tables, typed metrics and
+report notes the same way for every source.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from huice.config.schema import RunConfig
+from huice.engine.broker.orders import Fill
+from huice.engine.broker.rules import InstrumentRules
+from huice.engine.results.metrics import compute_metrics, contribution_by_symbol, simple_return
+from huice.engine.results.result import RunResult
+from huice.engine.run.notes import compute_run_id, resolved_config, run_notes
+from huice.engine.run.plugin import StrategyPlugin
+from huice.feeds.market import MarketData
+
+EQUITY_COLUMNS = ["date", "cash", "holdings", "equity", "benchmark"]
+POSITION_COLUMNS = ["date", "symbol", "quantity", "price", "value"]
+
+
+@dataclass
+class Ledger:
+    """What a run booked, bar by bar.
+
+    ``equity`` is indexed by date with the benchmark's raw close; ``positions`` has ISO dates;
+    ``final_values`` is each held position's value at the last close.
+    """
+
+    equity: pd.DataFrame
+    positions: pd.DataFrame
+    orders: pd.DataFrame
+    fills: list[Fill]
+    fills_table: pd.DataFrame
+    trades: pd.DataFrame
+    trade_count: int
+    actions: pd.DataFrame
+    signals: pd.DataFrame
+    final_values: dict[str, float] = field(default_factory=dict)
+
+
+def equity_frame(rows: Sequence[tuple] | pd.DataFrame) -> pd.DataFrame:
+    """Equity rows (date, cash, holdings, equity, benchmark close) indexed by date."""
+    frame = (rows.copy() if isinstance(rows, pd.DataFrame)
+             else pd.DataFrame(list(rows), columns=EQUITY_COLUMNS))
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame.set_index("date").sort_index()
+
+
+def dividends_by_symbol(actions: pd.DataFrame) -> dict[str, float]:
+    """Cash credited by corporate actions per symbol, summed in booking order."""
+    dividends: dict[str, float] = {}
+    for symbol, cash in zip(actions["symbol"], actions["cash"]):
+        dividends[symbol] = dividends.get(symbol, 0.0) + float(cash)
+    return dividends
+
+
+def build_result(ledger: Ledger, *, config: RunConfig, plugin: StrategyPlugin,
+                 market: MarketData, rules: Mapping[str, InstrumentRules],
+                 leading_notes: Sequence[str] = ()) -> RunResult:
+    """Tables, metrics and report notes of a run from its ledger."""
+    benchmark = config.data.benchmark
+    initial = config.broker.initial_cash
+    equity = ledger.equity.copy()
+    if benchmark:
+        first = equity["benchmark"].dropna()
+        base = first.iloc[0] if len(first) else math.nan
+        equity["benchmark"] = initial * equity["benchmark"] / base
+    traded = plugin.traded_symbols()
+    buy_and_hold = [simple_return(market.bars(s)["close"]) for s in traded]
+    dividends = dividends_by_symbol(ledger.actions)
+    resolved = resolved_config(config, plugin)
+    run_id = compute_run_id(resolved, market)
+    metrics = compute_metrics(
+        equity, initial_cash=initial, fills=ledger.fills, trades=ledger.trade_count,
+        buy_and_hold_return=float(sum(buy_and_hold) / len(buy_and_hold)) if traded else math.nan,
+        benchmark_return=simple_return(market.bars(benchmark)["close"]) if benchmark else math.nan,
+        periods_per_year=config.report.periods_per_year,
+        risk_free_rate=config.report.risk_free_rate,
+        contribution=contribution_by_symbol(ledger.fills, ledger.final_values, initial,
+                                            dividends),
+        dividends=round(sum(dividends.values()), 2), run_id=run_id, strategy=plugin.name,
+        execution=config.broker.execution)
+    notes = list(leading_notes) + run_notes(config, plugin, market, rules)
+    shown = dict.fromkeys(traded + ([benchmark] if benchmark else []))
+    return RunResult(run_id=run_id, resolved_config=resolved, strategy_name=plugin.name,
+                     equity=equity, positions=ledger.positions, orders=ledger.orders,
+                     fills=ledger.fills_table, trades=ledger.trades, signals=ledger.signals,
+                     metrics=metrics, notes=notes, diagnostic_chart=plugin.diagnostic_chart,
+                     prices={s: market.bars(s)["close"] for s in shown},
+                     fill_objects=list(ledger.fills), actions=ledger.actions)

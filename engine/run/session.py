@@ -1,0 +1,33 @@
+"""One run in progress: the plugin, its context and the broker, called once per bar."""
+
+from __future__ import annotations
+
+import backtrader as bt
+
+from huice.engine.broker.ashare import AShareBroker
+from huice.engine.run.context import BarContext
+from huice.engine.run.plugin import StrategyPlugin
+
+
+class BacktestSession:
+    """Hands each closed bar to the plugin, then fills at the close when configured."""
+
+    def __init__(self, plugin: StrategyPlugin, context: BarContext, broker: AShareBroker,
+                 progress=None) -> None:
+        self.plugin = plugin
+        self.context = context
+        self.broker = broker
+        self.fill_at_close = broker.config.execution == "close"
+        self.progress = progress
+
+    def on_bar(self, bar_time: float) -> None:
+        """Hand the bar backtrader is at (its float datetime) to the plugin."""
+        clock = self.broker.clock
+        if bar_time != clock.bt_times[clock.index]:
+            raise RuntimeError(f"clock out of step: backtrader at {bt.num2date(bar_time)}, "
+                               f"broker at {clock.day}")
+        self.plugin.on_bar(self.context)
+        if self.fill_at_close:
+            self.broker.fill_at_close()
+        if self.progress is not None:
+            self.progress.update(1)

@@ -1,0 +1,254 @@
+"""Run a sweep: many backtests of one config in a local process pool (or on Ray), resumable.
+
+Every finished run is appended to ``runs.jsonl`` in the output folder as soon as it completes;
+starting the same sweep again skips the task ids found there. ``results.csv`` is written in task
+order, so it is identical whatever the number of workers or the backend.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+from loguru import logger
+
+from huice.config.errors import ConfigError, HuiceError
+from huice.config.schema import RunConfig
+from huice.config.validation import config_error_from
+from huice.engine.run.assembly import run_backtest
+from huice.engine.results.outputs import check_output_folder, write_marker
+from huice.engine.run.plugin import PluginFactory
+from huice.engine.results.result import RunResult
+from huice.engine.sweep.plan import SweepTask, plan_sweep
+from huice.feeds.csv_source import CachedBarReader
+
+SCALAR_METRICS = ("total_return", "annual_return", "buy_and_hold_return", "benchmark_return",
+                  "excess_return", "excess_vs_benchmark", "max_drawdown", "longest_drawdown_days",
+                  "sharpe", "volatility", "trades", "fills", "turnover", "exposure",
+                  "slippage_cost", "final_equity", "start", "end", "bars")
+
+_reader: CachedBarReader | None = None
+
+
+def worker_reader() -> CachedBarReader:
+    """This process's bar cache: each worker reads every file once, not once per run."""
+    global _reader
+    if _reader is None:
+        _reader = CachedBarReader()
+    return _reader
+
+
+def metrics_row(task: SweepTask, result: RunResult | None, error: str = "") -> dict[str, Any]:
+    """One line of results.csv."""
+    row: dict[str, Any] = {"index": task.index, "task_id": task.task_id}
+    row.update(task.overrides)
+    if result is None:
+        row.update({"run_id": "", "status": "error", "error": error})
+        return row
+    metrics = result.metrics
+    row["run_id"] = metrics["run_id"]
+    row.update({key: metrics[key] for key in SCALAR_METRICS})
+    row.update({f"fees_{kind}": value for kind, value in metrics["fees"].items()})
+    row.update({"status": "ok", "error": ""})
+    return row
+
+
+def run_task(task: SweepTask, factory: PluginFactory, detail: bool = False):
+    """Run one task (in a worker). User errors become an ``error`` row, not a crash."""
+    try:
+        config = RunConfig.model_validate(task.config)
+        result = run_backtest(config, factory(config), reader=worker_reader(), progress=False)
+    except HuiceError as exc:
+        return (metrics_row(task, None, str(exc)), None) if detail else metrics_row(
+            task, None, str(exc))
+    row = metrics_row(task, result)
+    return (row, result) if detail else row
+
+
+def validate_tasks(tasks: Iterable[SweepTask], factory: PluginFactory) -> None:
+    """Check every run's config and strategy params before anything runs."""
+    from pydantic import ValidationError
+
+    for task in tasks:
+        where = f"sweep run {task.index} ({', '.join(f'{k}={v}' for k, v in task.overrides.items())})"
+        try:
+            config = RunConfig.model_validate(task.config)
+            factory(config)
+        except ValidationError as exc:
+            error = config_error_from(exc, RunConfig, source="", lines={})
+            raise ConfigError(f"{error.where}: {error.message}", where=where) from exc
+        except HuiceError as exc:
+            raise ConfigError(f"{exc.where + ': ' if exc.where else ''}{exc.message}",
+                              where=where) from exc
+
+
+def _execute_local(tasks: list[SweepTask], factory: PluginFactory,
+                   workers: int) -> Iterator[dict[str, Any]]:
+    if workers <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            yield run_task(task, factory)
+        return
+    # fork: workers inherit the imported modules; each keeps its own bar cache across tasks
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(run_task, task, factory) for task in tasks]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _execute_ray(tasks: list[SweepTask], factory: PluginFactory,
+                 workers: int) -> Iterator[dict[str, Any]]:
+    try:
+        import ray
+    except ImportError as exc:
+        raise ConfigError("the ray backend needs Ray: pip install -e '.[ray]'",
+                          where="--backend ray") from exc
+    started_here = not ray.is_initialized()
+    if started_here:
+        address = os.environ.get("RAY_ADDRESS")
+        if address:
+            ray.init(address=address, log_to_driver=False)
+        else:
+            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+    try:
+        remote = ray.remote(num_cpus=1)(run_task)
+        pending = [remote.remote(task, factory) for task in tasks]
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            for ref in done:
+                yield ray.get(ref)
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def execute(tasks: list[SweepTask], factory: PluginFactory, workers: int,
+            backend: str) -> Iterator[dict[str, Any]]:
+    """Run ``tasks``; yield each row as it finishes (in completion order)."""
+    if backend == "ray":
+        return _execute_ray(tasks, factory, workers)
+    return _execute_local(tasks, factory, workers)
+
+
+@dataclass
+class SweepResult:
+    """What a finished sweep wrote."""
+
+    out_dir: Path
+    results: pd.DataFrame
+    ranked: pd.DataFrame
+    tasks: list[SweepTask]
+
+
+def read_finished(journal: Path) -> dict[str, dict[str, Any]]:
+    """Rows already in ``runs.jsonl``. A line torn by a crash is dropped, and the journal is
+    rewritten with the complete lines only, so that new rows are never appended to a fragment."""
+    finished: dict[str, dict[str, Any]] = {}
+    if not journal.is_file():
+        return finished
+    text = journal.read_text(encoding="utf-8")
+    kept = []
+    for line in text.splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            logger.warning("dropping an incomplete line of {} (an interrupted run)", journal)
+            continue
+        finished[row["task_id"]] = row
+        kept.append(line)
+    clean = "".join(line + "\n" for line in kept)
+    if clean != text:
+        _atomic_write(journal, clean)
+    return finished
+
+
+def rank(results: pd.DataFrame, by: str, descending: bool) -> pd.DataFrame:
+    """Successful runs best first (ties: lower index first)."""
+    if by not in results.columns:
+        raise ConfigError(f"unknown metric '{by}'; one of {', '.join(SCALAR_METRICS)}",
+                          where="sweep.rank_by")
+    ok = results[results["status"] == "ok"].copy()
+    ok["_key"] = -ok[by] if descending else ok[by]
+    return ok.sort_values(["_key", "index"], kind="stable").drop(columns="_key")
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+
+
+def write_best_configs(ranked: pd.DataFrame, tasks: list[SweepTask], out_dir: Path,
+                       top: int) -> list[Path]:
+    """The top runs as runnable YAML (no sweep block; absolute paths)."""
+    folder = out_dir / "best"
+    folder.mkdir(exist_ok=True)
+    by_id = {task.task_id: task for task in tasks}
+    written = []
+    for position, task_id in enumerate(ranked["task_id"].head(top), start=1):
+        config = dict(by_id[task_id].config)
+        config["name"] = f"{config['name']}_best{position}"
+        path = folder / f"rank{position}_{task_id}.yaml"
+        _atomic_write(path, yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+        written.append(path)
+    return written
+
+
+def run_sweep(base: RunConfig, factory: PluginFactory, out_dir: Path, *, workers: int = 1,
+              backend: str = "local", progress: bool | None = None,
+              tasks: list[SweepTask] | None = None) -> SweepResult:
+    """Plan, validate, run (skipping finished task ids) and write a sweep's outputs."""
+    from huice.engine.sweep.report import write_sweep_report
+
+    sweep = base.sweep
+    tasks = tasks if tasks is not None else plan_sweep(base)
+    validate_tasks(tasks, factory)
+    check_output_folder(out_dir, "sweep")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_marker(out_dir, "sweep")
+    journal = out_dir / "runs.jsonl"
+    finished = read_finished(journal)
+    todo = [task for task in tasks if task.task_id not in finished]
+    logger.info("sweep {}: {} runs, {} already finished, {} workers ({})", base.name, len(tasks),
+                len(tasks) - len(todo), workers, backend)
+    bar = None
+    if todo:
+        from tqdm import tqdm
+        bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), unit="run", desc=base.name,
+                   disable=None if progress is None else not progress)
+    with journal.open("a", encoding="utf-8") as handle:
+        for row in execute(todo, factory, workers, backend):
+            handle.write(json.dumps(row, sort_keys=True) + "\n")
+            handle.flush()
+            finished[row["task_id"]] = row
+            if bar is not None:
+                bar.update(1)
+    if bar is not None:
+        bar.close()
+    rows = [finished[task.task_id] for task in tasks]
+    columns = ["index", "task_id", *dict.fromkeys(k for t in tasks for k in t.overrides),
+               "run_id", *SCALAR_METRICS, "fees_commission", "fees_stamp_duty",
+               "fees_transfer_fee", "fees_total", "status", "error"]
+    results = pd.DataFrame(rows).reindex(columns=columns)
+    _atomic_write(out_dir / "results.csv", results.to_csv(index=False, lineterminator="\n"))
+    ranked = rank(results, sweep.rank_by, sweep.descending)
+    write_best_configs(ranked, tasks, out_dir, sweep.top)
+    write_sweep_report(base, results, ranked, out_dir)
+    failed = int((results["status"] != "ok").sum())
+    if failed:
+        logger.warning("{} of {} runs failed; see the error column of results.csv", failed,
+                       len(results))
+    return SweepResult(out_dir=out_dir, results=results, ranked=ranked, tasks=tasks)
+
+
+def default_workers() -> int:
+    """All CPUs of this machine."""
+    return max(1, os.cpu_count() or 1)

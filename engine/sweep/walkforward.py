@@ -1,0 +1,168 @@
+"""Walk-forward evaluation: choose params on each train window, trade them on the next test window.
+
+For each fold the sweep's runs are made on the train window; the best by ``rank_by`` is then run
+over train + test with trading allowed only from the test window's first day (the train window
+warms the strategy up), and the test-window equity is kept. The folds' test returns, chained,
+are the out-of-sample curve; beside it the report shows the in-sample best (the best params of a
+sweep over the whole span, run over the whole span).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from huice.config.errors import ConfigError
+from huice.config.overrides import config_tree, with_overrides
+from huice.config.schema import RunConfig, WalkForwardConfig
+from huice.engine.sweep.runner import PluginFactory, run_sweep, run_task
+from huice.engine.sweep.plan import SweepTask, plan_sweep, task_id_of
+from huice.feeds.loading import load_market
+
+
+@dataclass(frozen=True)
+class Fold:
+    """One train window and the test window after it (dates inclusive)."""
+
+    number: int
+    train_start: pd.Timestamp
+    train_end: pd.Timestamp
+    test_start: pd.Timestamp
+    test_end: pd.Timestamp
+
+
+def make_folds(calendar: pd.DatetimeIndex, spec: WalkForwardConfig) -> list[Fold]:
+    """Folds over ``calendar``: train ``train_days``, test the next ``test_days``, move by
+    ``step_days``; the last test window may be shorter."""
+    step = spec.step_days or spec.test_days
+    folds = []
+    start = 0
+    while start + spec.train_days < len(calendar):
+        train_first = 0 if spec.anchored else start
+        train_last = start + spec.train_days - 1
+        test_last = min(train_last + spec.test_days, len(calendar) - 1)
+        folds.append(Fold(len(folds) + 1, calendar[train_first], calendar[train_last],
+                          calendar[train_last + 1], calendar[test_last]))
+        start += step
+    if not folds:
+        raise ConfigError(f"the data span has {len(calendar)} trading days, fewer than "
+                          f"train_days + 1 = {spec.train_days + 1}", where="sweep.walk_forward")
+    return folds
+
+
+def _with_span(config: RunConfig, start, end, trade_start=None) -> RunConfig:
+    return with_overrides(config, {
+        "data.start": pd.Timestamp(start).date(), "data.end": pd.Timestamp(end).date(),
+        "data.trade_start": pd.Timestamp(trade_start).date() if trade_start is not None else None})
+
+
+@dataclass
+class WalkForwardResult:
+    folds: pd.DataFrame           # one row per fold: windows, chosen params, scores
+    oos_equity: pd.Series          # chained out-of-sample equity (starts at initial cash)
+    in_sample_equity: pd.Series    # the in-sample best over the whole span
+    test_fills: pd.DataFrame       # every fill of the test runs, with its fold
+
+
+def run_walk_forward(base: RunConfig, factory: PluginFactory, out_dir: Path, *,
+                     workers: int = 1, backend: str = "local") -> WalkForwardResult:
+    """Run the folds of ``base.sweep.walk_forward`` and write walk_forward.csv, oos_equity.csv
+    and report.html into ``out_dir``."""
+    from huice.engine.sweep.report import write_sweep_report
+
+    from huice.engine.results.outputs import check_output_folder, write_marker
+
+    sweep = base.sweep
+    spec = sweep.walk_forward
+    check_output_folder(out_dir, "sweep")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_marker(out_dir, "sweep")
+    market = load_market(base.data, factory(base).symbols())
+    folds = make_folds(market.calendar, spec)
+    # every fold's train runs in one pool: the task list is the sweep planned per fold
+    tasks: list[SweepTask] = []
+    fold_of: dict[str, int] = {}
+    for fold in folds:
+        for task in plan_sweep(_with_span(base, fold.train_start, fold.train_end)):
+            overrides = {"fold": fold.number, **task.overrides}
+            tasks.append(SweepTask(len(tasks), task.task_id, overrides, task.config))
+            fold_of[task.task_id] = fold.number
+    training = run_sweep(base, factory, out_dir / "train", workers=workers, backend=backend,
+                         tasks=tasks)
+    whole = run_sweep(base, factory, out_dir / "in_sample", workers=workers, backend=backend)
+    initial = base.broker.initial_cash
+
+    rows, pieces, fills = [], [], []
+    level = initial
+    for fold in folds:
+        candidates = training.ranked[training.ranked["fold"] == fold.number]
+        if candidates.empty:
+            raise ConfigError(f"no run succeeded on the train window of fold {fold.number}",
+                              where="sweep.walk_forward")
+        best = candidates.iloc[0]
+        task = next(t for t in tasks if t.task_id == best["task_id"])
+        chosen = RunConfig.model_validate(task.config)
+        test_config = _with_span(chosen, fold.train_start, fold.test_end, fold.test_start)
+        tree = config_tree(test_config)
+        test_task = SweepTask(fold.number, task_id_of(tree), {}, tree)
+        row, result = run_task(test_task, factory, detail=True)
+        if result is None:
+            raise ConfigError(f"the test run of fold {fold.number} failed: {row['error']}",
+                              where="sweep.walk_forward")
+        equity = result.equity["equity"].loc[fold.test_start:fold.test_end]
+        growth = equity / initial  # nothing is traded before the test window
+        pieces.append(growth * level)
+        level = float(pieces[-1].iloc[-1])
+        test_fills = result.fills.copy()
+        test_fills.insert(0, "fold", fold.number)
+        fills.append(test_fills)
+        params = {k: best[k] for k in task.overrides if k != "fold"}
+        rows.append({"fold": fold.number, "train_start": fold.train_start.date(),
+                     "train_end": fold.train_end.date(), "test_start": fold.test_start.date(),
+                     "test_end": fold.test_end.date(), **params,
+                     f"train_{sweep.rank_by}": best[sweep.rank_by],
+                     "test_return": float(growth.iloc[-1] - 1.0)})
+    oos = pd.concat(pieces)
+    best_whole = next(t for t in whole.tasks if t.task_id == whole.ranked.iloc[0]["task_id"])
+    _, in_sample_result = run_task(best_whole, factory, detail=True)
+    in_sample = in_sample_result.equity["equity"]
+    result = WalkForwardResult(pd.DataFrame(rows), oos, in_sample,
+                               pd.concat(fills, ignore_index=True))
+    result.folds.to_csv(out_dir / "walk_forward.csv", index=False, lineterminator="\n")
+    oos.rename("equity").to_frame().to_csv(out_dir / "oos_equity.csv", lineterminator="\n")
+    result.test_fills.to_csv(out_dir / "oos_fills.csv", index=False, lineterminator="\n")
+    extra = _walk_forward_html(result, base)
+    write_sweep_report(base, whole.results, whole.ranked, out_dir, extra_html=extra)
+    return result
+
+
+def _walk_forward_html(result: WalkForwardResult, base: RunConfig) -> str:
+    figure = Figure(figsize=(10, 3.6))
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    axes.plot(result.in_sample_equity.index, result.in_sample_equity / 1e6, label="in-sample best (look-ahead)",
+              color="#999999", lw=1.0)
+    axes.plot(result.oos_equity.index, result.oos_equity / 1e6, label="walk-forward out-of-sample",
+              color="#1f4e9c", lw=1.4)
+    for start in result.folds["test_start"]:
+        axes.axvline(pd.Timestamp(start), color="#cccccc", lw=0.6)
+    axes.set_ylabel("million CNY")
+    axes.set_title("Walk-forward: stitched test windows against the in-sample best")
+    axes.legend(loc="upper left", fontsize=8)
+    axes.grid(alpha=0.3)
+    figure.subplots_adjust(left=0.07, right=0.985, top=0.9, bottom=0.12)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=96, metadata={"Software": None})
+    image = base64.b64encode(buffer.getvalue()).decode("ascii")
+    table = result.folds.to_html(index=False, border=0, float_format=lambda v: f"{v:.4f}")
+    oos_return = result.oos_equity.iloc[-1] / base.broker.initial_cash - 1
+    return (f"<h2>Walk-forward</h2><p>Out-of-sample return over the test windows: "
+            f"{oos_return:.2%}. In-sample best over the whole span: "
+            f"{result.in_sample_equity.iloc[-1] / base.broker.initial_cash - 1:.2%}.</p>"
+            f'<img alt="walk-forward" src="data:image/png;base64,{image}">{table}')

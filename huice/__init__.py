@@ -1,0 +1,31 @@
+"""huice (回测): event-driven backtesting and paper trading for China A-share index and ETF
+strategies, on backtrader.
+
+The public API, for notebooks and scripts::
+
+    import huice
+    config = huice.load_config("config/examples/barbell_etf.yaml")
+    result = huice.backtest(config)
+    result.metrics.total_return, result.equity, result.fills
+    result.save("runs/barbell_etf")
+
+See docs/python-api.md. The subpackages are ``huice.config``, ``huice.feeds``, ``huice.engine``
+(broker, run, results, paper, sweep) and ``huice.strategies``.
+"""
+
+from __future__ import annotations
+
+from huice.api import (
+    Result,
+    backtest,
+    build_strategy,
+    load_config,
+    paper_report,
+    paper_run,
+    paper_status,
+    sweep,
+)
+
+__all__ = ["Result", "backtest", "build_strategy", "load_config", "paper_report", "paper_run",
+           "paper_status", "sweep"]
+__version__ = "0.2.0"

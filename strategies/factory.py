@@ -1,0 +1,110 @@
+"""Building a run's strategy: the one place the CLI, the Python API, sweep workers and paper
+accounts turn a config's ``strategy:`` block (or a class) into a ready plugin."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import backtrader as bt
+
+from huice.config.errors import HuiceError
+from huice.config.schema import RunConfig
+from huice.config.validation import Location, validate_model
+from huice.engine.run.native import NativeStrategy
+from huice.engine.run.plugin import StrategyPlugin
+from huice.strategies.registry import REGISTRY
+
+
+def resolve_strategy_class(reference: str | type, search_dirs: tuple[Path, ...] = ()) -> type:
+    """A registered name, ``module:Class``, ``file.py:Class`` or a class -> the class."""
+    if isinstance(reference, type):
+        return reference
+    return REGISTRY.resolve(reference, search_dirs=search_dirs)
+
+
+def build_strategy(config: RunConfig, *, strategy: str | type | None = None,
+                   params: Mapping[str, Any] | None = None, base_dir: Path | None = None,
+                   source: str | Path | None = None,
+                   lines: Mapping[Location, int] | None = None) -> StrategyPlugin:
+    """The strategy of ``config``, validated and ready to run.
+
+    Parameters
+    ----------
+    strategy:
+        Overrides ``config.strategy.name``: a registry name, ``module:Class``, ``file.py:Class``
+        or the class itself (a huice strategy or a ``backtrader.Strategy`` subclass).
+    params:
+        Overrides ``config.strategy.params``.
+    base_dir:
+        Folder that relative ``file.py`` names and paths in params are resolved against (the
+        YAML's folder); the current folder is searched too.
+    source, lines:
+        The config file and its line numbers, so that errors point at the YAML line.
+
+    Raises
+    ------
+    HuiceError
+        Unknown strategy, failed import, or params that do not validate.
+    """
+    reference = strategy if strategy is not None else config.strategy.name
+    raw_params = dict(params) if params is not None else dict(config.strategy.params)
+    lines = dict(lines or {})
+    search_dirs = tuple(dict.fromkeys([*( [base_dir.resolve()] if base_dir else []), Path.cwd()]))
+    try:
+        cls = resolve_strategy_class(reference, search_dirs)
+    except HuiceError as exc:
+        exc.source = exc.source or (str(source) if source else None)
+        exc.line = exc.line or lines.get(("strategy", "name"))
+        exc.where = exc.where or "strategy.name"
+        raise
+    if issubclass(cls, bt.Strategy):
+        try:
+            return NativeStrategy(cls, raw_params, list(config.strategy.instruments),
+                                  reference=reference if isinstance(reference, str)
+                                  else cls.__qualname__)
+        except HuiceError as exc:
+            exc.source = exc.source or (str(source) if source else None)
+            if exc.where and exc.line is None:
+                parts = tuple(exc.where.split(".", 2))
+                exc.line = lines.get(parts) or lines.get(parts[:2])
+            raise
+    if config.strategy.instruments:
+        raise HuiceError("strategy.instruments is for backtrader strategies; a huice strategy "
+                         f"({cls.__qualname__}) names its instruments in its params",
+                         source=source, line=lines.get(("strategy", "instruments")),
+                         where="strategy.instruments")
+    validated = validate_model(cls.Params, raw_params, source=source or "<config>", lines=lines,
+                               prefix=("strategy", "params"),
+                               context={"base_dir": base_dir.resolve()} if base_dir else None)
+    return cls(validated)
+
+
+def plugin_for(config: RunConfig) -> StrategyPlugin:
+    """The strategy of an already validated config whose paths are absolute (sweep workers,
+    paper polls): the ``PluginFactory`` the engine is handed."""
+    return build_strategy(config)
+
+
+def absolute_strategy_config(config: RunConfig, *, base_dir: Path | None = None,
+                             source: str | Path | None = None,
+                             lines: Mapping[Location, int] | None = None) -> RunConfig:
+    """``config`` with its strategy params validated once against the YAML's folder (relative
+    paths in params made absolute) and a ``file.py:Class`` name made absolute, so that sweep
+    workers and paper polls can build the strategy from anywhere."""
+    import sys
+
+    from huice.config.overrides import config_tree
+
+    plugin = build_strategy(config, base_dir=base_dir, source=source, lines=lines)
+    tree = config_tree(config)
+    tree["strategy"]["params"] = plugin.resolved_params()
+    module, _, class_name = tree["strategy"]["name"].rpartition(":")
+    if base_dir is not None:
+        if module.endswith(".py") and not Path(module).is_absolute():
+            tree["strategy"]["name"] = f"{(base_dir / module).resolve()}:{class_name}"
+        elif module and str(base_dir.resolve()) not in sys.path:
+            # a module next to the YAML stays importable in workers (forked from this process)
+            sys.path.insert(0, str(base_dir.resolve()))
+    return RunConfig.model_validate(tree)
