@@ -18,6 +18,9 @@ class ScheduledOrder:
     symbol: str
     is_buy: bool
     quantity: float
+    limit: float | None = None   # limit price (a limit order; with stop, a stop-limit order)
+    stop: float | None = None    # stop price (a stop order)
+    valid: str | None = None     # day, gtc or a last date (ISO); empty: the broker's default
 
 
 def _read(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -55,8 +58,12 @@ def _number(value: str, column: str, path: Path, line: int) -> float:
 
 
 def read_orders(path: Path) -> list[ScheduledOrder]:
-    """Rows ``date,symbol,side,quantity`` (side buy or sell, quantity > 0), in date order."""
+    """Rows ``date,symbol,side,quantity`` (side buy or sell, quantity > 0), in date order,
+    with optional columns ``limit``, ``stop`` (prices) and ``valid`` (day, gtc or a date)."""
     frame = _read(path, ("date", "symbol", "side", "quantity"))
+    for optional in ("limit", "stop", "valid"):
+        if optional not in frame.columns:
+            frame[optional] = ""
     orders = []
     for position, row in enumerate(frame.itertuples(index=False)):
         line = position + 2
@@ -70,8 +77,19 @@ def read_orders(path: Path) -> list[ScheduledOrder]:
                             where="quantity")
         if not row.symbol.strip():
             raise DataError("symbol is empty", source=path, line=line, where="symbol")
+        prices = {}
+        for column in ("limit", "stop"):
+            text = getattr(row, column).strip()
+            prices[column] = _number(text, column, path, line) if text else None
+            if prices[column] is not None and not prices[column] > 0:
+                raise DataError(f"{column} {text} must be > 0", source=path, line=line,
+                                where=column)
+        valid = row.valid.strip().lower() or None
+        if valid not in (None, "day", "gtc"):
+            valid = _date(valid, path, line).date().isoformat()
         orders.append(ScheduledOrder(_date(row.date, path, line), row.symbol.strip(),
-                                     side == "buy", quantity))
+                                     side == "buy", quantity, prices["limit"], prices["stop"],
+                                     valid))
     return sorted(orders, key=lambda o: o.date)  # stable: file order within a day
 
 

@@ -91,9 +91,17 @@ def _import_class(reference: str, search_dirs: tuple[Path, ...]) -> type:
             found = next((c for c in candidates if c.is_file()), None)
             if found is None:
                 raise RegistryError(f"strategy file '{module_part}' not found")
-            spec = importlib.util.spec_from_file_location(f"huice_user_{found.stem}", found)
+            # the standard importlib recipe for a file: the module is registered under its name
+            # (backtrader's metaclasses look strategies' modules up in sys.modules)
+            name = f"huice_user_{found.stem}"
+            spec = importlib.util.spec_from_file_location(name, found)
             module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
+            sys.modules[name] = module
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                sys.modules.pop(name, None)
+                raise
         else:
             added = [str(d) for d in search_dirs if str(d) not in sys.path]
             sys.path[:0] = added

@@ -26,7 +26,8 @@ def _resolve(path: Path, info: ValidationInfo) -> Path:
 class OrdersParams(StrategyParams):
     """Parameters of the ``orders`` replay strategy."""
 
-    path: Path = Field(description="CSV with columns date,symbol,side,quantity")
+    path: Path = Field(description="CSV with columns date,symbol,side,quantity (optional: "
+                                   "limit, stop, valid)")
 
     _resolve_path = field_validator("path")(_resolve)
 
@@ -60,8 +61,12 @@ class ReplayOrders(Strategy):
         today = pd.Timestamp(ctx.today)
         while self._sent < len(self._orders) and self._orders[self._sent].date <= today:
             order = self._orders[self._sent]
-            placed = (ctx.buy if order.is_buy else ctx.sell)(order.symbol, order.quantity,
-                                                             tag=f"row {self._sent + 1}")
+            valid = order.valid
+            if valid not in (None, "day", "gtc"):
+                valid = pd.Timestamp(valid).date()
+            placed = (ctx.buy if order.is_buy else ctx.sell)(
+                order.symbol, order.quantity, tag=f"row {self._sent + 1}", limit=order.limit,
+                stop=order.stop, valid=valid)
             if placed is not None:
                 ctx.record(**{f"order_{order.symbol}": placed.order_id})
             self._sent += 1

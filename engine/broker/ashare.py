@@ -171,7 +171,14 @@ class AShareBroker(bt.broker.BrokerBase):
                                f"rounded down from {quantity:g} to whole lots of {rules.lot}")
         if not is_buy and self.account.quantity(symbol) <= QUANTITY_EPSILON:
             order.quantity = 0.0
-            order.note(f"nothing to sell: no {symbol} held")
+            buys = [o for o in self._pending
+                    if o.symbol == symbol and o.is_buy and o.eligible_index <= eligible]
+            if buys and rules.t_plus:
+                order.note(f"T+1: the {symbol} of pending buy #{buys[0].order_id} are bought on "
+                           f"{self.clock.dates[min(eligible, len(self.clock.dates) - 1)]} at the "
+                           "earliest and cannot be sold before the next trading day")
+            else:
+                order.note(f"nothing to sell: no {symbol} held")
         if order.quantity <= QUANTITY_EPSILON:
             order.status = OrderStatus.REJECTED
             order.closed = day

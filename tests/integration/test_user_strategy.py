@@ -3,7 +3,6 @@ says; and a package registers one through the entry-point group."""
 
 from __future__ import annotations
 
-import re
 import sys
 import textwrap
 
@@ -12,11 +11,11 @@ import pytest
 
 from huice.strategies.registry import StrategyRegistry
 from tests.conftest import REPO, run_cli
+from tests.helpers import docs
 
 
 def doc_block(language: str, index: int) -> str:
-    text = (REPO / "docs/writing-a-strategy.md").read_text()
-    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)[index]
+    return docs.doc_block("writing-a-strategy.md", language, index)
 
 
 @pytest.fixture

@@ -124,7 +124,8 @@ def command_sweep(args: argparse.Namespace) -> int:
             result = run_sweep(config, plugin_for, out_dir, workers=workers, backend=args.backend)
             shown = result.ranked.head(config.sweep.top)
             keys = [c for c in result.results.columns if "." in c]
-            print(shown[["index", *keys, config.sweep.rank_by, "total_return"]].to_string(index=False))
+            columns = list(dict.fromkeys(["index", *keys, config.sweep.rank_by, "total_return"]))
+            print(shown[columns].to_string(index=False))
     print(f"results: {out_dir / 'results.csv' if config.sweep.walk_forward is None else out_dir / 'walk_forward.csv'}")
     print(f"report: {out_dir / 'report.html'}")
     return EXIT_OK
@@ -282,6 +283,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python run.py`` and the ``huice`` console script."""
     args = parser().parse_args(argv)
+    logger.enable("huice")
     logger.remove()
     logger.add(sys.stderr, level="DEBUG" if args.verbose else "WARNING",
                format="<level>{level: <7}</level> {message}")

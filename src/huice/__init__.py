@@ -15,6 +15,8 @@ See docs/python-api.md. The subpackages are ``huice.config``, ``huice.feeds``, `
 
 from __future__ import annotations
 
+from loguru import logger
+
 from huice.api import (
     Result,
     backtest,
@@ -29,3 +31,6 @@ from huice.api import (
 __all__ = ["Result", "backtest", "build_strategy", "load_config", "paper_report", "paper_run",
            "paper_status", "sweep"]
 __version__ = "0.2.0"
+
+# a library stays quiet unless asked: logger.enable("huice") shows its log (the CLI does)
+logger.disable("huice")

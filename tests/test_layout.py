@@ -1,0 +1,147 @@
+"""The package layout: one import root, import floors between layers and inside the engine,
+small modules, and a wheel that installs nothing generic at the top of site-packages."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
+PACKAGE_DIRS = PYPROJECT["tool"]["setuptools"]["package-dir"]
+MAX_MODULE_LINES = 400
+
+# Which huice packages each layer may import (besides itself). Data flows one way:
+# config/feeds -> engine.broker -> engine.results -> engine.run -> engine.paper/engine.sweep
+# -> strategies -> the API and CLI (src/huice).
+FLOORS = {
+    "huice.config": {"huice.config"},
+    "huice.feeds": {"huice.feeds", "huice.config"},
+    "huice.engine.broker": {"huice.engine.broker", "huice.feeds", "huice.config"},
+    "huice.engine.results": {"huice.engine.results", "huice.engine.broker", "huice.feeds",
+                             "huice.config"},
+    "huice.engine.run": {"huice.engine.run", "huice.engine.results", "huice.engine.broker",
+                         "huice.feeds", "huice.config"},
+    "huice.engine.paper": {"huice.engine.paper", "huice.engine.run", "huice.engine.results",
+                           "huice.engine.broker", "huice.feeds", "huice.config"},
+    "huice.engine.sweep": {"huice.engine.sweep", "huice.engine.run", "huice.engine.results",
+                           "huice.engine.broker", "huice.feeds", "huice.config"},
+    "huice.strategies": {"huice.strategies", "huice.engine", "huice.feeds", "huice.config"},
+}
+
+
+def package_folder(package: str) -> Path:
+    """The repo folder of a dotted huice package, through pyproject's package-dir."""
+    parts = package.split(".")
+    for cut in range(len(parts), 0, -1):
+        mapped = PACKAGE_DIRS.get(".".join(parts[:cut]))
+        if mapped is not None:
+            return REPO / mapped / Path(*parts[cut:])
+    raise KeyError(package)
+
+
+def modules() -> list[tuple[str, Path]]:
+    found = []
+    for package in PYPROJECT["tool"]["setuptools"]["packages"]:
+        for path in sorted(package_folder(package).glob("*.py")):
+            name = package if path.stem == "__init__" else f"{package}.{path.stem}"
+            found.append((name, path))
+    return found
+
+
+def huice_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return {n for n in names if n == "huice" or n.startswith("huice.")}
+
+
+def test_every_package_folder_is_listed():
+    listed = set(PYPROJECT["tool"]["setuptools"]["packages"])
+    for root in ("config", "feeds", "strategies", "engine", "src/huice"):
+        for init in (REPO / root).rglob("__init__.py"):
+            relative = init.parent.relative_to(REPO)
+            top = {"config": "huice.config", "feeds": "huice.feeds", "engine": "huice.engine",
+                   "strategies": "huice.strategies", "src": "huice"}[relative.parts[0]]
+            inner = relative.parts[2:] if relative.parts[0] == "src" else relative.parts[1:]
+            assert ".".join((top, *inner)) in listed, f"{relative} is not in pyproject packages"
+
+
+def test_no_generic_top_level_imports_remain():
+    for name, path in modules():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                assert node.module.split(".")[0] not in {"config", "engine", "feeds",
+                                                         "strategies", "run"}, (name, node.module)
+
+
+@pytest.mark.parametrize("layer", sorted(FLOORS))
+def test_import_floors(layer):
+    allowed = FLOORS[layer]
+    for name, path in modules():
+        if name != layer and not name.startswith(layer + "."):
+            continue
+        for imported in huice_imports(path):
+            assert any(imported == a or imported.startswith(a + ".") for a in allowed), \
+                f"{name} imports {imported}: {layer} may import only {sorted(allowed)}"
+
+
+def test_the_engine_never_imports_strategies_or_the_api():
+    for name, path in modules():
+        if name.startswith("huice.engine"):
+            for imported in huice_imports(path):
+                assert not imported.startswith(("huice.strategies", "huice.api", "huice.cli")), \
+                    (name, imported)
+
+
+def test_modules_are_small():
+    for name, path in modules():
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        assert lines <= MAX_MODULE_LINES, f"{name} has {lines} lines (at most {MAX_MODULE_LINES})"
+
+
+def test_wheel_has_one_import_root_and_runs_outside_the_repo(tmp_path):
+    """Build the wheel offline, install it into a folder, and run the API from the repo root:
+    the installed package (not the checkout) answers, with the CLI's figures."""
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                            "--no-build-isolation", "-q", "-w", str(tmp_path / "wheel"),
+                            str(REPO)], capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stderr
+    wheel = next((tmp_path / "wheel").glob("huice-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {n.split("/")[0] for n in names}
+    assert tops == {"huice", wheel.name.split("-py3")[0] + ".dist-info"}, tops
+    assert "huice/data/catalog.csv" in names and "huice/engine/broker/ashare.py" in names
+    target = tmp_path / "site"
+    install = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q",
+                              "--target", str(target), str(wheel)], capture_output=True,
+                             text=True, timeout=300)
+    assert install.returncode == 0, install.stderr
+    script = ("import huice; r = huice.backtest('config/examples/barbell_etf.yaml'); "
+              "print(huice.__file__); print(repr(r.metrics.total_return))")
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    run = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    location, figure = run.stdout.split()
+    assert location.startswith(str(target))
+    out = tmp_path / "cli"
+    cli = subprocess.run([sys.executable, str(REPO / "run.py"), "backtest",
+                          "config/examples/barbell_etf.yaml", "--out", str(out)], cwd=REPO,
+                         capture_output=True, text=True, timeout=300)
+    assert cli.returncode == 0, cli.stderr
+    import json
+    assert float(figure) == json.loads((out / "metrics.json").read_text())["total_return"]

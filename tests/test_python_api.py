@@ -1,0 +1,56 @@
+"""docs/python-api.md: every code block runs, in order, in one namespace, as a notebook would;
+and the API's figures equal the CLI's."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import pytest
+
+from tests.conftest import REPO, run_cli
+
+
+@pytest.fixture
+def notebook_folder(tmp_path):
+    (tmp_path / "config").symlink_to(REPO / "config")
+    (tmp_path / "data").symlink_to(REPO / "data")
+    previous = os.getcwd()
+    os.chdir(tmp_path)
+    yield tmp_path
+    os.chdir(previous)
+
+
+def test_python_api_doc_runs(notebook_folder):
+    text = (REPO / "docs/python-api.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) >= 6
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "docs/python-api.md", "exec"), namespace)
+    result = namespace["result"]
+    assert (notebook_folder / "runs/barbell_etf_notebook/report.html").is_file()
+    assert namespace["shorter"].metrics.end == "2023-12-29"
+    assert namespace["mine"].fills["quantity"].gt(0).all()
+    assert namespace["bt_result"].metrics.trades >= 1
+    assert len(namespace["results"]) == 2
+    cli = run_cli("backtest", "config/examples/barbell_etf.yaml", "--out",
+                  str(notebook_folder / "cli"))
+    assert cli.code == 0, cli.stderr
+    metrics = json.loads((notebook_folder / "cli/metrics.json").read_text())
+    assert result.metrics.to_dict() == json.loads(json.dumps(metrics))
+    assert "<table>" in result._repr_html_()
+
+
+def test_metrics_are_typed_and_frozen():
+    import dataclasses
+
+    import huice
+
+    result = huice.backtest(REPO / "config/examples/barbell_etf.yaml")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.metrics.total_return = 1.0
+    series = result.metrics.to_series()
+    assert series["fees_total"] == result.metrics.fees.total
+    assert series["contribution_515180.SH.qfq"] == result.metrics.contribution["515180.SH.qfq"]
