@@ -35,6 +35,7 @@ bench: setup
 
 ## data: rebuild data/ from ../shared/data/raw
 data: setup
+	$(BIN)/python -m pip install --quiet -e ".[data]"
 	$(BIN)/python data/build.py
 
 clean:

@@ -255,10 +255,11 @@ class PaperSourceConfig(StrictModel):
     ``csv_folder``: ``<path>/<symbol>.csv`` files appended by a data job; ``sqlite``: a table
     (``symbol, date, open, high, low, close, volume[, amount]``) in the database at ``path``;
     ``replay``: the run's own data served one trading day at a time from ``start`` (earlier days
-    are history), ``days_per_poll`` days per poll, to rehearse.
+    are history), ``days_per_poll`` days per poll, to rehearse; ``catalog``: a catalog folder
+    that ``python run.py data update --catalog <path>`` keeps current (docs/data.md).
     """
 
-    kind: Literal["csv_folder", "sqlite", "replay"]
+    kind: Literal["csv_folder", "sqlite", "replay", "catalog"]
     path: Path | None = None
     table: str = Field("bars", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     start: dt.date | None = None
@@ -268,7 +269,7 @@ class PaperSourceConfig(StrictModel):
 
     @model_validator(mode="after")
     def _needs_path(self) -> PaperSourceConfig:
-        if self.kind in ("csv_folder", "sqlite") and self.path is None:
+        if self.kind in ("csv_folder", "sqlite", "catalog") and self.path is None:
             raise ValueError(f"a {self.kind} source needs a path")
         if self.kind == "replay" and self.start is None:
             raise ValueError("a replay source needs start (the first day served one by one)")

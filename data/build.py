@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from huice.data.calendar_extension import extend_calendar
+
 REPO_DATA = Path(__file__).resolve().parent
 BARS_DIR = REPO_DATA / "bars"
 HUNDRED_MILLION = 1e8
@@ -363,10 +365,9 @@ def main(argv: list[str] | None = None) -> int:
         emit(symbol, name, asset_class, frame, "chrisphoenixsoar/etf_rotation (unadjusted)",
              board, tracks)
 
+    calendar = extend_calendar(calendar, log)
     calendar_frame = pd.DataFrame({"date": calendar.strftime("%Y-%m-%d")})
     write_csv_gz(calendar_frame, REPO_DATA / "calendar.csv.gz")
-    log.add(f"\nTrading calendar: {len(calendar)} days, {calendar.min().date()} .. "
-            f"{calendar.max().date()} (union of the two CSI 300 sources, identical on overlap).")
     catalog = pd.DataFrame(catalog_rows).sort_values("symbol")
     catalog.to_csv(REPO_DATA / "catalog.csv", index=False, lineterminator="\n")
     (REPO_DATA / "BUILD_LOG.md").write_text("\n".join(log.lines) + "\n", encoding="utf-8")

@@ -77,3 +77,33 @@ def classify_code(symbol: str) -> CodeClass | None:
     exchange = (match.group("pre") or match.group("post")).lower()
     code = match.group("code1") or match.group("code2")
     return {"sh": _shanghai, "sz": _shenzhen, "bj": _beijing}[exchange](code)
+
+
+def normalise_code(text: str) -> str | None:
+    """A code as huice writes it (``510300.SH``, ``000300.SH``, ``801080.SI``) from the forms
+    sources use (``sh.510300``, ``sh510300``, ``510300.SH``, ``801080``, a bare 6-digit code
+    whose exchange its range tells); None when the exchange cannot be told."""
+    value = str(text).strip()
+    stripped = True
+    while stripped:
+        stripped = False
+        for suffix in (".csv", ".gz", ".parquet", ".xlsx"):
+            if value.lower().endswith(suffix):
+                value, stripped = value[: -len(suffix)], True
+    match = _CODE.match(value)
+    if match:
+        exchange = (match.group("pre") or match.group("post")).upper()
+        return f"{match.group('code1') or match.group('code2')}.{exchange}"
+    upper = value.upper()
+    if "." in upper and upper.rsplit(".", 1)[-1] in INDEX_SUFFIXES:
+        return upper
+    if re.fullmatch(r"\d{6}", value):
+        if value.startswith("801") or value.startswith("85"):
+            return f"{value}.SI"            # Shenwan industry indices
+        if value.startswith(("15", "16", "18", "30", "399")):
+            return f"{value}.SZ"
+        if value.startswith(("5", "6")):
+            return f"{value}.SH"
+        if value.startswith(("43", "83", "87", "88", "92")):
+            return f"{value}.BJ"
+    return None  # 000xxx is a Shenzhen stock or a Shanghai index: the user must say which

@@ -35,6 +35,15 @@ def read_bars_csv(path: str | Path) -> pd.DataFrame:
     return to_bar_frame(raw, path, first_line=2)
 
 
+def read_bars(path: str | Path) -> pd.DataFrame:
+    """Read one instrument's bars from a CSV (plain or gzip) or a Parquet file of the store."""
+    if Path(path).suffix == ".parquet":
+        from huice.feeds.store import read_bars_parquet
+
+        return read_bars_parquet(path)
+    return read_bars_csv(path)
+
+
 class CachedBarReader:
     """Reads each bar file once per process (keyed by path, size and modification time)."""
 
@@ -46,10 +55,10 @@ class CachedBarReader:
         try:
             stat = path.stat()
         except OSError:
-            return read_bars_csv(path)  # raises the usual "not found" DataError
+            return read_bars(path)  # raises the usual "not found" DataError
         key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
         frame = self._frames.get(key)
         if frame is None:
-            frame = read_bars_csv(path)
+            frame = read_bars(path)
             self._frames[key] = frame
         return frame

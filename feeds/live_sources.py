@@ -192,3 +192,34 @@ class ReplaySource:
             if len(frame):
                 result.frames[symbol] = frame
         return result
+
+
+class CatalogSource:
+    """Bars from a catalog folder (``data import`` / ``data fetch`` / ``data update``): each poll
+    reads the catalog as it stands. The store replaces its catalog atomically, so a poll sees
+    either the previous catalog or the updated one, never a half-written file."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+
+    def read(self, symbols: Iterable[str]) -> SourceRead:
+        from huice.feeds.catalog import read_catalog
+        from huice.feeds.csv_source import read_bars
+        from huice.feeds.errors import DataError
+
+        result = SourceRead()
+        path = self.folder / "catalog.csv" if self.folder.is_dir() else self.folder
+        if not path.is_file():
+            result.problems.append(f"{path}: missing; waiting for it (run `python run.py data "
+                                   "update --catalog ...` before each poll)")
+            return result
+        catalog = read_catalog(path)
+        for symbol in symbols:
+            if symbol not in catalog.entries:
+                result.problems.append(f"{path}: has no {symbol} yet; waiting for it")
+                continue
+            try:
+                result.frames[symbol] = read_bars(catalog.entries[symbol][1])
+            except DataError as exc:
+                result.problems.append(str(exc))
+        return result

@@ -11,7 +11,7 @@ from huice.config.schema import DataConfig
 from huice.feeds.calendar import read_exchange_calendar
 from huice.feeds.catalog import BUNDLED_CATALOG, Catalog, Instrument, read_catalog
 from huice.feeds.codes import classify_code
-from huice.feeds.csv_source import read_bars_csv
+from huice.feeds.csv_source import read_bars
 from huice.feeds.errors import DataError
 from huice.feeds.market import MarketData
 from huice.feeds.pandas_source import bars_from_frame
@@ -32,7 +32,7 @@ def base_symbols(symbols: Iterable[str]) -> list[str]:
 def load_market(data: DataConfig, symbols: Iterable[str],
                 frames: Mapping[str, pd.DataFrame] | None = None,
                 instruments: Mapping[str, Instrument] | None = None,
-                reader: Callable[[Path], pd.DataFrame] = read_bars_csv) -> MarketData:
+                reader: Callable[[Path], pd.DataFrame] = read_bars) -> MarketData:
     """Load, validate and window the bars of ``symbols`` (ratio symbols ``A/B`` are derived).
 
     Sources, in order: in-memory ``frames`` (with optional ``instruments`` metadata), the

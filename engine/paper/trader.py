@@ -37,7 +37,13 @@ from huice.engine.results.tables import (
 from huice.engine.run.assembly import PreparedRun, Resume, execute_run, prepare_run
 from huice.engine.run.plugin import PluginFactory
 from huice.feeds.catalog import Instrument
-from huice.feeds.live_sources import CsvFolderSource, ReplaySource, SourceRead, SqliteTableSource
+from huice.feeds.live_sources import (
+    CatalogSource,
+    CsvFolderSource,
+    ReplaySource,
+    SourceRead,
+    SqliteTableSource,
+)
 from huice.feeds.loading import base_symbols, instrument_metadata, load_market
 
 
@@ -135,6 +141,8 @@ class PaperTrader:
         spec = self.config.paper.source
         if spec.kind == "csv_folder":
             return CsvFolderSource(spec.path)
+        if spec.kind == "catalog":
+            return CatalogSource(spec.path)
         if spec.kind == "sqlite":
             return SqliteTableSource(spec.path, spec.table)
         history = load_market(self.config.data, self.base_symbols)

@@ -30,7 +30,7 @@ from huice.engine.run.result_builder import build_result
 from huice.engine.run.session import BacktestSession
 from huice.feeds.btfeed import calendar_feed, feed_for
 from huice.feeds.catalog import Instrument
-from huice.feeds.csv_source import read_bars_csv
+from huice.feeds.csv_source import read_bars
 from huice.feeds.loading import load_market
 from huice.feeds.market import MarketData
 
@@ -179,7 +179,7 @@ def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
                  frames: Mapping[str, pd.DataFrame] | None = None,
                  instruments: Mapping[str, Instrument] | None = None,
                  market: MarketData | None = None, progress: bool | None = False,
-                 reader: Callable[[Path], pd.DataFrame] = read_bars_csv,
+                 reader: Callable[[Path], pd.DataFrame] = read_bars,
                  analyzers: Sequence[tuple[type, dict[str, Any]]] = ()) -> RunResult:
     """Run ``plugin`` over the config's data and broker; return every table and metric.
 

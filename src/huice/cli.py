@@ -5,6 +5,8 @@
     python run.py paper CONFIG [--once | --poll-seconds S --max-iterations N]
     python run.py paper-status CONFIG [--json]
     python run.py paper-report CONFIG [--out DIR]
+    python run.py data import FILE_OR_DIR... --catalog DIR | data fetch SYMBOL... --catalog DIR
+    python run.py data update --catalog DIR
     python run.py validate CONFIG
     python run.py strategies
 
@@ -239,6 +241,12 @@ def command_strategies(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_data(args: argparse.Namespace) -> int:
+    from huice.cli_data import command_data as run_data
+
+    return run_data(args)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="huice", description=__doc__.splitlines()[0])
     commands = top.add_subparsers(dest="command", required=True)
@@ -270,6 +278,9 @@ def parser() -> argparse.ArgumentParser:
                                                             "paper ledger")
     paper_report.add_argument("config")
     paper_report.add_argument("--out", help="output folder (default: runs/<name>_paper)")
+    from huice.cli_data import add_data_commands
+
+    add_data_commands(commands)
     validate = commands.add_parser("validate", help="check a config without running it")
     validate.add_argument("config")
     commands.add_parser("strategies", help="list the strategies and their params")
@@ -289,7 +300,8 @@ def main(argv: list[str] | None = None) -> int:
                format="<level>{level: <7}</level> {message}")
     handlers = {"backtest": command_backtest, "sweep": command_sweep, "paper": command_paper,
                 "paper-status": command_paper_status, "paper-report": command_paper_report,
-                "validate": command_validate, "strategies": command_strategies}
+                "validate": command_validate, "strategies": command_strategies,
+                "data": command_data}
     try:
         return handlers[args.command](args)
     except HuiceError as exc:

@@ -1,0 +1,203 @@
+"""The daily-bar file formats users bring, and how each becomes the canonical bar frame.
+
+Formats are recognised by their columns: akshare (Chinese headers of fund_etf_hist_em,
+index_zh_a_hist, index_hist_sw; stock_zh_index_daily's English ones), tushare (fund_daily,
+index_daily, sw_daily: ts_code, trade_date as YYYYMMDD, newest first), baostock
+(query_history_k_data_plus: code like sh.000300, values as text) and plain OHLCV. Each format's
+documented units are converted to shares and CNY; for a tradable instrument the data itself is
+checked too: amount / (volume x close) is about 1 in shares and CNY, about 0.01 with volume in
+lots, about 0.1 with lots and thousand CNY. When the documented units and the data disagree,
+the data wins and the import says so.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from huice.feeds.errors import DataError
+
+
+@dataclass(frozen=True)
+class BarFormat:
+    """A known layout: its columns, the multipliers of its documented units, its code column."""
+
+    name: str
+    signature: frozenset[str]           # columns that identify it (all present)
+    columns: dict[str, str]             # source column -> canonical name
+    volume_factor: float = 1.0          # documented volume unit, in shares
+    amount_factor: float = 1.0          # documented amount unit, in CNY
+    units: str = "volume in shares, amount in CNY"
+    code_column: str | None = None
+    compact_dates: bool = False         # YYYYMMDD
+
+
+_AKSHARE_EM = {"日期": "date", "开盘": "open", "收盘": "close", "最高": "high", "最低": "low",
+               "成交量": "volume", "成交额": "amount"}
+FORMATS: tuple[BarFormat, ...] = (
+    BarFormat("tushare sw_daily", frozenset({"ts_code", "trade_date", "vol", "amount", "pct_change"}),
+              {"trade_date": "date", "vol": "volume"}, 1e4, 1e4,
+              "vol in 10,000 shares, amount in 10,000 CNY", "ts_code", True),
+    BarFormat("tushare fund_daily / index_daily", frozenset({"ts_code", "trade_date", "vol", "amount"}),
+              {"trade_date": "date", "vol": "volume"}, 100.0, 1000.0,
+              "vol in lots of 100, amount in thousand CNY", "ts_code", True),
+    BarFormat("baostock query_history_k_data_plus", frozenset({"date", "code", "open", "close", "volume", "amount"}),
+              {}, 1.0, 1.0, "volume in shares, amount in CNY", "code"),
+    BarFormat("baostock query_history_k_data_plus (no code column)",
+              frozenset({"date", "open", "close", "volume", "amount", "turn", "pctChg"}),
+              {}, 1.0, 1.0, "volume in shares, amount in CNY"),
+    BarFormat("akshare index_hist_sw", frozenset({"代码", "日期", "收盘", "成交量", "成交额"}),
+              {**_AKSHARE_EM, "代码": "code"}, 1e8, 1e8,
+              "成交量 in 100 million shares, 成交额 in 100 million CNY", "code"),
+    BarFormat("akshare fund_etf_hist_em / index_zh_a_hist", frozenset({"日期", "开盘", "收盘", "成交量"}),
+              _AKSHARE_EM, 100.0, 1.0, "成交量 in lots of 100, 成交额 in CNY"),
+    # an akshare export whose first columns were renamed to English (成交额, 振幅 kept)
+    BarFormat("akshare export (renamed)", frozenset({"open", "close", "volume", "成交额", "振幅"}),
+              {"datetime": "date", "成交额": "amount"}, 100.0, 1.0,
+              "volume in lots of 100, 成交额 in CNY"),
+    # tushare-like names without ts_code/trade_date: units are not documented, the data decides
+    BarFormat("tushare-like (code, pre_close, vol, amount)", frozenset({"date", "code", "pre_close", "vol"}),
+              {"vol": "volume"}, 1.0, 1.0, "undocumented: taken from the data", "code"),
+    BarFormat("plain OHLCV", frozenset({"open", "high", "low", "close"}),
+              {"datetime": "date", "trade_date": "date", "vol": "volume",
+               "shares_outstanding": "shares", "turnover_cny": "amount"}),
+)
+UNIT_CANDIDATES = ((1.0, 1.0), (100.0, 1.0), (100.0, 1000.0), (1.0, 1000.0), (1e4, 1e4),
+                   (1e8, 1e8), (100.0, 1e4), (1e4, 1.0))
+UNIT_NAMES = {1.0: "shares", 100.0: "lots of 100", 1e4: "10,000 shares", 1e8: "100 million shares"}
+AMOUNT_NAMES = {1.0: "CNY", 1000.0: "thousand CNY", 1e4: "10,000 CNY", 1e8: "100 million CNY"}
+
+
+@dataclass
+class Imported:
+    """One instrument's bars from a user's file, with what was detected and converted."""
+
+    frame: pd.DataFrame                 # columns date, open, high, low, close, volume, amount..
+    format: BarFormat
+    code: str | None
+    notes: list[str] = field(default_factory=list)
+
+
+def detect_format(columns: list[str]) -> BarFormat:
+    """The first known format whose signature columns are all present."""
+    present = {str(c).strip() for c in columns}
+    for candidate in FORMATS:
+        if candidate.signature <= present:
+            return candidate
+    raise DataError(f"unknown bar format: columns {', '.join(map(str, columns))}; expected an "
+                    "akshare, tushare or baostock export, or date, open, high, low, close "
+                    "[, volume, amount]", where="columns")
+
+
+def unit_ratio(frame: pd.DataFrame) -> float | None:
+    """Median of amount / (volume x close) over traded days (None when not measurable)."""
+    if "amount" not in frame or "volume" not in frame:
+        return None
+    volume = pd.to_numeric(frame["volume"], errors="coerce")
+    amount = pd.to_numeric(frame["amount"], errors="coerce")
+    close = pd.to_numeric(frame["close"], errors="coerce")
+    usable = (volume > 0) & (amount > 0) & (close > 0)
+    if usable.sum() < 5:
+        return None
+    return float(np.median(amount[usable] / (volume[usable] * close[usable])))
+
+
+def choose_units(fmt: BarFormat, ratio: float | None, tradable: bool
+                 ) -> tuple[float, float, list[str]]:
+    """(volume factor, amount factor, notes): the documented units unless the data of a
+    tradable instrument says otherwise."""
+    documented = (fmt.volume_factor, fmt.amount_factor)
+    if ratio is None or not tradable:
+        why = ("an index's points are not prices, so its units cannot be checked from the data"
+               if not tradable else "too few traded days to check the units")
+        return (*documented, [f"units as documented ({fmt.units}); {why}"])
+
+    def distance(factors: tuple[float, float]) -> float:
+        return abs(math.log(ratio * factors[1] / factors[0]))
+
+    best = min(UNIT_CANDIDATES, key=distance)
+    if distance(documented) <= math.log(1.25) or distance(best) >= distance(documented):
+        return (*documented, [f"units: {fmt.units}; the data agrees (amount / (volume x close) "
+                              f"= {ratio:.4g})"])
+    note = (f"units: the data says volume in {UNIT_NAMES[best[0]]} and amount in "
+            f"{AMOUNT_NAMES[best[1]]} (amount / (volume x close) = {ratio:.4g})")
+    if fmt.units.startswith("undocumented"):
+        return (*best, [note])
+    return (*best, [note + f", not the format's {fmt.units}: using the data"])
+
+
+def _numbers(values: pd.Series, column: str, source: str) -> pd.Series:
+    """Cells as floats; an empty cell is missing, any other text that is not a number is an
+    error naming its line (header = line 1)."""
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype("float64")
+    text = values.astype("string").str.strip()
+    numbers = pd.to_numeric(text.replace({"": None}), errors="coerce")
+    bad = numbers.isna() & text.notna() & (text != "")
+    if bad.any():
+        position = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(f"{column} {text.iloc[position]!r} is not a number", source=source,
+                        line=position + 2, where=column)
+    return numbers.astype("float64")
+
+
+def normalise(raw: pd.DataFrame, *, source: str, tradable: bool | None = None) -> Imported:
+    """Map a user's frame to canonical columns, convert units, drop placeholder rows, sort.
+
+    ``tradable`` says whether amount / volume is a price (ETFs, stocks); None: decided by the
+    caller later (the unit check is skipped).
+    """
+    fmt = detect_format(list(raw.columns))
+    frame = raw.rename(columns={c: str(c).strip() for c in raw.columns})
+    frame = frame.rename(columns=fmt.columns)
+    code = None
+    code_column = fmt.columns.get(fmt.code_column, fmt.code_column) if fmt.code_column else None
+    if code_column and code_column in frame:
+        codes = frame[code_column].dropna().astype(str).str.strip().unique()
+        if len(codes) > 1:
+            raise DataError(f"holds several instruments ({', '.join(codes[:5])}); import one "
+                            "file per instrument", source=source, where=code_column)
+        code = codes[0] if len(codes) else None
+    notes = [f"format: {fmt.name}"]
+    keep = [c for c in ("date", "open", "high", "low", "close", "volume", "amount", "shares",
+                        "nav", "dividend", "split_ratio", "pe", "pb") if c in frame.columns]
+    frame = frame[keep].copy()
+    if "date" not in frame:
+        raise DataError("no date column", source=source, where="columns")
+    for column in keep[1:]:
+        frame[column] = _numbers(frame[column], column, source)
+    text_dates = frame["date"].astype(str).str.strip()
+    if fmt.compact_dates or text_dates.str.fullmatch(r"\d{8}").all():
+        frame["date"] = pd.to_datetime(text_dates, format="%Y%m%d", errors="coerce")
+    else:
+        frame["date"] = pd.to_datetime(text_dates, errors="coerce", format="mixed")
+    prices = frame[["open", "high", "low", "close"]]
+    empty = prices.isna().all(axis=1)
+    if "volume" in frame:
+        placeholder = frame["volume"].isna() | empty
+        traded = np.flatnonzero(~placeholder.to_numpy())
+        leading = int(traded[0]) if len(traded) else 0
+        if leading:
+            frame = frame.iloc[leading:]
+            notes.append(f"dropped {leading} placeholder row(s) without volume before the first "
+                         "traded day")
+    if frame["date"].is_monotonic_decreasing and len(frame) > 1:
+        frame = frame.iloc[::-1]
+        notes.append("sorted oldest first (the file was newest first)")
+    elif not frame["date"].is_monotonic_increasing:
+        frame = frame.sort_values("date", kind="stable")
+        notes.append("sorted by date")
+    frame = frame.reset_index(drop=True)
+    if tradable is not None and ("volume" in frame or "amount" in frame):
+        volume_factor, amount_factor, unit_notes = choose_units(fmt, unit_ratio(frame), tradable)
+        notes += unit_notes
+        if "volume" in frame and volume_factor != 1.0:
+            frame["volume"] = frame["volume"] * volume_factor
+            notes.append(f"volume x{volume_factor:g}")
+        if "amount" in frame and amount_factor != 1.0:
+            frame["amount"] = frame["amount"] * amount_factor
+            notes.append(f"amount x{amount_factor:g}")
+    return Imported(frame=frame, format=fmt, code=code, notes=notes)

@@ -1,0 +1,222 @@
+"""``data import``: users' bar and shares-outstanding files into a catalog folder.
+
+Each file's format is detected (:mod:`huice.feeds.formats`), its units converted, its rows
+sorted and validated by the bar rules, its symbol and asset class inferred from its code (or
+given), and the result written to the store (:mod:`huice.feeds.store`) in one atomic change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from huice.feeds.bars import to_bar_frame
+from huice.feeds.catalog import Instrument
+from huice.feeds.codes import classify_code, normalise_code
+from huice.feeds.errors import DataError
+from huice.feeds.formats import normalise
+from huice.feeds.store import CatalogStore
+
+READABLE = (".csv", ".gz", ".xlsx", ".parquet")
+
+
+@dataclass(frozen=True)
+class SharesFormat:
+    """A shares-outstanding layout: code, date and shares columns and the unit of shares."""
+
+    name: str
+    code: str
+    date: str | None
+    shares: str
+    factor: float
+
+
+SHARES_FORMATS = (
+    SharesFormat("tushare fund_share", "ts_code", "trade_date", "fd_share", 1e4),
+    SharesFormat("tushare etf_share_size", "ts_code", "trade_date", "total_share", 1e4),
+    SharesFormat("akshare fund_scale_daily_szse", "基金代码", "日期", "基金份额", 1.0),
+    SharesFormat("akshare fund_etf_scale_sse", "基金代码", "统计日期", "基金份额", 1.0),
+    SharesFormat("akshare fund_etf_scale_szse (a snapshot)", "基金代码", None, "基金份额", 1.0),
+)
+
+
+@dataclass
+class FileReport:
+    """What one file held and what was done to it."""
+
+    path: Path
+    symbols: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A user's file as text cells (CSV, gzip CSV, XLSX or Parquet)."""
+    try:
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
+        if path.suffix == ".xlsx":
+            return pd.read_excel(path, dtype=str)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except ImportError as exc:
+        raise DataError(f"cannot read {path.suffix} files: {exc}", source=path) from None
+    except Exception as exc:  # a parser's own error: name the file and what it said
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"cannot read: {detail}", source=path) from None
+
+
+def expand(paths: Sequence[str | Path]) -> list[Path]:
+    """Files, and the readable files inside folders, in name order."""
+    found: list[Path] = []
+    for item in map(Path, paths):
+        if item.is_dir():
+            found += sorted(p for p in item.iterdir()
+                            if p.is_file() and p.name.lower().endswith(READABLE))
+        elif item.is_file():
+            found.append(item)
+        else:
+            raise DataError("not found", source=item)
+    return found
+
+
+def _shares_format(columns: list[str]) -> SharesFormat | None:
+    present = set(map(str, columns))
+    for candidate in SHARES_FORMATS:
+        needed = {candidate.code, candidate.shares} | ({candidate.date} if candidate.date else set())
+        if needed <= present and not {"open", "开盘"} & present:
+            return candidate
+    return None
+
+
+def _instrument(symbol: str, asset_class: str | None, name: str, source: Path,
+                report: FileReport) -> Instrument:
+    if asset_class:
+        report.lines.append(f"asset class {asset_class} (given)")
+        return Instrument(symbol, name, asset_class, source=str(source))
+    found = classify_code(symbol)
+    if found is None:
+        raise DataError(f"cannot tell the asset class of {symbol} from its code: pass "
+                        "--asset-class", source=source)
+    report.lines.append(f"asset class {found.asset_class} (from its code: {found.reason})")
+    return Instrument(symbol, name, found.asset_class, found.board, source=str(source))
+
+
+def import_bars(path: Path, raw: pd.DataFrame, *, symbol: str | None,
+                asset_class: str | None) -> tuple[Instrument, pd.DataFrame, FileReport]:
+    """One bar file to (instrument, canonical frame, report)."""
+    report = FileReport(path)
+    probe = normalise(raw, source=str(path))
+    code = symbol or normalise_code(probe.code or "") or normalise_code(path.name)
+    if code is None:
+        raise DataError("cannot tell the symbol from the file's code column or name: pass "
+                        "--symbol (e.g. 510300.SH)", source=path)
+    report.lines.append(f"symbol {code} ("
+                        + ("given" if symbol else "from the code column" if probe.code
+                           else "from the file name") + ")")
+    name = ""
+    for column in ("name", "基金简称", "etf_name"):
+        if column in raw and raw[column].notna().any():
+            name = str(raw[column].dropna().iloc[0])
+            break
+    instrument = _instrument(code, asset_class, name, path, report)
+    tradable = instrument.asset_class not in ("index", "synthetic")
+    imported = normalise(raw, source=str(path), tradable=tradable)
+    report.lines = imported.notes + report.lines
+    frame = imported.frame.set_index("date")
+    try:
+        frame = to_bar_frame(frame, path)
+    except DataError as exc:
+        exc.source = str(path)
+        raise
+    report.lines.append(f"{len(frame)} bars {frame.index[0].date()} .. {frame.index[-1].date()}")
+    report.symbols.append(code)
+    return instrument, frame, report
+
+
+def import_shares(path: Path, raw: pd.DataFrame, fmt: SharesFormat, snapshot_date: str | None
+                  ) -> tuple[dict[str, pd.Series], FileReport]:
+    """A shares file to one series of shares outstanding per symbol."""
+    report = FileReport(path, lines=[f"format: {fmt.name} (shares outstanding"
+                                     + (f", x{fmt.factor:g}" if fmt.factor != 1 else "") + ")"])
+    if fmt.date is None:
+        if snapshot_date is None:
+            raise DataError("a shares snapshot has no date column: pass --date (the trading "
+                            "day it describes)", source=path)
+        dates = pd.Series(pd.Timestamp(snapshot_date), index=raw.index)
+    else:
+        text = raw[fmt.date].astype(str).str.strip()
+        dates = pd.to_datetime(text, format="%Y%m%d", errors="coerce") \
+            if text.str.fullmatch(r"\d{8}").all() else pd.to_datetime(text, errors="coerce")
+    shares = pd.to_numeric(raw[fmt.shares].astype(str).str.replace(",", ""), errors="coerce")
+    series: dict[str, pd.Series] = {}
+    for code, rows in raw.groupby(raw[fmt.code].astype(str).str.strip().str.zfill(6)):
+        symbol = normalise_code(code)
+        if symbol is None:
+            continue
+        values = (shares[rows.index] * fmt.factor).set_axis(dates[rows.index]).dropna()
+        series[symbol] = values[~values.index.duplicated(keep="last")].sort_index()
+    report.symbols = sorted(series)
+    report.lines.append(f"{len(series)} instrument(s)")
+    return series, report
+
+
+def import_paths(paths: Sequence[str | Path], catalog: str | Path, *, symbol: str | None = None,
+                 asset_class: str | None = None, snapshot_date: str | None = None
+                 ) -> list[FileReport]:
+    """Import every file into the catalog folder in one atomic change; return the reports.
+
+    Shares files join the ``shares`` line of bars imported in the same call or already stored.
+    """
+    files = expand(paths)
+    if symbol and len(files) > 1:
+        raise DataError("--symbol names one instrument: import one file at a time with it")
+    store = CatalogStore(catalog)
+    entries: dict[str, tuple[Instrument, pd.DataFrame]] = {}
+    reports, shares_files = [], []
+    for path in files:
+        raw = read_table(path)
+        shares_format = _shares_format(list(raw.columns))
+        if shares_format is not None:
+            shares_files.append((path, raw, shares_format))
+            continue
+        try:
+            instrument, frame, report = import_bars(path, raw, symbol=symbol,
+                                                    asset_class=asset_class)
+        except DataError as exc:
+            exc.source = exc.source or str(path)
+            raise
+        if instrument.symbol in entries:
+            raise DataError(f"{instrument.symbol} is in two of the files imported",
+                            source=path)
+        entries[instrument.symbol] = (instrument, frame)
+        reports.append(report)
+    for path, raw, fmt in shares_files:
+        series, report = import_shares(path, raw, fmt, snapshot_date)
+        joined = []
+        for code, values in series.items():
+            if code not in entries:
+                stored = store.bars(code)
+                if stored is None:
+                    continue
+                rows = store.rows()
+                row = rows[rows["symbol"] == code].iloc[0]
+                entries[code] = (Instrument(code, row["name"], row["asset_class"],
+                                            row["board"] or None, row["tracks"] or None,
+                                            row["source"]), stored)
+            instrument, frame = entries[code]
+            frame = frame.copy()
+            frame["shares"] = values.reindex(frame.index).combine_first(
+                frame["shares"] if "shares" in frame else pd.Series(index=frame.index,
+                                                                    dtype=float))
+            entries[code] = (instrument, frame)
+            joined.append(code)
+        skipped = sorted(set(series) - set(joined))
+        report.lines.append(f"shares joined to {', '.join(joined) or 'nothing'}"
+                            + (f"; {len(skipped)} without bars in the catalog skipped"
+                               if skipped else ""))
+        reports.append(report)
+    if entries:
+        store.write(entries)
+    return reports

@@ -1,0 +1,65 @@
+"""``python run.py data import|fetch|update``: bring your own data into a catalog folder."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+EXIT_OK = 0
+
+
+def add_data_commands(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """The ``data`` command and its three subcommands."""
+    data = commands.add_parser("data", help="import files, or fetch and update with akshare, "
+                                            "into a catalog folder (docs/data.md)")
+    actions = data.add_subparsers(dest="data_command", required=True)
+    imports = actions.add_parser("import", help="import akshare, tushare, baostock or plain "
+                                                "OHLCV files (CSV, XLSX, Parquet)")
+    imports.add_argument("paths", nargs="+", metavar="FILE_OR_DIR")
+    imports.add_argument("--catalog", required=True, help="catalog folder (created if missing)")
+    imports.add_argument("--symbol", help="the instrument's code, when the file cannot tell")
+    imports.add_argument("--asset-class", help="stock, etf, index, ... (default: from the code)")
+    imports.add_argument("--date", help="the trading day a shares snapshot describes")
+    fetch = actions.add_parser("fetch", help="download symbols with akshare (huice[akshare])")
+    fetch.add_argument("symbols", nargs="+", metavar="SYMBOL")
+    fetch.add_argument("--catalog", required=True)
+    fetch.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2010, 1, 1))
+    fetch.add_argument("--end", type=dt.date.fromisoformat, default=None)
+    update = actions.add_parser("update", help="fetch the days after each akshare symbol's "
+                                               "last stored one")
+    update.add_argument("--catalog", required=True)
+    update.add_argument("--end", type=dt.date.fromisoformat, default=None)
+    for sub in (imports, fetch, update):
+        sub.add_argument("-v", "--verbose", action="store_true",
+                         help="log detail, and show tracebacks for errors")
+    return data
+
+
+def command_data(args: argparse.Namespace) -> int:
+    """Run ``data import``, ``data fetch`` or ``data update``."""
+    from huice.feeds.store import CatalogStore
+
+    if args.data_command == "import":
+        from huice.feeds.importing import import_paths
+
+        reports = import_paths(args.paths, args.catalog, symbol=args.symbol,
+                               asset_class=args.asset_class, snapshot_date=args.date)
+        for report in reports:
+            print(f"{report.path}:")
+            for line in report.lines:
+                print(f"  {line}")
+        print(f"catalog: {CatalogStore(args.catalog).catalog_path} "
+              f"(name it in a config as data.catalog)")
+        return EXIT_OK
+    from huice.feeds.akshare_source import AkshareClient, fetch, update
+
+    store = CatalogStore(args.catalog)
+    client = AkshareClient()
+    if args.data_command == "fetch":
+        lines = fetch(store, client, args.symbols, args.start, args.end or dt.date.today())
+    else:
+        lines = update(store, client, args.end)
+    for line in lines:
+        print(line)
+    print(f"catalog: {store.catalog_path}")
+    return EXIT_OK

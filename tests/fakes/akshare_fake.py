@@ -1,0 +1,108 @@
+"""A stand-in for akshare with the functions huice calls, returning DataFrames shaped exactly as
+akshare's source builds them (column names, order and dtypes), from the bundled real bars.
+
+fund_etf_hist_em / index_zh_a_hist: 日期 as text, 开盘..最低 float, 成交量 int (lots of 100),
+成交额 float (CNY), 振幅, 涨跌幅, 涨跌额, 换手率 float. index_hist_sw: 代码 text, 日期 as
+datetime.date, 收盘..最低 float, 成交量 (100 million shares), 成交额 (100 million CNY).
+fund_scale_daily_szse: 日期, 基金代码, 基金简称, 基金份额 (shares). fund_etf_scale_sse: 序号,
+基金代码, 基金简称, ETF类型, 统计日期 (datetime.date), 基金份额 (shares).
+
+``FAIL_FIRST`` makes the next N calls raise a ConnectionError (the endpoints' known flakiness).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "bars"
+FAIL_FIRST = {"count": 0}
+CALLS: list[tuple[str, dict]] = []
+
+
+def _bars(name: str) -> pd.DataFrame:
+    return pd.read_csv(DATA / f"{name}.csv.gz", parse_dates=["date"]).set_index("date")
+
+
+def _window(frame: pd.DataFrame, start_date: str, end_date: str) -> pd.DataFrame:
+    return frame.loc[pd.Timestamp(start_date):pd.Timestamp(end_date)]
+
+
+def _flaky(name: str, kwargs: dict) -> None:
+    CALLS.append((name, kwargs))
+    if FAIL_FIRST["count"] > 0:
+        FAIL_FIRST["count"] -= 1
+        raise ConnectionError("('Connection aborted.', RemoteDisconnected('Remote end closed "
+                              "connection without response'))")
+
+
+def _em(frame: pd.DataFrame) -> pd.DataFrame:
+    previous = frame["close"].shift()
+    result = pd.DataFrame({
+        "日期": frame.index.strftime("%Y-%m-%d"),
+        "开盘": frame["open"].to_numpy(), "收盘": frame["close"].to_numpy(),
+        "最高": frame["high"].to_numpy(), "最低": frame["low"].to_numpy(),
+        "成交量": (frame["volume"] / 100).round().astype("int64").to_numpy(),
+        "成交额": frame["amount"].astype(float).to_numpy(),
+        "振幅": ((frame["high"] - frame["low"]) / previous * 100).round(2).to_numpy(),
+        "涨跌幅": ((frame["close"] / previous - 1) * 100).round(2).to_numpy(),
+        "涨跌额": (frame["close"] - previous).round(3).to_numpy(),
+        "换手率": 0.0,
+    })
+    return result
+
+
+def fund_etf_hist_em(symbol="159707", period="daily", start_date="19700101",
+                     end_date="20500101", adjust=""):
+    _flaky("fund_etf_hist_em", dict(symbol=symbol, start_date=start_date, end_date=end_date,
+                                    adjust=adjust))
+    code = {"510300": "510300.SH", "159915": "159915.SZ"}[symbol]
+    name = code + (".qfq" if adjust == "qfq" else "")
+    if adjust == "qfq":
+        # forward-adjusted from the unadjusted bars and their dividends (the factor steps on
+        # each ex-date), rounded to the tick as eastmoney serves them
+        raw = _bars(code)
+        factor = ((raw["close"].shift() - raw["dividend"]) / raw["split_ratio"]
+                  / raw["close"].shift()).fillna(1.0)
+        cumulative = factor[::-1].cumprod()[::-1].shift(-1).fillna(1.0)
+        adjusted = raw.copy()
+        for column in ("open", "high", "low", "close"):
+            adjusted[column] = (raw[column] * cumulative).round(3)
+        return _em(_window(adjusted, start_date, end_date))
+    return _em(_window(_bars(name), start_date, end_date))
+
+
+def index_zh_a_hist(symbol="000300", period="daily", start_date="19700101",
+                    end_date="20500101"):
+    _flaky("index_zh_a_hist", dict(symbol=symbol, start_date=start_date, end_date=end_date))
+    return _em(_window(_bars(f"{symbol}.SH"), start_date, end_date))
+
+
+def index_hist_sw(symbol="801030", period="day"):
+    _flaky("index_hist_sw", dict(symbol=symbol))
+    frame = _bars(f"{symbol}.SI")
+    return pd.DataFrame({"代码": symbol, "日期": frame.index.date,
+                         "收盘": frame["close"].to_numpy(), "开盘": frame["open"].to_numpy(),
+                         "最高": frame["high"].to_numpy(), "最低": frame["low"].to_numpy(),
+                         "成交量": (frame["volume"] / 1e8).to_numpy(),
+                         "成交额": (frame["amount"] / 1e8).to_numpy()})
+
+
+def fund_scale_daily_szse(start_date="20260401", end_date="20260401", symbol="ETF"):
+    _flaky("fund_scale_daily_szse", dict(start_date=start_date, end_date=end_date))
+    frame = _window(_bars("159915.SZ"), start_date, end_date)
+    frame = frame[frame["shares"].notna()]
+    return pd.DataFrame({"日期": frame.index.strftime("%Y-%m-%d"), "基金代码": "159915",
+                         "基金简称": "创业板ETF", "基金份额": frame["shares"].to_numpy()})
+
+
+def fund_etf_scale_sse(date="20250115"):
+    _flaky("fund_etf_scale_sse", dict(date=date))
+    frame = _bars("510300.SH")
+    day = pd.Timestamp(date)
+    if day not in frame.index or pd.isna(frame.loc[day, "shares"]):
+        return pd.DataFrame(columns=["序号", "基金代码", "基金简称", "ETF类型", "统计日期", "基金份额"])
+    return pd.DataFrame({"序号": [1], "基金代码": ["510300"], "基金简称": ["沪深300ETF"],
+                         "ETF类型": ["股票型"], "统计日期": [day.date()],
+                         "基金份额": [float(frame.loc[day, "shares"])]})
