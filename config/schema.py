@@ -299,5 +299,9 @@ class RunConfig(StrictModel):
     report: ReportConfig = ReportConfig()
     sweep: SweepConfig | None = None
     paper: PaperConfig | None = None
+    runner: Literal["cerebro", "fast"] | None = Field(
+        None, description="cerebro (backtrader's loop) or fast (huice's own, huice strategies "
+                          "only); default: cerebro for one run, fast in sweeps. The outputs "
+                          "are the same")
     # where the config was read from (file, lines, folder), set by huice.load_config; not data
     _origin: Any = PrivateAttr(default=None)

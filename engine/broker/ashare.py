@@ -212,6 +212,12 @@ class AShareBroker(bt.broker.BrokerBase):
     def pending(self) -> list[Order]:
         return list(self._pending)
 
+    def pending_orders(self, symbol: str | None = None) -> list[Order]:
+        """Orders still waiting to fill (for ``symbol`` only, if given)."""
+        if not self._pending:
+            return []
+        return [o for o in self._pending if symbol is None or o.symbol == symbol]
+
     # -- state, for paper trading across restarts ---------------------------------------------
     def export_state(self) -> dict:
         """Everything needed to continue after today's close, as JSON types."""

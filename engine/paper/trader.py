@@ -16,10 +16,9 @@ import hashlib
 import json
 import signal
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
-import backtrader as bt
 import pandas as pd
 from loguru import logger
 
@@ -34,6 +33,7 @@ from huice.engine.results.tables import (
     orders_frame,
     trades_frame,
 )
+from huice.engine.run.analyzers import LedgerRecorder
 from huice.engine.run.assembly import PreparedRun, Resume, execute_run, prepare_run
 from huice.engine.run.plugin import PluginFactory
 from huice.feeds.catalog import Instrument
@@ -51,24 +51,10 @@ def account_config_hash(config: RunConfig) -> str:
     """What identifies an account: the config without its paper block."""
     tree = config_tree(config, exclude={"paper", "sweep"})
     tree["data"].pop("end", None)  # the data grows; everything else must stay the same
+    tree.pop("runner", None)  # either runner books the same days
     if not tree["strategy"].get("instruments"):
         tree["strategy"].pop("instruments", None)  # absent before backtrader strategies
     return hashlib.sha256(json.dumps(tree, sort_keys=True).encode()).hexdigest()[:16]
-
-
-class PaperCommitter(bt.Analyzer):
-    """After each bar (after the ledger analyzer), hand it to the booking."""
-
-    params = (("sink", None),)
-
-    def prenext(self) -> None:
-        self.p.sink.after_bar(self.strategy)
-
-    def nextstart(self) -> None:
-        self.p.sink.after_bar(self.strategy)
-
-    def next(self) -> None:
-        self.p.sink.after_bar(self.strategy)
 
 
 class BarBooking:
@@ -84,10 +70,9 @@ class BarBooking:
         self.processed: list[dt.date] = []
         self._fills_seen = self._trades_seen = self._positions_seen = self._actions_seen = 0
 
-    def after_bar(self, strategy: bt.Strategy) -> None:
+    def after_bar(self, ledger: LedgerRecorder, stop_run: Callable[[], None]) -> None:
         run = self.run
         broker, clock = run.broker, run.clock
-        ledger = strategy.analyzers.ledger
         if self.after is not None and clock.day <= self.after:
             self._positions_seen = len(ledger.position_rows)
             return
@@ -117,7 +102,7 @@ class BarBooking:
         logger.info("booked {}: equity {:.2f}, cash {:.2f}, {} fills, {} orders pending", day,
                     equity, cash, len(fills), len(broker.pending))
         if self.stop.is_set():
-            strategy.env.runstop()  # stop after the bar in hand
+            stop_run()  # stop after the bar in hand
 
 
 class PaperTrader:
@@ -181,7 +166,7 @@ class PaperTrader:
             resume = Resume(watermark, broker_state, strategy_state)
         run = prepare_run(config, plugin, market, resume=resume)
         booking = BarBooking(self.store, run, self.stop, watermark)
-        run.cerebro.addanalyzer(PaperCommitter, sink=booking)
+        run.on_each_bar(booking.after_bar)
         execute_run(run)
         return booking.processed
 

@@ -7,46 +7,76 @@ import math
 import backtrader as bt
 
 
-class LedgerAnalyzer(bt.Analyzer):
+class LedgerRecorder:
     """Snapshots cash, holdings, equity, the benchmark and each position after every bar.
 
-    Runs after the strategy's ``next`` (and after close fills), so each row is the state at the
-    bar's close: ``cash + holdings == equity`` by construction of the broker's ledger, and the
-    reconciliation tests check it against the fills independently.
+    Called after the strategy has decided (and after close fills), so each row is the state at
+    the bar's close: ``cash + holdings == equity`` by construction of the broker's ledger, and
+    the reconciliation tests check it against the fills independently. Both runners use it.
     """
 
-    params = (("benchmark", None),)
-
-    def start(self) -> None:
+    def __init__(self, broker, benchmark: str | None) -> None:
+        self.broker = broker
+        self.benchmark = benchmark
         self.rows: list[tuple] = []
         self.position_rows: list[tuple] = []
 
-    def prenext(self) -> None:
-        self._snapshot()
-
-    def nextstart(self) -> None:
-        self._snapshot()
-
-    def next(self) -> None:
-        self._snapshot()
-
-    def _snapshot(self) -> None:
-        broker = self.strategy.broker
+    def snapshot(self) -> None:
+        broker = self.broker
         clock = broker.clock
         day = clock.day
         holdings = 0.0
-        for symbol in sorted(broker.account.positions):
-            quantity = broker.account.positions[symbol].quantity
+        positions = broker.account.positions
+        for symbol in sorted(positions):
+            quantity = positions[symbol].quantity
             price = clock.last_close(symbol)
             value = quantity * price
             holdings += value
             self.position_rows.append((day, symbol, quantity, price, value))
-        benchmark = clock.last_close(self.p.benchmark) if self.p.benchmark else math.nan
+        benchmark = clock.last_close(self.benchmark) if self.benchmark else math.nan
         cash = broker.account.cash
         self.rows.append((day, cash, holdings, cash + holdings, benchmark))
 
+
+class LedgerAnalyzer(bt.Analyzer):
+    """The :class:`LedgerRecorder` of a Cerebro run, snapshotting after every bar (including
+    the bars before every feed has started)."""
+
+    params = (("benchmark", None),)
+
+    def start(self) -> None:
+        self.recorder = LedgerRecorder(self.strategy.broker, self.p.benchmark)
+
+    def prenext(self) -> None:
+        self.recorder.snapshot()
+
+    def nextstart(self) -> None:
+        self.recorder.snapshot()
+
+    def next(self) -> None:
+        self.recorder.snapshot()
+
     def get_analysis(self) -> dict[str, list[tuple]]:
-        return {"equity": self.rows, "positions": self.position_rows}
+        return {"equity": self.recorder.rows, "positions": self.recorder.position_rows}
+
+
+class BarHook(bt.Analyzer):
+    """Calls ``callback(recorder, stop)`` after each bar (after the ledger analyzer): how a
+    paper account books a Cerebro run's days."""
+
+    params = (("callback", None),)
+
+    def _call(self) -> None:
+        self.p.callback(self.strategy.analyzers.ledger.recorder, self.strategy.env.runstop)
+
+    def prenext(self) -> None:
+        self._call()
+
+    def nextstart(self) -> None:
+        self._call()
+
+    def next(self) -> None:
+        self._call()
 
 
 class CloseFiller(bt.Analyzer):

@@ -14,14 +14,16 @@ import backtrader as bt
 import pandas as pd
 from loguru import logger
 
+from huice.config.errors import ConfigError
 from huice.config.schema import RunConfig
 from huice.engine.broker.ashare import AShareBroker
 from huice.engine.broker.clock import MarketClock
 from huice.engine.broker.rules import InstrumentRules
 from huice.engine.results.result import RunResult
-from huice.engine.run.analyzers import CloseFiller, LedgerAnalyzer
+from huice.engine.run.analyzers import BarHook, CloseFiller, LedgerAnalyzer, LedgerRecorder
 from huice.engine.run.context import BarContext
 from huice.engine.run.driver import PluginDriver
+from huice.engine.run.fast import BarCallback, run_fast
 from huice.engine.run.ledger import ledger_of
 from huice.engine.run.native import NativeStrategy
 from huice.engine.run.notes import data_gaps, resolve_all_rules
@@ -126,20 +128,44 @@ class PreparedRun:
     broker: AShareBroker
     context: BarContext
     session: BacktestSession
-    cerebro: bt.Cerebro
+    cerebro: bt.Cerebro | None
     progress: Any = None
     resume: Resume | None = None
     strategies: list[bt.Strategy] = field(default_factory=list)
+    runner: str = "cerebro"
+    hooks: list[BarCallback] = field(default_factory=list)
+
+    def on_each_bar(self, callback: BarCallback) -> None:
+        """Call ``callback(recorder, stop)`` after each bar's ledger snapshot (either runner)."""
+        if self.cerebro is not None:
+            self.cerebro.addanalyzer(BarHook, callback=callback)
+        else:
+            self.hooks.append(callback)
+
+
+def choose_runner(config: RunConfig, plugin: StrategyPlugin, runner: str | None,
+                  analyzers: Sequence[Any] = ()) -> str:
+    """``runner`` if given, else the config's, else cerebro; fast only for huice strategies."""
+    chosen = runner or config.runner or "cerebro"
+    if chosen == "fast" and isinstance(plugin, NativeStrategy):
+        raise ConfigError("runner fast drives huice strategies; a backtrader strategy runs on "
+                          "Cerebro (runner: cerebro)", where="runner")
+    if chosen == "fast" and analyzers:
+        raise ConfigError("backtrader analyzers need runner: cerebro", where="runner")
+    return chosen
 
 
 def prepare_run(config: RunConfig, plugin: StrategyPlugin, market: MarketData, *,
                 progress: bool | None = False, resume: Resume | None = None,
-                analyzers: Sequence[tuple[type, dict[str, Any]]] = ()) -> PreparedRun:
+                analyzers: Sequence[tuple[type, dict[str, Any]]] = (),
+                runner: str | None = None) -> PreparedRun:
     """Assemble everything for one run over ``market`` (backtests and paper trading alike).
 
     ``resume`` continues a paper account (see :class:`Resume`); ``analyzers`` are extra
-    backtrader analyzers, as (class, keyword arguments) pairs.
+    backtrader analyzers, as (class, keyword arguments) pairs; ``runner`` overrides the
+    config's (``cerebro`` or ``fast``, see :mod:`huice.engine.run.fast`).
     """
+    runner = choose_runner(config, plugin, runner, analyzers)
     benchmark = config.data.benchmark
     plugin.prepare(market)
     rules = resolve_all_rules(config, market)
@@ -159,17 +185,21 @@ def prepare_run(config: RunConfig, plugin: StrategyPlugin, market: MarketData, *
         bar_progress = tqdm(total=len(market.calendar), unit="bar", desc=config.name,
                             leave=False)
     session = BacktestSession(plugin, context, broker, progress=bar_progress)
-    cerebro = assemble_cerebro(market, broker, plugin, session, benchmark, rules, analyzers)
-    logger.debug("running {} ({}) over {} bars", config.name, plugin.name, len(market.calendar))
+    cerebro = (assemble_cerebro(market, broker, plugin, session, benchmark, rules, analyzers)
+               if runner == "cerebro" else None)
+    logger.debug("running {} ({}) over {} bars with the {} runner", config.name, plugin.name,
+                 len(market.calendar), runner)
     return PreparedRun(config, plugin, market, rules, clock, broker, context, session, cerebro,
-                       bar_progress, resume)
+                       bar_progress, resume, runner=runner)
 
 
-def execute_run(run: PreparedRun) -> bt.Strategy:
-    """Run the Cerebro; return the strategy instance (its analyzers hold the ledger)."""
+def execute_run(run: PreparedRun) -> LedgerRecorder:
+    """Run it (Cerebro, or the engine's own loop); return the ledger recorder."""
     try:
+        if run.cerebro is None:
+            return run_fast(run.broker, run.session, run.config.data.benchmark, run.hooks)
         run.strategies = run.cerebro.run()
-        return run.strategies[0]
+        return run.strategies[0].analyzers.ledger.recorder
     finally:
         if run.progress is not None:
             run.progress.close()
@@ -180,7 +210,8 @@ def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
                  instruments: Mapping[str, Instrument] | None = None,
                  market: MarketData | None = None, progress: bool | None = False,
                  reader: Callable[[Path], pd.DataFrame] = read_bars,
-                 analyzers: Sequence[tuple[type, dict[str, Any]]] = ()) -> RunResult:
+                 analyzers: Sequence[tuple[type, dict[str, Any]]] = (),
+                 runner: str | None = None) -> RunResult:
     """Run ``plugin`` over the config's data and broker; return every table and metric.
 
     Parameters
@@ -197,6 +228,8 @@ def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
     analyzers:
         Extra backtrader analyzers (class, kwargs); their ``get_analysis()`` is in
         ``result.analyzers`` under their ``_name``.
+    runner:
+        ``cerebro`` or ``fast`` (default: the config's, else cerebro); the same outputs.
     """
     benchmark = config.data.benchmark
     if market is None:
@@ -204,12 +237,15 @@ def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
         market = load_market(config.data, symbols, frames, instruments, reader=reader)
     for gap in data_gaps(config, plugin, market):
         logger.warning("data gap: {}", gap)
-    run = prepare_run(config, plugin, market, progress=progress, analyzers=analyzers)
-    strategy = execute_run(run)
+    run = prepare_run(config, plugin, market, progress=progress, analyzers=analyzers,
+                      runner=runner)
+    recorder = execute_run(run)
     run.broker.cancel_all("run ended before the order could fill")
-    result = build_result(ledger_of(run, strategy.analyzers.ledger), config=config,
-                          plugin=plugin, market=market, rules=run.rules)
-    result.analyzers = {name: strategy.analyzers.getbyname(name).get_analysis()
-                        for name in strategy.analyzers.getnames()
-                        if name not in ("ledger", "close_filler")}
+    result = build_result(ledger_of(run, recorder), config=config, plugin=plugin,
+                          market=market, rules=run.rules)
+    if run.strategies:
+        analyzed = run.strategies[0].analyzers
+        result.analyzers = {name: analyzed.getbyname(name).get_analysis()
+                            for name in analyzed.getnames()
+                            if name not in ("ledger", "close_filler")}
     return result

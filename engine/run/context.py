@@ -87,8 +87,14 @@ class BarContext:
 
     def latest(self, symbol: str, field: str = "close") -> float:
         """The latest value of ``field`` at or before today (NaN before the first bar)."""
-        values = self.history(symbol, field)
-        return float(values[-1]) if len(values) else math.nan
+        position = self._clock.last_position(symbol)
+        if position < 0:
+            return math.nan
+        values = self._arrays.get((symbol, field))
+        if values is None:
+            self.history(symbol, field)  # loads (and checks) the line
+            values = self._arrays[(symbol, field)]
+        return float(values[position])
 
     def price(self, symbol: str) -> float:
         """The latest close in traded price (index proxies are scaled, see docs/broker.md)."""
@@ -176,7 +182,7 @@ class BarContext:
 
     def pending_orders(self, symbol: str | None = None) -> list[Order]:
         """Orders still waiting to fill (for ``symbol`` only, if given)."""
-        return [o for o in self._broker.pending if symbol is None or o.symbol == symbol]
+        return self._broker.pending_orders(symbol)
 
     def cancel_pending(self, reason: str = "cancelled by strategy") -> None:
         """Cancel every order still waiting."""

@@ -10,11 +10,11 @@ from huice.engine.results.tables import actions_frame, fills_frame, orders_frame
 from huice.engine.run.result_builder import POSITION_COLUMNS, Ledger, equity_frame
 
 if TYPE_CHECKING:
-    from huice.engine.run.analyzers import LedgerAnalyzer
+    from huice.engine.run.analyzers import LedgerRecorder
     from huice.engine.run.assembly import PreparedRun
 
 
-def ledger_of(run: PreparedRun, analyzer: LedgerAnalyzer) -> Ledger:
+def ledger_of(run: PreparedRun, analyzer: LedgerRecorder) -> Ledger:
     """The :class:`Ledger` of a run that has finished."""
     broker, clock, market = run.broker, run.clock, run.market
     account = broker.account

@@ -31,6 +31,7 @@ def resolved_config(config: RunConfig, plugin: StrategyPlugin) -> dict[str, Any]
     resolved["strategy"]["params"] = plugin.resolved_params()
     if not resolved["strategy"]["instruments"]:
         del resolved["strategy"]["instruments"]  # only backtrader strategies list them
+    resolved.pop("runner", None)  # how a run is driven does not change what it produces
     return resolved
 
 

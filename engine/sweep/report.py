@@ -46,8 +46,15 @@ def heatmap_png(results: pd.DataFrame, x: str, y: str, metric: str) -> bytes:
     return buffer.getvalue()
 
 
+RUNNER_NOTES = {
+    "fast": "Runs used the fast runner (huice's own day-by-day loop; outputs identical to "
+            "Cerebro's, tests/engine/test_fast_runner.py).",
+    "cerebro": "Runs used the Cerebro runner (backtrader's loop).",
+}
+
+
 def write_sweep_report(base: RunConfig, results: pd.DataFrame, ranked: pd.DataFrame,
-                       out_dir: Path, extra_html: str = "") -> Path:
+                       out_dir: Path, extra_html: str = "", runner: str = "cerebro") -> Path:
     """Write ``report.html`` for a sweep."""
     sweep = base.sweep
     varied = [c for c in results.columns
@@ -67,7 +74,8 @@ def write_sweep_report(base: RunConfig, results: pd.DataFrame, ranked: pd.DataFr
 <h1>Sweep: {html.escape(base.name)}</h1>
 <p>{len(results)} runs, {len(ranked)} succeeded, {len(failed)} failed; ranked by
 <b>{html.escape(sweep.rank_by)}</b> ({'highest' if sweep.descending else 'lowest'} first).
-Every run's metrics are in results.csv; the best configs are in best/ as runnable YAML.</p>
+Every run's metrics are in results.csv; the best configs are in best/ as runnable YAML.
+{html.escape(RUNNER_NOTES[runner])}</p>
 <h2>Best runs</h2>{shown.to_html(index=False, border=0, float_format=lambda v: f"{v:.4f}")}
 {f"<h2>Heatmap</h2>{figure}" if figure else ""}
 {extra_html}

@@ -11,7 +11,8 @@ import json
 import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,11 +62,20 @@ def metrics_row(task: SweepTask, result: RunResult | None, error: str = "") -> d
     return row
 
 
+def sweep_runner(config: RunConfig, plugin) -> str:
+    """The config's runner, else fast for huice strategies (cerebro for backtrader ones)."""
+    from huice.engine.run.native import NativeStrategy
+
+    return config.runner or ("cerebro" if isinstance(plugin, NativeStrategy) else "fast")
+
+
 def run_task(task: SweepTask, factory: PluginFactory, detail: bool = False):
     """Run one task (in a worker). User errors become an ``error`` row, not a crash."""
     try:
         config = RunConfig.model_validate(task.config)
-        result = run_backtest(config, factory(config), reader=worker_reader(), progress=False)
+        plugin = factory(config)
+        result = run_backtest(config, plugin, reader=worker_reader(), progress=False,
+                              runner=sweep_runner(config, plugin))
     except HuiceError as exc:
         return (metrics_row(task, None, str(exc)), None) if detail else metrics_row(
             task, None, str(exc))
@@ -90,18 +100,56 @@ def validate_tasks(tasks: Iterable[SweepTask], factory: PluginFactory) -> None:
                               where=where) from exc
 
 
+def preload_bars(tasks: Iterable[SweepTask], factory: PluginFactory) -> int:
+    """Read every bar file the tasks use into this process's cache, once, before the workers
+    fork: they inherit it copy-on-write and read nothing themselves. Returns the file count."""
+    from huice.feeds.catalog import BUNDLED_CATALOG, read_catalog
+    from huice.feeds.loading import base_symbols
+
+    reader = worker_reader()
+    seen: set[Path] = set()
+    catalogs: dict[Path, Any] = {}
+    for task in tasks:
+        config = RunConfig.model_validate(task.config)
+        symbols = factory(config).symbols() + ([config.data.benchmark]
+                                               if config.data.benchmark else [])
+        catalog_path = config.data.catalog or BUNDLED_CATALOG
+        for symbol in base_symbols(symbols):
+            if symbol in config.data.files:
+                path = config.data.files[symbol].path
+            else:
+                catalog = catalogs.get(catalog_path) or catalogs.setdefault(
+                    catalog_path, read_catalog(catalog_path))
+                if symbol not in catalog.entries:
+                    continue  # the run itself reports the unknown symbol
+                path = catalog.entries[symbol][1]
+            if path not in seen:
+                seen.add(path)
+                try:
+                    reader(path)
+                except HuiceError:
+                    pass  # the run reports it, with its row
+    return len(seen)
+
+
+def chunk_size(tasks: int, workers: int) -> int:
+    """Tasks per dispatch: few enough round trips to keep workers busy, small enough (about
+    four chunks per worker) to balance uneven runs."""
+    return max(1, min(32, tasks // (workers * 4)))
+
+
 def _execute_local(tasks: list[SweepTask], factory: PluginFactory,
                    workers: int) -> Iterator[dict[str, Any]]:
     if workers <= 1 or len(tasks) <= 1:
         for task in tasks:
             yield run_task(task, factory)
         return
-    # fork: workers inherit the imported modules; each keeps its own bar cache across tasks
+    preload_bars(tasks, factory)
+    # fork: workers inherit the imported modules and the preloaded bars; tasks go in chunks
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(run_task, task, factory) for task in tasks]
-        for future in as_completed(futures):
-            yield future.result()
+        yield from pool.map(partial(run_task, factory=factory), tasks,
+                            chunksize=chunk_size(len(tasks), workers))
 
 
 def _execute_ray(tasks: list[SweepTask], factory: PluginFactory,
@@ -241,7 +289,8 @@ def run_sweep(base: RunConfig, factory: PluginFactory, out_dir: Path, *, workers
     _atomic_write(out_dir / "results.csv", results.to_csv(index=False, lineterminator="\n"))
     ranked = rank(results, sweep.rank_by, sweep.descending)
     write_best_configs(ranked, tasks, out_dir, sweep.top)
-    write_sweep_report(base, results, ranked, out_dir)
+    write_sweep_report(base, results, ranked, out_dir,
+                       runner=sweep_runner(base, factory(base)))
     failed = int((results["status"] != "ok").sum())
     if failed:
         logger.warning("{} of {} runs failed; see the error column of results.csv", failed,

@@ -138,7 +138,10 @@ def run_walk_forward(base: RunConfig, factory: PluginFactory, out_dir: Path, *,
     oos.rename("equity").to_frame().to_csv(out_dir / "oos_equity.csv", lineterminator="\n")
     result.test_fills.to_csv(out_dir / "oos_fills.csv", index=False, lineterminator="\n")
     extra = _walk_forward_html(result, base)
-    write_sweep_report(base, whole.results, whole.ranked, out_dir, extra_html=extra)
+    from huice.engine.sweep.runner import sweep_runner
+
+    write_sweep_report(base, whole.results, whole.ranked, out_dir, extra_html=extra,
+                       runner=sweep_runner(base, factory(base)))
     return result
 
 

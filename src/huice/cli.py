@@ -96,7 +96,7 @@ def command_backtest(args: argparse.Namespace) -> int:
     with located_in(loaded):
         # a progress bar on long runs in a terminal; never in pipes or CI logs
         progress = True if args.progress else (None if sys.stderr.isatty() else False)
-        result = run_backtest(loaded.config, plugin, progress=progress)
+        result = run_backtest(loaded.config, plugin, progress=progress, runner=args.runner)
     write_run(result, out_dir, report_writer=write_report)
     print(f"{loaded.config.name}\n{_summary(result.metrics)}")
     print(f"report: {out_dir / 'report.html'}")
@@ -253,6 +253,9 @@ def parser() -> argparse.ArgumentParser:
     backtest = commands.add_parser("backtest", help="run a backtest from a YAML config")
     backtest.add_argument("config", help="the run's YAML file")
     backtest.add_argument("--out", help="output folder (default: runs/<name>)")
+    backtest.add_argument("--runner", choices=["cerebro", "fast"], default=None,
+                          help="cerebro (default) or fast, huice's own loop for huice "
+                               "strategies; the outputs are the same")
     backtest.add_argument("--progress", action="store_true",
                           help="always show a progress bar (default: on long runs in a terminal)")
     sweep = commands.add_parser("sweep", help="run the config's sweep: block (grid, random, "

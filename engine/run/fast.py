@@ -1,0 +1,40 @@
+"""The engine-owned runner for huice strategies (``runner: fast``).
+
+The same clock, broker, session and ledger recorder as the Cerebro runner, driven one calendar
+day at a time in a plain loop: the broker's start of day (T+1 release, corporate actions, fills
+at the open), the strategy's decision after the close (and close fills), the ledger snapshot,
+then any per-bar hooks (paper booking). Cerebro calls exactly these, in this order, on every
+calendar day, so the outputs are byte-identical (tests/engine/test_fast_runner.py); what is
+saved is backtrader's line machinery, which huice strategies never read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from huice.engine.broker.ashare import AShareBroker
+from huice.engine.run.analyzers import LedgerRecorder
+from huice.engine.run.session import BacktestSession
+
+BarCallback = Callable[[LedgerRecorder, Callable[[], None]], None]
+
+
+def run_fast(broker: AShareBroker, session: BacktestSession, benchmark: str | None,
+             hooks: Sequence[BarCallback] = ()) -> LedgerRecorder:
+    """Run every calendar day of ``broker.clock``; return the ledger recorder."""
+    recorder = LedgerRecorder(broker, benchmark)
+    stopped = []
+
+    def stop() -> None:
+        stopped.append(True)
+
+    times = broker.clock.bt_times
+    for index in range(len(times)):
+        broker.next()
+        session.on_bar(times[index])
+        recorder.snapshot()
+        for hook in hooks:
+            hook(recorder, stop)
+        if stopped:
+            break
+    return recorder
