@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import sys
 import traceback
 from pathlib import Path
@@ -241,6 +242,19 @@ def command_strategies(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_monitor(args: argparse.Namespace) -> int:
+    from huice.monitor import run_monitor
+
+    loaded = load_config(args.config)
+    out_dir = Path(args.out) if args.out else Path("runs") / f"{loaded.config.name}_crowding"
+    with located_in(loaded):
+        ranked = run_monitor(loaded.config, out_dir, args.date)
+    print(ranked[["rank", "symbol", "name", "score"]].head(10).to_string(index=False,
+                                                                        float_format="%.1f"))
+    print(f"report: {out_dir / 'report.html'}")
+    return EXIT_OK
+
+
 def command_data(args: argparse.Namespace) -> int:
     from huice.cli_data import command_data as run_data
 
@@ -284,6 +298,13 @@ def parser() -> argparse.ArgumentParser:
     from huice.cli_data import add_data_commands
 
     add_data_commands(commands)
+    monitor = commands.add_parser("monitor", help="monitors: industry crowding")
+    monitor.add_argument("kind", choices=["crowding"])
+    monitor.add_argument("config")
+    monitor.add_argument("--date", type=dt.date.fromisoformat, default=None,
+                         help="the day to rank (default: the last day of the data)")
+    monitor.add_argument("--out", help="output folder (default: runs/<name>_crowding)")
+    monitor.add_argument("-v", "--verbose", action="store_true")
     validate = commands.add_parser("validate", help="check a config without running it")
     validate.add_argument("config")
     commands.add_parser("strategies", help="list the strategies and their params")
@@ -304,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"backtest": command_backtest, "sweep": command_sweep, "paper": command_paper,
                 "paper-status": command_paper_status, "paper-report": command_paper_report,
                 "validate": command_validate, "strategies": command_strategies,
-                "data": command_data}
+                "data": command_data, "monitor": command_monitor}
     try:
         return handlers[args.command](args)
     except HuiceError as exc:

@@ -29,6 +29,16 @@ CASES = {
         params={"universe": ["510300.SH", "510310.SH", "510330.SH", "159919.SZ", "159915.SZ"],
                 "direction": "contrarian", "lookback_days": 20, "rebalance": "weekly"},
         start="2018-01-02", end="2019-06-28", broker={"execution": "open"}),
+    # crowding needs 250 + 30 days before its first score: a 2015-2017 run has it from 2016
+    "industry_rotation": dict(
+        params={"universe": ["801080.SI", "801050.SI", "801140.SI", "801150.SI", "801780.SI",
+                             "801120.SI"],
+                "ranking": "long_weak_short_strong", "short_days": 10, "long_days": 60,
+                "top_k": 2, "rebalance": "weekly", "crowding_filter": "exclude_crowded",
+                "crowding_threshold": 70, "crowding": {"measure_days": 20,
+                                                       "percentile_days": 120}},
+        start="2015-01-05", end="2016-12-30", broker={"execution": "open"},
+        extra_cuts=["2015-09-30", "2016-03-31"]),
     "orders": dict(
         params={"path": str(FIXTURES / "orders_two_etfs.csv")},
         start="2021-01-04", end="2022-06-30", broker={"execution": "open"}),

@@ -1,0 +1,208 @@
+"""Industry rotation by momentum, reversal, or "long weak, short strong", with an optional
+crowding filter (DOMAIN.md section 6; docs/strategies/industry_rotation.md).
+
+On each rebalance day (first or last trading day of the week or month, from the exchange
+calendar) the industries are ranked by their score, optionally filtered by crowding, and the
+top K are held at equal or score weights, traded as index proxies or through the ETFs that
+track them. Scores and crowding at day t use bars up to t only.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, model_validator
+
+from huice.engine.results.diagnostic import DiagnosticChart
+from huice.engine.run.context import BarContext
+from huice.strategies.base import Strategy, StrategyParams
+from huice.strategies.crowding import SHENWAN_L1, Crowding, CrowdingParams, crowding_from_market
+from huice.strategies.periods import period_key
+from huice.strategies.registry import register
+
+
+class IndustryRotationParams(StrategyParams):
+    """Parameters of ``industry_rotation``."""
+
+    universe: list[str] = Field(default_factory=lambda: list(SHENWAN_L1), min_length=2,
+                                description="industry indices ranked (default: the 31 SW L1)")
+    reference: str = Field("000300.SH", description="benchmark of the excess-return measure")
+    ranking: Literal["momentum", "reversal", "long_weak_short_strong"] = "momentum"
+    lookback_days: int = Field(20, ge=2, le=500, description="momentum/reversal window")
+    short_days: int = Field(20, ge=2, le=250, description="long_weak_short_strong: short window")
+    long_days: int = Field(120, ge=5, le=750, description="long_weak_short_strong: long window")
+    top_k: int = Field(5, ge=1, le=31)
+    weighting: Literal["equal", "score"] = "equal"
+    rebalance: Literal["weekly", "monthly"] = "monthly"
+    rebalance_day: Literal["first", "last"] = "last"
+    crowding_filter: Literal["none", "exclude_crowded", "require_uncrowded"] = "none"
+    crowding_threshold: float = Field(
+        80.0, ge=0, le=100, description="exclude_crowded: drop scores at or above it; "
+                                        "require_uncrowded: enter only at or below it")
+    crowding: CrowdingParams = CrowdingParams()
+    trade_via: dict[str, str] = Field(
+        default_factory=dict, description="industry -> ETF traded for it (default: the index "
+                                          "as a proxy)")
+
+    @model_validator(mode="after")
+    def _windows(self) -> IndustryRotationParams:
+        if self.short_days >= self.long_days:
+            raise ValueError(f"short_days {self.short_days} must be below long_days "
+                             f"{self.long_days}")
+        if self.top_k > len(self.universe):
+            raise ValueError(f"top_k {self.top_k} exceeds the universe of {len(self.universe)}")
+        return self
+
+
+def rank_scores(closes: np.ndarray, params: IndustryRotationParams) -> np.ndarray:
+    """Each industry's score from its closes up to today (rows = days, oldest first); NaN where
+    the history is too short. Higher is better."""
+    def trailing_return(days: int) -> np.ndarray:
+        if len(closes) <= days:
+            return np.full(closes.shape[1], np.nan)
+        return closes[-1] / closes[-1 - days] - 1.0
+
+    if params.ranking == "momentum":
+        return trailing_return(params.lookback_days)
+    if params.ranking == "reversal":
+        return -trailing_return(params.lookback_days)
+    short, long_ = trailing_return(params.short_days), trailing_return(params.long_days)
+    valid = ~np.isnan(short) & ~np.isnan(long_)
+    score = np.full(len(short), np.nan)
+    if valid.sum() >= 2:
+        score[valid] = (pd.Series(short[valid]).rank(pct=True).to_numpy()
+                        - pd.Series(long_[valid]).rank(pct=True).to_numpy())
+    return score
+
+
+@register("industry_rotation")
+class IndustryRotation(Strategy):
+    """Hold the top K industries by momentum, reversal or long-weak-short-strong."""
+
+    description = ("Industry rotation: top K Shenwan industries by momentum, reversal or "
+                   "long-weak-short-strong, optional crowding filter, weekly/monthly")
+    Params = IndustryRotationParams
+    params: IndustryRotationParams
+    diagnostic_chart = (
+        DiagnosticChart("Weights by industry", stacked_prefix="weight_", ylabel="weight",
+                        percent=True, markers="rebalanced"),
+        DiagnosticChart("Crowding of what is held (mean score, 0-100)",
+                        lines=("crowding_held", "crowding_market"), ylabel="score"),
+    )
+
+    def __init__(self, params: IndustryRotationParams | None = None) -> None:
+        super().__init__(params)
+        self._crowding: Crowding | None = None
+        self._calendar: pd.DatetimeIndex | None = None
+        self._last_period: tuple[int, int] | None = None
+
+    def symbols(self) -> list[str]:
+        p = self.params
+        return list(dict.fromkeys([*p.universe, p.reference, *p.trade_via.values()]))
+
+    def traded_symbols(self) -> list[str]:
+        return [self.params.trade_via.get(s, s) for s in self.params.universe]
+
+    def prepare(self, market) -> None:
+        """Crowding of the whole run at once: every value uses bars up to its own day."""
+        p = self.params
+        if p.crowding_filter != "none":
+            self._crowding = crowding_from_market(market, p.universe, p.reference, p.crowding)
+        self._calendar = market.calendar
+
+    def _due(self, ctx: BarContext) -> bool:
+        p = self.params
+        if p.rebalance_day == "first":
+            key = period_key(ctx.today, p.rebalance)
+            due, self._last_period = key != self._last_period, key
+            return due
+        following = ctx.next_trading_day()
+        return following is None or period_key(following, p.rebalance) != period_key(
+            ctx.today, p.rebalance)
+
+    def _crowding_today(self, ctx: BarContext) -> dict[str, float]:
+        if self._crowding is None:
+            return {}
+        row = self._crowding.score.iloc[ctx.bar_index]
+        return {s: float(row[s]) for s in self.params.universe}
+
+    def choose(self, ctx: BarContext) -> dict[str, float]:
+        """Today's target weights by industry (an empty dict: stay in cash)."""
+        p = self.params
+        depth = max(p.lookback_days, p.long_days) + 1
+        closes = np.column_stack([self._tail(ctx.history(s), depth) for s in p.universe])
+        scores = rank_scores(closes, p)
+        crowding = self._crowding_today(ctx)
+        candidates = []
+        for symbol, score in zip(p.universe, scores):
+            if math.isnan(score):
+                continue
+            level = crowding.get(symbol, math.nan)  # NaN: not enough history to measure it yet
+            if p.crowding_filter == "exclude_crowded" and level >= p.crowding_threshold:
+                continue
+            if p.crowding_filter == "require_uncrowded" and not level <= p.crowding_threshold:
+                continue
+            candidates.append((score, symbol))
+        chosen = sorted(candidates, key=lambda c: (-c[0], c[1]))[: p.top_k]
+        if not chosen:
+            return {}
+        if p.weighting == "score":
+            low = min(score for score, _ in chosen)
+            raw = {s: score - low + 1e-6 for score, s in chosen}
+        else:
+            raw = {s: 1.0 for _, s in chosen}
+        total = sum(raw.values())
+        return {s: value / total for s, value in raw.items()}
+
+    @staticmethod
+    def _tail(values: np.ndarray, depth: int) -> np.ndarray:
+        padded = np.full(depth, np.nan)
+        tail = values[-depth:]
+        padded[depth - len(tail):] = tail
+        return padded
+
+    def on_bar(self, ctx: BarContext) -> None:
+        p = self.params
+        rebalanced = 0
+        if self._due(ctx):
+            targets = self.choose(ctx)
+            ctx.order_target_weights({p.trade_via.get(s, s): w for s, w in targets.items()},
+                                     tag=f"rebalance: {p.ranking}")
+            rebalanced = 1
+        weights = ctx.weights()
+        crowding = self._crowding_today(ctx)
+        held = [s for s in p.universe if weights.get(p.trade_via.get(s, s), 0) > 0]
+        values = [crowding[s] for s in held if not math.isnan(crowding.get(s, math.nan))]
+        market = [v for v in crowding.values() if not math.isnan(v)]
+        ctx.record(rebalanced=rebalanced,
+                   crowding_held=float(np.mean(values)) if values else math.nan,
+                   crowding_market=float(np.mean(market)) if market else math.nan,
+                   **{f"weight_{s}": weights.get(p.trade_via.get(s, s), 0.0)
+                      for s in p.universe})
+
+    def report_notes(self) -> list[str]:
+        p = self.params
+        notes = [f"Ranking: {p.ranking} ("
+                 + (f"{p.lookback_days}-day return" if p.ranking != "long_weak_short_strong"
+                    else f"{p.short_days}-day return rank minus {p.long_days}-day return rank")
+                 + f"), top {p.top_k} of {len(p.universe)} at {p.weighting} weights, "
+                   f"rebalanced {p.rebalance} on the {p.rebalance_day} trading day."]
+        if p.crowding_filter != "none":
+            notes.append(f"Crowding filter {p.crowding_filter} at {p.crowding_threshold:g}: "
+                         f"score of turnover, turnover share, volatility and excess return "
+                         f"over {p.crowding.measure_days} days, each a percentile against "
+                         f"{p.crowding.percentile_days} days. No fund-flow measure: the "
+                         "industry data has none. Before an industry has that much history "
+                         "its crowding is unknown: exclude_crowded keeps it, "
+                         "require_uncrowded skips it.")
+        return notes
+
+    def get_state(self) -> dict[str, Any]:
+        return {"last_period": list(self._last_period) if self._last_period else None}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        value = state.get("last_period")
+        self._last_period = tuple(value) if value else None
