@@ -41,6 +41,11 @@ def compute_run_id(resolved: Mapping[str, Any], market: MarketData) -> str:
     identity["data"].pop("catalog", None)
     for spec in identity["data"].get("files", {}).values():
         spec.pop("path", None)
+    paper = identity.get("paper") or {}
+    for key in ("state", "log_file"):  # where an account lives is not what it trades
+        paper.pop(key, None)
+    if isinstance(paper.get("source"), dict):
+        paper["source"].pop("path", None)
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
     digest.update(market.fingerprint().encode())
     return digest.hexdigest()[:16]

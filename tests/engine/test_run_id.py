@@ -1,0 +1,24 @@
+"""A run's id names what it computed, not where its files live: the same config and data
+give the same id from any checkout, any paper state path and any data folder."""
+
+from __future__ import annotations
+
+import huice
+from tests.conftest import EXAMPLES
+
+
+def test_run_id_ignores_where_state_and_data_live(tmp_path):
+    config = EXAMPLES / "paper_barbell_etf.yaml"
+    here = huice.backtest(huice.load_config(config)).run_id
+    elsewhere = huice.backtest(huice.load_config(config, overrides={
+        "paper.state": str(tmp_path / "somewhere" / "else.sqlite"),
+        "paper.log_file": str(tmp_path / "log.txt")})).run_id
+    assert here == elsewhere
+
+
+def test_run_id_changes_with_what_is_computed():
+    config = EXAMPLES / "paper_barbell_etf.yaml"
+    base = huice.backtest(huice.load_config(config)).run_id
+    other = huice.backtest(huice.load_config(
+        config, overrides={"strategy.params.drift_band": 0.06})).run_id
+    assert base != other
