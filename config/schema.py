@@ -173,6 +173,9 @@ class ReportConfig(StrictModel):
     periods_per_year: int = Field(252, ge=1, le=366)
     risk_free_rate: float = Field(0.0, ge=-0.1, le=0.5)
     charts: bool = True
+    language: Literal["en", "zh"] = Field(
+        "en", description="labels and explanations of report.html; en by default because the "
+                          "run notes, CSV columns and docs are English")
 
 
 class RangeSpec(StrictModel):

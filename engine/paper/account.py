@@ -89,7 +89,10 @@ def paper_result(trader: PaperTrader) -> RunResult:
                          instruments=trader.instruments)
     ledger = stored_ledger(store, watermark)
     first = ledger.equity.index[0].date()
-    return build_result(ledger, config=config, plugin=trader.factory(config), market=market,
-                        rules=resolve_all_rules(config, market),
-                        leading_notes=[f"Paper account {store.path.name}: {len(ledger.equity)} "
-                                       f"bars booked, {first} .. {watermark}."])
+    result = build_result(ledger, config=config, plugin=trader.factory(config), market=market,
+                          rules=resolve_all_rules(config, market),
+                          leading_notes=[f"Paper account {store.path.name}: "
+                                         f"{len(ledger.equity)} bars booked, {first} .. "
+                                         f"{watermark}."])
+    result.paper = True  # its report leads with today's positions and the last orders
+    return result

@@ -1,100 +1,127 @@
-"""Charts of a run, drawn with matplotlib's Agg canvas (headless; no pyplot global state)."""
+"""The charts of a run's report, as plotly specs (see :mod:`plotly_charts`): equity against
+the benchmark and buy-and-hold, underwater, rolling Sharpe and volatility, the strategy's own
+diagnostics, and holdings by weight."""
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
 
 from huice.engine.results.diagnostic import DiagnosticChart
+from huice.engine.results.labels import WORDS, text
+from huice.engine.results.plotly_charts import (BENCHMARK_COLOUR, PALETTE, STRATEGY_COLOUR,
+                                                chart_div, dates, line, scale_buttons)
+from huice.engine.results.tearsheet import rolling_ratios
 
-FIGURE_SIZE = (10, 3.6)
-
-
-def _png(figure: Figure) -> bytes:
-    FigureCanvasAgg(figure)
-    # fixed margins: tight_layout costs a full extra draw per chart
-    figure.subplots_adjust(left=0.07, right=0.985, top=0.9, bottom=0.12)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=96, metadata={"Software": None})
-    return buffer.getvalue()
+ROLLING_WINDOWS = ((126, "6-month"), (252, "12-month"))
 
 
-def equity_chart(equity: pd.DataFrame, buy_and_hold: dict[str, pd.Series]) -> bytes:
-    """Strategy equity against the benchmark and each traded instrument held throughout."""
-    figure = Figure(figsize=FIGURE_SIZE)
-    axes = figure.add_subplot()
-    initial = equity["equity"].iloc[0] if len(equity) else 1.0
-    axes.plot(equity.index, equity["equity"] / 1e6, label="strategy", color="#1f4e9c", lw=1.4)
+def equity_chart(equity: pd.DataFrame, buy_and_hold: dict[str, pd.Series], initial: float,
+                 language: str = "en") -> str:
+    """Strategy equity against the benchmark and each traded instrument held throughout, all
+    starting at the initial cash; a linear / log switch."""
+    x = dates(equity.index)
+    traces = [line(x, equity["equity"], text(WORDS, "strategy", language), STRATEGY_COLOUR,
+                   line={"width": 2, "color": STRATEGY_COLOUR})]
     if equity["benchmark"].notna().any():
-        axes.plot(equity.index, equity["benchmark"] / 1e6, label="benchmark", color="#888888",
-                  lw=1.0)
-    for symbol, close in buy_and_hold.items():
-        series = close.reindex(equity.index).ffill().dropna()
-        if len(series):
-            cash = equity["cash"].iloc[0] + equity["holdings"].iloc[0]
-            scaled = series / series.iloc[0] * (cash if cash else initial)
-            axes.plot(scaled.index, scaled / 1e6, label=f"buy & hold {symbol}", lw=1.0,
-                      color="#d9822b", alpha=0.9)
-    axes.set_ylabel("million CNY")
-    axes.set_title("Equity")
-    axes.grid(alpha=0.3)
-    axes.legend(loc="upper left", fontsize=8)
-    return _png(figure)
+        traces.append(line(x, equity["benchmark"], text(WORDS, "benchmark", language),
+                           BENCHMARK_COLOUR))
+    for position, (symbol, close) in enumerate(buy_and_hold.items()):
+        series = close.reindex(equity.index).ffill()
+        first = series.dropna()
+        if len(first):
+            traces.append(line(x, series / first.iloc[0] * initial,
+                               f"{text(WORDS, 'buy_and_hold', language)} {symbol}",
+                               PALETTE[(position + 1) % len(PALETTE)],
+                               visible=True if len(buy_and_hold) <= 3 else "legendonly"))
+    layout = {"title": {"text": "Equity (CNY)" if language == "en" else "权益（元）"},
+              "updatemenus": scale_buttons(text(WORDS, "linear_scale", language),
+                                           text(WORDS, "log_scale", language)),
+              "yaxis": {"tickformat": ",.0f"}}
+    return chart_div("chart-equity", traces, layout, height=420)
 
 
-def underwater_chart(equity: pd.DataFrame) -> bytes:
-    """Drawdown of equity from its running peak."""
-    values = equity["equity"].to_numpy(dtype=float)
-    drawdown = values / np.maximum.accumulate(values) - 1.0 if len(values) else values
-    figure = Figure(figsize=(10, 2.6))
-    axes = figure.add_subplot()
-    axes.fill_between(equity.index, drawdown, 0.0, color="#c0392b", alpha=0.5, lw=0)
-    axes.yaxis.set_major_formatter(PercentFormatter(1.0))
-    axes.set_title("Underwater (drawdown from peak)")
-    axes.grid(alpha=0.3)
-    return _png(figure)
+def underwater_chart(equity: pd.DataFrame, initial: float, language: str = "en") -> str:
+    """Drawdown of equity from its running peak (the initial cash counts as the first peak)."""
+    values = np.concatenate([[initial], equity["equity"].to_numpy(dtype=float)])
+    drawdown = (values / np.maximum.accumulate(values) - 1.0)[1:]
+    trace = line(dates(equity.index), drawdown, text(WORDS, "drawdown", language), "#c0392b",
+                 fill="tozeroy", fillcolor="rgba(192,57,43,0.35)")
+    layout = {"title": {"text": "Underwater (drawdown from peak)" if language == "en"
+                        else "水下曲线（自高点回撤）"},
+              "yaxis": {"tickformat": ".0%"}, "showlegend": False}
+    return chart_div("chart-underwater", [trace], layout, height=260)
 
 
-def diagnostic_chart(signals: pd.DataFrame, spec: DiagnosticChart) -> bytes | None:
-    """The strategy's own chart from the values it recorded."""
+def rolling_charts(returns: pd.Series, periods: int, language: str = "en") -> str:
+    """Rolling 6- and 12-month Sharpe ratio and volatility (annualised)."""
+    x = dates(returns.index)
+    sharpe, volatility = [], []
+    for colour, (window, name) in zip((STRATEGY_COLOUR, "#d9822b"), ROLLING_WINDOWS):
+        ratios = rolling_ratios(returns, periods, window)
+        label = name if language == "en" else {"6-month": "6 个月", "12-month": "12 个月"}[name]
+        sharpe.append(line(x, ratios["sharpe"], label, colour))
+        volatility.append(line(x, ratios["volatility"], label, colour))
+    zh = language == "zh"
+    return (chart_div("chart-rolling-sharpe", sharpe,
+                      {"title": {"text": "滚动夏普比率" if zh else "Rolling Sharpe ratio"}},
+                      height=300)
+            + chart_div("chart-rolling-volatility", volatility,
+                        {"title": {"text": "滚动年化波动率" if zh else "Rolling volatility"},
+                         "yaxis": {"tickformat": ".0%"}}, height=300))
+
+
+def diagnostic_chart(signals: pd.DataFrame, spec: DiagnosticChart, chart_id: str) -> str:
+    """The strategy's own chart from the values it recorded ("" when it recorded none)."""
     present = [name for name in spec.lines if name in signals.columns]
     if spec.line_prefix:
         present += [c for c in signals.columns if c.startswith(spec.line_prefix)]
     stacked = ([c for c in signals.columns if c.startswith(spec.stacked_prefix)]
                if spec.stacked_prefix else [])
     if not present and not stacked:
-        return None
-    figure = Figure(figsize=FIGURE_SIZE)
-    axes = figure.add_subplot()
-    if stacked:
-        values = signals[stacked].fillna(0.0)
-        axes.stackplot(signals.index, values.T.to_numpy(), alpha=0.75, lw=0,
-                       labels=[c[len(spec.stacked_prefix):] for c in stacked])
-    for name in present:
-        label = name[len(spec.line_prefix):] if spec.line_prefix and name.startswith(
-            spec.line_prefix) else name
-        axes.plot(signals.index, signals[name], label=label, lw=1.0)
+        return ""
+    x = dates(signals.index)
+    traces = []
+    for position, name in enumerate(stacked):
+        traces.append(line(x, signals[name].fillna(0.0), name[len(spec.stacked_prefix):],
+                           PALETTE[position % len(PALETTE)], stackgroup="stack"))
+    for position, name in enumerate(present):
+        label = (name[len(spec.line_prefix):] if spec.line_prefix
+                 and name.startswith(spec.line_prefix) else name)
+        traces.append(line(x, signals[name], label, PALETTE[(position + len(stacked))
+                                                               % len(PALETTE)]))
+    if spec.shade and spec.shade in signals.columns:
+        active = (signals[spec.shade].fillna(0).to_numpy() > 0).astype(float)
+        traces.append(line(x, active, spec.shade, "#2e8b57", yaxis="y2", fill="tozeroy",
+                           fillcolor="rgba(46,139,87,0.15)", line={"width": 0, "shape": "hv"}))
     if spec.markers and spec.markers in signals.columns:
         days = signals.index[signals[spec.markers].fillna(0).to_numpy() > 0]
-        for day in days:
-            axes.axvline(day, color="#444444", lw=0.4, alpha=0.35)
-        if len(days):
-            axes.plot([], [], color="#444444", lw=0.6, label=f"{spec.markers} ({len(days)})")
-    if spec.shade and spec.shade in signals.columns:
-        active = signals[spec.shade].fillna(0).to_numpy() > 0
-        low, high = axes.get_ylim()
-        axes.fill_between(signals.index, low, high, where=active, color="#2e8b57", alpha=0.15,
-                          lw=0, label=spec.shade)
-        axes.set_ylim(low, high)
-    if spec.percent:
-        axes.yaxis.set_major_formatter(PercentFormatter(1.0))
-    axes.set_title(spec.title)
-    axes.set_ylabel(spec.ylabel)
-    axes.grid(alpha=0.3)
-    axes.legend(loc="upper left", fontsize=8)
-    return _png(figure)
+        traces.append({"type": "scatter", "mode": "markers", "x": dates(days),
+                       "y": [0.0] * len(days), "yaxis": "y2", "name":
+                       f"{spec.markers} ({len(days)})",
+                       "marker": {"symbol": "line-ns-open", "size": 10, "color": "#444444"}})
+    layout = {"title": {"text": spec.title},
+              "yaxis": {"title": {"text": spec.ylabel}, **({"tickformat": ".0%"}
+                                                           if spec.percent else {})},
+              "yaxis2": {"overlaying": "y", "range": [0, 1], "visible": False}}
+    return chart_div(chart_id, traces, layout)
+
+
+def holdings_chart(positions: pd.DataFrame, equity: pd.DataFrame, language: str = "en") -> str:
+    """Each instrument's share of equity, and cash's, stacked to 100% ("" with no positions)."""
+    if positions.empty:
+        return ""
+    values = positions.pivot_table(index="date", columns="symbol", values="value",
+                                   aggfunc="sum")
+    values.index = pd.DatetimeIndex(values.index)
+    values = values.reindex(equity.index).fillna(0.0)
+    total = equity["equity"].replace(0.0, np.nan)
+    x = dates(equity.index)
+    traces = [line(x, values[symbol] / total, symbol, PALETTE[position % len(PALETTE)],
+                   stackgroup="weights")
+              for position, symbol in enumerate(values.columns)]
+    traces.append(line(x, equity["cash"] / total, text(WORDS, "cash", language), "#bbbbbb",
+                       stackgroup="weights"))
+    layout = {"title": {"text": "Weights (share of equity)" if language == "en"
+                        else "权重（占权益比例）"}, "yaxis": {"tickformat": ".0%"}}
+    return chart_div("chart-holdings", traces, layout)

@@ -1,103 +1,143 @@
-"""A self-contained HTML report (charts embedded as PNG data; opens offline)."""
+"""A self-contained HTML report: the tear sheet of a run, with interactive charts drawn by the
+plotly.js bundled inline (no network request; opens offline).
+
+Sections, each an element with an id: ``metrics``, ``equity``, ``yearly-returns``,
+``monthly-returns``, ``drawdown-periods``, ``rolling``, ``diagnostics``, ``holdings``, ``trades``,
+``orders``. A paper account's report starts with ``positions`` and ``recent-orders``."""
 
 from __future__ import annotations
 
-import base64
 import html
 from pathlib import Path
 
-import pandas as pd
-
-from huice.engine.results.charts import diagnostic_chart, equity_chart, underwater_chart
-from huice.engine.results.formatting import number, percent
+from huice.engine.results.charts import (diagnostic_chart, equity_chart, holdings_chart,
+                                         rolling_charts, underwater_chart)
+from huice.engine.results.labels import SECTION_TITLES, WORDS, text
+from huice.engine.results.plotly_charts import script_tag
+from huice.engine.results.report_tables import (drawdowns_html, frame_html, metrics_tables,
+                                                monthly_heatmap_html, orders_html,
+                                                yearly_table_html)
 from huice.engine.results.result import RunResult
+from huice.engine.results.tearsheet import TearSheet, build_tear_sheet
 
-PERCENT_METRICS = ("total_return", "annual_return", "buy_and_hold_return", "benchmark_return",
-                   "excess_return", "excess_vs_benchmark", "max_drawdown", "volatility",
-                   "exposure")
 STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;
-max-width:1000px;color:#222}
-h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.8em;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;font-size:.9em}td,th{padding:.25em .8em;border-bottom:1px solid #eee;
-text-align:right}th{text-align:left;background:#f6f6f6}td:first-child{text-align:left}
-.notes li{margin:.3em 0}.warn{color:#a0301e;font-weight:600}img{max-width:100%}
+body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,"PingFang SC","Microsoft YaHei",
+sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222}
+h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}
+h3{font-size:1em;margin:1em 0 .3em}
+table{border-collapse:collapse;font-size:.9em;margin:.3em 0}
+td,th{padding:.25em .7em;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}
+th{text-align:left;background:#f6f6f6}td:first-child{text-align:left}
+.metrics{width:100%;table-layout:fixed}.metrics td.label{width:30%;white-space:normal}
+.metrics td.value{width:22%;white-space:normal}.metrics td.help{color:#666;text-align:left;white-space:normal;font-size:.92em}
+.metrics td.value{font-variant-numeric:tabular-nums;font-weight:600}
+.groups{display:grid;grid-template-columns:1fr;gap:0 2em}
+.notes li{margin:.3em 0}.warn{color:#a0301e;font-weight:600}
+.scroll{overflow-x:auto;max-width:100%}.small{color:#777;font-size:.85em}
+.chart{width:100%;min-height:240px}details{margin:.5em 0}summary{cursor:pointer}
+nav a{margin-right:.9em;font-size:.9em}
 """
+PAPER_ORDER_DAYS = 5
 
 
-def _image(png: bytes | None, alt: str) -> str:
-    if not png:
+def _section(section_id: str, language: str, body: str, title: str | None = None) -> str:
+    heading = title or text(SECTION_TITLES, section_id, language)
+    return f'<section id="{section_id}"><h2>{html.escape(heading)}</h2>{body}</section>\n'
+
+
+def _diagnostics(result: RunResult) -> str:
+    specs = result.diagnostic_chart
+    if specs is None:
         return ""
-    data = base64.b64encode(png).decode("ascii")
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+    specs = specs if isinstance(specs, tuple) else (specs,)
+    return "".join(diagnostic_chart(result.signals, spec, f"chart-diagnostic-{n}")
+                   for n, spec in enumerate(specs, start=1))
 
 
-def _table(frame: pd.DataFrame, limit: int = 60) -> str:
-    if frame.empty:
-        return "<p>None.</p>"
-    shown = frame.head(limit)
-    table = shown.to_html(index=False, border=0, float_format=lambda v: f"{v:,.4f}", na_rep="")
-    more = f"<p>... {len(frame) - limit} more rows in the CSV.</p>" if len(frame) > limit else ""
-    return table + more
+def _paper_sections(result: RunResult, language: str) -> str:
+    """Today's positions and the last days' orders, for a paper account's report."""
+    positions = result.positions
+    if len(positions):
+        last = positions["date"].max()
+        today = positions[positions["date"] == last]
+        held = frame_html(today.reset_index(drop=True))
+        held = f"<p>As of {html.escape(str(last))}.</p>{held}"
+    else:
+        held = "<p>Nothing held.</p>"
+    orders = result.orders
+    recent = orders
+    if len(orders):
+        days = sorted(orders["created"].unique())[-PAPER_ORDER_DAYS:]
+        recent = orders[orders["created"].isin(days)].iloc[::-1]
+    return (_section("positions", language, held)
+            + _section("recent-orders", language, frame_html(recent.reset_index(drop=True))))
 
 
-def _metrics_table(metrics) -> str:
-    metrics = metrics.to_dict()
-    rows = []
-    for key in PERCENT_METRICS:
-        rows.append((key, percent(metrics[key])))
-    rows += [("sharpe", number(metrics["sharpe"], ".3f")),
-             ("longest_drawdown_days", metrics["longest_drawdown_days"]),
-             ("trades (round trips)", metrics["trades"]), ("fills", metrics["fills"]),
-             ("turnover", number(metrics["turnover"], ".2f", "x")),
-             ("slippage cost (CNY)", f"{metrics['slippage_cost']:,.2f}"),
-             ("initial cash (CNY)", f"{metrics['initial_cash']:,.2f}"),
-             ("final equity (CNY)", f"{metrics['final_equity']:,.2f}"),
-             ("span", f"{metrics['start']} .. {metrics['end']} ({metrics['bars']} bars)"),
-             ("run id", metrics["run_id"])]
-    rows += [(f"fees: {kind} (CNY)", f"{value:,.2f}") for kind, value in metrics["fees"].items()]
-    rows += [(f"contribution to return: {symbol}", percent(value))
-             for symbol, value in metrics.get("contribution", {}).items()]
-    body = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(str(v))}</td></tr>"
-                   for k, v in rows)
-    return f"<table>{body}</table>"
-
-
-def render_report(result: RunResult, charts: bool = True) -> str:
-    """The report as an HTML string."""
+def render_report(result: RunResult, charts: bool = True, paper: bool = False) -> str:
+    """The report as an HTML string (``paper``: today's positions and orders come first)."""
     config = result.resolved_config
+    paper = paper or result.paper
+    report = config.get("report", {})
+    language = report.get("language", "en")
+    periods = int(report.get("periods_per_year", 252))
+    sheet: TearSheet = build_tear_sheet(result.metrics.to_dict(), result.equity, result.trades,
+                                        periods)
+    initial = float(result.metrics.initial_cash)
     title = html.escape(config["name"])
     notes = "".join(
         f'<li class="{"warn" if note.startswith("IN-SAMPLE") else ""}">{html.escape(note)}</li>'
         for note in result.notes)
     traded = {s: p for s, p in result.prices.items() if s != config["data"].get("benchmark")}
-    figures = ""
+    empty = result.equity.empty
+    sections = [_paper_sections(result, language)] if paper else []
+    sections.append(_section("notes", language, f'<ul class="notes">{notes}</ul>'))
+    sections.append(_section("metrics", language,
+                             f'<div class="groups">{metrics_tables(sheet.figures, language)}</div>'))
+    if charts and not empty:
+        sections.append(_section("equity", language,
+                                 equity_chart(result.equity, traded, initial, language)
+                                 + underwater_chart(result.equity, initial, language)))
+    yearly_total = (sheet.yearly.set_index("year")["strategy"] if len(sheet.yearly) else None)
+    sections.append(_section("yearly-returns", language,
+                             yearly_table_html(sheet.yearly, language)))
+    monthly = monthly_heatmap_html(sheet.monthly, yearly_total, language)
+    if sheet.monthly_excess is not None:
+        monthly += (f"<h3>{html.escape(text(WORDS, 'monthly_excess', language))}</h3>"
+                    + monthly_heatmap_html(sheet.monthly_excess, None, language))
+    sections.append(_section("monthly-returns", language, monthly))
+    sections.append(_section("drawdown-periods", language,
+                             drawdowns_html(sheet.drawdowns, language)))
+    rolling = (rolling_charts(sheet.returns, periods, language) if charts and not empty
+               else "<p>Charts are off (report.charts: false).</p>")
+    sections.append(_section("rolling", language, rolling))
     if charts:
-        figures = (_image(equity_chart(result.equity, traded), "equity")
-                   + _image(underwater_chart(result.equity), "underwater"))
-        specs = result.diagnostic_chart
-        if specs is not None:
-            for spec in specs if isinstance(specs, tuple) else (specs,):
-                figures += _image(diagnostic_chart(result.signals, spec), spec.title)
-    status = result.orders["status"].value_counts().sort_index() if len(result.orders) else None
-    status_text = (", ".join(f"{k}: {v}" for k, v in status.items()) if status is not None
-                   else "no orders")
-    refused = result.orders[result.orders["reason"] != ""] if len(result.orders) else result.orders
+        diagnostics = _diagnostics(result)
+        if diagnostics:
+            sections.append(_section("diagnostics", language, diagnostics))
+        holdings = holdings_chart(result.positions, result.equity, language)
+        if holdings:
+            sections.append(_section("holdings", language, holdings))
+    sections.append(_section("trades", language, frame_html(result.trades)))
+    sections.append(_section("orders", language, orders_html(result.orders, language)))
+    sections.append(_section("config", language, f"<pre>{html.escape(_yaml(config))}</pre>"))
+    navigation = "".join(f'<a href="#{s}">{html.escape(text(SECTION_TITLES, s, language))}</a>'
+                         for s in ("metrics", "equity", "yearly-returns", "monthly-returns",
+                                   "drawdown-periods", "rolling", "trades", "orders"))
     description = html.escape(config.get("description") or "")
+    m = result.metrics
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title} - huice report</title>
-<style>{STYLE}</style></head><body>
+<html lang="{'zh-CN' if language == 'zh' else 'en'}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} - huice report</title>
+<style>{STYLE}</style>{script_tag() if charts and not empty else ""}</head><body>
 <h1>{title}</h1>
 <p>{description}</p>
-<p>Strategy <b>{html.escape(result.strategy_name)}</b>, {html.escape(str(config['broker']['execution']))} execution.</p>
-<h2>How this run was made</h2><ul class="notes">{notes}</ul>
-<h2>Results</h2>{_metrics_table(result.metrics)}
-<h2>Charts</h2>{figures}
-<h2>Trades (round trips)</h2>{_table(result.trades)}
-<h2>Orders</h2><p>{html.escape(status_text)}</p>
-<h3>Orders with a note (refused, cut or rounded)</h3>{_table(refused)}
-<h2>Configuration</h2><pre>{html.escape(_yaml(config))}</pre>
-<p style="color:#888;font-size:.8em">huice run {html.escape(result.run_id)}</p>
+<p>Strategy <b>{html.escape(result.strategy_name)}</b>,
+{html.escape(str(config['broker']['execution']))} execution, {m.start} .. {m.end}
+({m.bars} bars).</p>
+<nav>{navigation}</nav>
+{"".join(sections)}
+<p class="small">huice run {html.escape(result.run_id)}</p>
 </body></html>
 """
 
@@ -108,7 +148,7 @@ def _yaml(config: dict) -> str:
     return yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
 
 
-def write_report(result: RunResult, path: Path) -> None:
+def write_report(result: RunResult, path: Path, paper: bool = False) -> None:
     """Write ``report.html`` for ``result``."""
     charts = bool(result.resolved_config.get("report", {}).get("charts", True))
-    Path(path).write_text(render_report(result, charts=charts), encoding="utf-8")
+    Path(path).write_text(render_report(result, charts=charts, paper=paper), encoding="utf-8")

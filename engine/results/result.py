@@ -33,6 +33,16 @@ class RunResult:
     fill_objects: list[Fill] = field(default_factory=list)
     actions: pd.DataFrame | None = None  # dividends and splits booked
     analyzers: dict[str, Any] = field(default_factory=dict)  # extra backtrader analyzers' output
+    paper: bool = False  # a paper account's ledger: its report leads with today's positions
+
+    def tear_sheet(self):
+        """The report's figures and tables (:class:`huice.engine.results.tearsheet.TearSheet`):
+        Sortino, Calmar, alpha, beta, information ratio, yearly and monthly returns, drawdown
+        periods, ..."""
+        from huice.engine.results.tearsheet import build_tear_sheet
+
+        periods = int(self.resolved_config.get("report", {}).get("periods_per_year", 252))
+        return build_tear_sheet(self.metrics.to_dict(), self.equity, self.trades, periods)
 
     def save(self, out_dir: str | Path, *, report: bool = True) -> Path:
         """Write every output file (and ``report.html``) into ``out_dir`` atomically; the folder

@@ -41,6 +41,7 @@ def compute_run_id(resolved: Mapping[str, Any], market: MarketData) -> str:
     identity["data"].pop("catalog", None)
     for spec in identity["data"].get("files", {}).values():
         spec.pop("path", None)
+    identity.get("report", {}).pop("language", None)  # how the page is worded, not what ran
     paper = identity.get("paper") or {}
     for key in ("state", "log_file"):  # where an account lives is not what it trades
         paper.pop(key, None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -48,8 +49,14 @@ def test_rerun_is_byte_identical(realistic_runs):
 def test_report_is_self_contained_and_explains_what_was_traded(realistic_runs):
     base, _, _ = realistic_runs
     report = (base / "first" / "report.html").read_text()
-    assert report.count("data:image/png;base64,") == 3  # equity, underwater, W_t chart
-    assert "http://" not in report and "https://" not in report and "<script" not in report
+    # plotly.js inline, every chart a div it draws into: equity, underwater, rolling Sharpe
+    # and volatility, the W_t diagnostic, weights; nothing fetched (tests/integration/
+    # test_report_browser.py watches the network in a real browser)
+    assert re.findall(r'<div class="chart" id="([^"]+)"', report) == [
+        "chart-equity", "chart-underwater", "chart-rolling-sharpe", "chart-rolling-volatility",
+        "chart-diagnostic-1", "chart-holdings"]
+    assert report.count("<script>") == 7 and "<script src" not in report
+    assert "<link" not in report and "<img" not in report
     assert "801080.SI (SW Electronics) is a price index and not tradable" in report
     assert "next bar&#x27;s open" in report or "next bar's open" in report
     assert "Causal" in report

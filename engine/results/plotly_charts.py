@@ -1,0 +1,119 @@
+"""Interactive charts for the HTML reports, drawn by plotly.js in the reader's browser.
+
+Why plotly: its JavaScript bundle ships inside the ``plotly`` wheel (one file, no CDN), so a
+report embeds it and works offline; it zooms, hovers and toggles series by clicking the legend
+out of the box, and is what AKQuant's report uses, so researchers know it. The figures are
+written here as plain JSON specs (traces and layout): nothing renders on our side, and the
+Python ``plotly`` package is never imported (only its bundled ``plotly.min.js`` is read).
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import importlib.util
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from huice.config.errors import HuiceError
+
+PALETTE = ("#1f4e9c", "#d9822b", "#2e8b57", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d",
+           "#b8860b", "#2c3e50", "#e377c2")
+STRATEGY_COLOUR, BENCHMARK_COLOUR = "#1f4e9c", "#7f7f7f"
+PLOT_CONFIG = {"displaylogo": False, "responsive": True,
+               "modeBarButtonsToRemove": ["sendDataToCloud", "lasso2d", "select2d"]}
+
+
+@functools.lru_cache(maxsize=1)
+def plotly_bundle() -> str:
+    """plotly.js as shipped in the plotly wheel (read once per process)."""
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or not spec.submodule_search_locations:
+        raise HuiceError("the report needs plotly's JavaScript bundle: pip install plotly")
+    path = Path(next(iter(spec.submodule_search_locations))) / "package_data" / "plotly.min.js"
+    if not path.is_file():
+        raise HuiceError(f"plotly.min.js is missing from the plotly package ({path})")
+    return path.read_text(encoding="utf-8")
+
+
+def script_tag() -> str:
+    """The inline ``<script>`` holding plotly.js, for the page's head."""
+    return f"<script>{plotly_bundle()}</script>"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (np.floating,)):
+        return _plain(float(value))
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    return value
+
+
+def series_values(values) -> list:
+    """A column as JSON-ready numbers (NaN as null)."""
+    array = np.asarray(values, dtype=float)
+    return [None if not math.isfinite(v) else round(float(v), 10) for v in array]
+
+
+def dates(index) -> list[str]:
+    return [d.strftime("%Y-%m-%d") for d in pd.DatetimeIndex(index)]
+
+
+def chart_div(chart_id: str, traces: list[dict], layout: dict[str, Any], height: int = 360) -> str:
+    """A ``<div>`` and the script that draws ``traces`` into it."""
+    base = {"height": height, "margin": {"l": 60, "r": 20, "t": 40, "b": 40},
+            "hovermode": "x unified", "legend": {"orientation": "h", "y": -0.15},
+            "font": {"family": "system-ui, sans-serif", "size": 12}}
+    base.update(layout)
+    payload = json.dumps({"data": traces, "layout": base, "config": PLOT_CONFIG},
+                         default=_plain, allow_nan=False, ensure_ascii=False)
+    payload = payload.replace("</", "<\\/")  # never end the script early
+    safe_id = html.escape(chart_id)
+    return (f'<div class="chart" id="{safe_id}"></div>\n<script>(function(){{var f={payload};'
+            f'Plotly.newPlot("{safe_id}",f.data,f.layout,f.config);}})();</script>')
+
+
+def line(x: list[str], y, name: str, colour: str | None = None, **extra: Any) -> dict:
+    trace = {"type": "scatter", "mode": "lines", "x": x, "y": series_values(y), "name": name,
+             "line": {"width": 1.4}}
+    if colour:
+        trace["line"]["color"] = colour
+    trace.update(extra)
+    return trace
+
+
+def scale_buttons(linear: str, log: str) -> list[dict]:
+    """A linear / log switch for the y axis."""
+    return [{"type": "buttons", "direction": "left", "x": 1, "xanchor": "right", "y": 1.12,
+             "showactive": True,
+             "buttons": [{"label": linear, "method": "relayout", "args": [{"yaxis.type": "linear"}]},
+                         {"label": log, "method": "relayout", "args": [{"yaxis.type": "log"}]}]}]
+
+
+def heatmap(z: np.ndarray, x: list[str], y: list[str], *, title: str, colour_title: str,
+            percent: bool, centre_zero: bool, text_size: int = 13) -> tuple[list[dict], dict]:
+    """A heatmap trace with every cell labelled; the colour range is the data's own (centred
+    on zero for returns, so red is a loss and green a gain)."""
+    finite = z[np.isfinite(z)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if centre_zero:
+        bound = max(abs(low), abs(high)) or 1.0
+        low, high = -bound, bound
+    labels = [[("" if not math.isfinite(v) else (f"{v:.1%}" if percent else f"{v:.3g}"))
+               for v in row] for row in z]
+    trace = {"type": "heatmap", "z": [series_values(row) for row in z], "x": x, "y": y,
+             "zmin": low, "zmax": high, "colorscale": "RdYlGn", "text": labels,
+             "texttemplate": "%{text}", "textfont": {"size": text_size},
+             "hovertemplate": "%{y} / %{x}: %{text}<extra></extra>",
+             "colorbar": {"title": {"text": colour_title},
+                          "tickformat": ".1%" if percent else ".3g"}}
+    layout = {"title": {"text": title}, "hovermode": "closest",
+              "xaxis": {"type": "category"}, "yaxis": {"type": "category"}}
+    return [trace], layout

@@ -1,0 +1,163 @@
+"""The report's tables as HTML: grouped metrics with explanations, yearly returns against the
+benchmark, the monthly heatmap, the worst drawdown periods, trades and orders (refusals
+summarised by reason, the details collapsible)."""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from huice.engine.results.formatting import NOT_AVAILABLE, is_undefined, number, percent
+from huice.engine.results.labels import GROUP_TITLES, METRIC_GROUPS, WORDS, text
+from huice.engine.results.tearsheet import DrawdownPeriod
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _escape(value: Any) -> str:
+    return html.escape(str(value))
+
+
+def format_figure(value: Any, kind: str) -> str:
+    """A figure for people, by its kind."""
+    if kind == "percent":
+        return percent(value)
+    if kind == "ratio":
+        return number(value, ".3f")
+    if kind == "money":
+        return number(value, ",.2f")
+    if kind in ("count", "days"):
+        return NOT_AVAILABLE if is_undefined(value) else f"{int(value):,}"
+    return NOT_AVAILABLE if value is None or value == "" else str(value)
+
+
+def metrics_tables(figures: Mapping[str, Any], language: str) -> str:
+    """One table per group: label, value, what it means."""
+    parts = []
+    for group, labels in METRIC_GROUPS.items():
+        rows = "".join(
+            f'<tr><td class="label">{_escape(m.label(language))}</td>'
+            f'<td class="value" data-metric="{_escape(m.key)}">'
+            f'{_escape(format_figure(figures.get(m.key), m.kind))}</td>'
+            f'<td class="help">{_escape(m.explanation(language))}</td></tr>'
+            for m in labels)
+        parts.append(f'<div class="group"><h3>{_escape(text(GROUP_TITLES, group, language))}'
+                     f'</h3><table class="metrics">{rows}</table></div>')
+    return "".join(parts)
+
+
+def _signed_cell(value: float, bound: float) -> str:
+    """A table cell coloured green for gains and red for losses, deeper for larger ones."""
+    if is_undefined(value):
+        return "<td></td>"
+    if value == 0:
+        return f"<td>{value:.2%}</td>"
+    strength = min(1.0, abs(value) / bound) if bound else 0.0
+    colour = (f"rgba(46,139,87,{0.12 + 0.6 * strength:.2f})" if value >= 0
+              else f"rgba(192,57,43,{0.12 + 0.6 * strength:.2f})")
+    return f'<td style="background:{colour}">{value:.2%}</td>'
+
+
+def yearly_table_html(table: pd.DataFrame, language: str) -> str:
+    """Year, strategy, benchmark, excess."""
+    if table.empty:
+        return "<p>None.</p>"
+    columns = [c for c in ("strategy", "benchmark", "excess") if c in table.columns]
+    values = table[columns].to_numpy(dtype=float)
+    bound = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
+    head = "".join(f"<th>{_escape(text(WORDS, c, language))}</th>" for c in ["year", *columns])
+    body = "".join("<tr><td>" + str(int(row["year"])) + "</td>"
+                   + "".join(_signed_cell(float(row[c]), bound) for c in columns) + "</tr>"
+                   for _, row in table.iterrows())
+    return f'<table class="yearly"><tr>{head}</tr>{body}</table>'
+
+
+def monthly_heatmap_html(table: pd.DataFrame, yearly: pd.Series | None, language: str) -> str:
+    """Years down, months across, each cell coloured on a scale centred on zero whose end is
+    the largest monthly move of the run."""
+    if table.empty:
+        return "<p>None.</p>"
+    values = table.to_numpy(dtype=float)
+    bound = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
+    months = [str(m) for m in range(1, 13)] if language == "zh" else list(MONTHS)
+    head = ("<tr><th>" + _escape(text(WORDS, "year", language)) + "</th>"
+            + "".join(f"<th>{m}</th>" for m in months)
+            + (f"<th>{_escape(text(WORDS, 'total', language))}</th>" if yearly is not None
+               else "") + "</tr>")
+    rows = []
+    for year, row in table.iterrows():
+        cells = "".join(_signed_cell(float(v), bound) for v in row.to_numpy(dtype=float))
+        total = ""
+        if yearly is not None:
+            year_value = yearly.get(year, math.nan)
+            total = (f"<td><b>{year_value:.2%}</b></td>" if not is_undefined(year_value)
+                     else "<td></td>")
+        rows.append(f"<tr><td>{int(year)}</td>{cells}{total}</tr>")
+    return (f'<table class="heatmap">{head}{"".join(rows)}</table>'
+            f'<p class="small">Colour scale: 0 to &plusmn;{bound:.2%}, the largest monthly '
+            f"move in the table.</p>")
+
+
+def drawdowns_html(periods: list[DrawdownPeriod], language: str) -> str:
+    """Peak, trough, recovery, depth and lengths of the worst drawdowns."""
+    if not periods:
+        return "<p>Equity never fell below an earlier peak.</p>"
+    keys = ("peak", "trough", "recovery", "depth", "to_trough", "bars")
+    head = "".join(f"<th>{_escape(text(WORDS, k, language))}</th>" for k in keys)
+    rows = []
+    for number_, period in enumerate(periods, start=1):
+        recovery = (period.recovery.date().isoformat() if period.recovery is not None
+                    else text(WORDS, "not_recovered", language))
+        rows.append(f"<tr><td>{number_}. {period.start.date()}</td><td>{period.trough.date()}</td>"
+                    f"<td>{_escape(recovery)}</td><td>{period.depth:.2%}</td>"
+                    f"<td>{period.days_to_trough}</td><td>{period.days}</td></tr>")
+    return f'<table class="drawdowns"><tr>{head}</tr>{"".join(rows)}</table>'
+
+
+def frame_html(frame: pd.DataFrame, limit: int = 200, css: str = "rows") -> str:
+    """A frame as a table, the first ``limit`` rows (the CSV has all)."""
+    if frame.empty:
+        return "<p>None.</p>"
+    shown = frame.head(limit)
+    table = shown.to_html(index=False, border=0, classes=css, na_rep="",
+                          float_format=lambda v: f"{v:,.4f}")
+    more = (f"<p>... {len(frame) - limit} more rows in the CSV.</p>" if len(frame) > limit
+            else "")
+    return f'<div class="scroll">{table}</div>{more}'
+
+
+def reason_kind(reason: str) -> str:
+    """What kind of note an order carries, without its figures: ``cash short: 4539.00 CNY
+    buys ...`` -> ``cash short``."""
+    first = reason.split(";")[0]
+    head = first.split(":")[0] if ":" in first else re.sub(r"[-+]?\d[\d.,]*", "#", first)
+    return head.strip()
+
+
+def orders_html(orders: pd.DataFrame, language: str) -> str:
+    """Order counts by status, the notes summarised by reason and status, then every order with
+    a note inside a collapsed ``<details>``."""
+    if orders.empty:
+        return "<p>No orders.</p>"
+    status = orders["status"].value_counts().sort_index()
+    summary = ", ".join(f"{_escape(k)}: {v}" for k, v in status.items())
+    noted = orders[orders["reason"].fillna("").astype(str) != ""]
+    if noted.empty:
+        return f"<p>{summary}. No order carries a note (refused, cut or rounded).</p>"
+    kinds = noted.assign(kind=noted["reason"].astype(str).map(reason_kind))
+    counted = (kinds.groupby(["kind", "status"]).size().rename("count").reset_index()
+               .sort_values(["count", "kind"], ascending=[False, True]))
+    head = "".join(f"<th>{_escape(text(WORDS, k, language))}</th>"
+                   for k in ("reason", "status", "count"))
+    rows = "".join(f"<tr><td>{_escape(r.kind)}</td><td>{_escape(r.status)}</td>"
+                   f"<td>{r.count}</td></tr>" for r in counted.itertuples())
+    return (f"<p>{summary}.</p><h3>Orders with a note, by reason</h3>"
+            f'<table class="reasons"><tr>{head}</tr>{rows}</table>'
+            f"<details><summary>All {len(noted)} orders with a note</summary>"
+            f"{frame_html(noted, limit=500)}</details>")

@@ -1,0 +1,209 @@
+"""The tear sheet's figures: returns, risk, risk-adjusted ratios, trading and costs, yearly
+and monthly returns, drawdown periods, rolling Sharpe and volatility.
+
+Definitions (daily returns r from the equity curve, the first from the initial cash; benchmark
+returns b from the benchmark curve; P periods a year, 252 by default; risk-free rate 0 unless
+``report.risk_free_rate``):
+
+- Sortino = mean(r) x P / (sqrt(mean(min(r, 0)^2)) x sqrt(P));
+- Calmar = annual return / max drawdown;
+- beta = cov(r, b) / var(b); alpha = (1 + mean(r - beta x b))^P - 1;
+- tracking error = std(r - b) x sqrt(P); information ratio = mean(r - b) / std(r - b) x sqrt(P);
+- daily / monthly win rate = share of days / calendar months with a positive return;
+- profit factor = gains of winning round trips / losses of losing ones; payoff = mean win /
+  mean loss.
+
+tests/engine/test_tearsheet.py checks them against empyrical-reloaded.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class DrawdownPeriod:
+    """A fall from a peak and, if it happened, the recovery to that peak."""
+
+    start: pd.Timestamp      # the peak before the fall
+    trough: pd.Timestamp
+    recovery: pd.Timestamp | None
+    depth: float             # fraction below the peak at the trough
+    days: int                # trading days from the peak to the recovery (or the last day)
+    days_to_trough: int      # trading days from the peak to the trough
+
+
+def daily_returns(equity: pd.Series, initial: float) -> pd.Series:
+    """Bar returns, the first measured from the initial cash."""
+    values = equity.to_numpy(dtype=float)
+    previous = np.concatenate([[initial], values[:-1]])
+    return pd.Series(values / previous - 1.0, index=equity.index)
+
+
+def benchmark_returns(benchmark: pd.Series, initial: float) -> pd.Series:
+    """The benchmark curve's bar returns (scaled to the initial cash at its first value)."""
+    curve = benchmark.ffill()
+    return daily_returns(curve, initial).fillna(0.0)
+
+
+def drawdown_periods(equity: pd.Series, initial: float, top: int = 10) -> list[DrawdownPeriod]:
+    """The deepest ``top`` drawdown periods, deepest first."""
+    values = np.concatenate([[initial], equity.to_numpy(dtype=float)])
+    dates = [equity.index[0] - pd.Timedelta(days=1), *equity.index]
+    periods, peak_index, trough_index, inside = [], 0, 0, False
+    for index in range(1, len(values)):
+        if values[index] >= values[peak_index]:
+            if inside:
+                periods.append((peak_index, trough_index, index))
+                inside = False
+            peak_index = trough_index = index
+        else:
+            inside = True
+            if values[index] < values[trough_index]:
+                trough_index = index
+    if inside:
+        periods.append((peak_index, trough_index, None))
+    found = [DrawdownPeriod(dates[p], dates[t], dates[r] if r is not None else None,
+                            1.0 - values[t] / values[p],
+                            (r if r is not None else len(values) - 1) - p, t - p)
+             for p, t, r in periods]
+    return sorted(found, key=lambda d: -d.depth)[:top]
+
+
+def sortino(returns: pd.Series, periods: int) -> float:
+    downside = math.sqrt(float(np.mean(np.minimum(returns.to_numpy(), 0.0) ** 2)))
+    if downside == 0:
+        return math.nan
+    return float(returns.mean()) * periods / (downside * math.sqrt(periods))
+
+
+def alpha_beta(returns: pd.Series, benchmark: pd.Series, periods: int) -> tuple[float, float]:
+    variance = float(np.var(benchmark.to_numpy(), ddof=1))
+    if not variance or len(returns) < 2:
+        return math.nan, math.nan
+    beta = float(np.cov(returns.to_numpy(), benchmark.to_numpy(), ddof=1)[0, 1]) / variance
+    alpha = (1.0 + float(np.mean(returns.to_numpy() - beta * benchmark.to_numpy()))) ** periods - 1
+    return alpha, beta
+
+
+def active(returns: pd.Series, benchmark: pd.Series, periods: int) -> tuple[float, float]:
+    """(tracking error, information ratio), both annualised."""
+    difference = returns - benchmark
+    deviation = float(np.std(difference.to_numpy(), ddof=1)) if len(difference) > 1 else 0.0
+    if not deviation:
+        return math.nan, math.nan
+    return deviation * math.sqrt(periods), float(difference.mean()) / deviation * math.sqrt(periods)
+
+
+def period_returns(equity: pd.Series, initial: float, rule: str) -> pd.Series:
+    """Compounded returns per calendar period (``YE`` years, ``ME`` months)."""
+    curve = pd.concat([pd.Series([initial], index=[equity.index[0] - pd.Timedelta(days=1)]),
+                       equity])
+    ends = curve.resample(rule).last().dropna()
+    starts = ends.shift(1)
+    starts.iloc[0] = initial
+    return (ends / starts - 1.0).iloc[(1 if ends.index[0] < equity.index[0] else 0):]
+
+
+def yearly_table(equity: pd.DataFrame, initial: float) -> pd.DataFrame:
+    """Year, strategy, benchmark and excess returns."""
+    strategy = period_returns(equity["equity"], initial, "YE")
+    table = pd.DataFrame({"year": strategy.index.year, "strategy": strategy.to_numpy()})
+    if equity["benchmark"].notna().any():
+        bench = period_returns(equity["benchmark"].ffill().bfill(), initial, "YE")
+        table["benchmark"] = bench.reindex(strategy.index).to_numpy()
+        table["excess"] = table["strategy"] - table["benchmark"]
+    return table
+
+
+def monthly_table(equity: pd.Series, initial: float) -> pd.DataFrame:
+    """Years x months (1..12) of compounded monthly returns."""
+    months = period_returns(equity, initial, "ME")
+    table = pd.DataFrame({"year": months.index.year, "month": months.index.month,
+                          "value": months.to_numpy()})
+    return table.pivot(index="year", columns="month", values="value").reindex(
+        columns=range(1, 13))
+
+
+def rolling_ratios(returns: pd.Series, periods: int, window: int) -> pd.DataFrame:
+    """Rolling annualised Sharpe and volatility over ``window`` bars."""
+    mean = returns.rolling(window).mean()
+    deviation = returns.rolling(window).std()
+    return pd.DataFrame({"sharpe": mean / deviation * math.sqrt(periods),
+                         "volatility": deviation * math.sqrt(periods)})
+
+
+def trade_statistics(trades: pd.DataFrame) -> dict[str, float]:
+    """Win rate, profit factor and payoff of closed round trips."""
+    closed = trades[trades["closed"].astype(str) != ""]["pnl"].astype(float)
+    wins, losses = closed[closed > 0], closed[closed < 0]
+    return {"trade_win_rate": len(wins) / len(closed) if len(closed) else math.nan,
+            "profit_factor": wins.sum() / -losses.sum() if len(losses) else math.nan,
+            "payoff": wins.mean() / -losses.mean() if len(wins) and len(losses) else math.nan}
+
+
+def tear_sheet_figures(equity: pd.DataFrame, trades: pd.DataFrame, initial: float,
+                       periods: int) -> dict[str, float]:
+    """Every figure of the tear sheet that metrics.json does not already hold."""
+    returns = daily_returns(equity["equity"], initial)
+    figures: dict[str, float] = {"sortino": sortino(returns, periods)}
+    if equity["benchmark"].notna().any():
+        bench = benchmark_returns(equity["benchmark"], initial)
+        figures["alpha"], figures["beta"] = alpha_beta(returns, bench, periods)
+        figures["tracking_error"], figures["information_ratio"] = active(returns, bench, periods)
+    else:
+        figures.update(alpha=math.nan, beta=math.nan, tracking_error=math.nan,
+                       information_ratio=math.nan)
+    months = period_returns(equity["equity"], initial, "ME")
+    figures["daily_win_rate"] = float((returns > 0).mean())
+    figures["monthly_win_rate"] = float((months > 0).mean()) if len(months) else math.nan
+    figures.update(trade_statistics(trades))
+    return figures
+
+
+@dataclass(frozen=True)
+class TearSheet:
+    """Everything the report shows about a run's returns, computed once."""
+
+    figures: dict[str, Any]             # metrics.json's figures, flattened, plus the above
+    returns: pd.Series                  # daily strategy returns
+    benchmark: pd.Series | None         # daily benchmark returns (None without a benchmark)
+    drawdowns: list[DrawdownPeriod] = field(default_factory=list)
+    yearly: pd.DataFrame = field(default_factory=pd.DataFrame)
+    monthly: pd.DataFrame = field(default_factory=pd.DataFrame)
+    monthly_excess: pd.DataFrame | None = None
+
+
+def build_tear_sheet(metrics: dict[str, Any], equity: pd.DataFrame, trades: pd.DataFrame,
+                     periods: int) -> TearSheet:
+    """The tear sheet of a run from its metrics (``Metrics.to_dict()``), equity and trades."""
+    initial = float(metrics["initial_cash"])
+    figures = {key: value for key, value in metrics.items() if key not in ("fees",
+                                                                           "contribution")}
+    figures.update({f"fees.{kind}": value for kind, value in metrics["fees"].items()})
+    figures["fees_share"] = metrics["fees"]["total"] / initial if initial else math.nan
+    if equity.empty:
+        return TearSheet(figures, pd.Series(dtype=float), None)
+    returns = daily_returns(equity["equity"], initial)
+    figures.update(tear_sheet_figures(equity, trades, initial, periods))
+    annual, deepest = metrics["annual_return"], metrics["max_drawdown"]
+    figures["calmar"] = annual / deepest if deepest else math.nan
+    drawdowns = drawdown_periods(equity["equity"], initial)
+    if drawdowns:
+        worst = drawdowns[0]
+        recovered = worst.recovery.date().isoformat() if worst.recovery is not None else "-"
+        figures["max_drawdown_dates"] = (f"{worst.start.date()} / {worst.trough.date()} / "
+                                         f"{recovered}")
+    has_benchmark = bool(equity["benchmark"].notna().any())
+    bench = benchmark_returns(equity["benchmark"], initial) if has_benchmark else None
+    monthly = monthly_table(equity["equity"], initial)
+    excess = None
+    if has_benchmark:
+        excess = monthly - monthly_table(equity["benchmark"].ffill().bfill(), initial)
+    return TearSheet(figures, returns, bench, drawdowns, yearly_table(equity, initial), monthly,
+                     excess)

@@ -1,0 +1,138 @@
+"""Every example's report.html (and a sweep's, a walk-forward's and a paper account's) opened in
+headless Chromium: no console error, no network request, every chart drawn, the tear sheet's
+sections present. A full-page screenshot of each is kept in test-artifacts/screenshots/ (or
+$HUICE_ARTIFACTS).
+
+The browser is the system's Chromium (Debian package ``chromium``; .ci/run installs it) driven
+by playwright. Without one the test is skipped, unless HUICE_REQUIRE_BROWSER=1 (as in CI), where
+a missing browser fails it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+import huice
+from tests.conftest import EXAMPLES, REPO
+
+SECTIONS = ("metrics", "yearly-returns", "monthly-returns", "drawdown-periods", "rolling",
+            "trades", "orders")
+EXAMPLE_CONFIGS = sorted(p for p in EXAMPLES.glob("*.yaml")
+                         if not p.stem.startswith(("sweep_", "walk_forward_")))
+ARTIFACTS = Path(os.environ.get("HUICE_ARTIFACTS", REPO / "test-artifacts")) / "screenshots"
+DRAWN = """() => Array.from(document.querySelectorAll('div.chart')).map(div => ({
+    id: div.id,
+    svg: div.querySelectorAll('svg.main-svg').length,
+    marks: div.querySelectorAll('g.trace, g.hm, image, path.js-fill, path.js-line').length}))"""
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("HUICE_CHROMIUM"), "chromium", "chromium-browser",
+                      "google-chrome", "google-chrome-stable"):
+        if candidate and (shutil.which(candidate) or Path(candidate).is_file()):
+            return shutil.which(candidate) or candidate
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    executable = chromium_path()
+    if executable is None:
+        if os.environ.get("HUICE_REQUIRE_BROWSER") == "1":
+            pytest.fail("no Chromium found (apt-get install chromium, or set HUICE_CHROMIUM)")
+        pytest.skip("no Chromium on this machine (apt-get install chromium)")
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable,
+                                              args=["--no-sandbox", "--disable-gpu"])
+        yield launched
+        launched.close()
+
+
+def open_report(browser, report: Path, shot_name: str) -> dict:
+    """Load ``report`` and return what the page did: errors, requests, charts."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda message: errors.append(message.text)
+            if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(report.resolve().as_uri(), wait_until="load")
+    page.wait_for_function("() => Array.from(document.querySelectorAll('div.chart'))"
+                           ".every(d => d.querySelector('svg.main-svg'))", timeout=30_000)
+    charts = page.evaluate(DRAWN)
+    ids = page.evaluate("() => Array.from(document.querySelectorAll('section[id]'))"
+                        ".map(s => s.id)")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{shot_name}.png"), full_page=True)
+    page.close()
+    outside = [url for url in requests if url != report.resolve().as_uri()]
+    return {"errors": errors, "requests": outside, "charts": charts, "sections": ids}
+
+
+def assert_clean(seen: dict) -> None:
+    assert seen["errors"] == []
+    assert seen["requests"] == []
+    assert seen["charts"], "no chart on the page"
+    for chart in seen["charts"]:
+        assert chart["svg"] > 0 and chart["marks"] > 0, f"chart {chart['id']} did not draw"
+
+
+@pytest.mark.parametrize("config", EXAMPLE_CONFIGS, ids=lambda p: p.stem)
+def test_example_report_opens_in_chromium(browser, config, tmp_path):
+    huice.backtest(huice.load_config(config)).save(tmp_path / "run")
+    seen = open_report(browser, tmp_path / "run" / "report.html", config.stem)
+    assert_clean(seen)
+    for section in SECTIONS:
+        assert section in seen["sections"], section
+    assert {"chart-equity", "chart-underwater", "chart-rolling-sharpe",
+            "chart-rolling-volatility"} <= {chart["id"] for chart in seen["charts"]}
+
+
+def test_chinese_report_opens_in_chromium(browser, tmp_path):
+    config = huice.load_config(EXAMPLES / "barbell_etf.yaml",
+                               overrides={"report.language": "zh"})
+    huice.backtest(config).save(tmp_path / "run")
+    report = tmp_path / "run" / "report.html"
+    assert "夏普比率" in report.read_text(encoding="utf-8")
+    assert_clean(open_report(browser, report, "barbell_etf_zh"))
+
+
+def small_sweep(name: str) -> dict:
+    """An example sweep cut to three industries (the whole grid is tests/integration's)."""
+    tree = yaml.safe_load((EXAMPLES / f"{name}.yaml").read_text(encoding="utf-8"))
+    tree["data"]["catalog"] = str(REPO / "data" / "catalog.csv")
+    if "strategy.params.target" in tree["sweep"]["grid"]:
+        tree["sweep"]["grid"]["strategy.params.target"] = ["801080.SI", "801050.SI",
+                                                           "801140.SI"]
+    return tree
+
+
+def test_sweep_and_walk_forward_reports_open_in_chromium(browser, tmp_path):
+    for name in ("sweep_drawdown_31_industries", "walk_forward_801080"):
+        huice.sweep(small_sweep(name), workers=2, out=tmp_path / name, progress=False)
+        seen = open_report(browser, tmp_path / name / "report.html", name)
+        assert_clean(seen)
+        assert "sweep-heatmap" in {chart["id"] for chart in seen["charts"]} or \
+            name.startswith("walk_forward")
+        assert {"best-runs", "sensitivity"} <= set(seen["sections"])
+        if name.startswith("walk_forward"):
+            assert "walk-forward" in seen["sections"]
+        else:
+            assert "per-instrument" in seen["sections"]
+
+
+def test_paper_report_opens_in_chromium(browser, tmp_path):
+    state = tmp_path / "paper.sqlite"
+    config = huice.load_config(EXAMPLES / "paper_barbell_etf.yaml",
+                               overrides={"paper.state": str(state)})
+    huice.paper_run(config, once=True)
+    huice.paper_report(config).save(tmp_path / "paper")
+    seen = open_report(browser, tmp_path / "paper" / "report.html", "paper_barbell_etf")
+    assert_clean(seen)
+    assert seen["sections"][:2] == ["positions", "recent-orders"]
