@@ -25,6 +25,9 @@ from huice.config.errors import HuiceError
 PALETTE = ("#1f4e9c", "#d9822b", "#2e8b57", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d",
            "#b8860b", "#2c3e50", "#e377c2")
 STRATEGY_COLOUR, BENCHMARK_COLOUR = "#1f4e9c", "#7f7f7f"
+# losses red, gains green, zero white (plotly.js has no built-in red-yellow-green scale)
+DIVERGING = [[0.0, "#b03a2e"], [0.5, "#f7f7f7"], [1.0, "#1e8449"]]
+SEQUENTIAL = [[0.0, "#f7fbff"], [1.0, "#08519c"]]
 PLOT_CONFIG = {"displaylogo": False, "responsive": True,
                "modeBarButtonsToRemove": ["sendDataToCloud", "lasso2d", "select2d"]}
 
@@ -57,13 +60,19 @@ def _plain(value: Any) -> Any:
 
 
 def series_values(values) -> list:
-    """A column as JSON-ready numbers (NaN as null)."""
-    array = np.asarray(values, dtype=float)
-    return [None if not math.isfinite(v) else round(float(v), 10) for v in array]
+    """A column as JSON-ready numbers, to 10 significant decimals (NaN and inf as null)."""
+    array = np.round(np.asarray(values, dtype=float), 10)
+    finite = np.isfinite(array)
+    listed = array.tolist()
+    if finite.all():
+        return listed
+    return [value if ok else None for value, ok in zip(listed, finite.tolist())]
 
 
 def dates(index) -> list[str]:
-    return [d.strftime("%Y-%m-%d") for d in pd.DatetimeIndex(index)]
+    """ISO dates of a DatetimeIndex."""
+    values = pd.DatetimeIndex(index).to_numpy(dtype="datetime64[D]")
+    return np.datetime_as_string(values, unit="D").tolist()
 
 
 def chart_div(chart_id: str, traces: list[dict], layout: dict[str, Any], height: int = 360) -> str:
@@ -109,7 +118,9 @@ def heatmap(z: np.ndarray, x: list[str], y: list[str], *, title: str, colour_tit
     labels = [[("" if not math.isfinite(v) else (f"{v:.1%}" if percent else f"{v:.3g}"))
                for v in row] for row in z]
     trace = {"type": "heatmap", "z": [series_values(row) for row in z], "x": x, "y": y,
-             "zmin": low, "zmax": high, "colorscale": "RdYlGn", "text": labels,
+             "zmin": low, "zmax": high,
+             "colorscale": DIVERGING if centre_zero or low < 0 < high else SEQUENTIAL,
+             "text": labels,
              "texttemplate": "%{text}", "textfont": {"size": text_size},
              "hovertemplate": "%{y} / %{x}: %{text}<extra></extra>",
              "colorbar": {"title": {"text": colour_title},

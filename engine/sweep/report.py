@@ -1,83 +1,112 @@
-"""The sweep's HTML report: the best runs, and a heatmap when two numeric params vary."""
+"""The sweep's HTML report: the best distinct runs and their equity curves against the
+benchmark, the heatmap of two params on an honest colour scale, sensitivity per param, a table
+per instrument when the sweep spans instruments, and (walk-forward) in- against out-of-sample
+per fold. Charts are plotly.js, inline (see :mod:`huice.engine.results.plotly_charts`)."""
 
 from __future__ import annotations
 
-import base64
 import html
-import io
+from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from huice.config.schema import RunConfig
+from huice.engine.results.plotly_charts import (BENCHMARK_COLOUR, PALETTE, chart_div, dates,
+                                                line, scale_buttons, script_tag)
 from huice.engine.results.report import STYLE
-
-
-def heatmap_axes(results: pd.DataFrame, varied: list[str]) -> tuple[str, str] | None:
-    """The two numeric params to draw against each other, if exactly two vary numerically."""
-    numeric = [k for k in varied if pd.api.types.is_numeric_dtype(results[k])
-               and results[k].nunique() > 1]
-    return (numeric[0], numeric[1]) if len(numeric) == 2 else None
-
-
-def heatmap_png(results: pd.DataFrame, x: str, y: str, metric: str) -> bytes:
-    """Mean of ``metric`` over everything else (e.g. instruments) for each (x, y) cell."""
-    table = results[results["status"] == "ok"].pivot_table(index=y, columns=x, values=metric,
-                                                          aggfunc="mean")
-    figure = Figure(figsize=(7, 5))
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
-    image = axes.imshow(table.to_numpy(dtype=float), origin="lower", cmap="RdYlGn", aspect="auto")
-    axes.set_xticks(range(len(table.columns)), [f"{v:g}" for v in table.columns])
-    axes.set_yticks(range(len(table.index)), [f"{v:g}" for v in table.index])
-    axes.set_xlabel(x)
-    axes.set_ylabel(y)
-    for (row, col), value in np.ndenumerate(table.to_numpy(dtype=float)):
-        if np.isfinite(value):
-            axes.text(col, row, f"{value:.2f}", ha="center", va="center", fontsize=7)
-    figure.colorbar(image, ax=axes, label=f"mean {metric}")
-    axes.set_title(f"{metric} by {x} and {y}")
-    figure.subplots_adjust(left=0.14, right=0.98, bottom=0.12, top=0.92)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=96, metadata={"Software": None})
-    return buffer.getvalue()
-
+from huice.engine.sweep.report_parts import (deduplicated, heatmap_axes, heatmap_html,
+                                             instrument_param, per_instrument,
+                                             sensitivity_html, short, table_html,
+                                             varied_params)
 
 RUNNER_NOTES = {
     "fast": "Runs used the fast runner (huice's own day-by-day loop; outputs identical to "
             "Cerebro's, tests/engine/test_fast_runner.py).",
     "cerebro": "Runs used the Cerebro runner (backtrader's loop).",
 }
+CURVES = 5  # best distinct runs drawn
+PERCENT_COLUMNS = ("total_return", "annual_return", "max_drawdown", "excess_return",
+                   "excess_vs_benchmark", "buy_and_hold_return", "best total_return",
+                   "best max_drawdown")
+
+# (task_id) -> the run's equity frame (equity and benchmark columns), or None if it failed
+CurveSource = Callable[[str], pd.DataFrame | None]
+
+
+def curves_chart(best: pd.DataFrame, varied: list[str], curve_of: CurveSource) -> str:
+    """The best distinct runs' equity against the benchmark (from the first run's frame)."""
+    traces, benchmark = [], None
+    for position, (_, row) in enumerate(best.head(CURVES).iterrows(), start=1):
+        frame = curve_of(row["task_id"])
+        if frame is None:
+            continue
+        label = f"#{position} " + ", ".join(f"{short(p)}={row[p]}" for p in varied)
+        traces.append(line(dates(frame.index), frame["equity"], label,
+                           PALETTE[(position - 1) % len(PALETTE)]))
+        if benchmark is None and frame["benchmark"].notna().any():
+            benchmark = frame
+    if benchmark is not None:
+        traces.append(line(dates(benchmark.index), benchmark["benchmark"], "benchmark",
+                           BENCHMARK_COLOUR))
+    if not traces:
+        return ""
+    layout = {"title": {"text": "Best distinct runs: equity (CNY) against the benchmark"},
+              "updatemenus": scale_buttons("linear scale", "log scale"),
+              "yaxis": {"tickformat": ",.0f"}}
+    return chart_div("sweep-best-curves", traces, layout, height=420)
+
+
+def _section(section_id: str, title: str, body: str) -> str:
+    return f'<section id="{section_id}"><h2>{html.escape(title)}</h2>{body}</section>\n'
 
 
 def write_sweep_report(base: RunConfig, results: pd.DataFrame, ranked: pd.DataFrame,
-                       out_dir: Path, extra_html: str = "", runner: str = "cerebro") -> Path:
-    """Write ``report.html`` for a sweep."""
+                       out_dir: Path, extra_html: str = "", runner: str = "cerebro",
+                       curve_of: CurveSource | None = None) -> Path:
+    """Write ``report.html`` for a sweep (``curve_of`` re-runs a task for its equity curve)."""
     sweep = base.sweep
-    varied = [c for c in results.columns
-              if c not in ("index", "task_id", "run_id", "status", "error")
-              and c.count(".") >= 1]
-    figure = ""
+    metric = sweep.rank_by
+    varied = [p for p in varied_params(results) if p != "fold"]
+    failed = results[results["status"] != "ok"]
+    best = deduplicated(ranked, varied)
+    columns = [c for c in ["index", *varied, metric, "total_return", "annual_return",
+                           "max_drawdown", "trades", "identical_runs", "same_as"]
+               if c in best.columns]
+    shown = best.head(sweep.top)[list(dict.fromkeys(columns))]
+    shown = shown.rename(columns={p: short(p) for p in varied})
+    duplicates = len(ranked) - len(best)
+    sections = [_section("best-runs", "Best runs", (
+        f"<p>{len(best)} distinct results among {len(ranked)} successful runs"
+        + (f" ({duplicates} runs repeat a result already listed; their params are in "
+           f"<i>same_as</i>)" if duplicates else "") + f". Top {sweep.top} by {metric}:</p>"
+        + table_html(shown, PERCENT_COLUMNS)
+        + (curves_chart(best, varied, curve_of) if curve_of is not None and len(best) else "")))]
     axes = heatmap_axes(results, varied)
     if axes is not None and len(ranked):
-        data = base64.b64encode(heatmap_png(results, *axes, sweep.rank_by)).decode("ascii")
-        figure = f'<img alt="heatmap" src="data:image/png;base64,{data}">'
-    shown = ranked.head(sweep.top)[["index", *varied, sweep.rank_by, "total_return",
-                                     "max_drawdown", "trades", "task_id"]]
-    failed = results[results["status"] != "ok"]
+        sections.append(_section("heatmap", "Heatmap", heatmap_html(results, *axes, metric)))
+    sections.append(_section("sensitivity", "Sensitivity per parameter",
+                             sensitivity_html(results, varied, metric) if len(ranked)
+                             else "<p>No run succeeded.</p>"))
+    instrument = instrument_param(results, varied)
+    if instrument is not None and len(ranked):
+        sections.append(_section("per-instrument", f"Per instrument ({short(instrument)})",
+                                 table_html(per_instrument(results, instrument, metric,
+                                                           sweep.descending),
+                                            PERCENT_COLUMNS)))
+    if len(failed):
+        sections.append(_section("failed", "Failed runs", table_html(
+            failed[["index", *varied, "error"]].rename(columns={p: short(p) for p in varied}))))
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(base.name)} sweep</title>
-<style>{STYLE}</style></head><body>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>{STYLE}</style>{script_tag()}</head><body>
 <h1>Sweep: {html.escape(base.name)}</h1>
 <p>{len(results)} runs, {len(ranked)} succeeded, {len(failed)} failed; ranked by
-<b>{html.escape(sweep.rank_by)}</b> ({'highest' if sweep.descending else 'lowest'} first).
-Every run's metrics are in results.csv; the best configs are in best/ as runnable YAML.
-{html.escape(RUNNER_NOTES[runner])}</p>
-<h2>Best runs</h2>{shown.to_html(index=False, border=0, float_format=lambda v: f"{v:.4f}")}
-{f"<h2>Heatmap</h2>{figure}" if figure else ""}
+<b>{html.escape(metric)}</b> ({'highest' if sweep.descending else 'lowest'} first).
+Varied: {html.escape(', '.join(varied) or 'nothing')}. Every run's metrics are in results.csv;
+the best configs are in best/ as runnable YAML. {html.escape(RUNNER_NOTES[runner])}</p>
+{"".join(sections)}
 {extra_html}
 </body></html>
 """

@@ -250,6 +250,18 @@ def write_best_configs(ranked: pd.DataFrame, tasks: list[SweepTask], out_dir: Pa
     return written
 
 
+def equity_of_tasks(tasks: list[SweepTask], factory: PluginFactory):
+    """A function re-running one task (by id) for its equity frame, for the report's curves
+    of the best runs (a sweep keeps only metrics)."""
+    by_id = {task.task_id: task for task in tasks}
+
+    def equity_of(task_id: str) -> pd.DataFrame | None:
+        _, result = run_task(by_id[task_id], factory, detail=True)
+        return None if result is None else result.equity
+
+    return equity_of
+
+
 def run_sweep(base: RunConfig, factory: PluginFactory, out_dir: Path, *, workers: int = 1,
               backend: str = "local", progress: bool | None = None,
               tasks: list[SweepTask] | None = None) -> SweepResult:
@@ -289,8 +301,8 @@ def run_sweep(base: RunConfig, factory: PluginFactory, out_dir: Path, *, workers
     _atomic_write(out_dir / "results.csv", results.to_csv(index=False, lineterminator="\n"))
     ranked = rank(results, sweep.rank_by, sweep.descending)
     write_best_configs(ranked, tasks, out_dir, sweep.top)
-    write_sweep_report(base, results, ranked, out_dir,
-                       runner=sweep_runner(base, factory(base)))
+    write_sweep_report(base, results, ranked, out_dir, runner=sweep_runner(base, factory(base)),
+                       curve_of=equity_of_tasks(tasks, factory))
     failed = int((results["status"] != "ok").sum())
     if failed:
         logger.warning("{} of {} runs failed; see the error column of results.csv", failed,

@@ -9,14 +9,10 @@ sweep over the whole span, run over the whole span).
 
 from __future__ import annotations
 
-import base64
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from huice.config.errors import ConfigError
 from huice.config.overrides import config_tree, with_overrides
@@ -99,6 +95,7 @@ def run_walk_forward(base: RunConfig, factory: PluginFactory, out_dir: Path, *,
     initial = base.broker.initial_cash
 
     rows, pieces, fills = [], [], []
+    periods = base.report.periods_per_year
     level = initial
     for fold in folds:
         candidates = training.ranked[training.ranked["fold"] == fold.number]
@@ -127,7 +124,12 @@ def run_walk_forward(base: RunConfig, factory: PluginFactory, out_dir: Path, *,
                      "train_end": fold.train_end.date(), "test_start": fold.test_start.date(),
                      "test_end": fold.test_end.date(), **params,
                      f"train_{sweep.rank_by}": best[sweep.rank_by],
-                     "test_return": float(growth.iloc[-1] - 1.0)})
+                     "train_return": float(best["total_return"]),
+                     "test_return": float(growth.iloc[-1] - 1.0),
+                     "train_annual_return": annualised(float(best["total_return"]),
+                                                       int(best["bars"]), periods),
+                     "test_annual_return": annualised(float(growth.iloc[-1] - 1.0),
+                                                      len(growth), periods)})
     oos = pd.concat(pieces)
     best_whole = next(t for t in whole.tasks if t.task_id == whole.ranked.iloc[0]["task_id"])
     _, in_sample_result = run_task(best_whole, factory, detail=True)
@@ -138,34 +140,56 @@ def run_walk_forward(base: RunConfig, factory: PluginFactory, out_dir: Path, *,
     oos.rename("equity").to_frame().to_csv(out_dir / "oos_equity.csv", lineterminator="\n")
     result.test_fills.to_csv(out_dir / "oos_fills.csv", index=False, lineterminator="\n")
     extra = _walk_forward_html(result, base)
-    from huice.engine.sweep.runner import sweep_runner
+    from huice.engine.sweep.runner import equity_of_tasks, sweep_runner
 
     write_sweep_report(base, whole.results, whole.ranked, out_dir, extra_html=extra,
-                       runner=sweep_runner(base, factory(base)))
+                       runner=sweep_runner(base, factory(base)),
+                       curve_of=equity_of_tasks(whole.tasks, factory))
     return result
 
 
+def annualised(total: float, bars: int, periods: int) -> float:
+    """A return over ``bars`` bars as a yearly rate, to compare windows of different lengths."""
+    return (1.0 + total) ** (periods / bars) - 1.0 if bars and total > -1 else float("nan")
+
+
 def _walk_forward_html(result: WalkForwardResult, base: RunConfig) -> str:
-    figure = Figure(figsize=(10, 3.6))
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
-    axes.plot(result.in_sample_equity.index, result.in_sample_equity / 1e6, label="in-sample best (look-ahead)",
-              color="#999999", lw=1.0)
-    axes.plot(result.oos_equity.index, result.oos_equity / 1e6, label="walk-forward out-of-sample",
-              color="#1f4e9c", lw=1.4)
-    for start in result.folds["test_start"]:
-        axes.axvline(pd.Timestamp(start), color="#cccccc", lw=0.6)
-    axes.set_ylabel("million CNY")
-    axes.set_title("Walk-forward: stitched test windows against the in-sample best")
-    axes.legend(loc="upper left", fontsize=8)
-    axes.grid(alpha=0.3)
-    figure.subplots_adjust(left=0.07, right=0.985, top=0.9, bottom=0.12)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=96, metadata={"Software": None})
-    image = base64.b64encode(buffer.getvalue()).decode("ascii")
-    table = result.folds.to_html(index=False, border=0, float_format=lambda v: f"{v:.4f}")
-    oos_return = result.oos_equity.iloc[-1] / base.broker.initial_cash - 1
-    return (f"<h2>Walk-forward</h2><p>Out-of-sample return over the test windows: "
-            f"{oos_return:.2%}. In-sample best over the whole span: "
-            f"{result.in_sample_equity.iloc[-1] / base.broker.initial_cash - 1:.2%}.</p>"
-            f'<img alt="walk-forward" src="data:image/png;base64,{image}">{table}')
+    from huice.engine.results.plotly_charts import (BENCHMARK_COLOUR, STRATEGY_COLOUR,
+                                                    chart_div, dates, line)
+    from huice.engine.sweep.report_parts import table_html
+
+    folds = result.folds
+    curves = [line(dates(result.in_sample_equity.index), result.in_sample_equity,
+                   "in-sample best (look-ahead)", BENCHMARK_COLOUR),
+              line(dates(result.oos_equity.index), result.oos_equity,
+                   "walk-forward out-of-sample", STRATEGY_COLOUR, line={"width": 2,
+                                                                         "color": STRATEGY_COLOUR})]
+    starts = [{"type": "line", "xref": "x", "yref": "paper", "x0": str(start), "x1": str(start),
+               "y0": 0, "y1": 1, "line": {"color": "#cccccc", "width": 1}}
+              for start in folds["test_start"]]
+    curve_chart = chart_div("walk-forward-curves", curves, {
+        "title": {"text": "Stitched test windows against the in-sample best (CNY)"},
+        "shapes": starts, "yaxis": {"tickformat": ",.0f"}}, height=400)
+    labels = [f"fold {n}" for n in folds["fold"]]
+    bars = [{"type": "bar", "name": "in-sample (train window, annualised)", "x": labels,
+             "y": folds["train_annual_return"].round(8).tolist(),
+             "marker": {"color": BENCHMARK_COLOUR}},
+            {"type": "bar", "name": "out-of-sample (test window, annualised)", "x": labels,
+             "y": folds["test_annual_return"].round(8).tolist(),
+             "marker": {"color": STRATEGY_COLOUR}}]
+    fold_chart = chart_div("walk-forward-folds", bars, {
+        "title": {"text": "Per fold: the chosen params in-sample against out-of-sample"},
+        "barmode": "group", "yaxis": {"tickformat": ".0%"}, "hovermode": "x"}, height=360)
+    initial = base.broker.initial_cash
+    oos_return = result.oos_equity.iloc[-1] / initial - 1
+    kept = (folds["test_annual_return"] / folds["train_annual_return"]).where(
+        folds["train_annual_return"] > 0)
+    ratio = (f" Out-of-sample kept a median {kept.median():.0%} of the in-sample annual return "
+             f"(folds with a positive in-sample return)." if kept.notna().any() else "")
+    return (f'<section id="walk-forward"><h2>Walk-forward</h2><p>Out-of-sample return over '
+            f"the test windows: {oos_return:.2%}. In-sample best over the whole span: "
+            f"{result.in_sample_equity.iloc[-1] / initial - 1:.2%}.{ratio}</p>"
+            f"{curve_chart}{fold_chart}"
+            + table_html(folds, ("train_return", "test_return", "train_annual_return",
+                                 "test_annual_return"))
+            + "</section>")

@@ -8,10 +8,8 @@ how the score is made).
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import html
-import io
 import json
 import shutil
 import tempfile
@@ -40,24 +38,23 @@ def monitor_settings(config: RunConfig) -> tuple[list[str], str, CrowdingParams]
     return params.universe, params.reference, params.crowding
 
 
-def heatmap_png(scores: pd.DataFrame, names: dict[str, str]) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+def heatmap_chart(scores: pd.DataFrame, names: dict[str, str]) -> str:
+    """Industries down, days across, the score on a fixed 0-100 scale (green calm, red
+    crowded), drawn by the report's inline plotly.js."""
+    from huice.engine.results.plotly_charts import chart_div
 
-    figure = Figure(figsize=(12, 0.28 * len(scores.columns) + 1.6))
-    FigureCanvasAgg(figure)
-    axes = figure.add_axes([0.2, 0.12, 0.72, 0.8])
-    image = axes.imshow(scores.T.to_numpy(), aspect="auto", cmap="RdYlGn_r", vmin=0, vmax=100,
-                        interpolation="nearest")
-    axes.set_yticks(range(len(scores.columns)))
-    axes.set_yticklabels([f"{s} {names.get(s, '')}" for s in scores.columns], fontsize=8)
-    ticks = list(range(0, len(scores.index), max(1, len(scores.index) // 8)))
-    axes.set_xticks(ticks)
-    axes.set_xticklabels([scores.index[i].strftime("%Y-%m-%d") for i in ticks], fontsize=8)
-    figure.colorbar(image, ax=axes, fraction=0.03, label="crowding score (0-100)")
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=96, metadata={"Software": None})
-    return buffer.getvalue()
+    z = scores.T.to_numpy(dtype=float)
+    trace = {"type": "heatmap", "z": [[None if v != v else round(float(v), 2) for v in row]
+                                      for row in z],
+             "x": [d.strftime("%Y-%m-%d") for d in scores.index],
+             "y": [f"{s} {names.get(s, '')}" for s in scores.columns], "zmin": 0, "zmax": 100,
+             "colorscale": [[0.0, "#1e8449"], [0.5, "#f7f7f7"], [1.0, "#b03a2e"]],
+             "colorbar": {"title": {"text": "score"}},
+             "hovertemplate": "%{y}, %{x}: %{z:.1f}<extra></extra>"}
+    layout = {"title": {"text": "Crowding score (0-100)"}, "hovermode": "closest",
+              "margin": {"l": 190, "r": 20, "t": 40, "b": 60},
+              "yaxis": {"type": "category", "autorange": "reversed"}}
+    return chart_div("crowding-heatmap", [trace], layout, height=120 + 22 * len(scores.columns))
 
 
 def run_monitor(config: RunConfig, out_dir: Path, date: dt.date | None = None) -> pd.DataFrame:
@@ -92,12 +89,15 @@ def run_monitor(config: RunConfig, out_dir: Path, date: dt.date | None = None) -
         table.to_csv(staging / "crowding.csv", index=False, lineterminator="\n")
         ranked.to_csv(staging / "ranked.csv", index=False, lineterminator="\n")
         recent = scores.iloc[-HEATMAP_DAYS:]
-        picture = base64.b64encode(heatmap_png(recent, names)).decode("ascii")
+        from huice.engine.results.plotly_charts import script_tag
+
+        chart = heatmap_chart(recent, names)
         weights = json.dumps(params.weights)
         page = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>Industry crowding {day.date()}</title><style>body{{font-family:system-ui,sans-serif;
 max-width:1100px;margin:2em auto}}table{{border-collapse:collapse;font-size:.9em}}td,th{{
-padding:.2em .7em;border-bottom:1px solid #eee;text-align:right}}</style></head><body>
+padding:.2em .7em;border-bottom:1px solid #eee;text-align:right}}</style>{script_tag()}
+</head><body>
 <h1>Industry crowding monitor, {day.date()}</h1>
 <p>Score 0-100 per industry: the weighted mean ({html.escape(weights)}) of the percentiles of
 four measures over {params.measure_days} trading days (turnover, share of the industries'
@@ -106,8 +106,7 @@ ranked against the industry's own last {params.percentile_days} days. Every valu
 to its day only. Fund flows: absent (the industry data has no fund-flow measure). The research
 reads a score above 80 as a short-term risk flag; docs/strategies/industry_rotation.md measures
 what it meant on 2014-2025.</p>
-<h2>Last {len(recent)} days</h2><img alt="heatmap" style="max-width:100%"
-src="data:image/png;base64,{picture}">
+<h2>Last {len(recent)} days</h2>{chart}
 <h2>Ranked on {day.date()}</h2>{ranked.to_html(index=False, border=0,
                                                 float_format=lambda v: f"{v:.1f}")}
 </body></html>

@@ -136,3 +136,14 @@ def test_paper_report_opens_in_chromium(browser, tmp_path):
     seen = open_report(browser, tmp_path / "paper" / "report.html", "paper_barbell_etf")
     assert_clean(seen)
     assert seen["sections"][:2] == ["positions", "recent-orders"]
+
+
+def test_crowding_monitor_report_opens_in_chromium(browser, tmp_path):
+    from tests.conftest import run_cli
+
+    result = run_cli("monitor", "crowding", str(EXAMPLES / "industry_rotation.yaml"),
+                     "--date", "2025-03-18", "--out", str(tmp_path / "crowding"))
+    assert result.code == 0, result.stderr
+    seen = open_report(browser, tmp_path / "crowding" / "report.html", "crowding_monitor")
+    assert_clean(seen)
+    assert [chart["id"] for chart in seen["charts"]] == ["crowding-heatmap"]

@@ -114,7 +114,8 @@ def test_two_param_grid_report_has_a_heatmap(tmp_path):
     result = run_cli("sweep", str(sweep_yaml(tmp_path, grid)), "--out", str(tmp_path / "h"),
                      "--workers", "1")
     assert result.code == 0, result.stderr
-    assert 'alt="heatmap"' in (tmp_path / "h" / "report.html").read_text()
+    report = (tmp_path / "h" / "report.html").read_text()
+    assert 'id="sweep-heatmap"' in report and "Colour scale" in report
 
 
 def test_walk_forward_trades_only_inside_test_windows(tmp_path):
