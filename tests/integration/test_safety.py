@@ -157,7 +157,9 @@ def test_metrics_json_is_strict_without_a_benchmark(tmp_path, small_config):
     metrics = json.loads(text, parse_constant=lambda name: pytest.fail(f"bare {name}"))
     assert metrics["benchmark_return"] is None and metrics["excess_vs_benchmark"] is None
     assert re.search(r"benchmark_return +n/a\n", result.stdout)
-    assert "<td>benchmark_return</td><td>n/a</td>" in (tmp_path / "out" / "report.html").read_text()
+    report = (tmp_path / "out" / "report.html").read_text()
+    assert 'data-metric="benchmark_return">n/a<' in report
+    assert 'data-metric="beta">n/a<' in report
 
 
 # -- 7. data gaps -----------------------------------------------------------------------------
