@@ -31,6 +31,7 @@ test: $(RAY_STAMP)
 
 ## bench: benchmarks, written to bench/RESULTS.md
 bench: setup
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python bench/run_all.py
 
 ## data: rebuild data/ from ../shared/data/raw

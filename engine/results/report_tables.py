@@ -37,6 +37,23 @@ def format_figure(value: Any, kind: str) -> str:
     return NOT_AVAILABLE if value is None or value == "" else str(value)
 
 
+def contribution_table(contribution: Mapping[str, float], language: str) -> str:
+    """Each instrument's contribution to return (they add up to the total return)."""
+    if not contribution:
+        return ""
+    title = "各标的收益贡献" if language == "zh" else "Contribution to return"
+    help_text = ("各标的扣费后盈亏（含分红与期末持仓市值）/ 初始资金，合计等于累计收益率。"
+                 if language == "zh" else
+                 "Each instrument's profit after its fees (dividends and the value still held "
+                 "included), over the initial cash; they add up to the total return.")
+    rows = "".join(f'<tr><td class="label">{_escape(symbol)}</td>'
+                   f'<td class="value" data-metric="contribution.{_escape(symbol)}">'
+                   f"{_escape(percent(value))}</td><td class=\"help\"></td></tr>"
+                   for symbol, value in contribution.items())
+    return (f'<div class="group"><h3>{_escape(title)}</h3><p class="small">{_escape(help_text)}'
+            f'</p><table class="metrics">{rows}</table></div>')
+
+
 def metrics_tables(figures: Mapping[str, Any], language: str) -> str:
     """One table per group: label, value, what it means."""
     parts = []
@@ -49,7 +66,7 @@ def metrics_tables(figures: Mapping[str, Any], language: str) -> str:
             for m in labels)
         parts.append(f'<div class="group"><h3>{_escape(text(GROUP_TITLES, group, language))}'
                      f'</h3><table class="metrics">{rows}</table></div>')
-    return "".join(parts)
+    return "".join(parts) + contribution_table(figures.get("contribution") or {}, language)
 
 
 def _signed_cell(value: float, bound: float) -> str:

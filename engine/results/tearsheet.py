@@ -186,6 +186,7 @@ def build_tear_sheet(metrics: dict[str, Any], equity: pd.DataFrame, trades: pd.D
     figures = {key: value for key, value in metrics.items() if key not in ("fees",
                                                                            "contribution")}
     figures.update({f"fees.{kind}": value for kind, value in metrics["fees"].items()})
+    figures["contribution"] = dict(metrics.get("contribution") or {})
     figures["fees_share"] = metrics["fees"]["total"] / initial if initial else math.nan
     if equity.empty:
         return TearSheet(figures, pd.Series(dtype=float), None)

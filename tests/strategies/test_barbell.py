@@ -131,4 +131,5 @@ def test_examples_run_from_the_cli(tmp_path, name):
     result = run_cli("backtest", str(EXAMPLES / f"{name}.yaml"), "--out", str(tmp_path / name))
     assert result.code == 0, result.stderr
     report = (tmp_path / name / "report.html").read_text()
-    assert "Leg weights" in report and "contribution to return" in report
+    assert "Leg weights" in report and "Contribution to return" in report
+    assert report.count('data-metric="contribution.') == 2  # one row per leg
