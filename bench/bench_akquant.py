@@ -73,15 +73,10 @@ class Momentum(Strategy):
             return
         self.month = month
         chosen = choose([ctx.history(s) for s in self.params.universe], self.params.universe)
-        if chosen is None:
-            return
-        for symbol in self.params.universe:
-            held = ctx.position(symbol)
-            if held > 0 and symbol not in chosen:
-                ctx.sell(symbol, held)
-        for symbol in chosen:
-            if ctx.position(symbol) == 0:
-                ctx.buy(symbol, UNITS)
+        if chosen is not None:
+            for side, symbol, quantity in rotation_orders(chosen, self.params.universe,
+                                                          ctx.position):
+                (ctx.buy if side == "buy" else ctx.sell)(symbol, quantity)
 
 
 def choose(histories: list[np.ndarray], universe: list[str]) -> list[str] | None:
@@ -91,6 +86,12 @@ def choose(histories: list[np.ndarray], universe: list[str]) -> list[str] | None
     momentum = np.array([h[-1] / h[-1 - LOOKBACK] - 1.0 for h in histories])
     order = np.lexsort((np.arange(len(universe)), -momentum))
     return [universe[i] for i in order[:TOP]]
+
+
+def rotation_orders(chosen: list[str], universe: list[str], held_of) -> list[tuple[str, str, float]]:
+    """(side, symbol, quantity): sell what dropped out, buy UNITS of what came in."""
+    orders = [("sell", s, held_of(s)) for s in universe if held_of(s) > 0 and s not in chosen]
+    return orders + [("buy", s, UNITS) for s in chosen if held_of(s) == 0]
 
 
 def ma_frames() -> dict[str, pd.DataFrame]:
@@ -154,13 +155,9 @@ def akquant_strategies():
             if any(len(h) <= LOOKBACK or np.isnan(h).any() for h in histories):
                 return
             chosen = choose(histories, self.universe)
-            for symbol in self.universe:
-                held = self.get_position(symbol)
-                if held > 0 and symbol not in chosen:
-                    self.sell(symbol, held)
-            for symbol in chosen:
-                if self.get_position(symbol) == 0:
-                    self.buy(symbol, UNITS)
+            for side, symbol, quantity in rotation_orders(chosen, self.universe,
+                                                          self.get_position):
+                (self.buy if side == "buy" else self.sell)(symbol, quantity)
 
     return AkMaCross, AkMomentum
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from huice.engine.results.formatting import NOT_AVAILABLE, is_undefined, number, percent
-from huice.engine.results.labels import GROUP_TITLES, METRIC_GROUPS, WORDS, text
+from huice.engine.results.labels import GROUP_TITLES, WORDS, metric_groups, text
 from huice.engine.results.tearsheet import DrawdownPeriod
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -57,7 +57,7 @@ def contribution_table(contribution: Mapping[str, float], language: str) -> str:
 def metrics_tables(figures: Mapping[str, Any], language: str) -> str:
     """One table per group: label, value, what it means."""
     parts = []
-    for group, labels in METRIC_GROUPS.items():
+    for group, labels in metric_groups().items():
         rows = "".join(
             f'<tr><td class="label">{_escape(m.label(language))}</td>'
             f'<td class="value" data-metric="{_escape(m.key)}">'
