@@ -91,6 +91,8 @@ class IndustryRotation(Strategy):
                         percent=True, markers="rebalanced"),
         DiagnosticChart("Crowding of what is held (mean score, 0-100)",
                         lines=("crowding_held", "crowding_market"), ylabel="score"),
+        DiagnosticChart("Rank of each industry at each rebalance (1 = first)",
+                        heatmap_prefix="rank_", ylabel="rank"),
     )
 
     def __init__(self, params: IndustryRotationParams | None = None) -> None:
@@ -98,6 +100,7 @@ class IndustryRotation(Strategy):
         self._crowding: Crowding | None = None
         self._calendar: pd.DatetimeIndex | None = None
         self._last_period: tuple[int, int] | None = None
+        self._ranks: dict[str, float] = {}  # today's ranking, on rebalance days
 
     def symbols(self) -> list[str]:
         p = self.params
@@ -135,6 +138,9 @@ class IndustryRotation(Strategy):
         depth = max(p.lookback_days, p.long_days) + 1
         closes = np.column_stack([self._tail(ctx.history(s), depth) for s in p.universe])
         scores = rank_scores(closes, p)
+        ranked = sorted((-score, symbol) for score, symbol in zip(scores, p.universe)
+                        if not math.isnan(score))
+        self._ranks = {symbol: float(place) for place, (_, symbol) in enumerate(ranked, 1)}
         crowding = self._crowding_today(ctx)
         candidates = []
         for symbol, score in zip(p.universe, scores):
@@ -167,6 +173,7 @@ class IndustryRotation(Strategy):
     def on_bar(self, ctx: BarContext) -> None:
         p = self.params
         rebalanced = 0
+        self._ranks = {}
         if self._due(ctx):
             targets = self.choose(ctx)
             ctx.order_target_weights({p.trade_via.get(s, s): w for s, w in targets.items()},
@@ -181,7 +188,9 @@ class IndustryRotation(Strategy):
                    crowding_held=float(np.mean(values)) if values else math.nan,
                    crowding_market=float(np.mean(market)) if market else math.nan,
                    **{f"weight_{s}": weights.get(p.trade_via.get(s, s), 0.0)
-                      for s in p.universe})
+                      for s in p.universe},
+                   # the ranking on rebalance days (before the crowding filter), else blank
+                   **{f"rank_{s}": self._ranks.get(s, math.nan) for s in p.universe})
 
     def report_notes(self) -> list[str]:
         p = self.params

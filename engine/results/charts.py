@@ -10,7 +10,8 @@ import pandas as pd
 from huice.engine.results.diagnostic import DiagnosticChart
 from huice.engine.results.labels import WORDS, text
 from huice.engine.results.plotly_charts import (BENCHMARK_COLOUR, PALETTE, STRATEGY_COLOUR,
-                                                chart_div, dates, line, scale_buttons)
+                                                chart_div, dates, line, scale_buttons,
+                                                series_values)
 from huice.engine.results.tearsheet import rolling_ratios
 
 ROLLING_WINDOWS = ((126, "6-month"), (252, "12-month"))
@@ -71,8 +72,28 @@ def rolling_charts(returns: pd.Series, periods: int, language: str = "en") -> st
                          "yaxis": {"tickformat": ".0%"}}, height=300))
 
 
+def heatmap_diagnostic(signals: pd.DataFrame, spec: DiagnosticChart, chart_id: str) -> str:
+    """Recorded columns with ``spec.heatmap_prefix`` as rows, the days any has a value as
+    columns ("" when none has one)."""
+    columns = [c for c in signals.columns if c.startswith(spec.heatmap_prefix)]
+    values = signals[columns].dropna(how="all") if columns else signals.iloc[:0]
+    if values.empty:
+        return ""
+    rows = [c[len(spec.heatmap_prefix):] for c in columns]
+    trace = {"type": "heatmap", "z": [series_values(values[c]) for c in columns],
+             "x": dates(values.index), "y": rows, "colorscale": "Viridis",
+             "reversescale": True, "colorbar": {"title": {"text": spec.ylabel or "value"}},
+             "hovertemplate": "%{y}, %{x}: %{z}<extra></extra>"}
+    layout = {"title": {"text": spec.title}, "hovermode": "closest",
+              "margin": {"l": 110, "r": 20, "t": 40, "b": 40},
+              "yaxis": {"type": "category", "autorange": "reversed"}}
+    return chart_div(chart_id, [trace], layout, height=140 + 16 * len(rows))
+
+
 def diagnostic_chart(signals: pd.DataFrame, spec: DiagnosticChart, chart_id: str) -> str:
     """The strategy's own chart from the values it recorded ("" when it recorded none)."""
+    if spec.heatmap_prefix:
+        return heatmap_diagnostic(signals, spec, chart_id)
     present = [name for name in spec.lines if name in signals.columns]
     if spec.line_prefix:
         present += [c for c in signals.columns if c.startswith(spec.line_prefix)]

@@ -11,7 +11,9 @@ class DiagnosticChart:
 
     ``lines`` are recorded columns drawn as lines; ``shade`` is a recorded column whose positive
     spans are shaded (e.g. holding periods); ``stacked_prefix`` draws the recorded columns with
-    that prefix as a stacked area (e.g. weights per leg); ``markers`` marks days (rebalances).
+    that prefix as a stacked area (e.g. weights per leg); ``markers`` marks days (rebalances); ``heatmap_prefix`` draws the
+    recorded columns with that prefix as a heatmap over the days any of them has a value (e.g.
+    each industry's rank at each rebalance).
     """
 
     title: str
@@ -22,3 +24,5 @@ class DiagnosticChart:
     stacked_prefix: str | None = None  # recorded columns starting with this: a stacked area
     line_prefix: str | None = None     # recorded columns starting with this: one line each
     markers: str | None = None         # recorded column: a marker on days where it is > 0
+    heatmap_prefix: str | None = None  # recorded columns with this prefix: a heatmap (one row
+    #                                    each, the days where any of them has a value)

@@ -100,6 +100,12 @@ def test_rotation_holds_the_top_k_it_ranked(tmp_path):
         orders = result.orders[(result.orders["created"] == str(day.date()))
                                & (result.orders["side"] == "buy")]
         assert set(orders["symbol"]) <= expected
+        # the recorded rank history is the pandas ranking of that day (1 = best)
+        recorded = signals.loc[day, [f"rank_{s}" for s in SOME]].to_numpy(dtype=float)
+        np.testing.assert_array_equal(
+            recorded, score.rank(ascending=False, method="first").reindex(SOME).to_numpy())
+    other_days = signals.index.difference(rebalances)
+    assert signals.loc[other_days, [f"rank_{s}" for s in SOME]].isna().all().all()
 
 
 def test_example_from_the_cli_the_api_a_sweep_and_paper(tmp_path):
