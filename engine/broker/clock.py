@@ -36,7 +36,7 @@ class MarketClock:
 
     def __init__(self, market: MarketData, price_scales: Mapping[str, float]) -> None:
         self.calendar = market.calendar
-        self.dates: list[dt.date] = [ts.date() for ts in market.calendar]
+        self.dates: list[dt.date] = market.calendar.date.tolist()
         # backtrader's float datetimes of the calendar, to check the two clocks agree
         self.bt_times: list[float] = backtrader_times(market.calendar)
         self.index = -1

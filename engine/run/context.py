@@ -32,6 +32,7 @@ class BarContext:
         self._broker = broker
         self._market = market
         self._arrays: dict[tuple[str, str], np.ndarray] = {}
+        self._lists: dict[tuple[str, str], list[float]] = {}
         self._dates: dict[str, np.ndarray] = {}
         self.records: dict[int, dict[str, Any]] = {}
 
@@ -90,11 +91,11 @@ class BarContext:
         position = self._clock.last_position(symbol)
         if position < 0:
             return math.nan
-        values = self._arrays.get((symbol, field))
-        if values is None:
+        values = self._lists.get((symbol, field))
+        if values is None:  # a plain list: indexing it is several times cheaper than numpy's
             self.history(symbol, field)  # loads (and checks) the line
-            values = self._arrays[(symbol, field)]
-        return float(values[position])
+            values = self._lists[(symbol, field)] = self._arrays[(symbol, field)].tolist()
+        return values[position]
 
     def price(self, symbol: str) -> float:
         """The latest close in traded price (index proxies are scaled, see docs/broker.md)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from huice.engine.results.tables import actions_frame, fills_frame, orders_frame, trades_frame
@@ -14,15 +15,24 @@ if TYPE_CHECKING:
     from huice.engine.run.assembly import PreparedRun
 
 
+def records_frame(records: dict[int, dict[str, float]], calendar: pd.DatetimeIndex
+                  ) -> pd.DataFrame:
+    """What the strategy recorded, one row per bar index that has a record, one column per
+    name (in the order names first appeared; NaN where a bar did not record it)."""
+    bars = sorted(records)
+    names = dict.fromkeys(name for bar in bars for name in records[bar])
+    columns = {name: np.array([records[bar].get(name, np.nan) for bar in bars], dtype=float)
+               for name in names}
+    return pd.DataFrame(columns, index=pd.DatetimeIndex(calendar[bars], name="date"))
+
+
 def ledger_of(run: PreparedRun, analyzer: LedgerRecorder) -> Ledger:
     """The :class:`Ledger` of a run that has finished."""
     broker, clock, market = run.broker, run.clock, run.market
     account = broker.account
     positions = pd.DataFrame(analyzer.position_rows, columns=POSITION_COLUMNS)
-    positions["date"] = positions["date"].map(lambda d: d.isoformat())
-    signals = pd.DataFrame.from_dict(run.context.records, orient="index").sort_index()
-    signals.index = market.calendar[signals.index.to_numpy(dtype=int)]
-    signals.index.name = "date"
+    positions["date"] = [d.isoformat() for d in positions["date"]]
+    signals = records_frame(run.context.records, market.calendar)
     return Ledger(
         equity=equity_frame(analyzer.rows), positions=positions,
         orders=orders_frame(broker.orders), fills=list(broker.fills),
