@@ -76,6 +76,7 @@ def drawdown_periods(equity: pd.Series, initial: float, top: int = 10) -> list[D
 
 
 def sortino(returns: pd.Series, periods: int) -> float:
+    """Annualised mean return over downside deviation (NaN when no day lost)."""
     downside = math.sqrt(float(np.mean(np.minimum(returns.to_numpy(), 0.0) ** 2)))
     if downside == 0:
         return math.nan
@@ -83,8 +84,11 @@ def sortino(returns: pd.Series, periods: int) -> float:
 
 
 def alpha_beta(returns: pd.Series, benchmark: pd.Series, periods: int) -> tuple[float, float]:
+    """(alpha, beta): alpha annualised, beta = cov(r, b) / var(b); NaN with under two bars."""
+    if len(returns) < 2:
+        return math.nan, math.nan
     variance = float(np.var(benchmark.to_numpy(), ddof=1))
-    if not variance or len(returns) < 2:
+    if not variance:
         return math.nan, math.nan
     beta = float(np.cov(returns.to_numpy(), benchmark.to_numpy(), ddof=1)[0, 1]) / variance
     alpha = (1.0 + float(np.mean(returns.to_numpy() - beta * benchmark.to_numpy()))) ** periods - 1

@@ -139,3 +139,14 @@ def test_refusal_reasons_are_grouped_without_their_figures():
     assert reason_kind("cash short: 4539.00 CNY buys 1800 of 1900 at 2.5") == "cash short"
     assert reason_kind("limit-up sealed; expired") == "limit-up sealed"
     assert reason_kind("rounded to 300 units") == "rounded to # units"
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("end", ["2024-01-02", "2024-01-03"])
+def test_a_run_of_one_or_two_bars_has_a_report_without_warnings(end):
+    result = huice.backtest(huice.load_config(EXAMPLES / "barbell_etf.yaml", overrides={
+        "data.start": "2024-01-02", "data.end": end}))
+    page = result.report_html()
+    assert 'id="yearly-returns"' in page
+    if end == "2024-01-02":
+        assert math.isnan(result.tear_sheet().figures["beta"])
