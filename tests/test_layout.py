@@ -125,12 +125,14 @@ def test_wheel_has_one_import_root_and_runs_outside_the_repo(tmp_path):
     tops = {n.split("/")[0] for n in names}
     assert tops == {"huice", wheel.name.split("-py3")[0] + ".dist-info"}, tops
     assert "huice/data/catalog.csv" in names and "huice/engine/broker/ashare.py" in names
+    assert "huice/engine/results/labels.yaml" in names  # the report's words
     target = tmp_path / "site"
     install = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q",
                               "--target", str(target), str(wheel)], capture_output=True,
                              text=True, timeout=300)
     assert install.returncode == 0, install.stderr
     script = ("import huice; r = huice.backtest('config/examples/barbell_etf.yaml'); "
+              "assert 'Sharpe ratio' in r.report_html(); "
               "print(huice.__file__); print(repr(r.metrics.total_return))")
     env = {**os.environ, "PYTHONPATH": str(target)}
     run = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env,
