@@ -79,9 +79,10 @@ def timed_sweep(config, workers: int) -> tuple[float, int]:
 def measure() -> dict:
     results = {}
     for name, runs, rounds in (("801080 example", example_runs(), 5),
-                               ("100 ETFs x 2,500 days", universe_runs(), 2)):
+                               ("100 ETFs x 2,500 days", universe_runs(), 4)):
         times = interleaved(runs, rounds)
         results[name] = {runner: median(values) for runner, values in times.items()}
+        results[name]["pairs"] = [c / f for c, f in zip(times["cerebro"], times["fast"])]
     shares = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 0.55, 0.65, 0.75, 0.85]
     ratios = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]
     full = sweep_config(shares, ratios)
@@ -104,7 +105,9 @@ def markdown(results: dict) -> str:
              "| workload | cerebro | fast | speed-up |", "|---|---|---|---|"]
     for name in ("801080 example", "100 ETFs x 2,500 days"):
         cerebro, fast = results[name]["cerebro"], results[name]["fast"]
-        lines.append(f"| {name} | {cerebro:.3f} s | {fast:.3f} s | {cerebro / fast:.1f}x |")
+        pairs = ", ".join(f"{p:.1f}" for p in results[name]["pairs"])
+        lines.append(f"| {name} | {cerebro:.3f} s | {fast:.3f} s | {cerebro / fast:.1f}x "
+                     f"(rounds: {pairs}) |")
     sweep = results["sweep"]
     (one, runs_small), (two, _) = results["scaling"][1], results["scaling"][2]
     lines += ["", f"Sweep: 31 Shenwan industries x 10 share x 10 ratio = {sweep['runs']} runs "
