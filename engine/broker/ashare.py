@@ -114,7 +114,10 @@ class AShareBroker(bt.broker.BrokerBase):
         """On an ex-date, positions held at the previous close get the cash dividend (credited
         on the ex-date; the real payment comes a few days later) or the split's units (whole
         units; fractions are dropped)."""
-        for symbol in list(self.account.positions):
+        with_actions = self.clock.with_actions
+        if not with_actions:
+            return
+        for symbol in [s for s in self.account.positions if s in with_actions]:
             dividend, split = self.clock.corporate_action(symbol)
             if dividend == 0.0 and split == 1.0:
                 continue

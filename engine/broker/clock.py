@@ -61,6 +61,10 @@ class MarketClock:
                     columns[name] = (frame[name].fillna(0.0 if name == "dividend" else 1.0)
                                      .to_numpy(dtype=float) * factor).tolist()
             self._columns[symbol] = columns
+        # instruments with any dividend or split line: the only ones with corporate actions
+        self.with_actions = frozenset(
+            symbol for symbol, columns in self._columns.items()
+            if "dividend" in columns or "split_ratio" in columns)
 
     @property
     def day(self) -> dt.date:

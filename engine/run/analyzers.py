@@ -27,7 +27,7 @@ class LedgerRecorder:
         day = clock.day
         holdings = 0.0
         positions = broker.account.positions
-        for symbol in sorted(positions):
+        for symbol in (sorted(positions) if len(positions) > 1 else positions):
             quantity = positions[symbol].quantity
             price = clock.last_close(symbol)
             value = quantity * price

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,8 +21,9 @@ def records_frame(records: dict[int, dict[str, float]], calendar: pd.DatetimeInd
     """What the strategy recorded, one row per bar index that has a record, one column per
     name (in the order names first appeared; NaN where a bar did not record it)."""
     bars = sorted(records)
-    names = dict.fromkeys(name for bar in bars for name in records[bar])
-    columns = {name: np.array([records[bar].get(name, np.nan) for bar in bars], dtype=float)
+    rows = [records[bar] for bar in bars]
+    names = dict.fromkeys(itertools.chain.from_iterable(rows))
+    columns = {name: np.array([row.get(name, np.nan) for row in rows], dtype=float)
                for name in names}
     return pd.DataFrame(columns, index=pd.DatetimeIndex(calendar[bars], name="date"))
 
