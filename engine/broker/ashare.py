@@ -249,6 +249,8 @@ class AShareBroker(bt.broker.BrokerBase):
 
     # -- matching ----------------------------------------------------------------------------
     def _match(self) -> None:
+        if not self._pending:
+            return
         today = self.clock.index
         due = [o for o in self._pending if o.eligible_index <= today]
         if not due:
