@@ -52,6 +52,7 @@ def account_config_hash(config: RunConfig) -> str:
     tree = config_tree(config, exclude={"paper", "sweep"})
     tree["data"].pop("end", None)  # the data grows; everything else must stay the same
     tree.pop("runner", None)  # either runner books the same days
+    tree.get("report", {}).pop("language", None)  # how the report is worded, not the account
     if not tree["strategy"].get("instruments"):
         tree["strategy"].pop("instruments", None)  # absent before backtrader strategies
     return hashlib.sha256(json.dumps(tree, sort_keys=True).encode()).hexdigest()[:16]

@@ -22,3 +22,17 @@ def test_run_id_changes_with_what_is_computed():
     other = huice.backtest(huice.load_config(
         config, overrides={"strategy.params.drift_band": 0.06})).run_id
     assert base != other
+
+
+def test_report_language_changes_neither_the_run_id_nor_a_paper_account():
+    """Accounts created before report.language existed keep opening: the wording of the
+    report is not part of what identifies a run or an account."""
+    from huice.engine.paper.trader import account_config_hash
+
+    config = EXAMPLES / "paper_barbell_etf.yaml"
+    english, chinese = (huice.load_config(config, overrides={"report.language": language})
+                        for language in ("en", "zh"))
+    assert account_config_hash(english) == account_config_hash(chinese)
+    assert huice.backtest(english).run_id == huice.backtest(chinese).run_id
+    other = huice.load_config(config, overrides={"report.risk_free_rate": 0.02})
+    assert account_config_hash(other) != account_config_hash(english)
