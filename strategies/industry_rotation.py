@@ -173,7 +173,6 @@ class IndustryRotation(Strategy):
     def on_bar(self, ctx: BarContext) -> None:
         p = self.params
         rebalanced = 0
-        self._ranks = {}
         if self._due(ctx):
             targets = self.choose(ctx)
             ctx.order_target_weights({p.trade_via.get(s, s): w for s, w in targets.items()},
@@ -188,9 +187,9 @@ class IndustryRotation(Strategy):
                    crowding_held=float(np.mean(values)) if values else math.nan,
                    crowding_market=float(np.mean(market)) if market else math.nan,
                    **{f"weight_{s}": weights.get(p.trade_via.get(s, s), 0.0)
-                      for s in p.universe},
-                   # the ranking on rebalance days (before the crowding filter), else blank
-                   **{f"rank_{s}": self._ranks.get(s, math.nan) for s in p.universe})
+                      for s in p.universe})
+        if rebalanced:  # the ranking (before the crowding filter); other days leave it blank
+            ctx.record(**{f"rank_{s}": self._ranks.get(s, math.nan) for s in p.universe})
 
     def report_notes(self) -> list[str]:
         p = self.params

@@ -10,8 +10,8 @@ import pandas as pd
 from huice.engine.results.diagnostic import DiagnosticChart
 from huice.engine.results.labels import WORDS, text
 from huice.engine.results.plotly_charts import (BENCHMARK_COLOUR, PALETTE, STRATEGY_COLOUR,
-                                                chart_div, dates, line, scale_buttons,
-                                                series_values)
+                                                chart_div, dates, heatmap, line,
+                                                scale_buttons)
 from huice.engine.results.tearsheet import rolling_ratios
 
 ROLLING_WINDOWS = ((126, "6-month"), (252, "12-month"))
@@ -35,7 +35,7 @@ def equity_chart(equity: pd.DataFrame, buy_and_hold: dict[str, pd.Series], initi
                                f"{text(WORDS, 'buy_and_hold', language)} {symbol}",
                                PALETTE[(position + 1) % len(PALETTE)],
                                visible=True if len(buy_and_hold) <= 3 else "legendonly"))
-    layout = {"title": {"text": "Equity (CNY)" if language == "en" else "权益（元）"},
+    layout = {"title": {"text": text(WORDS, "equity_title", language)},
               "updatemenus": scale_buttons(text(WORDS, "linear_scale", language),
                                            text(WORDS, "log_scale", language)),
               "yaxis": {"tickformat": ",.0f"}}
@@ -48,8 +48,7 @@ def underwater_chart(equity: pd.DataFrame, initial: float, language: str = "en")
     drawdown = (values / np.maximum.accumulate(values) - 1.0)[1:]
     trace = line(dates(equity.index), drawdown, text(WORDS, "drawdown", language), "#c0392b",
                  fill="tozeroy", fillcolor="rgba(192,57,43,0.35)")
-    layout = {"title": {"text": "Underwater (drawdown from peak)" if language == "en"
-                        else "水下曲线（自高点回撤）"},
+    layout = {"title": {"text": text(WORDS, "underwater_title", language)},
               "yaxis": {"tickformat": ".0%"}, "showlegend": False}
     return chart_div("chart-underwater", [trace], layout, height=260)
 
@@ -60,15 +59,14 @@ def rolling_charts(returns: pd.Series, periods: int, language: str = "en") -> st
     sharpe, volatility = [], []
     for colour, (window, name) in zip((STRATEGY_COLOUR, "#d9822b"), ROLLING_WINDOWS):
         ratios = rolling_ratios(returns, periods, window)
-        label = name if language == "en" else {"6-month": "6 个月", "12-month": "12 个月"}[name]
+        label = text(WORDS, name, language)
         sharpe.append(line(x, ratios["sharpe"], label, colour))
         volatility.append(line(x, ratios["volatility"], label, colour))
-    zh = language == "zh"
     return (chart_div("chart-rolling-sharpe", sharpe,
-                      {"title": {"text": "滚动夏普比率" if zh else "Rolling Sharpe ratio"}},
+                      {"title": {"text": text(WORDS, "rolling_sharpe_title", language)}},
                       height=300)
             + chart_div("chart-rolling-volatility", volatility,
-                        {"title": {"text": "滚动年化波动率" if zh else "Rolling volatility"},
+                        {"title": {"text": text(WORDS, "rolling_volatility_title", language)},
                          "yaxis": {"tickformat": ".0%"}}, height=300))
 
 
@@ -80,14 +78,12 @@ def heatmap_diagnostic(signals: pd.DataFrame, spec: DiagnosticChart, chart_id: s
     if values.empty:
         return ""
     rows = [c[len(spec.heatmap_prefix):] for c in columns]
-    trace = {"type": "heatmap", "z": [series_values(values[c]) for c in columns],
-             "x": dates(values.index), "y": rows, "colorscale": "Viridis",
-             "reversescale": True, "colorbar": {"title": {"text": spec.ylabel or "value"}},
-             "hovertemplate": "%{y}, %{x}: %{z}<extra></extra>"}
-    layout = {"title": {"text": spec.title}, "hovermode": "closest",
-              "margin": {"l": 110, "r": 20, "t": 40, "b": 40},
-              "yaxis": {"type": "category", "autorange": "reversed"}}
-    return chart_div(chart_id, [trace], layout, height=140 + 16 * len(rows))
+    traces, layout = heatmap(values.T.to_numpy(dtype=float), dates(values.index), rows,
+                             title=spec.title, colour_title=spec.ylabel or "value",
+                             colorscale="Viridis", reverse=True)
+    layout.update(margin={"l": 110, "r": 20, "t": 40, "b": 40}, xaxis={})  # x: dates
+    layout["yaxis"]["autorange"] = "reversed"
+    return chart_div(chart_id, traces, layout, height=140 + 16 * len(rows))
 
 
 def diagnostic_chart(signals: pd.DataFrame, spec: DiagnosticChart, chart_id: str) -> str:
@@ -143,6 +139,6 @@ def holdings_chart(positions: pd.DataFrame, equity: pd.DataFrame, language: str 
               for position, symbol in enumerate(values.columns)]
     traces.append(line(x, equity["cash"] / total, text(WORDS, "cash", language), "#bbbbbb",
                        stackgroup="weights"))
-    layout = {"title": {"text": "Weights (share of equity)" if language == "en"
-                        else "权重（占权益比例）"}, "yaxis": {"tickformat": ".0%"}}
+    layout = {"title": {"text": text(WORDS, "weights_title", language)},
+              "yaxis": {"tickformat": ".0%"}}
     return chart_div("chart-holdings", traces, layout)

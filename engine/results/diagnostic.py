@@ -11,9 +11,9 @@ class DiagnosticChart:
 
     ``lines`` are recorded columns drawn as lines; ``shade`` is a recorded column whose positive
     spans are shaded (e.g. holding periods); ``stacked_prefix`` draws the recorded columns with
-    that prefix as a stacked area (e.g. weights per leg); ``markers`` marks days (rebalances); ``heatmap_prefix`` draws the
-    recorded columns with that prefix as a heatmap over the days any of them has a value (e.g.
-    each industry's rank at each rebalance).
+    that prefix as a stacked area (e.g. weights per leg); ``markers`` marks days (rebalances);
+    ``heatmap_prefix`` draws the recorded columns with that prefix as a heatmap over the days
+    any of them has a value (e.g. each industry's rank at each rebalance).
     """
 
     title: str

@@ -10,7 +10,6 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-LANGUAGES = ("en", "zh")
 LABELS_FILE = Path(__file__).with_name("labels.yaml")
 # the tables of labels.yaml that text() reads
 GROUP_TITLES, SECTION_TITLES, WORDS = "group_titles", "sections", "words"

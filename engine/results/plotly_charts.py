@@ -102,29 +102,30 @@ def scale_buttons(linear: str, log: str) -> list[dict]:
     """A linear / log switch for the y axis."""
     return [{"type": "buttons", "direction": "left", "x": 1, "xanchor": "right", "y": 1.12,
              "showactive": True,
-             "buttons": [{"label": linear, "method": "relayout", "args": [{"yaxis.type": "linear"}]},
-                         {"label": log, "method": "relayout", "args": [{"yaxis.type": "log"}]}]}]
+             "buttons": [{"label": label, "method": "relayout", "args": [{"yaxis.type": kind}]}
+                         for label, kind in ((linear, "linear"), (log, "log"))]}]
 
 
 def heatmap(z: np.ndarray, x: list[str], y: list[str], *, title: str, colour_title: str,
-            percent: bool, centre_zero: bool, text_size: int = 13) -> tuple[list[dict], dict]:
-    """A heatmap trace with every cell labelled; the colour range is the data's own (centred
-    on zero for returns, so red is a loss and green a gain)."""
-    finite = z[np.isfinite(z)]
-    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    if centre_zero:
-        bound = max(abs(low), abs(high)) or 1.0
-        low, high = -bound, bound
-    labels = [[("" if not math.isfinite(v) else (f"{v:.1%}" if percent else f"{v:.3g}"))
-               for v in row] for row in z]
+            zrange: tuple[float, float] | None = None, colorscale: Any = SEQUENTIAL,
+            reverse: bool = False, labelled: bool = False, percent: bool = False,
+            ) -> tuple[list[dict], dict]:
+    """A heatmap of ``z`` (rows ``y``, columns ``x``): its trace and layout. ``zrange`` fixes
+    the colour range (default: the data's own); ``labelled`` writes every cell's value into it
+    (as a percentage with ``percent``)."""
     trace = {"type": "heatmap", "z": [series_values(row) for row in z], "x": x, "y": y,
-             "zmin": low, "zmax": high,
-             "colorscale": DIVERGING if centre_zero or low < 0 < high else SEQUENTIAL,
-             "text": labels,
-             "texttemplate": "%{text}", "textfont": {"size": text_size},
-             "hovertemplate": "%{y} / %{x}: %{text}<extra></extra>",
+             "colorscale": colorscale, "reversescale": reverse,
+             "hovertemplate": "%{y}, %{x}: %{z:.4g}<extra></extra>",
              "colorbar": {"title": {"text": colour_title},
-                          "tickformat": ".1%" if percent else ".3g"}}
+                          **({"tickformat": ".1%"} if percent else {})}}
+    if zrange is not None:
+        trace.update(zmin=zrange[0], zmax=zrange[1])
+    if labelled:
+        trace.update(text=[[("" if not math.isfinite(v) else (f"{v:.1%}" if percent
+                                                               else f"{v:.3g}"))
+                            for v in row] for row in z],
+                     texttemplate="%{text}", textfont={"size": 14},
+                     hovertemplate="%{y} / %{x}: %{text}<extra></extra>")
     layout = {"title": {"text": title}, "hovermode": "closest",
               "xaxis": {"type": "category"}, "yaxis": {"type": "category"}}
     return [trace], layout

@@ -18,7 +18,6 @@ from huice.engine.results.report_tables import (drawdowns_html, frame_html, metr
                                                 monthly_heatmap_html, orders_html,
                                                 yearly_table_html)
 from huice.engine.results.result import RunResult
-from huice.engine.results.tearsheet import TearSheet, build_tear_sheet
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,"PingFang SC","Microsoft YaHei",
@@ -29,8 +28,8 @@ table{border-collapse:collapse;font-size:.9em;margin:.3em 0}
 td,th{padding:.25em .7em;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}
 th{text-align:left;background:#f6f6f6}td:first-child{text-align:left}
 .metrics{width:100%;table-layout:fixed}.metrics td.label{width:30%;white-space:normal}
-.metrics td.value{width:22%;white-space:normal}.metrics td.help{color:#666;text-align:left;white-space:normal;font-size:.92em}
-.metrics td.value{font-variant-numeric:tabular-nums;font-weight:600}
+.metrics td.value{width:22%;white-space:normal;font-variant-numeric:tabular-nums;font-weight:600}
+.metrics td.help{color:#666;text-align:left;white-space:normal;font-size:.92em}
 .groups{display:grid;grid-template-columns:1fr;gap:0 2em}
 .notes li{margin:.3em 0}.warn{color:#a0301e;font-weight:600}
 .scroll{overflow-x:auto;max-width:100%}.small{color:#777;font-size:.85em}
@@ -73,15 +72,14 @@ def _paper_sections(result: RunResult, language: str) -> str:
             + _section("recent-orders", language, frame_html(recent.reset_index(drop=True))))
 
 
-def render_report(result: RunResult, charts: bool = True, paper: bool = False) -> str:
-    """The report as an HTML string (``paper``: today's positions and orders come first)."""
+def render_report(result: RunResult, charts: bool = True) -> str:
+    """The report as an HTML string (a paper account's starts with today's positions and
+    orders)."""
     config = result.resolved_config
-    paper = paper or result.paper
     report = config.get("report", {})
     language = report.get("language", "en")
     periods = int(report.get("periods_per_year", 252))
-    sheet: TearSheet = build_tear_sheet(result.metrics.to_dict(), result.equity, result.trades,
-                                        periods)
+    sheet = result.tear_sheet()
     initial = float(result.metrics.initial_cash)
     title = html.escape(config["name"])
     notes = "".join(
@@ -89,10 +87,10 @@ def render_report(result: RunResult, charts: bool = True, paper: bool = False) -
         for note in result.notes)
     traded = {s: p for s, p in result.prices.items() if s != config["data"].get("benchmark")}
     empty = result.equity.empty
-    sections = [_paper_sections(result, language)] if paper else []
+    sections = [_paper_sections(result, language)] if result.paper else []
     sections.append(_section("notes", language, f'<ul class="notes">{notes}</ul>'))
-    sections.append(_section("metrics", language,
-                             f'<div class="groups">{metrics_tables(sheet.figures, language)}</div>'))
+    groups = metrics_tables(sheet.figures, language)
+    sections.append(_section("metrics", language, f'<div class="groups">{groups}</div>'))
     if charts and not empty:
         sections.append(_section("equity", language,
                                  equity_chart(result.equity, traded, initial, language)
@@ -148,7 +146,7 @@ def _yaml(config: dict) -> str:
     return yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
 
 
-def write_report(result: RunResult, path: Path, paper: bool = False) -> None:
+def write_report(result: RunResult, path: Path) -> None:
     """Write ``report.html`` for ``result``."""
     charts = bool(result.resolved_config.get("report", {}).get("charts", True))
-    Path(path).write_text(render_report(result, charts=charts, paper=paper), encoding="utf-8")
+    Path(path).write_text(render_report(result, charts=charts), encoding="utf-8")

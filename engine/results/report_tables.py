@@ -41,11 +41,8 @@ def contribution_table(contribution: Mapping[str, float], language: str) -> str:
     """Each instrument's contribution to return (they add up to the total return)."""
     if not contribution:
         return ""
-    title = "各标的收益贡献" if language == "zh" else "Contribution to return"
-    help_text = ("各标的扣费后盈亏（含分红与期末持仓市值）/ 初始资金，合计等于累计收益率。"
-                 if language == "zh" else
-                 "Each instrument's profit after its fees (dividends and the value still held "
-                 "included), over the initial cash; they add up to the total return.")
+    title = text(WORDS, "contribution_title", language)
+    help_text = text(WORDS, "contribution_help", language)
     rows = "".join(f'<tr><td class="label">{_escape(symbol)}</td>'
                    f'<td class="value" data-metric="contribution.{_escape(symbol)}">'
                    f"{_escape(percent(value))}</td><td class=\"help\"></td></tr>"

@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from huice.engine.results.metrics import period_returns
+
 
 @dataclass(frozen=True)
 class DrawdownPeriod:
@@ -39,10 +41,8 @@ class DrawdownPeriod:
 
 
 def daily_returns(equity: pd.Series, initial: float) -> pd.Series:
-    """Bar returns, the first measured from the initial cash."""
-    values = equity.to_numpy(dtype=float)
-    previous = np.concatenate([[initial], values[:-1]])
-    return pd.Series(values / previous - 1.0, index=equity.index)
+    """Bar returns, the first measured from the initial cash (metrics.json's, as a Series)."""
+    return pd.Series(period_returns(equity.to_numpy(dtype=float), initial), index=equity.index)
 
 
 def benchmark_returns(benchmark: pd.Series, initial: float) -> pd.Series:
@@ -104,7 +104,7 @@ def active(returns: pd.Series, benchmark: pd.Series, periods: int) -> tuple[floa
     return deviation * math.sqrt(periods), float(difference.mean()) / deviation * math.sqrt(periods)
 
 
-def period_returns(equity: pd.Series, initial: float, rule: str) -> pd.Series:
+def calendar_returns(equity: pd.Series, initial: float, rule: str) -> pd.Series:
     """Compounded returns per calendar period (``YE`` years, ``ME`` months)."""
     curve = pd.concat([pd.Series([initial], index=[equity.index[0] - pd.Timedelta(days=1)]),
                        equity])
@@ -116,18 +116,17 @@ def period_returns(equity: pd.Series, initial: float, rule: str) -> pd.Series:
 
 def yearly_table(equity: pd.DataFrame, initial: float) -> pd.DataFrame:
     """Year, strategy, benchmark and excess returns."""
-    strategy = period_returns(equity["equity"], initial, "YE")
+    strategy = calendar_returns(equity["equity"], initial, "YE")
     table = pd.DataFrame({"year": strategy.index.year, "strategy": strategy.to_numpy()})
     if equity["benchmark"].notna().any():
-        bench = period_returns(equity["benchmark"].ffill().bfill(), initial, "YE")
+        bench = calendar_returns(equity["benchmark"].ffill().bfill(), initial, "YE")
         table["benchmark"] = bench.reindex(strategy.index).to_numpy()
         table["excess"] = table["strategy"] - table["benchmark"]
     return table
 
 
-def monthly_table(equity: pd.Series, initial: float) -> pd.DataFrame:
-    """Years x months (1..12) of compounded monthly returns."""
-    months = period_returns(equity, initial, "ME")
+def monthly_table(months: pd.Series) -> pd.DataFrame:
+    """Years x months (1..12) of monthly returns (``calendar_returns(..., "ME")``)."""
     table = pd.DataFrame({"year": months.index.year, "month": months.index.month,
                           "value": months.to_numpy()})
     return table.pivot(index="year", columns="month", values="value").reindex(
@@ -151,19 +150,17 @@ def trade_statistics(trades: pd.DataFrame) -> dict[str, float]:
             "payoff": wins.mean() / -losses.mean() if len(wins) and len(losses) else math.nan}
 
 
-def tear_sheet_figures(equity: pd.DataFrame, trades: pd.DataFrame, initial: float,
-                       periods: int) -> dict[str, float]:
-    """Every figure of the tear sheet that metrics.json does not already hold."""
-    returns = daily_returns(equity["equity"], initial)
+def tear_sheet_figures(returns: pd.Series, bench: pd.Series | None, months: pd.Series,
+                       trades: pd.DataFrame, periods: int) -> dict[str, float]:
+    """Every figure of the tear sheet that metrics.json does not already hold, from the daily
+    returns, the benchmark's (None without one) and the monthly returns."""
     figures: dict[str, float] = {"sortino": sortino(returns, periods)}
-    if equity["benchmark"].notna().any():
-        bench = benchmark_returns(equity["benchmark"], initial)
+    if bench is not None:
         figures["alpha"], figures["beta"] = alpha_beta(returns, bench, periods)
         figures["tracking_error"], figures["information_ratio"] = active(returns, bench, periods)
     else:
         figures.update(alpha=math.nan, beta=math.nan, tracking_error=math.nan,
                        information_ratio=math.nan)
-    months = period_returns(equity["equity"], initial, "ME")
     figures["daily_win_rate"] = float((returns > 0).mean())
     figures["monthly_win_rate"] = float((months > 0).mean()) if len(months) else math.nan
     figures.update(trade_statistics(trades))
@@ -194,8 +191,11 @@ def build_tear_sheet(metrics: dict[str, Any], equity: pd.DataFrame, trades: pd.D
     figures["fees_share"] = metrics["fees"]["total"] / initial if initial else math.nan
     if equity.empty:
         return TearSheet(figures, pd.Series(dtype=float), None)
+    has_benchmark = bool(equity["benchmark"].notna().any())
     returns = daily_returns(equity["equity"], initial)
-    figures.update(tear_sheet_figures(equity, trades, initial, periods))
+    bench = benchmark_returns(equity["benchmark"], initial) if has_benchmark else None
+    months = calendar_returns(equity["equity"], initial, "ME")
+    figures.update(tear_sheet_figures(returns, bench, months, trades, periods))
     annual, deepest = metrics["annual_return"], metrics["max_drawdown"]
     figures["calmar"] = annual / deepest if deepest else math.nan
     drawdowns = drawdown_periods(equity["equity"], initial)
@@ -204,11 +204,10 @@ def build_tear_sheet(metrics: dict[str, Any], equity: pd.DataFrame, trades: pd.D
         recovered = worst.recovery.date().isoformat() if worst.recovery is not None else "-"
         figures["max_drawdown_dates"] = (f"{worst.start.date()} / {worst.trough.date()} / "
                                          f"{recovered}")
-    has_benchmark = bool(equity["benchmark"].notna().any())
-    bench = benchmark_returns(equity["benchmark"], initial) if has_benchmark else None
-    monthly = monthly_table(equity["equity"], initial)
+    monthly = monthly_table(months)
     excess = None
     if has_benchmark:
-        excess = monthly - monthly_table(equity["benchmark"].ffill().bfill(), initial)
+        benchmark_months = calendar_returns(equity["benchmark"].ffill().bfill(), initial, "ME")
+        excess = monthly - monthly_table(benchmark_months)
     return TearSheet(figures, returns, bench, drawdowns, yearly_table(equity, initial), monthly,
                      excess)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from huice.engine.results.plotly_charts import (DIVERGING, PALETTE, SEQUENTIAL, chart_div,
                                                 heatmap)
+from huice.engine.results.report_tables import frame_html
 
 NOT_PARAMS = ("index", "task_id", "run_id", "status", "error")
 # metrics whose sign means something (a loss, a negative Sharpe): their colour scale is
@@ -75,10 +76,9 @@ def heatmap_html(results: pd.DataFrame, x: str, y: str, metric: str) -> str:
     traces, layout = heatmap(values, [f"{v:g}" for v in table.columns],
                              [f"{v:g}" for v in table.index],
                              title=f"mean {metric} by {short(x)} and {short(y)}",
-                             colour_title=metric, percent=percent, centre_zero=False,
-                             text_size=14)
-    traces[0].update(zmin=low, zmax=high,
-                     colorscale=DIVERGING if metric in SIGNED_METRICS else SEQUENTIAL)
+                             colour_title=metric, zrange=(low, high),
+                             colorscale=DIVERGING if metric in SIGNED_METRICS else SEQUENTIAL,
+                             labelled=True, percent=percent)
     per_cell = int(ok.groupby([x, y]).size().max()) if len(ok) else 0
     if per_cell > 1:
         traces[0]["customdata"] = [[None if not np.isfinite(v) else round(float(v), 6)
@@ -146,15 +146,13 @@ def deduplicated(ranked: pd.DataFrame, varied: Sequence[str]) -> pd.DataFrame:
 
 
 def table_html(frame: pd.DataFrame, percent_columns: Sequence[str] = ()) -> str:
-    """A compact, horizontally scrolling table."""
-    if frame.empty:
-        return "<p>None.</p>"
+    """Every row of ``frame`` as the report's scrolling table, ``percent_columns`` as
+    percentages."""
     shown = frame.copy()
     for column in percent_columns:
         if column in shown:
             shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.2%}")
-    body = shown.to_html(index=False, border=0, na_rep="", float_format=lambda v: f"{v:,.4f}")
-    return f'<div class="scroll">{body}</div>'
+    return frame_html(shown, limit=max(len(shown), 1))
 
 
 def per_instrument(results: pd.DataFrame, param: str, metric: str,

@@ -17,6 +17,9 @@ import pandas as pd
 from huice.config.errors import ConfigError
 from huice.config.overrides import config_tree, with_overrides
 from huice.config.schema import RunConfig, WalkForwardConfig
+from huice.engine.results.plotly_charts import (BENCHMARK_COLOUR, STRATEGY_COLOUR, chart_div,
+                                                dates, line)
+from huice.engine.sweep.report_parts import table_html
 from huice.engine.sweep.runner import PluginFactory, run_sweep, run_task
 from huice.engine.sweep.plan import SweepTask, plan_sweep, task_id_of
 from huice.feeds.loading import load_market
@@ -154,10 +157,6 @@ def annualised(total: float, bars: int, periods: int) -> float:
 
 
 def _walk_forward_html(result: WalkForwardResult, base: RunConfig) -> str:
-    from huice.engine.results.plotly_charts import (BENCHMARK_COLOUR, STRATEGY_COLOUR,
-                                                    chart_div, dates, line)
-    from huice.engine.sweep.report_parts import table_html
-
     folds = result.folds
     curves = [line(dates(result.in_sample_equity.index), result.in_sample_equity,
                    "in-sample best (look-ahead)", BENCHMARK_COLOUR),

@@ -41,20 +41,16 @@ def monitor_settings(config: RunConfig) -> tuple[list[str], str, CrowdingParams]
 def heatmap_chart(scores: pd.DataFrame, names: dict[str, str]) -> str:
     """Industries down, days across, the score on a fixed 0-100 scale (green calm, red
     crowded), drawn by the report's inline plotly.js."""
-    from huice.engine.results.plotly_charts import chart_div
+    from huice.engine.results.plotly_charts import DIVERGING, chart_div, dates, heatmap
 
-    z = scores.T.to_numpy(dtype=float)
-    trace = {"type": "heatmap", "z": [[None if v != v else round(float(v), 2) for v in row]
-                                      for row in z],
-             "x": [d.strftime("%Y-%m-%d") for d in scores.index],
-             "y": [f"{s} {names.get(s, '')}" for s in scores.columns], "zmin": 0, "zmax": 100,
-             "colorscale": [[0.0, "#1e8449"], [0.5, "#f7f7f7"], [1.0, "#b03a2e"]],
-             "colorbar": {"title": {"text": "score"}},
-             "hovertemplate": "%{y}, %{x}: %{z:.1f}<extra></extra>"}
-    layout = {"title": {"text": "Crowding score (0-100)"}, "hovermode": "closest",
-              "margin": {"l": 190, "r": 20, "t": 40, "b": 60},
-              "yaxis": {"type": "category", "autorange": "reversed"}}
-    return chart_div("crowding-heatmap", [trace], layout, height=120 + 22 * len(scores.columns))
+    traces, layout = heatmap(scores.T.to_numpy(dtype=float), dates(scores.index),
+                             [f"{s} {names.get(s, '')}" for s in scores.columns],
+                             title="Crowding score (0-100)", colour_title="score",
+                             zrange=(0, 100), colorscale=DIVERGING, reverse=True)
+    layout.update(margin={"l": 190, "r": 20, "t": 40, "b": 60})
+    layout["xaxis"] = {}  # dates, not categories
+    layout["yaxis"]["autorange"] = "reversed"
+    return chart_div("crowding-heatmap", traces, layout, height=120 + 22 * len(scores.columns))
 
 
 def run_monitor(config: RunConfig, out_dir: Path, date: dt.date | None = None) -> pd.DataFrame:
