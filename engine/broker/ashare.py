@@ -10,6 +10,7 @@ backtrader strategies with ``buy``/``sell``/``cancel``, backtrader's broker cont
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
@@ -19,11 +20,15 @@ from loguru import logger
 
 from huice.config.schema import BrokerConfig
 from huice.engine.broker.account import QUANTITY_EPSILON, Account
+from huice.engine.broker import placement
 from huice.engine.broker.btorders import BacktraderOrders
 from huice.engine.broker.clock import MarketClock
-from huice.engine.broker.matching import PRICE_EPSILON, OrderMatcher
+from huice.engine.broker.contingent import ContingentOrders
+from huice.engine.broker.execution import Execution
+from huice.engine.broker.matching import OrderMatcher
 from huice.engine.broker.money import round_cents
 from huice.engine.broker.orders import CorporateAction, Fill, Order, OrderKind, OrderStatus
+from huice.engine.broker.refusals import Code
 from huice.engine.broker.rules import InstrumentRules
 from huice.engine.broker.slippage import slippage_from_config
 from huice.engine.broker.state import export_account, restore_account
@@ -49,6 +54,8 @@ class AShareBroker(bt.broker.BrokerBase):
         self._pending: list[Order] = []
         self._next_id = 1
         self.backtrader = BacktraderOrders(self)
+        self.contingent = ContingentOrders()
+        self.execution = Execution(config.execution)
         self._feeds: Sequence[bt.feed.DataBase] = ()
 
     # -- backtrader broker interface -------------------------------------------------------
@@ -107,7 +114,7 @@ class AShareBroker(bt.broker.BrokerBase):
         self.clock.advance()
         self.account.start_day()
         self._apply_corporate_actions()
-        if self.config.execution != "close":
+        if not self.execution.same_bar:
             self._match()
 
     def _apply_corporate_actions(self) -> None:
@@ -144,44 +151,48 @@ class AShareBroker(bt.broker.BrokerBase):
     def submit_order(self, symbol: str, is_buy: bool, quantity: float, tag: str = "", *,
                      kind: OrderKind = OrderKind.MARKET, limit_price: float | None = None,
                      stop_price: float | None = None, validity: str | None = None,
-                     valid_until: dt.date | None = None) -> Order:
-        """Place an order for ``quantity`` units; lots are enforced here.
+                     valid_until: dt.date | None = None, trail_amount: float | None = None,
+                     trail_percent: float | None = None, oco: Order | None = None,
+                     parent: Order | None = None, backtrader_timing: bool = False) -> Order:
+        """Place an order for ``quantity`` units; what the exchange forbids is refused here.
 
         A buy is rounded down to whole lots; a sell that is not a whole number of lots is kept
-        only when it closes the position. An order that rounds to zero is recorded as
-        ``rejected`` with the reason and never reaches the market. ``kind``, ``limit_price``,
-        ``stop_price``, ``validity`` (day, gtc, until) and ``valid_until`` make limit and stop
-        orders (docs/broker.md); validity defaults to ``broker.order_validity``.
+        only when it closes the position. Limit and stop prices are moved onto the tick (never
+        more generous than asked). A sell beyond what is held less what pending sells already
+        cover (T+1 included) is refused, as is an order whose validity ends before its first
+        trading day. A refused order is recorded as ``rejected`` with its code and reason and
+        never reaches the market.
+
+        ``kind``, ``limit_price``, ``stop_price``, ``trail_amount``/``trail_percent`` (trailing
+        stops; ``stop_price`` is then the price the trail starts from, default the latest
+        close), ``validity`` (day, gtc, until) and ``valid_until`` make the order types of
+        docs/broker.md; validity defaults to ``broker.order_validity``. ``oco`` joins another
+        order's one-cancels-other group; ``parent`` makes a bracket child that waits for its
+        parent to fill. ``backtrader_timing``: see :class:`~huice.engine.broker.orders.Order`.
         """
         rules = self.rules[symbol]
         day = self.clock.day
-        eligible = self.clock.index + (0 if self.config.execution == "close" else 1)
+        eligible = self.clock.index + (0 if self.execution.same_bar else 1)
         order = Order(order_id=self._next_id, created=day, symbol=symbol, is_buy=is_buy,
                       quantity=float(quantity), eligible_index=eligible,
                       validity=validity or self.config.order_validity, tag=tag, kind=kind,
-                      limit_price=limit_price, stop_price=stop_price, valid_until=valid_until)
+                      limit_price=limit_price, stop_price=stop_price, valid_until=valid_until,
+                      backtrader_timing=backtrader_timing, trail_amount=trail_amount,
+                      trail_percent=trail_percent)
         self._next_id += 1
         self.orders.append(order)
-        if not rules.fractional:
-            held = self.account.quantity(symbol)
-            whole_position = (not is_buy) and abs(quantity - held) <= QUANTITY_EPSILON
-            if not whole_position:
-                lots = math.floor(quantity / rules.lot + PRICE_EPSILON)
-                order.quantity = float(lots * rules.lot)
-                if order.quantity != quantity:
-                    order.note(f"zero lot: {quantity:g} rounds to {order.quantity:g} "
-                               f"(lots of {rules.lot})" if order.quantity == 0 else
-                               f"rounded down from {quantity:g} to whole lots of {rules.lot}")
-        if not is_buy and self.account.quantity(symbol) <= QUANTITY_EPSILON:
+        self.contingent.link(order, oco, parent)
+        placement.check_prices(order, rules, self.clock.last_close(symbol))
+        placement.round_lots(order, rules, self.account.quantity(symbol))
+        if not order.codes or not order.has(*placement.REFUSING):
+            self._check_validity(order)
+        if parent is not None and not parent.alive:
+            order.note(Code.PARENT, f"parent: bracket parent #{parent.order_id} is "
+                                    f"{parent.status.value}, so its child is not sent")
+        if not is_buy and not order.has(*placement.REFUSING) and not self._contingent_sell(order):
+            self._check_sellable(order, rules)
+        if order.has(*placement.REFUSING):
             order.quantity = 0.0
-            buys = [o for o in self._pending
-                    if o.symbol == symbol and o.is_buy and o.eligible_index <= eligible]
-            if buys and rules.t_plus:
-                order.note(f"T+1: the {symbol} of pending buy #{buys[0].order_id} are bought on "
-                           f"{self.clock.dates[min(eligible, len(self.clock.dates) - 1)]} at the "
-                           "earliest and cannot be sold before the next trading day")
-            else:
-                order.note(f"nothing to sell: no {symbol} held")
         if order.quantity <= QUANTITY_EPSILON:
             order.status = OrderStatus.REJECTED
             order.closed = day
@@ -191,35 +202,101 @@ class AShareBroker(bt.broker.BrokerBase):
         self._pending.append(order)
         return order
 
+    def _check_validity(self, order: Order) -> None:
+        """A plugin's order valid until a date before its first trading day is refused (a
+        backtrader order is accepted and expires on its first bar, as backtrader does)."""
+        last = self._last_index(order)
+        if last is not None and last < order.eligible_index and not order.backtrader_timing:
+            first = self.clock.dates[order.eligible_index] \
+                if order.eligible_index < len(self.clock.dates) else "the next trading day"
+            order.note(Code.VALIDITY, f"validity: valid until {order.valid_until}, which ends "
+                                      f"before its first trading day {first}")
+
+    def _contingent_sell(self, order: Order) -> bool:
+        """A bracket child selling what its buy parent will buy is checked when it activates."""
+        return order.parent_id is not None and any(
+            o.order_id == order.parent_id and o.is_buy for o in self._pending)
+
+    def _check_sellable(self, order: Order, rules: InstrumentRules) -> None:
+        """Refuse a sell beyond what is held less what pending sells cover (T+1 included)."""
+        symbol = order.symbol
+        held = self.account.quantity(symbol)
+        if held <= QUANTITY_EPSILON:
+            buys = [o for o in self._pending
+                    if o.symbol == symbol and o.is_buy and o.eligible_index <= order.eligible_index]
+            if buys and rules.t_plus:
+                when = self.clock.dates[min(order.eligible_index, len(self.clock.dates) - 1)]
+                order.note(Code.T_PLUS_1, f"T+1: the {symbol} of pending buy #{buys[0].order_id} "
+                                          f"are bought on {when} at the earliest and cannot be "
+                                          "sold before the next trading day")
+            else:
+                order.note(Code.NOTHING_TO_SELL, f"nothing to sell: no {symbol} held")
+            return
+        same_day = order.eligible_index == self.clock.index
+        sellable = self.account.sellable(symbol, rules.t_plus) if same_day else held
+        covered = placement.reserved_by_sells([o for o in self._pending if o.symbol == symbol],
+                                              order)
+        pending = covered - order.remaining
+        if covered <= sellable + QUANTITY_EPSILON:
+            return
+        if covered <= held + QUANTITY_EPSILON:
+            order.note(Code.T_PLUS_1, f"T+1: {held - sellable:g} {symbol} bought on "
+                                      f"{self.clock.day} cannot be sold before the next trading "
+                                      f"day; {max(sellable - pending, 0):g} sellable")
+            return
+        order.note(Code.OVER_SELLABLE,
+                   f"over sellable: a sell of {order.quantity:g} {symbol} exceeds the "
+                   f"{max(sellable - pending, 0):g} sellable ({held:g} held"
+                   + (f", {held - sellable:g} bought today (T+1)" if sellable < held else "")
+                   + (f", {pending:g} in pending sells" if pending else "") + ")")
+
+    def _last_index(self, order: Order) -> int | None:
+        """The last calendar index on which ``order`` may fill (None: no end)."""
+        if order.validity == "day":  # a volume-capped remainder kept waiting has no end
+            return None if order.wait_remainder else order.eligible_index
+        if order.validity == "until" and order.valid_until is not None:
+            return bisect.bisect_right(self.clock.dates, order.valid_until) - 1
+        return None
+
+    def reject_unsupported(self, symbol: str, is_buy: bool, quantity: float, reason: str,
+                           tag: str = "") -> Order:
+        """Record an order that cannot be placed at all (an unknown order type, a missing
+        price), so that orders.csv lists every order."""
+        order = Order(order_id=self._next_id, created=self.clock.day, symbol=symbol,
+                      is_buy=is_buy, quantity=0.0, eligible_index=self.clock.index, tag=tag,
+                      status=OrderStatus.REJECTED, closed=self.clock.day)
+        order.note(Code.INVALID, reason)
+        self._next_id += 1
+        self.orders.append(order)
+        return order
+
     def fill_at_close(self) -> None:
         """Fill the orders due today at today's close (``execution: close``)."""
         self._match()
 
-    def cancel_order(self, order: Order, reason: str) -> bool:
-        """Cancel one pending order; False when it is no longer pending."""
-        if order not in self._pending:
+    def cancel_order(self, order: Order, reason: str, code: Code = Code.CANCELLED) -> bool:
+        """Cancel one pending order (and what its OCO group or bracket ties to it); False when
+        it is no longer pending."""
+        if order not in self._pending or not order.alive:
             return False
-        self._pending.remove(order)
-        order.status = OrderStatus.CANCELLED
-        order.closed = self.clock.day
-        order.note(reason)
-        self.backtrader.on_closed(order)
+        self._end(order, OrderStatus.CANCELLED, code, reason)
         return True
 
     def cancel_all(self, reason: str) -> None:
         """Cancel every pending order (e.g. at the end of the run)."""
         for order in list(self._pending):
-            self.cancel_order(order, reason)
+            if order.alive:
+                self._end(order, OrderStatus.CANCELLED, Code.CANCELLED, reason, cascade=False)
 
     @property
     def pending(self) -> list[Order]:
-        return list(self._pending)
+        return [o for o in self._pending if o.alive]
 
     def pending_orders(self, symbol: str | None = None) -> list[Order]:
         """Orders still waiting to fill (for ``symbol`` only, if given)."""
         if not self._pending:
             return []
-        return [o for o in self._pending if symbol is None or o.symbol == symbol]
+        return [o for o in self._pending if o.alive and (symbol is None or o.symbol == symbol)]
 
     # -- state, for paper trading across restarts ---------------------------------------------
     def export_state(self) -> dict:
@@ -231,6 +308,8 @@ class AShareBroker(bt.broker.BrokerBase):
         after the booked ones: what the run simulated before is dropped (the paper ledger holds
         it), so orders, fills and actions from here on are the new day's."""
         self._next_id, self._pending = restore_account(self.account, state, self.clock.dates)
+        self.contingent = ContingentOrders()
+        self.contingent.restore(self._pending)
         self.orders = list(self._pending)
         self.fills = []
         self.actions = []
@@ -252,39 +331,90 @@ class AShareBroker(bt.broker.BrokerBase):
         if not self._pending:
             return
         today = self.clock.index
-        due = [o for o in self._pending if o.eligible_index <= today]
-        if not due:
-            return
-        due.sort(key=lambda o: (o.is_buy, o.order_id))  # sells first, then buys
-        for order in due:
+        # a backtrader strategy's orders in order of placement, as backtrader's broker does;
+        # a plugin's sells before its buys, so that a rebalance buys with what it sold
+        queue = sorted(self._pending, key=lambda o: (False, o.order_id) if o.backtrader_timing
+                       else (o.is_buy, o.order_id))
+        tried = []
+        for order in queue:
+            if not order.alive:  # ended by an OCO group or a bracket earlier in this loop
+                continue
+            if self._lapsed(order, today):
+                last = self._last_index(order)
+                self._end(order, OrderStatus.EXPIRED, Code.EXPIRED,
+                          f"expired: valid through {order.valid_until}" if last is None or
+                          last < 0 else f"expired: valid through {self.clock.dates[last]}")
+                continue
+            if order.eligible_index > today or not order.active:
+                continue
+            tried.append(order)
+            triggered_before = order.triggered
             fill = self.matcher.execute(order)
             if fill is not None:
                 self._book(order, fill)
-        due_ids = {order.order_id for order in due}
-        still_pending = []
-        for order in self._pending:
-            if order.status in (OrderStatus.PENDING, OrderStatus.PARTIAL):
-                ending = self._ending(order, due_ids)
-                if ending is None:
-                    still_pending.append(order)
-                    continue
-                order.status = ending
-                order.closed = self.clock.day
-            self.backtrader.on_closed(order)
-        self._pending = still_pending
+            if order.alive and order.kind.trails and not (
+                    order.kind.is_stop_limit and triggered_before):
+                self._trail(order)
+        for order in tried:
+            if order.alive:
+                ending = self._ending(order)
+                if ending is not None:
+                    self._end(order, ending, Code.EXPIRED, "")
+        self._pending = [o for o in self._pending if o.alive]
 
-    def _ending(self, order: Order, due_ids: set[int]) -> OrderStatus | None:
-        """How a still-open order ends today, or None when it keeps waiting."""
-        if order.order_id not in due_ids:
-            return None
+    def _lapsed(self, order: Order, today: int) -> bool:
+        """Whether ``order``'s validity ended before today (it expires before today is tried;
+        a backtrader market order never expires, as in backtrader)."""
+        if order.backtrader_timing and order.kind is OrderKind.MARKET:
+            return False
+        last = self._last_index(order)
+        return last is not None and last < today
+
+    def _ending(self, order: Order) -> OrderStatus | None:
+        """How an order that was due today and is still open ends today, or None when it keeps
+        waiting."""
         if order.cancel_remainder:
             return OrderStatus.CANCELLED
+        if order.backtrader_timing:  # its expiry is noticed on the next bar
+            return None
         if order.validity == "day" and not order.wait_remainder:
             return OrderStatus.EXPIRED
-        if order.validity == "until" and order.valid_until is not None \
-                and self.clock.day >= order.valid_until:
+        last = self._last_index(order)
+        if order.validity == "until" and last is not None and self.clock.index >= last:
             return OrderStatus.EXPIRED
         return None
+
+    def _trail(self, order: Order) -> None:
+        """Move a trailing stop after today's close (only when the instrument traded)."""
+        bar = self.clock.bar(order.symbol)
+        if bar is None:
+            return
+        if order.trail(bar.close):
+            rules = self.rules[order.symbol]
+            order.stop_price = rules.stop_on_tick(order.stop_price, order.is_buy)
+            if order.kind.is_stop_limit:
+                order.limit_price = rules.limit_on_tick(order.limit_price, order.is_buy)
+            self.backtrader.on_trail(order)
+
+    def _end(self, order: Order, status: OrderStatus, code: Code, reason: str,
+             cascade: bool = True) -> None:
+        """Close ``order`` unfilled (or partly filled) and tell the strategy; the orders its
+        OCO group or bracket ties to it are cancelled (not further cascaded)."""
+        order.status = status
+        order.closed = self.clock.day
+        if reason:
+            order.note(code, reason)
+        self.backtrader.on_closed(order)
+        if not cascade:
+            return
+        for other in self.contingent.oco_others(order):
+            self._end(other, OrderStatus.CANCELLED, Code.OCO,
+                      f"oco: #{order.order_id} of its group was {status.value}", cascade=False)
+        for other in self.contingent.family_others(order):
+            if other.alive:
+                self._end(other, OrderStatus.CANCELLED, Code.BRACKET,
+                          f"bracket: #{order.order_id} of its bracket was {status.value}",
+                          cascade=False)
 
     def _book(self, order: Order, fill: Fill) -> None:
         self.account.apply(fill, round_cash=not self.rules[order.symbol].fractional)
@@ -296,3 +426,14 @@ class AShareBroker(bt.broker.BrokerBase):
         else:
             order.status = OrderStatus.PARTIAL
         self.backtrader.on_fill(order, fill)
+        for other in self.contingent.oco_others(order):
+            self._end(other, OrderStatus.CANCELLED, Code.OCO,
+                      f"oco: #{order.order_id} of its group filled", cascade=False)
+        if order.status is not OrderStatus.FILLED:
+            return
+        for child in self.contingent.children_of(order):  # a bracket's children, from tomorrow
+            child.active = True
+            child.eligible_index = max(child.eligible_index, self.clock.index + 1)
+        for sibling in self.contingent.siblings(order):
+            self._end(sibling, OrderStatus.CANCELLED, Code.BRACKET,
+                      f"bracket: #{order.order_id} of its bracket filled", cascade=False)

@@ -23,23 +23,21 @@ if TYPE_CHECKING:
     from huice.engine.broker.ashare import AShareBroker
 
 _KINDS = {None: OrderKind.MARKET, bt.Order.Market: OrderKind.MARKET,
-          bt.Order.Limit: OrderKind.LIMIT, bt.Order.Stop: OrderKind.STOP,
-          bt.Order.StopLimit: OrderKind.STOP_LIMIT}
+          bt.Order.Close: OrderKind.CLOSE, bt.Order.Limit: OrderKind.LIMIT,
+          bt.Order.Stop: OrderKind.STOP, bt.Order.StopLimit: OrderKind.STOP_LIMIT,
+          bt.Order.StopTrail: OrderKind.STOP_TRAIL,
+          bt.Order.StopTrailLimit: OrderKind.STOP_TRAIL_LIMIT}
 
 
-def _validity(valid: Any, created: dt.date) -> tuple[str | None, dt.date | None]:
-    """backtrader's ``valid`` as (validity, valid_until); (None, None) = the broker's default."""
-    if valid is None:
-        return None, None
-    if isinstance(valid, dt.timedelta):
-        return ("day", None) if valid == bt.Order.DAY else ("until", created + valid)
-    if isinstance(valid, dt.datetime):
-        return "until", valid.date()
-    if isinstance(valid, dt.date):
-        return "until", valid
-    if not valid:
-        return "day", None
-    return "until", bt.num2date(float(valid)).date()
+def validity_of(bt_order: bt.Order, kind: OrderKind) -> tuple[str, dt.date | None]:
+    """A backtrader order's validity as huice's (validity, last date), read from the ``valid``
+    that backtrader's own order computed: ``None`` (or 0) is good-till-cancelled, a market order
+    never expires, and otherwise the order may fill on every bar whose time is at or before
+    ``valid`` (bars are stamped at midnight, so a date is inclusive, ``Order.DAY`` ends with the
+    day it was placed, and ``timedelta(days=1)`` placed on a Friday ends on Saturday)."""
+    if kind is OrderKind.MARKET or not bt_order.valid:
+        return "gtc", None
+    return "until", bt.num2date(bt_order.valid).date()
 
 
 class BacktraderOrders:
@@ -59,24 +57,33 @@ class BacktraderOrders:
         Rejected with the reason)."""
         order_class = bt.BuyOrder if is_buy else bt.SellOrder
         bt_order = order_class(owner=owner, data=data, size=size, price=price,
-                               pricelimit=plimit, exectype=exectype, valid=None,
+                               pricelimit=plimit, exectype=exectype, valid=valid,
                                tradeid=tradeid, trailamount=trailamount,
                                trailpercent=trailpercent, parent=parent)
         bt_order.addinfo(**info)
         bt_order.addcomminfo(self.broker.getcommissioninfo(data))
         broker = self.broker
-        unsupported = self._unsupported(exectype, price, plimit, oco, parent)
-        if unsupported:
+        tag = str(info.get("tag", ""))
+        problem = self._unsupported(exectype, price, plimit)
+        if problem:
+            order = broker.reject_unsupported(data._name, is_buy, abs(size), problem, tag)
             bt_order.submit(broker)
-            return self._reject(bt_order, unsupported)
+            return self._reject(bt_order, "; ".join(order.reasons))
         kind = _KINDS[exectype]
-        validity, until = _validity(valid, broker.clock.day)
-        limit = plimit if kind is OrderKind.STOP_LIMIT else (price if kind is OrderKind.LIMIT
-                                                              else None)
-        stop = price if kind in (OrderKind.STOP, OrderKind.STOP_LIMIT) else None
-        order = broker.submit_order(data._name, is_buy, abs(size), tag=str(info.get("tag", "")),
-                                    kind=kind, limit_price=limit, stop_price=stop,
-                                    validity=validity, valid_until=until)
+        validity, until = validity_of(bt_order, kind)
+        trailing = kind in (OrderKind.STOP_TRAIL, OrderKind.STOP_TRAIL_LIMIT)
+        limit = plimit if kind in (OrderKind.STOP_LIMIT, OrderKind.STOP_TRAIL_LIMIT) else (
+            price if kind is OrderKind.LIMIT else None)
+        stop = price if kind not in (OrderKind.MARKET, OrderKind.CLOSE, OrderKind.LIMIT) \
+            else None
+        order = broker.submit_order(
+            data._name, is_buy, abs(size), tag=tag, kind=kind, limit_price=limit,
+            stop_price=stop, validity=validity, valid_until=until,
+            trail_amount=trailamount if trailing else None,
+            trail_percent=trailpercent if trailing else None,
+            oco=self._huice.get(oco.ref) if oco is not None else None,
+            parent=self._huice.get(parent.ref) if parent is not None else None,
+            backtrader_timing=True)
         self._orders[order.order_id] = bt_order
         self._huice[bt_order.ref] = order
         bt_order.submit(broker)
@@ -89,23 +96,23 @@ class BacktraderOrders:
             bt_order.size = signed
             bt_order.created.size = signed
             bt_order.executed.remsize = signed
+        if order.reasons:
             bt_order.addinfo(reason="; ".join(order.reasons))
+        self.on_trail(order)
         bt_order.accept(broker)
         self._notify(bt_order)
         return bt_order
 
     @staticmethod
-    def _unsupported(exectype, price, plimit, oco, parent) -> str:
+    def _unsupported(exectype, price, plimit) -> str:
         if exectype not in _KINDS:
             name = bt.Order.ExecTypes[exectype] if isinstance(exectype, int) else exectype
-            return (f"exectype {name} is not supported on daily bars (market, limit, stop and "
-                    "stop-limit are; use broker.execution: close to trade at the close)")
+            return (f"invalid: exectype {name} is not supported (market, close, limit, stop, "
+                    "stop-limit, stop-trail and stop-trail-limit are)")
         if exectype in (bt.Order.Limit, bt.Order.Stop, bt.Order.StopLimit) and price is None:
-            return "a limit or stop order needs a price"
-        if exectype == bt.Order.StopLimit and plimit is None:
-            return "a stop-limit order needs plimit (the limit price)"
-        if oco is not None or parent is not None:
-            return "OCO and bracket orders are not supported by the A-share broker"
+            return "invalid: a limit or stop order needs a price"
+        if exectype in (bt.Order.StopLimit, bt.Order.StopTrailLimit) and plimit is None:
+            return "invalid: a stop-limit order needs plimit (the limit price)"
         return ""
 
     def _reject(self, bt_order: bt.Order, reason: str) -> bt.Order:
@@ -148,17 +155,26 @@ class BacktraderOrders:
         bt_order = self._orders.pop(order.order_id, None)
         if bt_order is None or order.status is OrderStatus.FILLED:
             return
-        reason = "; ".join(order.reasons)
-        bt_order.addinfo(reason=reason)
+        bt_order.addinfo(reason="; ".join(order.reasons))
         if order.status is OrderStatus.CANCELLED:
             bt_order.cancel()
-        elif order.filled == 0 and reason.startswith(("T+1", "only ", "zero lot", "nothing")):
+        elif order.filled == 0 and any(code.rejects for code in order.codes):
             bt_order.reject(self.broker)
-        elif order.filled == 0 and "cash short" in reason:
+        elif order.filled == 0 and any(code.margin for code in order.codes):
             bt_order.margin()
         else:
             bt_order.status = bt.Order.Expired
+            bt_order.executed.dt = self.broker.clock.bt_times[self.broker.clock.index]
         self._notify(bt_order)
+
+    def on_trail(self, order: Order) -> None:
+        """A trailing stop moved: the backtrader order shows the same stop and limit."""
+        bt_order = self._orders.get(order.order_id)
+        if bt_order is not None and order.kind in (OrderKind.STOP_TRAIL,
+                                                   OrderKind.STOP_TRAIL_LIMIT):
+            bt_order.created.price = order.stop_price
+            if order.kind is OrderKind.STOP_TRAIL_LIMIT:
+                bt_order.created.pricelimit = order.limit_price
 
     def on_split(self, symbol: str, before: float, after: float) -> None:
         position = self._positions.get(symbol)

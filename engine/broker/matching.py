@@ -17,26 +17,13 @@ from huice.config.schema import BrokerConfig
 from huice.engine.broker.account import QUANTITY_EPSILON, Account
 from huice.engine.broker.clock import BarView, MarketClock
 from huice.engine.broker.commission import compute_fees, marginal_fee_rate
-from huice.engine.broker.money import ceil_to_tick, floor_to_tick, round_cents, round_to_tick
-from huice.engine.broker.orders import Fill, Order, OrderKind
+from huice.engine.broker.execution import Execution
+from huice.engine.broker.money import round_cents
+from huice.engine.broker.orders import Fill, Order
+from huice.engine.broker.pricing import PRICE_EPSILON, order_reference
+from huice.engine.broker.refusals import Code
 from huice.engine.broker.rules import InstrumentRules
 from huice.engine.broker.slippage import SlippageModel
-
-PRICE_EPSILON = 1e-9
-
-
-def day_limits(rules: InstrumentRules, bar: BarView, day: dt.date
-               ) -> tuple[float | None, float | None]:
-    """The day's limit-up and limit-down, from the ex-rights reference price
-    ``(previous close - cash dividend) / split ratio`` (the previous close on other days)."""
-    rate = rules.limit_rate(day)
-    if rate <= 0 or math.isnan(bar.limit_base):
-        return None, None
-    up = bar.limit_base * (1 + rate)
-    down = bar.limit_base * (1 - rate)
-    if rules.tick:
-        up, down = round_to_tick(up, rules.tick), round_to_tick(down, rules.tick)
-    return up, down
 
 
 class OrderMatcher:
@@ -49,58 +36,9 @@ class OrderMatcher:
         self.clock = clock
         self.account = account
         self.slippage = slippage
+        self.execution = Execution(config.execution)
 
     # -- prices ----------------------------------------------------------------------------
-    def execution_price(self, bar: BarView) -> float:
-        """The reference price of a market order: open, close or typical (``execution``)."""
-        execution = self.config.execution
-        if execution == "close":
-            return bar.close
-        if execution == "vwap":
-            return (bar.high + bar.low + bar.close) / 3.0
-        return bar.open
-
-    def order_reference(self, order: Order, bar: BarView) -> float | None:
-        """The price this order would trade at on ``bar`` before slippage, or None when its
-        limit or stop is not reached today (docs/broker.md, "Order types")."""
-        market = self.execution_price(bar)
-        if order.kind is OrderKind.MARKET:
-            return market
-        at_open = self.config.execution == "open"
-        buy = order.is_buy
-        if order.kind in (OrderKind.STOP, OrderKind.STOP_LIMIT) and not order.triggered:
-            stop = order.stop_price
-            if at_open:
-                reached = bar.high >= stop - PRICE_EPSILON if buy else bar.low <= stop + PRICE_EPSILON
-                through = bar.open >= stop if buy else bar.open <= stop
-                trigger = bar.open if through else stop
-            else:
-                reached = market >= stop - PRICE_EPSILON if buy else market <= stop + PRICE_EPSILON
-                trigger = market
-            if not reached:
-                return None
-            order.triggered = True
-            if order.kind is OrderKind.STOP:
-                return trigger
-            # a stop-limit trades at the trigger when that is within its limit; otherwise it
-            # rests as a limit order from the next bar (the bar's path after the trigger is
-            # unknown on daily data)
-            within = trigger <= order.limit_price if buy else trigger >= order.limit_price
-            return trigger if within else None
-        if order.kind is OrderKind.STOP:
-            return market  # triggered on an earlier bar: a market order now
-        limit = order.limit_price
-        if not at_open:
-            within = market <= limit + PRICE_EPSILON if buy else market >= limit - PRICE_EPSILON
-            return market if within else None
-        if buy:
-            if bar.open <= limit:
-                return bar.open
-            return limit if bar.low <= limit + PRICE_EPSILON else None
-        if bar.open >= limit:
-            return bar.open
-        return limit if bar.high >= limit - PRICE_EPSILON else None
-
     def fill_price(self, order: Order, reference: float, bar: BarView, rules: InstrumentRules,
                    up: float | None, down: float | None) -> float | None:
         """Reference price moved against the trader by slippage and rounded to the tick against
@@ -111,17 +49,15 @@ class OrderMatcher:
         highest = min(bar.high, up) if up is not None else bar.high
         if lowest > highest + PRICE_EPSILON:
             return None
-        price = self.slippage.adjust(reference, is_buy, rules.tick)
-        if rules.tick:
-            price = ceil_to_tick(price, rules.tick) if is_buy else floor_to_tick(price, rules.tick)
+        price = rules.fill_on_tick(self.slippage.adjust(reference, is_buy, rules.tick), is_buy)
         price = max(price, reference) if is_buy else min(price, reference)
         if order.limit_price is not None:  # slippage never takes a limit order past its limit
             price = min(price, order.limit_price) if is_buy else max(price, order.limit_price)
         return min(max(price, lowest), highest)
 
     # -- one order -------------------------------------------------------------------------
-    def refuse(self, order: Order, reason: str) -> None:
-        order.note(reason)
+    def refuse(self, order: Order, code: Code, reason: str) -> None:
+        order.note(code, reason)
         logger.debug("order {} {} {} on {}: {}", order.order_id, order.side, order.symbol,
                      self.clock.day, reason)
 
@@ -131,42 +67,43 @@ class OrderMatcher:
         rules = self.rules[symbol]
         bar = self.clock.bar(symbol)
         if bar is None:
-            return self.refuse(order, f"suspended: no bar for {symbol} on {day}")
+            return self.refuse(order, Code.SUSPENDED, f"suspended: no bar for {symbol} on {day}")
         if bar.volume == 0:
-            return self.refuse(order, f"suspended: zero volume for {symbol} on {day}")
-        reference = self.order_reference(order, bar)
+            return self.refuse(order, Code.SUSPENDED,
+                               f"suspended: zero volume for {symbol} on {day}")
+        reference = order_reference(order, bar, self.execution)
         if reference is None:
-            price_name = "stop" if order.kind is OrderKind.STOP else "limit"
-            if order.kind is OrderKind.STOP_LIMIT and not order.triggered:
-                price_name = "stop"
-            return self.refuse(order, f"{order.kind.value}: {symbol} did not reach the "
-                                      f"{price_name} price on {day}")
-        up, down = day_limits(rules, bar, day)
+            price_name = "stop" if order.kind.is_stop or (
+                order.kind.is_stop_limit and not order.triggered) else "limit"
+            return self.refuse(order, Code.NOT_REACHED, f"{order.kind.value}: {symbol} did not "
+                                                        f"reach the {price_name} price on {day}")
+        up, down = rules.day_limits(bar.limit_base, day)
         one_price = bar.high - bar.low <= PRICE_EPSILON * bar.high
         if order.is_buy and up is not None:
             sealed = ((one_price and bar.close >= up - PRICE_EPSILON)
                       if self.config.sealed_limit == "one_price" else bar.high >= up - PRICE_EPSILON)
             if sealed or reference >= up - PRICE_EPSILON:
-                return self.refuse(order, f"limit-up: {symbol} at its limit {up:g} on {day}, "
+                return self.refuse(order, Code.LIMIT_UP, f"limit-up: {symbol} at its limit {up:g} on {day}, "
                                           "buy refused")
         if not order.is_buy and down is not None:
             sealed = ((one_price and bar.close <= down + PRICE_EPSILON)
                       if self.config.sealed_limit == "one_price" else bar.low <= down + PRICE_EPSILON)
             if sealed or reference <= down + PRICE_EPSILON:
-                return self.refuse(order, f"limit-down: {symbol} at its limit {down:g} on {day}, "
+                return self.refuse(order, Code.LIMIT_DOWN, f"limit-down: {symbol} at its limit {down:g} on {day}, "
                                           "sell refused")
         price = self.fill_price(order, reference, bar, rules, up, down)
         if price is None:
-            return self.refuse(order, f"no price within the day's limits {down:g}..{up:g} "
+            return self.refuse(order, Code.OUTSIDE_LIMITS, f"no price within the day's limits {down:g}..{up:g} "
                                       f"on {day}: the bar traded outside them")
         # the queue at a limit that the bar closes on is full: no fill at that price
         if (order.is_buy and up is not None and price >= up - PRICE_EPSILON
                 and bar.close >= up - PRICE_EPSILON):
-            return self.refuse(order, f"limit-up: {symbol} closed sealed at its limit {up:g} "
+            return self.refuse(order, Code.LIMIT_UP, f"limit-up: {symbol} closed sealed at its limit {up:g} "
                                       f"on {day}, a buy at the limit is refused")
         if (not order.is_buy and down is not None and price <= down + PRICE_EPSILON
                 and bar.close <= down + PRICE_EPSILON):
-            return self.refuse(order, f"limit-down: {symbol} closed sealed at its limit "
+            return self.refuse(order, Code.LIMIT_DOWN, f"limit-down: {symbol} closed sealed at "
+                                                       "its limit "
                                       f"{down:g} on {day}, a sell at the limit is refused")
         quantity = self.fill_quantity(order, price, bar, rules, day)
         if quantity <= QUANTITY_EPSILON:
@@ -189,12 +126,10 @@ class OrderMatcher:
         cap = self.config.volume_cap
         if cap is None or math.isnan(bar.volume):
             return quantity
-        allowed = bar.volume * cap.max_participation
-        if not rules.fractional:
-            allowed = math.floor(allowed / rules.lot + PRICE_EPSILON) * rules.lot
+        allowed = rules.whole_lots(bar.volume * cap.max_participation)
         if allowed >= quantity:
             return quantity
-        order.note(f"volume cap: at most {cap.max_participation:g} of {bar.volume:g} traded "
+        order.note(Code.VOLUME_CAP, f"volume cap: at most {cap.max_participation:g} of {bar.volume:g} traded "
                    f"on {self.clock.day}")
         if cap.remainder == "wait":
             order.wait_remainder = True
@@ -210,7 +145,7 @@ class OrderMatcher:
             quantity = self.volume_cap(order, wanted, bar, rules)
             affordable = self.affordable(price, rules, day)
             if affordable < quantity:
-                order.note(f"cash short: {self.account.cash:.2f} CNY buys {affordable:g} of "
+                order.note(Code.CASH_SHORT, f"cash short: {self.account.cash:.2f} CNY buys {affordable:g} of "
                            f"{quantity:g} at {price:g} with fees")
                 quantity = affordable
             if quantity <= QUANTITY_EPSILON:
@@ -220,13 +155,13 @@ class OrderMatcher:
         sellable = self.account.sellable(symbol, rules.t_plus)
         quantity = min(wanted, max(sellable, 0.0))
         if quantity < wanted - QUANTITY_EPSILON and held > sellable + QUANTITY_EPSILON:
-            order.note(f"T+1: {held - sellable:g} {symbol} bought on {day} cannot be sold "
+            order.note(Code.T_PLUS_1, f"T+1: {held - sellable:g} {symbol} bought on {day} cannot be sold "
                        "before the next trading day")
         elif quantity < wanted - QUANTITY_EPSILON:
-            order.note(f"only {held:g} {symbol} held")
+            order.note(Code.ONLY_HELD, f"only {held:g} {symbol} held")
         quantity = self.volume_cap(order, quantity, bar, rules)
-        if not rules.fractional and abs(quantity - held) > QUANTITY_EPSILON:
-            quantity = math.floor(quantity / rules.lot + PRICE_EPSILON) * rules.lot
+        if abs(quantity - held) > QUANTITY_EPSILON:  # an odd lot only when it closes the position
+            quantity = rules.whole_lots(quantity)
         return max(quantity, 0.0)
 
     def affordable(self, price: float, rules: InstrumentRules, day: dt.date) -> float:
@@ -241,11 +176,10 @@ class OrderMatcher:
             if quantity * price + fees > cash:
                 quantity = max(0.0, (cash - fees) / price)
             return quantity
-        lot = rules.lot
-        lots = math.floor(cash / (price * (1 + rate)) / lot + PRICE_EPSILON)
-        while lots > 0:
-            value = round_cents(lots * lot * price)
+        quantity = rules.whole_lots(cash / (price * (1 + rate)))
+        while quantity > 0:
+            value = round_cents(quantity * price)
             if value + compute_fees(rules, True, value, day).total <= cash + PRICE_EPSILON:
                 break
-            lots -= 1
-        return float(lots * lot)
+            quantity = rules.whole_lots(quantity - rules.lot)
+        return quantity

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import Enum
 
+from huice.engine.broker.refusals import Code
+
 
 class OrderStatus(str, Enum):
     """Lifecycle of an order."""
@@ -22,9 +24,26 @@ class OrderKind(str, Enum):
     """How an order's price is set (docs/broker.md, "Order types")."""
 
     MARKET = "market"          # at the bar's reference price (open, close or typical)
+    CLOSE = "close"            # at the close of the bar it is due on
     LIMIT = "limit"            # at the limit or better
     STOP = "stop"              # a market order once the price reaches the stop
     STOP_LIMIT = "stop_limit"  # a limit order once the price reaches the stop
+    STOP_TRAIL = "stop_trail"  # a stop that follows the close by an amount or a percent
+    STOP_TRAIL_LIMIT = "stop_trail_limit"  # a stop-limit whose stop (and limit) trail
+
+    @property
+    def is_stop(self) -> bool:
+        """A stop (plain or trailing): a market order once triggered."""
+        return self in (OrderKind.STOP, OrderKind.STOP_TRAIL)
+
+    @property
+    def is_stop_limit(self) -> bool:
+        """A stop-limit (plain or trailing): a limit order once triggered."""
+        return self in (OrderKind.STOP_LIMIT, OrderKind.STOP_TRAIL_LIMIT)
+
+    @property
+    def trails(self) -> bool:
+        return self in (OrderKind.STOP_TRAIL, OrderKind.STOP_TRAIL_LIMIT)
 
 
 VALIDITIES = ("day", "gtc", "until")
@@ -37,7 +56,13 @@ class Order:
     ``eligible_index`` is the first calendar index on which it may fill (the next bar for
     open/vwap execution, the same bar for close execution). ``validity`` is ``day`` (its first
     eligible day only), ``gtc`` (until filled or cancelled) or ``until`` (through
-    ``valid_until``, inclusive).
+    ``valid_until``, inclusive; a non-trading day ends it with the trading day before).
+
+    ``backtrader_timing`` marks a backtrader strategy's order: it is matched in order of
+    placement and its expiry is noticed at the start of the first bar past its validity, before
+    that bar is tried, as backtrader's own broker does (market orders never expire there).
+    ``parent_id`` makes it a bracket child (``active`` once the parent has filled) and
+    ``oco_id`` names the first order of its one-cancels-other group.
     """
 
     order_id: int
@@ -51,6 +76,7 @@ class Order:
     filled: float = 0.0
     status: OrderStatus = OrderStatus.PENDING
     reasons: list[str] = field(default_factory=list)
+    codes: list[Code] = field(default_factory=list)
     wait_remainder: bool = False    # a volume-capped remainder that keeps waiting
     cancel_remainder: bool = False  # a volume-capped remainder that is cancelled
     closed: dt.date | None = None
@@ -59,6 +85,13 @@ class Order:
     stop_price: float | None = None
     valid_until: dt.date | None = None
     triggered: bool = False         # a stop or stop-limit whose stop price has been reached
+    backtrader_timing: bool = False
+    active: bool = True             # False: a bracket child waiting for its parent to fill
+    parent_id: int | None = None
+    oco_id: int | None = None
+    trail_amount: float | None = None
+    trail_percent: float | None = None
+    limit_offset: float = 0.0       # a trailing stop-limit's stop minus its limit
 
     @property
     def remaining(self) -> float:
@@ -68,10 +101,39 @@ class Order:
     def side(self) -> str:
         return "buy" if self.is_buy else "sell"
 
-    def note(self, reason: str) -> None:
-        """Record why something happened to the order (shown in orders.csv)."""
+    @property
+    def alive(self) -> bool:
+        return self.status in (OrderStatus.PENDING, OrderStatus.PARTIAL)
+
+    def note(self, code: Code, reason: str) -> None:
+        """Record what happened to the order and why (orders.csv's codes and reason)."""
         if reason and reason not in self.reasons:
             self.reasons.append(reason)
+            if code not in self.codes:
+                self.codes.append(code)
+
+    def has(self, *codes: Code) -> bool:
+        """Whether any note of the order carries one of ``codes``."""
+        return any(code in self.codes for code in codes)
+
+    def trail(self, price: float) -> bool:
+        """Move a trailing stop after ``price`` (a close): a sell's stop only up, a buy's only
+        down, by ``trail_amount`` or ``trail_percent`` of the price, as backtrader does; the
+        limit of a trailing stop-limit moves with it. True when the stop moved."""
+        if self.trail_amount:
+            distance = self.trail_amount
+        elif self.trail_percent:
+            distance = price * self.trail_percent
+        else:
+            distance = 0.0
+        stop = price + distance if self.is_buy else price - distance
+        current = self.stop_price
+        if current is not None and (stop >= current if self.is_buy else stop <= current):
+            return False
+        self.stop_price = stop
+        if self.kind is OrderKind.STOP_TRAIL_LIMIT:
+            self.limit_price = stop - self.limit_offset
+        return True
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,11 @@ Defaults follow DOMAIN.md sections 1 and 2; every value can be overridden in YAM
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, replace
 
 from huice.config.schema import BrokerConfig, RuleOverrides
+from huice.engine.broker.money import ceil_to_tick, floor_to_tick, round_to_tick
 
 DatedSchedule = tuple[tuple[dt.date, float], ...]
 
@@ -18,6 +20,9 @@ TRANSFER_FEE_STOCKS: DatedSchedule = ((dt.date(2015, 8, 1), 0.00002),
                                       (dt.date(2022, 4, 29), 0.00001))
 CHINEXT_20PCT_FROM = dt.date(2020, 8, 24)
 BOARD_LIMITS = {"main": 0.10, "star": 0.20, "st": 0.05, "beijing": 0.30, "none": 0.0}
+# STAR Market stocks: an order is at least 200 shares, then any whole number of shares
+STAR_STOCK_LOTS = {"lot": 1, "min_quantity": 200}
+LOT_EPSILON = 1e-9
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,61 @@ class InstrumentRules:
     price_limit: float | None  # None: by board and date; 0: no limit
     fractional: bool
     price_scale: float
+    min_quantity: int = 0      # the smallest order when larger than one lot (STAR: 200)
+
+    # -- quantities ------------------------------------------------------------------------
+    @property
+    def smallest_order(self) -> int:
+        """The fewest units an order may ask for (a sell that closes a position aside)."""
+        return max(self.lot, self.min_quantity)
+
+    def whole_lots(self, quantity: float) -> float:
+        """The largest quantity at most ``quantity`` that the exchange accepts: whole lots, and
+        none below the smallest order (fractional instruments: the quantity itself)."""
+        if self.fractional:
+            return max(quantity, 0.0)
+        lots = math.floor(quantity / self.lot + LOT_EPSILON) * self.lot
+        return float(lots) if lots >= self.smallest_order else 0.0
+
+    def describe_lots(self) -> str:
+        """How quantities are counted, for messages: "lots of 100"."""
+        if self.min_quantity > self.lot:
+            return f"at least {self.min_quantity}, then steps of {self.lot}"
+        return f"lots of {self.lot}"
+
+    # -- prices ----------------------------------------------------------------------------
+    def limit_on_tick(self, price: float, is_buy: bool) -> float:
+        """A limit price on the tick, never more generous than asked: a buy's rounds down, a
+        sell's up (the same orders fill as at the exact price)."""
+        if not self.tick:
+            return price
+        return floor_to_tick(price, self.tick) if is_buy else ceil_to_tick(price, self.tick)
+
+    def stop_on_tick(self, price: float, is_buy: bool) -> float:
+        """A stop price on the tick, never triggering earlier than asked: a buy's rounds up, a
+        sell's down."""
+        if not self.tick:
+            return price
+        return ceil_to_tick(price, self.tick) if is_buy else floor_to_tick(price, self.tick)
+
+    def fill_on_tick(self, price: float, is_buy: bool) -> float:
+        """A fill price on the tick, rounded against the trader (buys up, sells down)."""
+        if not self.tick:
+            return price
+        return ceil_to_tick(price, self.tick) if is_buy else floor_to_tick(price, self.tick)
+
+    def day_limits(self, limit_base: float, day: dt.date) -> tuple[float | None, float | None]:
+        """The day's limit-up and limit-down from its reference price (the previous close, or
+        the ex-rights price on an ex-date), rounded half up to the tick as the exchange does;
+        (None, None) without a limit."""
+        rate = self.limit_rate(day)
+        if rate <= 0 or math.isnan(limit_base):
+            return None, None
+        up = limit_base * (1 + rate)
+        down = limit_base * (1 - rate)
+        if self.tick:
+            up, down = round_to_tick(up, self.tick), round_to_tick(down, self.tick)
+        return up, down
 
     def limit_rate(self, day: dt.date) -> float:
         """The daily price-limit fraction on ``day`` (0 means no limit)."""
@@ -91,6 +151,10 @@ def _apply(values: dict, overrides: RuleOverrides | None) -> dict:
     return values
 
 
+def _given(overrides: RuleOverrides | None) -> set[str]:
+    return set() if overrides is None else set(overrides.model_dump(exclude_none=True))
+
+
 def resolve_rules(symbol: str, asset_class: str, board: str | None,
                   broker: BrokerConfig) -> InstrumentRules:
     """Merge class defaults, ``broker.asset_classes`` and ``broker.instruments`` for ``symbol``."""
@@ -99,11 +163,15 @@ def resolve_rules(symbol: str, asset_class: str, board: str | None,
         asset_class = instrument.asset_class
     if instrument is not None and instrument.board:
         board = instrument.board
-    values = _apply(CLASS_DEFAULTS[asset_class], broker.asset_classes.get(asset_class))
+    board = board or ("none" if asset_class in ("index", "synthetic") else "main")
+    values = dict(CLASS_DEFAULTS[asset_class])
+    if asset_class == "stock" and board == "star":
+        values.update(STAR_STOCK_LOTS)
+    values = _apply(values, broker.asset_classes.get(asset_class))
     values = _apply(values, instrument)
-    rules = InstrumentRules(symbol=symbol, asset_class=asset_class,
-                            board=board or ("none" if asset_class in ("index", "synthetic")
-                                            else "main"), **values)
+    if "lot" in _given(broker.asset_classes.get(asset_class)) | _given(instrument):
+        values["min_quantity"] = 0  # a lot set in YAML is the whole rule
+    rules = InstrumentRules(symbol=symbol, asset_class=asset_class, board=board, **values)
     if broker.costs == "none":
         rules = replace(rules, commission_rate=0.0, commission_min_cny=0.0, stamp_duty=(),
                         transfer_fee=())

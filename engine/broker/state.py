@@ -8,6 +8,7 @@ from typing import Any
 
 from huice.engine.broker.account import Account, Position, Trade
 from huice.engine.broker.orders import Order, OrderKind, OrderStatus
+from huice.engine.broker.refusals import Code, legacy_code
 
 
 def export_account(account: Account, next_id: int, pending: list[Order],
@@ -38,6 +39,16 @@ def _export_order(order: Order, dates: list[dt.date]) -> dict[str, Any]:
                     stop_price=order.stop_price, triggered=order.triggered)
     if order.valid_until is not None:
         data["valid_until"] = order.valid_until.isoformat()
+    if order.codes:
+        data["codes"] = [code.value for code in order.codes]
+    # what only some orders have is saved only for them (older accounts' records stay as they are)
+    optional = {"backtrader_timing": (order.backtrader_timing, False),
+                "active": (order.active, True), "parent_id": (order.parent_id, None),
+                "oco_id": (order.oco_id, order.order_id), "trail_amount": (order.trail_amount, None),
+                "trail_percent": (order.trail_percent, None),
+                "limit_offset": (order.limit_offset, 0.0)}
+    data.update({key: value for key, (value, default) in optional.items()
+                 if value != default and not (key == "oco_id" and value is None)})
     return data
 
 
@@ -60,13 +71,20 @@ def restore_account(account: Account, state: dict[str, Any],
         else:
             eligible = bisect.bisect_left(dates, dt.date.fromisoformat(data["eligible"]))
         until = data.get("valid_until")
+        reasons = list(data["reasons"])
+        codes = [Code(c) for c in data["codes"]] if "codes" in data else \
+            list(dict.fromkeys(legacy_code(r) for r in reasons))
         pending.append(Order(
             order_id=data["order_id"], created=created, symbol=data["symbol"],
             is_buy=data["is_buy"], quantity=data["quantity"], eligible_index=eligible,
             validity=data["validity"], tag=data["tag"], filled=data["filled"],
-            status=OrderStatus(data["status"]), reasons=list(data["reasons"]),
+            status=OrderStatus(data["status"]), reasons=reasons, codes=codes,
             wait_remainder=data["wait_remainder"],
             kind=OrderKind(data.get("kind", "market")), limit_price=data.get("limit_price"),
             stop_price=data.get("stop_price"), triggered=data.get("triggered", False),
-            valid_until=dt.date.fromisoformat(until) if until else None))
+            valid_until=dt.date.fromisoformat(until) if until else None,
+            backtrader_timing=data.get("backtrader_timing", False),
+            active=data.get("active", True), parent_id=data.get("parent_id"),
+            oco_id=data.get("oco_id", data["order_id"]), trail_amount=data.get("trail_amount"),
+            trail_percent=data.get("trail_percent"), limit_offset=data.get("limit_offset", 0.0)))
     return state["next_id"], pending

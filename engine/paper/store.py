@@ -142,6 +142,7 @@ class PaperStore:
                 # NORMAL in WAL mode: a killed process loses nothing committed; a power cut may
                 # lose the last bars, which are then processed again (the watermark moves back).
                 self.connection.execute("PRAGMA synchronous=NORMAL")
+                self._add_order_columns()
             else:
                 self.connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro",
                                                   uri=True, isolation_level=None, timeout=30)
@@ -151,6 +152,14 @@ class PaperStore:
         self._pause = float(os.environ.get(COMMIT_PAUSE_ENV, "0") or 0)
         # with fault injection on, this file exists exactly while a bar's transaction is open
         self._marker = self.path.with_name(self.path.name + ".in-transaction")
+
+    def _add_order_columns(self) -> None:
+        """An account created before the orders table had a column (``kind``, ``codes``) gets
+        it, empty for the orders already booked; nothing else of the account changes."""
+        have = {row[1] for row in self.connection.execute("PRAGMA table_info(orders)")}
+        for column in ORDER_COLUMNS:
+            if column not in have:
+                self.connection.execute(f"ALTER TABLE orders ADD COLUMN {column} DEFAULT ''")
 
     def _take_lock(self) -> None:
         lock_path = self.path.with_name(self.path.name + ".lock")
@@ -196,7 +205,10 @@ class PaperStore:
 
     def table(self, name: str) -> pd.DataFrame:
         frame = pd.read_sql_query(f"SELECT * FROM {name}", self.connection)
-        return frame.drop(columns=["seq"], errors="ignore").rename(columns={"return_": "return"})
+        frame = frame.drop(columns=["seq"], errors="ignore").rename(columns={"return_": "return"})
+        if name == "orders":  # an older account read-only: its missing columns read as empty
+            frame = frame.reindex(columns=ORDER_COLUMNS, fill_value="")
+        return frame
 
     # -- writing -------------------------------------------------------------------------------
     def bind_config(self, config_hash: str) -> None:
@@ -224,7 +236,7 @@ class PaperStore:
             if current is not None and day <= current:
                 raise RuntimeError(f"bar {day} is at or before the watermark {current}: "
                                    "already booked")
-            db.executemany(f"INSERT OR REPLACE INTO orders VALUES "
+            db.executemany(f"INSERT OR REPLACE INTO orders ({', '.join(ORDER_COLUMNS)}) VALUES "
                            f"({', '.join('?' * len(ORDER_COLUMNS))})", orders)
             db.executemany(f"INSERT INTO fills ({', '.join(FILL_COLUMNS)}) VALUES "
                            f"({', '.join('?' * len(FILL_COLUMNS))})", fills)

@@ -8,8 +8,8 @@ import pandas as pd
 from huice.engine.broker.account import Trade
 from huice.engine.broker.orders import Fill, Order
 
-ORDER_COLUMNS = ["order_id", "created", "symbol", "side", "quantity", "filled", "status",
-                 "closed", "tag", "reason"]
+ORDER_COLUMNS = ["order_id", "created", "symbol", "side", "kind", "quantity", "filled",
+                 "status", "closed", "tag", "codes", "reason"]
 FILL_COLUMNS = ["order_id", "date", "symbol", "side", "quantity", "price", "reference_price",
                 "value", "commission", "stamp_duty", "transfer_fee", "fees", "slippage_cost",
                 "cash_after"]
@@ -18,16 +18,16 @@ ACTION_COLUMNS = ["date", "symbol", "kind", "quantity_before", "quantity_after",
 TRADE_COLUMNS = ["symbol", "opened", "closed", "quantity", "buy_value", "sell_value", "fees",
                  "pnl", "return"]
 _TEXT, _FLOAT, _INT = "object", "float64", "int64"
-ORDER_DTYPES = dict(zip(ORDER_COLUMNS, [_INT, _TEXT, _TEXT, _TEXT, _FLOAT, _FLOAT, _TEXT, _TEXT,
-                                        _TEXT, _TEXT]))
+ORDER_DTYPES = dict(zip(ORDER_COLUMNS, [_INT, _TEXT, _TEXT, _TEXT, _TEXT, _FLOAT, _FLOAT, _TEXT,
+                                        _TEXT, _TEXT, _TEXT, _TEXT]))
 FILL_DTYPES = dict(zip(FILL_COLUMNS, [_INT, _TEXT, _TEXT, _TEXT] + [_FLOAT] * 10))
 TRADE_DTYPES = dict(zip(TRADE_COLUMNS, [_TEXT, _TEXT, _TEXT] + [_FLOAT] * 6))
 
 
 def orders_frame(orders: list[Order]) -> pd.DataFrame:
-    rows = [(o.order_id, o.created.isoformat(), o.symbol, o.side, o.quantity, o.filled,
-             o.status.value, o.closed.isoformat() if o.closed else "", o.tag,
-             "; ".join(o.reasons)) for o in orders]
+    rows = [(o.order_id, o.created.isoformat(), o.symbol, o.side, o.kind.value, o.quantity,
+             o.filled, o.status.value, o.closed.isoformat() if o.closed else "", o.tag,
+             " ".join(code.value for code in o.codes), "; ".join(o.reasons)) for o in orders]
     return pd.DataFrame(rows, columns=ORDER_COLUMNS).astype(ORDER_DTYPES)
 
 

@@ -91,15 +91,18 @@ def assemble_cerebro(market: MarketData, broker: AShareBroker, plugin: StrategyP
     its own class with its params and one feed per instrument, in the order the config lists
     them, in traded prices (index proxies scaled); the broker follows their dates.
     """
-    cerebro = bt.Cerebro(stdstats=False, preload=True, runonce=True, quicknotify=True)
-    if isinstance(plugin, NativeStrategy):
+    native = isinstance(plugin, NativeStrategy)
+    # a backtrader strategy hears of its orders as under backtrader's defaults: after the bar
+    # has advanced (len(self) and the data are the new bar's in notify_order)
+    cerebro = bt.Cerebro(stdstats=False, preload=True, runonce=True, quicknotify=not native)
+    if native:
         feeds = [feed_for(market.bars(s), name=s, price_scale=rules[s].price_scale)
                  for s in plugin.instruments]
         for feed in feeds:
             cerebro.adddata(feed)
         broker.follow_feeds(feeds)
         cerebro.addstrategy(plugin.bt_class, **plugin.bt_params)
-        if broker.config.execution == "close":
+        if broker.execution.same_bar:
             cerebro.addanalyzer(CloseFiller, _name="close_filler")
     else:
         streamed = streamed_symbols(market, plugin.traded_symbols(), benchmark)

@@ -42,12 +42,6 @@ def check_weights(weights: Mapping[str, float]) -> None:
         raise WeightError(f"weights sum to {total:.6f}; they may not exceed 1")
 
 
-def _round_lots(quantity: float, rules: InstrumentRules) -> float:
-    if rules.fractional:
-        return max(quantity, 0.0)
-    return float(math.floor(quantity / rules.lot + 1e-9) * rules.lot)
-
-
 def plan_rebalance(weights: Mapping[str, float], *, quantities: Mapping[str, float],
                    sellable: Mapping[str, float], prices: Mapping[str, float], cash: float,
                    rules: Mapping[str, InstrumentRules], day: dt.date,
@@ -89,7 +83,7 @@ def plan_rebalance(weights: Mapping[str, float], *, quantities: Mapping[str, flo
             full_exit = weights.get(symbol, 0.0) == 0.0
             if not full_exit and -delta_value < min_trade_value_cny:
                 continue
-            quantity = held if full_exit else _round_lots(-delta_value / price, rules[symbol])
+            quantity = held if full_exit else rules[symbol].whole_lots(-delta_value / price)
             quantity = min(quantity, sellable.get(symbol, 0.0))
             if quantity > 0:
                 sells.append(PlannedOrder(symbol, False, quantity))
@@ -102,7 +96,7 @@ def plan_rebalance(weights: Mapping[str, float], *, quantities: Mapping[str, flo
     scale = min(1.0, available / wanted) if wanted > 0 else 1.0
     planned_buys: list[PlannedOrder] = []
     for symbol, value in buys:
-        quantity = _round_lots(value * scale / prices[symbol], rules[symbol])
+        quantity = rules[symbol].whole_lots(value * scale / prices[symbol])
         if quantity > 0:
             planned_buys.append(PlannedOrder(symbol, True, quantity))
     return sells + planned_buys

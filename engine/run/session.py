@@ -17,7 +17,7 @@ class BacktestSession:
         self.plugin = plugin
         self.context = context
         self.broker = broker
-        self.fill_at_close = broker.config.execution == "close"
+        self.fill_at_close = broker.execution.same_bar
         self.progress = progress
 
     def on_bar(self, bar_time: float) -> None:

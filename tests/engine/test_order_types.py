@@ -37,9 +37,17 @@ def replay(tmp_path, rows, broker=None, end="2019-06-21"):
     (f"2019-06-18,{ETF},buy,1000,,3.80,", "2019-06-19", 3.80),
     # stop 3.75: the open 3.772 gaps through it: filled at the open
     (f"2019-06-18,{ETF},buy,1000,,3.75,", "2019-06-19", 3.772),
-    # stop 3.80 limit 3.79 (gtc): triggered at 3.80 on 06-19, above the limit, so it rests as a
-    # limit order; 2019-06-20 opens at 3.734, below the limit: filled at the open
-    (f"2019-06-18,{ETF},buy,1000,3.79,3.80,gtc", "2019-06-20", 3.734),
+    # stop 3.80 limit 3.79: triggered at 3.80 inside 06-19, above the limit; the bar opened
+    # above its close (3.772 > 3.735), so after the trigger it fell through 3.79 on its way to
+    # the close: filled at the limit that day (backtrader's rule)
+    (f"2019-06-18,{ETF},buy,1000,3.79,3.80,gtc", "2019-06-19", 3.79),
+    # stop 3.85 limit 3.84 (gtc): triggered at 3.85 inside 06-20, a bar that closed above its
+    # open (3.734 -> 3.843), so nothing shows it came back to 3.84 after the trigger: it rests as
+    # a limit order; 06-21 opens at 3.855 above the limit and its low 3.833 reaches it
+    (f"2019-06-19,{ETF},buy,1000,3.84,3.85,gtc", "2019-06-21", 3.84),
+    # stop 3.76 limit 3.75: 06-19 opens at 3.772, through the stop: a limit order for the whole
+    # bar, whose low 3.732 reaches 3.75 (the gap case, mirrored for a buy)
+    (f"2019-06-18,{ETF},buy,1000,3.75,3.76,", "2019-06-19", 3.75),
 ])
 def test_buy_fill_prices_by_hand(tmp_path, row, date, price):
     result = replay(tmp_path, [row], broker={"order_validity": "day"})

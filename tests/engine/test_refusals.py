@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from huice.engine.broker.refusals import Code
 from huice.config.schema import DataConfig, RunConfig
 from huice.engine.broker.ashare import AShareBroker
 from huice.engine.run.assembly import resolve_all_rules, run_backtest
@@ -134,7 +135,8 @@ def test_same_day_resale_refused_under_t_plus_1():
     broker.fill_at_close()
     sale = broker.submit_order(CHINEXT_ETF, False, 1000)
     broker.fill_at_close()
-    assert sale.status.value == "expired" and sale.filled == 0
+    # refused when placed (an A-share broker checks the sellable quantity at the order)
+    assert sale.status.value == "rejected" and sale.filled == 0 and sale.codes == [Code.T_PLUS_1]
     assert "T+1: 1000 159915.SZ.qfq bought on 2023-07-03 cannot be sold before the next " \
            "trading day" in sale.reasons[0]
     # a T+0 class (gold, bond, money, cross-border ETFs, or an override) may sell the same day

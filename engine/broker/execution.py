@@ -1,0 +1,41 @@
+"""When and at what price an order due on a bar trades (``broker.execution``)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Protocol
+
+
+class _Bar(Protocol):
+    open: float
+    high: float
+    low: float
+    close: float
+
+
+class Execution(str, Enum):
+    """The execution mode: ``open`` (the next bar's open), ``close`` (the close of the bar that
+    placed the order) or ``vwap`` (the next bar's typical price)."""
+
+    OPEN = "open"
+    CLOSE = "close"
+    VWAP = "vwap"
+
+    @property
+    def same_bar(self) -> bool:
+        """Whether orders fill on the bar that placed them (after its close)."""
+        return self is Execution.CLOSE
+
+    @property
+    def path_known(self) -> bool:
+        """Whether the bar's open comes before the fill, so that its high and low happened
+        after the open (limit and stop orders can then trade inside the bar)."""
+        return self is Execution.OPEN
+
+    def reference(self, bar: _Bar) -> float:
+        """A market order's price before slippage."""
+        if self is Execution.CLOSE:
+            return bar.close
+        if self is Execution.VWAP:
+            return (bar.high + bar.low + bar.close) / 3.0
+        return bar.open

@@ -1,0 +1,103 @@
+"""Checks made when an order is placed: its prices (present, positive, on the tick), its
+quantity (whole lots) and how much of a holding pending sells already cover."""
+
+from __future__ import annotations
+
+import math
+
+from huice.engine.broker.account import QUANTITY_EPSILON
+from huice.engine.broker.orders import Order, OrderKind
+from huice.engine.broker.refusals import Code
+from huice.engine.broker.rules import InstrumentRules
+
+# notes that stop an order from being sent
+REFUSING = (Code.INVALID, Code.VALIDITY, Code.PARENT, Code.ZERO_LOT, Code.NOTHING_TO_SELL,
+            Code.T_PLUS_1, Code.OVER_SELLABLE)
+
+
+def _valid_price(value: float | None) -> bool:
+    return value is not None and math.isfinite(value) and value > 0
+
+
+def check_prices(order: Order, rules: InstrumentRules, last_close: float) -> None:
+    """Refuse missing or non-positive prices; start a trailing stop; move limit and stop prices
+    onto the tick, never more generous than asked (a buy's limit down, a sell's up; a buy's stop
+    up, a sell's down), noting the change."""
+    kind = order.kind
+    if kind.trails:
+        if not (order.trail_amount or order.trail_percent) or (order.trail_amount or 0) < 0 \
+                or not 0 <= (order.trail_percent or 0) < 1:
+            order.note(Code.INVALID, "invalid: a trailing stop needs a positive trail amount or "
+                                     "a trail percent in (0, 1)")
+            return
+        base = order.stop_price if order.stop_price is not None else last_close
+        if kind.is_stop_limit:
+            if not _valid_price(order.limit_price):
+                order.note(Code.INVALID, "invalid: a trailing stop-limit needs a limit price")
+                return
+            order.limit_offset = base - order.limit_price
+        order.stop_price = None
+        if not _valid_price(base):
+            order.note(Code.INVALID, f"invalid: no price to start the trailing stop from "
+                                     f"({order.symbol} has no close yet)")
+            return
+        order.trail(base)
+        order.stop_price = rules.stop_on_tick(order.stop_price, order.is_buy)
+        if kind.is_stop_limit:
+            order.limit_price = rules.limit_on_tick(order.limit_price, order.is_buy)
+        return
+    needs_limit = kind in (OrderKind.LIMIT, OrderKind.STOP_LIMIT)
+    needs_stop = kind in (OrderKind.STOP, OrderKind.STOP_LIMIT)
+    for needed, name, value in ((needs_limit, "limit", order.limit_price),
+                                (needs_stop, "stop", order.stop_price)):
+        if needed and not _valid_price(value):
+            order.note(Code.INVALID, f"invalid: a {kind.value} order needs a positive {name} "
+                                     f"price, got {value}")
+            return
+    if needs_limit:
+        order.limit_price = _on_tick(order, rules, "limit", order.limit_price,
+                                     rules.limit_on_tick(order.limit_price, order.is_buy))
+    if needs_stop:
+        order.stop_price = _on_tick(order, rules, "stop", order.stop_price,
+                                    rules.stop_on_tick(order.stop_price, order.is_buy))
+
+
+def _on_tick(order: Order, rules: InstrumentRules, name: str, asked: float,
+             ticked: float) -> float:
+    if abs(ticked - asked) > 1e-12:
+        direction = "down" if ticked < asked else "up"
+        order.note(Code.TICK_ROUNDED, f"tick: {name} {asked:g} is not on the tick {rules.tick:g}; "
+                                      f"{order.side} {name} rounded {direction} to {ticked:g}")
+    return ticked
+
+
+def round_lots(order: Order, rules: InstrumentRules, held: float) -> None:
+    """Round a buy down to whole lots; a sell too, unless it closes the whole position."""
+    if rules.fractional:
+        return
+    quantity = order.quantity
+    whole_position = (not order.is_buy) and abs(quantity - held) <= QUANTITY_EPSILON
+    if whole_position:
+        return
+    order.quantity = rules.whole_lots(quantity)
+    if order.quantity == quantity:
+        return
+    if order.quantity == 0:
+        order.note(Code.ZERO_LOT, f"zero lot: {quantity:g} rounds to {order.quantity:g} "
+                                  f"({rules.describe_lots()})")
+    else:
+        order.note(Code.LOT_ROUNDED, f"rounded down from {quantity:g} to whole "
+                                     f"{rules.describe_lots()}")
+
+
+def reserved_by_sells(pending: list[Order], new: Order) -> float:
+    """Units that the live sells of one symbol (``pending`` and ``new``) may take: the members of
+    a one-cancels-other group or the children of one bracket count once, as the largest."""
+    groups: dict[tuple[str, int], float] = {}
+    for order in [*pending, new]:
+        if order.is_buy or not order.alive or not order.active:
+            continue
+        key = ("bracket", order.parent_id) if order.parent_id is not None else \
+            ("oco", order.oco_id or order.order_id)
+        groups[key] = max(groups.get(key, 0.0), order.remaining)
+    return sum(groups.values())

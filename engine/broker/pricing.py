@@ -1,0 +1,120 @@
+"""The price an order would trade at on a daily bar, before slippage: backtrader's rules.
+
+With ``execution: open`` the order is due at the bar's open, so the whole bar (its high, low and
+close) comes after that moment; the cases below are those of backtrader's ``BackBroker``, so a
+backtrader strategy fills on the same bar at the same price under huice (the differential test,
+tests/engine/test_backtrader_differential.py, keeps this true). With ``execution: close`` or
+``vwap`` the one reference price is compared with the order's prices instead.
+"""
+
+from __future__ import annotations
+
+from huice.engine.broker.clock import BarView
+from huice.engine.broker.execution import Execution
+from huice.engine.broker.orders import Order, OrderKind
+
+PRICE_EPSILON = 1e-9
+
+
+def _at_or_below(price: float, level: float) -> bool:
+    return price <= level + PRICE_EPSILON
+
+
+def _at_or_above(price: float, level: float) -> bool:
+    return price >= level - PRICE_EPSILON
+
+
+def limit_price_on_bar(is_buy: bool, limit: float, bar: BarView) -> float | None:
+    """A limit order due at the open: the open when it is at or better than the limit, else
+    the limit when the bar reaches it, else None."""
+    if is_buy:
+        if _at_or_below(bar.open, limit):
+            return bar.open
+        return limit if _at_or_below(bar.low, limit) else None
+    if _at_or_above(bar.open, limit):
+        return bar.open
+    return limit if _at_or_above(bar.high, limit) else None
+
+
+def _stop_at_open(order: Order, bar: BarView) -> float | None:
+    """A stop: the open when the open is through the stop, the stop when the bar reaches it."""
+    stop = order.stop_price
+    if order.is_buy:
+        if _at_or_above(bar.open, stop):
+            return bar.open
+        return stop if _at_or_above(bar.high, stop) else None
+    if _at_or_below(bar.open, stop):
+        return bar.open
+    return stop if _at_or_below(bar.low, stop) else None
+
+
+def _stop_limit_at_open(order: Order, bar: BarView) -> float | None:
+    """A stop-limit not yet triggered. Through the stop at the open: a limit order for the whole
+    bar. Reached inside the bar: at the stop when the limit allows it; at the limit when the
+    bar's path after the stop must have crossed it (it went up to the stop and closed at or
+    below the limit, for a buy); otherwise it rests as a limit order from the next bar."""
+    stop, limit = order.stop_price, order.limit_price
+    if order.is_buy:
+        if _at_or_above(bar.open, stop):
+            order.triggered = True
+            return limit_price_on_bar(True, limit, bar)
+        if not _at_or_above(bar.high, stop):
+            return None
+        order.triggered = True
+        if _at_or_above(limit, stop):
+            return stop
+        if bar.open > bar.close and _at_or_above(limit, bar.close):
+            return limit
+        return None
+    if _at_or_below(bar.open, stop):
+        order.triggered = True
+        return limit_price_on_bar(False, limit, bar)
+    if not _at_or_below(bar.low, stop):
+        return None
+    order.triggered = True
+    if _at_or_below(limit, stop):
+        return stop
+    if bar.open <= bar.close and _at_or_below(limit, bar.close):
+        return limit
+    return None
+
+
+def _at_one_price(order: Order, market: float) -> float | None:
+    """``execution: close`` or ``vwap``: the reference price when the order's prices allow."""
+    kind, buy = order.kind, order.is_buy
+    if (kind.is_stop or kind.is_stop_limit) and not order.triggered:
+        reached = _at_or_above(market, order.stop_price) if buy else \
+            _at_or_below(market, order.stop_price)
+        if not reached:
+            return None
+        order.triggered = True
+        if kind.is_stop:
+            return market
+    if kind.is_stop:
+        return market
+    within = _at_or_below(market, order.limit_price) if buy else \
+        _at_or_above(market, order.limit_price)
+    return market if within else None
+
+
+def order_reference(order: Order, bar: BarView, execution: Execution) -> float | None:
+    """The price ``order`` trades at on ``bar`` before slippage, or None when its limit or stop
+    is not reached (docs/broker.md, "Order types"). Sets ``order.triggered`` when a stop is
+    reached."""
+    kind = order.kind
+    if kind is OrderKind.MARKET:
+        return execution.reference(bar)
+    if kind is OrderKind.CLOSE:
+        return bar.close
+    if not execution.path_known:
+        return _at_one_price(order, execution.reference(bar))
+    if kind is OrderKind.LIMIT or (kind.is_stop_limit and order.triggered):
+        return limit_price_on_bar(order.is_buy, order.limit_price, bar)
+    if kind.is_stop:
+        if order.triggered:  # reached on an earlier bar but refused there: a market order now
+            return bar.open
+        price = _stop_at_open(order, bar)
+        if price is not None:
+            order.triggered = True
+        return price
+    return _stop_limit_at_open(order, bar)
