@@ -94,6 +94,22 @@ def build_baostock_index(raw: Path, file_name: str, symbol: str, log: BuildLog) 
     return frame
 
 
+def build_total_return_index(raw: Path, file_name: str, symbol: str,
+                             log: BuildLog) -> pd.DataFrame:
+    """A CSI total-return index (dividends reinvested) from the hriszc files, which hold only
+    the close: open, high and low are set to the close and volume to 0, so that it serves as a
+    benchmark and is never traded (a bar with no volume is a suspended bar to the broker)."""
+    frame = pd.read_csv(raw / "hriszc-zechenhehuo" / file_name, parse_dates=["date"])
+    frame = frame[["date", "close"]].dropna()
+    for column in ("open", "high", "low"):
+        frame[column] = frame["close"]
+    frame["volume"] = 0.0
+    log.add(f"- {symbol}: {len(frame)} closes from hriszc/{file_name}, "
+            f"{frame['date'].min().date()} .. {frame['date'].max().date()} (close only: open, "
+            "high and low set to the close, volume 0; a benchmark, not tradable).")
+    return frame[["date", "open", "high", "low", "close", "volume"]]
+
+
 def repair_bar_bounds(frame: pd.DataFrame, symbol: str, log: BuildLog) -> pd.DataFrame:
     """Widen high/low where a source row has them inside the open/close (a source defect)."""
     frame = frame.copy()
@@ -348,6 +364,10 @@ def main(argv: list[str] | None = None) -> int:
     emit("000852.SH", "CSI 1000", "index", build_csi1000(raw, log), "hriszc/zechenhehuo")
     emit("000922.CSI", "CSI Dividend", "index", build_csi_dividend(raw, log),
          "zedmon3tr/index-valuation")
+    for code, name in (("H00300", "CSI 300"), ("H00905", "CSI 500"), ("H00852", "CSI 1000")):
+        emit(f"{code}.CSI", f"{name} Total Return", "index",
+             build_total_return_index(raw, f"{code.lower()}.csv", f"{code}.CSI", log),
+             "hriszc/zechenhehuo (total return, close only)")
     for symbol, frame in build_shenwan(raw, calendar, log).items():
         emit(symbol, f"SW {SHENWAN_L1[symbol[:6]]}", "index", frame,
              "wxygeek/industry-trend + oonauzz Wind export (gaps)")

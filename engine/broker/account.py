@@ -31,11 +31,12 @@ class Trade:
     buy_value: float = 0.0
     sell_value: float = 0.0
     fees: float = 0.0
+    dividends: float = 0.0  # cash dividends received while the position was open
 
     @property
     def pnl(self) -> float:
-        """Realised profit after fees (meaningful once closed)."""
-        return self.sell_value - self.buy_value - self.fees
+        """Realised profit after fees, dividends included (meaningful once closed)."""
+        return round(self.sell_value - self.buy_value - self.fees + self.dividends, 2)
 
 
 @dataclass

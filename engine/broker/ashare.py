@@ -138,6 +138,9 @@ class AShareBroker(bt.broker.BrokerBase):
                                      else round_cents(self.account.cash + cash))
                 self.actions.append(CorporateAction(self.clock.day, symbol, "dividend", before,
                                                     before, dividend, cash, self.account.cash))
+                trade = self.account.open_trades.get(symbol)
+                if trade is not None:
+                    trade.dividends += cash
             if split != 1.0:
                 after = before * split if rules.fractional else math.floor(before * split + 1e-9)
                 position.quantity = float(after)

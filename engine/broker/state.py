@@ -21,7 +21,8 @@ def export_account(account: Account, next_id: int, pending: list[Order],
                           "cost": p.cost} for s, p in sorted(account.positions.items())},
         "open_trades": {s: {"opened": t.opened.isoformat(), "bought_quantity": t.bought_quantity,
                             "buy_value": t.buy_value, "sell_value": t.sell_value,
-                            "fees": t.fees} for s, t in sorted(account.open_trades.items())},
+                            "fees": t.fees, **({"dividends": t.dividends} if t.dividends else {})}
+                        for s, t in sorted(account.open_trades.items())},
         "pending": [_export_order(o, dates) for o in pending],
     }
 
@@ -60,7 +61,7 @@ def restore_account(account: Account, state: dict[str, Any],
     account.open_trades = {s: Trade(symbol=s, opened=dt.date.fromisoformat(t["opened"]),
                                     bought_quantity=t["bought_quantity"],
                                     buy_value=t["buy_value"], sell_value=t["sell_value"],
-                                    fees=t["fees"])
+                                    fees=t["fees"], dividends=t.get("dividends", 0.0))
                            for s, t in state["open_trades"].items()}
     account.closed_trades = []
     pending = []

@@ -37,6 +37,8 @@ CREATE TABLE IF NOT EXISTS positions (date TEXT, symbol TEXT, quantity REAL, pri
 CREATE TABLE IF NOT EXISTS signals (date TEXT PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS actions (seq INTEGER PRIMARY KEY AUTOINCREMENT, {", ".join(ACTION_COLUMNS)});
 """
+# columns added after accounts existed, with the value older rows read as
+NEW_COLUMNS = {"orders": {"kind": "''", "codes": "''"}, "trades": {"dividends": "0.0"}}
 # Fault injection for the crash tests: seconds to pause inside each bar's transaction.
 COMMIT_PAUSE_ENV = "HUICE_PAPER_COMMIT_PAUSE"
 
@@ -142,7 +144,7 @@ class PaperStore:
                 # NORMAL in WAL mode: a killed process loses nothing committed; a power cut may
                 # lose the last bars, which are then processed again (the watermark moves back).
                 self.connection.execute("PRAGMA synchronous=NORMAL")
-                self._add_order_columns()
+                self._add_new_columns()
             else:
                 self.connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro",
                                                   uri=True, isolation_level=None, timeout=30)
@@ -153,13 +155,16 @@ class PaperStore:
         # with fault injection on, this file exists exactly while a bar's transaction is open
         self._marker = self.path.with_name(self.path.name + ".in-transaction")
 
-    def _add_order_columns(self) -> None:
-        """An account created before the orders table had a column (``kind``, ``codes``) gets
-        it, empty for the orders already booked; nothing else of the account changes."""
-        have = {row[1] for row in self.connection.execute("PRAGMA table_info(orders)")}
-        for column in ORDER_COLUMNS:
-            if column not in have:
-                self.connection.execute(f"ALTER TABLE orders ADD COLUMN {column} DEFAULT ''")
+    def _add_new_columns(self) -> None:
+        """An account created before a table had a column (orders' ``kind`` and ``codes``,
+        trades' ``dividends``) gets it, empty (or 0) for the rows already booked; nothing else
+        of the account changes."""
+        for table, columns in NEW_COLUMNS.items():
+            have = {row[1] for row in self.connection.execute(f"PRAGMA table_info({table})")}
+            for column, default in columns.items():
+                if column not in have:
+                    self.connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} "
+                                            f"DEFAULT {default}")
 
     def _take_lock(self) -> None:
         lock_path = self.path.with_name(self.path.name + ".lock")
@@ -208,6 +213,8 @@ class PaperStore:
         frame = frame.drop(columns=["seq"], errors="ignore").rename(columns={"return_": "return"})
         if name == "orders":  # an older account read-only: its missing columns read as empty
             frame = frame.reindex(columns=ORDER_COLUMNS, fill_value="")
+        if name == "trades":
+            frame = frame.reindex(columns=TRADE_COLUMNS, fill_value=0.0)
         return frame
 
     # -- writing -------------------------------------------------------------------------------

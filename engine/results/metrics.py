@@ -32,7 +32,7 @@ class Metrics:
     annual_return: float
     buy_and_hold_return: float
     benchmark_return: float
-    excess_return: float          # total return minus the traded instruments' buy-and-hold
+    excess_vs_buy_and_hold: float  # total return minus the traded instruments' buy-and-hold
     excess_vs_benchmark: float    # total return minus the benchmark's return
     max_drawdown: float
     longest_drawdown_days: int
@@ -128,6 +128,31 @@ def simple_return(series: pd.Series) -> float:
     return float(values.iloc[-1] / values.iloc[0] - 1.0)
 
 
+def holding_value(bars: pd.DataFrame) -> pd.Series:
+    """What one unit bought at the first close is worth at each close, dividends included:
+    the units held (splits change them, fractions kept) times the close, plus the cash
+    dividends received so far, credited on their ex-dates and not reinvested, as the broker
+    credits a position's dividends (docs/broker.md, "Dividends and splits")."""
+    bars = bars[bars["close"].notna()]
+    close = bars["close"].astype(float)
+    if close.empty:
+        return close
+    split = (bars["split_ratio"].fillna(1.0).astype(float) if "split_ratio" in bars
+             else pd.Series(1.0, index=bars.index))
+    dividend = (bars["dividend"].fillna(0.0).astype(float) if "dividend" in bars
+                else pd.Series(0.0, index=bars.index))
+    split.iloc[0], dividend.iloc[0] = 1.0, 0.0  # bought after the first bar's ex-date
+    units = split.cumprod()
+    held_before = units.shift(1, fill_value=1.0)  # units at the previous close
+    cash = (held_before * dividend).cumsum()
+    return units * close + cash
+
+
+def buy_and_hold_return(bars: pd.DataFrame) -> float:
+    """The total return of holding one instrument over ``bars`` (see :func:`holding_value`)."""
+    return simple_return(holding_value(bars))
+
+
 def compute_metrics(equity: pd.DataFrame, *, initial_cash: float, fills: Iterable[Fill],
                     trades: int, buy_and_hold_return: float, benchmark_return: float,
                     periods_per_year: int, risk_free_rate: float,
@@ -153,7 +178,7 @@ def compute_metrics(equity: pd.DataFrame, *, initial_cash: float, fills: Iterabl
         "annual_return": annual,
         "buy_and_hold_return": buy_and_hold_return,
         "benchmark_return": benchmark_return,
-        "excess_return": total - buy_and_hold_return,
+        "excess_vs_buy_and_hold": total - buy_and_hold_return,
         "excess_vs_benchmark": total - benchmark_return,
         "max_drawdown": max_drawdown(np.concatenate([[initial_cash], values])),
         "longest_drawdown_days": longest_drawdown_days(np.concatenate([[initial_cash], values])),

@@ -16,12 +16,12 @@ FILL_COLUMNS = ["order_id", "date", "symbol", "side", "quantity", "price", "refe
 ACTION_COLUMNS = ["date", "symbol", "kind", "quantity_before", "quantity_after", "per_unit",
                   "cash", "cash_after"]
 TRADE_COLUMNS = ["symbol", "opened", "closed", "quantity", "buy_value", "sell_value", "fees",
-                 "pnl", "return"]
+                 "dividends", "pnl", "return"]
 _TEXT, _FLOAT, _INT = "object", "float64", "int64"
 ORDER_DTYPES = dict(zip(ORDER_COLUMNS, [_INT, _TEXT, _TEXT, _TEXT, _TEXT, _FLOAT, _FLOAT, _TEXT,
                                         _TEXT, _TEXT, _TEXT, _TEXT]))
 FILL_DTYPES = dict(zip(FILL_COLUMNS, [_INT, _TEXT, _TEXT, _TEXT] + [_FLOAT] * 10))
-TRADE_DTYPES = dict(zip(TRADE_COLUMNS, [_TEXT, _TEXT, _TEXT] + [_FLOAT] * 6))
+TRADE_DTYPES = dict(zip(TRADE_COLUMNS, [_TEXT, _TEXT, _TEXT] + [_FLOAT] * 7))
 
 
 def orders_frame(orders: list[Order]) -> pd.DataFrame:
@@ -52,8 +52,9 @@ def trades_frame(closed: list[Trade], still_open: list[Trade]) -> pd.DataFrame:
         finished = trade.closed is not None
         rows.append((trade.symbol, trade.opened.isoformat(),
                      trade.closed.isoformat() if finished else "",
-                     trade.bought_quantity, trade.buy_value, trade.sell_value, trade.fees,
-                     trade.pnl if finished else float("nan"),
+                     trade.bought_quantity, round(trade.buy_value, 2), round(trade.sell_value, 2),
+                     round(trade.fees, 2),
+                     round(trade.dividends, 2), trade.pnl if finished else float("nan"),
                      trade.pnl / trade.buy_value if finished and trade.buy_value else float("nan")))
     frame = pd.DataFrame(rows, columns=TRADE_COLUMNS).astype(TRADE_DTYPES)
     return frame.sort_values(["opened", "symbol"], kind="stable").reset_index(drop=True)

@@ -127,38 +127,87 @@ class BarContext:
         return self._trade_start is None or self.today >= self._trade_start
 
     def buy(self, symbol: str, quantity: float, tag: str = "", *, limit: float | None = None,
-            stop: float | None = None, valid: str | dt.date | None = None) -> Order | None:
+            stop: float | None = None, valid: str | dt.date | None = None,
+            trail_amount: float | None = None, trail_percent: float | None = None,
+            at_close: bool = False, oco: Order | None = None) -> Order | None:
         """Buy ``quantity`` units (rounded down to lots by the broker); None in warm-up.
 
         ``limit`` makes a limit order, ``stop`` a stop order, both a stop-limit order;
-        ``valid`` is ``"day"``, ``"gtc"`` or a last date (default ``broker.order_validity``).
-        Fill prices per case: docs/broker.md, "Order types".
+        ``trail_amount`` or ``trail_percent`` a trailing stop (``stop``: the price it starts
+        from, default today's close; with ``limit``, a trailing stop-limit); ``at_close`` an
+        order at the close of the bar it is due on. ``valid`` is ``"day"``, ``"gtc"`` or a last
+        date (default ``broker.order_validity``); ``oco`` another order whose one-cancels-other
+        group this order joins. Fill prices per case: docs/broker.md, "Order types".
         """
-        return self._order(symbol, True, quantity, tag, limit, stop, valid)
+        return self._order(symbol, True, quantity, tag, limit, stop, valid, trail_amount,
+                           trail_percent, at_close, oco)
 
     def sell(self, symbol: str, quantity: float, tag: str = "", *, limit: float | None = None,
-             stop: float | None = None, valid: str | dt.date | None = None) -> Order | None:
-        """Sell ``quantity`` units (an odd lot only when it closes the position); None in
-        warm-up. ``limit``, ``stop`` and ``valid`` as for :meth:`buy`."""
-        return self._order(symbol, False, quantity, tag, limit, stop, valid)
+             stop: float | None = None, valid: str | dt.date | None = None,
+             trail_amount: float | None = None, trail_percent: float | None = None,
+             at_close: bool = False, oco: Order | None = None) -> Order | None:
+        """Sell ``quantity`` units (an odd lot only when it closes the position; never more
+        than is held less pending sells); None in warm-up. Other arguments as for :meth:`buy`."""
+        return self._order(symbol, False, quantity, tag, limit, stop, valid, trail_amount,
+                           trail_percent, at_close, oco)
+
+    def buy_bracket(self, symbol: str, quantity: float, *, stop_loss: float,
+                    take_profit: float, limit: float | None = None,
+                    valid: str | dt.date | None = None, tag: str = "") -> list[Order] | None:
+        """A buy (at ``limit``, or at market) and, once it has filled, a protective sell stop at
+        ``stop_loss`` and a sell limit at ``take_profit``: when one of the two fills the other
+        is cancelled, and when the buy ends unfilled both are. Returns [buy, stop, limit]."""
+        return self._bracket(symbol, True, quantity, stop_loss, take_profit, limit, valid, tag)
+
+    def sell_bracket(self, symbol: str, quantity: float, *, stop_loss: float,
+                     take_profit: float, limit: float | None = None,
+                     valid: str | dt.date | None = None, tag: str = "") -> list[Order] | None:
+        """A sell and, once it has filled, a buy stop at ``stop_loss`` (above) and a buy limit
+        at ``take_profit`` (below), as :meth:`buy_bracket` mirrored."""
+        return self._bracket(symbol, False, quantity, stop_loss, take_profit, limit, valid, tag)
+
+    def cancel(self, order: Order) -> bool:
+        """Cancel one pending order (and what its OCO group or bracket ties to it)."""
+        return self._broker.cancel_order(order, "cancelled by strategy")
+
+    def _bracket(self, symbol: str, is_buy: bool, quantity: float, stop_loss: float,
+                 take_profit: float, limit: float | None, valid: str | dt.date | None,
+                 tag: str) -> list[Order] | None:
+        parent = self._order(symbol, is_buy, quantity, tag, limit, None, valid)
+        if parent is None:
+            return None
+        validity, until = _validity(valid)
+        children = [self._broker.submit_order(symbol, not is_buy, parent.quantity, tag,
+                                              kind=kind, stop_price=stop, limit_price=limit_at,
+                                              validity=validity, valid_until=until,
+                                              parent=parent)
+                    for kind, stop, limit_at in ((OrderKind.STOP, stop_loss, None),
+                                                 (OrderKind.LIMIT, None, take_profit))]
+        return [parent, *children]
 
     def _order(self, symbol: str, is_buy: bool, quantity: float, tag: str,
-               limit: float | None, stop: float | None,
-               valid: str | dt.date | None) -> Order | None:
+               limit: float | None, stop: float | None, valid: str | dt.date | None,
+               trail_amount: float | None = None, trail_percent: float | None = None,
+               at_close: bool = False, oco: Order | None = None) -> Order | None:
         if not self.trading:
             return None
-        kind = (OrderKind.STOP_LIMIT if limit is not None and stop is not None
-                else OrderKind.LIMIT if limit is not None
-                else OrderKind.STOP if stop is not None else OrderKind.MARKET)
-        if isinstance(valid, dt.date):
-            validity, until = "until", valid
-        elif valid in (None, "day", "gtc"):
-            validity, until = valid, None
+        trailing = trail_amount is not None or trail_percent is not None
+        if at_close and (limit is not None or stop is not None or trailing):
+            raise ValueError("at_close is an order at the close: it takes no limit, stop or trail")
+        if at_close:
+            kind = OrderKind.CLOSE
+        elif trailing:
+            kind = OrderKind.STOP_TRAIL_LIMIT if limit is not None else OrderKind.STOP_TRAIL
         else:
-            raise ValueError(f"valid must be 'day', 'gtc' or a date, got {valid!r}")
+            kind = (OrderKind.STOP_LIMIT if limit is not None and stop is not None
+                    else OrderKind.LIMIT if limit is not None
+                    else OrderKind.STOP if stop is not None else OrderKind.MARKET)
+        validity, until = _validity(valid)
         return self._broker.submit_order(symbol, is_buy, quantity, tag, kind=kind,
                                          limit_price=limit, stop_price=stop,
-                                         validity=validity, valid_until=until)
+                                         validity=validity, valid_until=until,
+                                         trail_amount=trail_amount, trail_percent=trail_percent,
+                                         oco=oco)
 
     def order_target_weights(self, weights: Mapping[str, float], *, tag: str = "rebalance",
                              min_trade_value_cny: float = 0.0) -> list[Order]:
@@ -195,3 +244,11 @@ class BarContext:
         row = self.records.setdefault(self._clock.index, {})
         for name, value in values.items():
             row[name] = float(value)
+
+
+def _validity(valid: str | dt.date | None) -> tuple[str | None, dt.date | None]:
+    if isinstance(valid, dt.date):
+        return "until", valid
+    if valid in (None, "day", "gtc"):
+        return valid, None
+    raise ValueError(f"valid must be 'day', 'gtc' or a date, got {valid!r}")

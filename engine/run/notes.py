@@ -103,7 +103,9 @@ def run_notes(config: RunConfig, plugin: StrategyPlugin, market: MarketData,
                 or "forward-adjusted" in market.instruments[s].source]
     if booked:
         notes.append(f"Cash dividends and splits of {', '.join(booked)} are booked on their "
-                     "ex-dates from the bars' dividend and split_ratio lines (actions.csv).")
+                     "ex-dates from the bars' dividend and split_ratio lines (actions.csv); "
+                     "buy-and-hold counts them the same way (cash dividends credited on the "
+                     "ex-date, not reinvested) and round trips (trades.csv) include them.")
     if adjusted:
         notes.append(f"Prices of {', '.join(adjusted)} are forward-adjusted: dividends are folded "
                      "into the prices (earned as price moves, not paid in cash) and are not the "

@@ -16,7 +16,8 @@ import pandas as pd
 from huice.config.schema import RunConfig
 from huice.engine.broker.orders import Fill
 from huice.engine.broker.rules import InstrumentRules
-from huice.engine.results.metrics import compute_metrics, contribution_by_symbol, simple_return
+from huice.engine.results.metrics import (buy_and_hold_return, compute_metrics,
+                                          contribution_by_symbol, holding_value, simple_return)
 from huice.engine.results.result import RunResult
 from huice.engine.run.notes import compute_run_id, resolved_config, run_notes
 from huice.engine.run.plugin import StrategyPlugin
@@ -74,7 +75,7 @@ def build_result(ledger: Ledger, *, config: RunConfig, plugin: StrategyPlugin,
         base = first.iloc[0] if len(first) else math.nan
         equity["benchmark"] = initial * equity["benchmark"] / base
     traded = plugin.traded_symbols()
-    buy_and_hold = [simple_return(market.bars(s)["close"]) for s in traded]
+    buy_and_hold = [buy_and_hold_return(market.bars(s)) for s in traded]
     dividends = dividends_by_symbol(ledger.actions)
     resolved = resolved_config(config, plugin)
     run_id = compute_run_id(resolved, market)
@@ -94,5 +95,6 @@ def build_result(ledger: Ledger, *, config: RunConfig, plugin: StrategyPlugin,
                      equity=equity, positions=ledger.positions, orders=ledger.orders,
                      fills=ledger.fills_table, trades=ledger.trades, signals=ledger.signals,
                      metrics=metrics, notes=notes, diagnostic_chart=plugin.diagnostic_chart,
-                     prices={s: market.bars(s)["close"] for s in shown},
+                     prices={s: holding_value(market.bars(s)) if s in traded
+                             else market.bars(s)["close"] for s in shown},
                      fill_objects=list(ledger.fills), actions=ledger.actions)

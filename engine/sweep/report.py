@@ -26,7 +26,7 @@ RUNNER_NOTES = {
     "cerebro": "Runs used the Cerebro runner (backtrader's loop).",
 }
 CURVES = 5  # best distinct runs drawn
-PERCENT_COLUMNS = ("total_return", "annual_return", "max_drawdown", "excess_return",
+PERCENT_COLUMNS = ("total_return", "annual_return", "max_drawdown", "excess_vs_buy_and_hold",
                    "excess_vs_benchmark", "buy_and_hold_return", "best total_return",
                    "best max_drawdown")
 

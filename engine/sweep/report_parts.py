@@ -17,7 +17,7 @@ from huice.engine.results.report_tables import frame_html
 NOT_PARAMS = ("index", "task_id", "run_id", "status", "error")
 # metrics whose sign means something (a loss, a negative Sharpe): their colour scale is
 # centred on zero; the others (drawdown, turnover, ...) run from zero to their largest value
-SIGNED_METRICS = ("total_return", "annual_return", "excess_return", "excess_vs_benchmark",
+SIGNED_METRICS = ("total_return", "annual_return", "excess_vs_buy_and_hold", "excess_vs_benchmark",
                   "sharpe", "buy_and_hold_return", "benchmark_return")
 # the figures that make two runs the same result
 OUTCOME = ("total_return", "max_drawdown", "trades", "fills", "final_equity")
@@ -72,7 +72,7 @@ def heatmap_html(results: pd.DataFrame, x: str, y: str, metric: str) -> str:
     values = table.to_numpy(dtype=float)
     low, high = colour_range(values, metric)
     percent = metric in ("total_return", "annual_return", "max_drawdown", "volatility",
-                         "excess_return", "excess_vs_benchmark", "exposure")
+                         "excess_vs_buy_and_hold", "excess_vs_benchmark", "exposure")
     traces, layout = heatmap(values, [f"{v:g}" for v in table.columns],
                              [f"{v:g}" for v in table.index],
                              title=f"mean {metric} by {short(x)} and {short(y)}",

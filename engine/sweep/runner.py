@@ -32,7 +32,7 @@ from huice.engine.sweep.plan import SweepTask, plan_sweep
 from huice.feeds.csv_source import CachedBarReader
 
 SCALAR_METRICS = ("total_return", "annual_return", "buy_and_hold_return", "benchmark_return",
-                  "excess_return", "excess_vs_benchmark", "max_drawdown", "longest_drawdown_days",
+                  "excess_vs_buy_and_hold", "excess_vs_benchmark", "max_drawdown", "longest_drawdown_days",
                   "sharpe", "volatility", "trades", "fills", "turnover", "exposure",
                   "slippage_cost", "final_equity", "start", "end", "bars")
 

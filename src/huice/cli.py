@@ -68,7 +68,7 @@ def _summary(metrics: dict) -> str:
     from huice.engine.results import formatting
 
     percent = ["total_return", "annual_return", "buy_and_hold_return", "benchmark_return",
-               "excess_return", "excess_vs_benchmark", "max_drawdown", "volatility", "exposure"]
+               "excess_vs_buy_and_hold", "excess_vs_benchmark", "max_drawdown", "volatility", "exposure"]
     rows = [("strategy", metrics["strategy"]), ("span", f"{metrics['start']} .. {metrics['end']}"
                                                     f" ({metrics['bars']} bars)")]
     rows += [(key, formatting.percent(metrics[key])) for key in percent]

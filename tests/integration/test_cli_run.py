@@ -13,7 +13,7 @@ from tests.conftest import EXAMPLES, run_cli
 OUTPUT_FILES = ["metrics.json", "equity.csv", "trades.csv", "orders.csv", "fills.csv",
                 "positions.csv", "signals.csv", "config.yaml", "report.html"]
 METRIC_KEYS = ["total_return", "annual_return", "buy_and_hold_return", "benchmark_return",
-               "excess_return", "excess_vs_benchmark", "max_drawdown", "longest_drawdown_days",
+               "excess_vs_buy_and_hold", "excess_vs_benchmark", "max_drawdown", "longest_drawdown_days",
                "sharpe", "volatility", "trades", "turnover", "fees", "exposure", "start", "end",
                "bars", "run_id"]
 

@@ -79,7 +79,7 @@ def report_metrics(target: pd.Series, reference: pd.Series, start: str, end: str
         "theta": theta,
         "total_return": total,
         "buy_and_hold_return": buy_hold,
-        "excess_return": total - buy_hold,
+        "excess_vs_buy_and_hold": total - buy_hold,
         "max_drawdown": float((1.0 - equity / equity.cummax()).max()),
         "longest_drawdown_days": longest,
         "entries": int(((pd.Series(signal).diff() == 1)).sum() + (signal[0] == 1)),

@@ -21,7 +21,7 @@ def test_report_example_matches_independent_computation(code):
                               "2010-01-04", "2025-03-18", share=params["share"],
                               ratio=params["ratio"])
     metrics = result.metrics
-    for key in ("total_return", "buy_and_hold_return", "excess_return", "max_drawdown"):
+    for key in ("total_return", "buy_and_hold_return", "excess_vs_buy_and_hold", "max_drawdown"):
         assert metrics[key] == pytest.approx(expected[key], abs=1e-9), key
     assert metrics["longest_drawdown_days"] == expected["longest_drawdown_days"]
     assert metrics["fees"]["total"] == 0.0
