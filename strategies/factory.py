@@ -36,7 +36,9 @@ def build_strategy(config: RunConfig, *, strategy: str | type | None = None,
         Overrides ``config.strategy.name``: a registry name, ``module:Class``, ``file.py:Class``
         or the class itself (a huice strategy or a ``backtrader.Strategy`` subclass).
     params:
-        Overrides ``config.strategy.params``.
+        Laid over ``config.strategy.params`` key by key, as ``overrides=`` of
+        ``strategy.params.<key>`` would be; when ``strategy`` names another strategy than the
+        config's, they are that strategy's params alone.
     base_dir:
         Folder that relative ``file.py`` names and paths in params are resolved against (the
         YAML's folder); the current folder is searched too.
@@ -49,7 +51,9 @@ def build_strategy(config: RunConfig, *, strategy: str | type | None = None,
         Unknown strategy, failed import, or params that do not validate.
     """
     reference = strategy if strategy is not None else config.strategy.name
-    raw_params = dict(params) if params is not None else dict(config.strategy.params)
+    other_strategy = strategy is not None and strategy != config.strategy.name
+    raw_params = {} if other_strategy else dict(config.strategy.params)
+    raw_params.update(params or {})
     lines = dict(lines or {})
     search_dirs = tuple(dict.fromkeys([*( [base_dir.resolve()] if base_dir else []), Path.cwd()]))
     try:

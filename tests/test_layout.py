@@ -147,3 +147,30 @@ def test_wheel_has_one_import_root_and_runs_outside_the_repo(tmp_path):
     assert cli.returncode == 0, cli.stderr
     import json
     assert float(figure) == json.loads((out / "metrics.json").read_text())["total_return"]
+
+
+def test_broker_rules_have_one_owner():
+    """Lots and ticks are the rules object's (engine/broker/rules.py), execution modes are an
+    enum compared by the broker alone, and nothing reads the wording of a refusal."""
+    import re
+
+    owners = {"engine/broker/rules.py", "engine/broker/money.py"}
+    patterns = {
+        "lot arithmetic": re.compile(r"[*/+-]\s*\w*rules\.lot\b|\.lot\s*[*/+-]"),
+        "tick rounding": re.compile(r"\b(ceil|floor|round)_to_tick\("),
+        "execution as a string": re.compile(r"execution\s*[!=]=\s*[\"']|[\"'](open|close|vwap)"
+                                            r"[\"']\s*[!=]=\s*\w*execution"),
+        "reading a refusal's words": re.compile(r"reasons?\W*\.\s*startswith\(|"
+                                                r"[\"'](T\+1|cash short|zero lot)[\"']\s+in\s"),
+    }
+    found = []
+    for folder in ("engine", "src", "strategies", "feeds", "config"):
+        for path in sorted((REPO / folder).rglob("*.py")):
+            relative = path.relative_to(REPO).as_posix()
+            if relative in owners:
+                continue
+            for number, line in enumerate(path.read_text().splitlines(), start=1):
+                for what, pattern in patterns.items():
+                    if pattern.search(line):
+                        found.append(f"{relative}:{number}: {what}: {line.strip()}")
+    assert found == []

@@ -54,3 +54,19 @@ def test_metrics_are_typed_and_frozen():
     series = result.metrics.to_series()
     assert series["fees_total"] == result.metrics.fees.total
     assert series["contribution_515180.SH.qfq"] == result.metrics.contribution["515180.SH.qfq"]
+
+
+def test_params_are_laid_over_the_configs_params_as_overrides_are():
+    import huice
+    from huice.config.errors import HuiceError
+
+    config = REPO / "config/examples/barbell_etf.yaml"
+    merged = huice.backtest(config, params={"drift_band": 0.2})
+    overridden = huice.backtest(huice.load_config(
+        config, overrides={"strategy.params.drift_band": 0.2}))
+    assert merged.metrics.total_return == overridden.metrics.total_return
+    assert merged.fills.equals(overridden.fills)
+    # the config's legs stay (they used to fall back to the default indices)
+    assert set(merged.fills["symbol"]) == set(huice.backtest(config).fills["symbol"])
+    with pytest.raises(HuiceError, match="did you mean 'drift_band'"):
+        huice.backtest(config, params={"drift_bnd": 0.2})

@@ -10,9 +10,7 @@ backtrader strategies with ``buy``/``sell``/``cancel``, backtrader's broker cont
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
 
 import backtrader as bt
@@ -24,10 +22,11 @@ from huice.engine.broker import placement
 from huice.engine.broker.btorders import BacktraderOrders
 from huice.engine.broker.clock import MarketClock
 from huice.engine.broker.contingent import ContingentOrders
+from huice.engine.broker.corporate import book_corporate_actions
 from huice.engine.broker.execution import Execution
 from huice.engine.broker.matching import OrderMatcher
-from huice.engine.broker.money import round_cents
-from huice.engine.broker.orders import CorporateAction, Fill, Order, OrderKind, OrderStatus
+from huice.engine.broker.orders import (CorporateAction, Fill, Order, OrderKind, OrderStatus,
+                                        last_index)
 from huice.engine.broker.refusals import Code
 from huice.engine.broker.rules import InstrumentRules
 from huice.engine.broker.slippage import slippage_from_config
@@ -113,42 +112,10 @@ class AShareBroker(bt.broker.BrokerBase):
     def _start_day(self) -> None:
         self.clock.advance()
         self.account.start_day()
-        self._apply_corporate_actions()
+        book_corporate_actions(self.clock, self.account, self.rules, self.actions,
+                               self.backtrader.on_split)
         if not self.execution.same_bar:
             self._match()
-
-    def _apply_corporate_actions(self) -> None:
-        """On an ex-date, positions held at the previous close get the cash dividend (credited
-        on the ex-date; the real payment comes a few days later) or the split's units (whole
-        units; fractions are dropped)."""
-        with_actions = self.clock.with_actions
-        if not with_actions:
-            return
-        for symbol in [s for s in self.account.positions if s in with_actions]:
-            dividend, split = self.clock.corporate_action(symbol)
-            if dividend == 0.0 and split == 1.0:
-                continue
-            position = self.account.positions[symbol]
-            rules = self.rules[symbol]
-            before = position.quantity
-            if dividend > 0:
-                cash = before * dividend
-                cash = cash if rules.fractional else round_cents(cash)
-                self.account.cash = (self.account.cash + cash if rules.fractional
-                                     else round_cents(self.account.cash + cash))
-                self.actions.append(CorporateAction(self.clock.day, symbol, "dividend", before,
-                                                    before, dividend, cash, self.account.cash))
-                trade = self.account.open_trades.get(symbol)
-                if trade is not None:
-                    trade.dividends += cash
-            if split != 1.0:
-                after = before * split if rules.fractional else math.floor(before * split + 1e-9)
-                position.quantity = float(after)
-                position.bought_today = min(position.bought_today * split, position.quantity)
-                self.actions.append(CorporateAction(self.clock.day, symbol, "split", before,
-                                                    position.quantity, split, 0.0,
-                                                    self.account.cash))
-                self.backtrader.on_split(symbol, before, position.quantity)
 
     # -- orders ------------------------------------------------------------------------------
     def submit_order(self, symbol: str, is_buy: bool, quantity: float, tag: str = "", *,
@@ -193,7 +160,7 @@ class AShareBroker(bt.broker.BrokerBase):
             order.note(Code.PARENT, f"parent: bracket parent #{parent.order_id} is "
                                     f"{parent.status.value}, so its child is not sent")
         if not is_buy and not order.has(*placement.REFUSING) and not self._contingent_sell(order):
-            self._check_sellable(order, rules)
+            placement.check_sellable(order, rules, self.account, self._pending, self.clock)
         if order.has(*placement.REFUSING):
             order.quantity = 0.0
         if order.quantity <= QUANTITY_EPSILON:
@@ -208,58 +175,14 @@ class AShareBroker(bt.broker.BrokerBase):
     def _check_validity(self, order: Order) -> None:
         """A plugin's order valid until a date before its first trading day is refused (a
         backtrader order is accepted and expires on its first bar, as backtrader does)."""
-        last = self._last_index(order)
+        last = last_index(order, self.clock.dates)
         if last is not None and last < order.eligible_index and not order.backtrader_timing:
-            first = self.clock.dates[order.eligible_index] \
-                if order.eligible_index < len(self.clock.dates) else "the next trading day"
-            order.note(Code.VALIDITY, f"validity: valid until {order.valid_until}, which ends "
-                                      f"before its first trading day {first}")
+            placement.refuse_validity(order, self.clock.dates)
 
     def _contingent_sell(self, order: Order) -> bool:
         """A bracket child selling what its buy parent will buy is checked when it activates."""
         return order.parent_id is not None and any(
             o.order_id == order.parent_id and o.is_buy for o in self._pending)
-
-    def _check_sellable(self, order: Order, rules: InstrumentRules) -> None:
-        """Refuse a sell beyond what is held less what pending sells cover (T+1 included)."""
-        symbol = order.symbol
-        held = self.account.quantity(symbol)
-        if held <= QUANTITY_EPSILON:
-            buys = [o for o in self._pending
-                    if o.symbol == symbol and o.is_buy and o.eligible_index <= order.eligible_index]
-            if buys and rules.t_plus:
-                when = self.clock.dates[min(order.eligible_index, len(self.clock.dates) - 1)]
-                order.note(Code.T_PLUS_1, f"T+1: the {symbol} of pending buy #{buys[0].order_id} "
-                                          f"are bought on {when} at the earliest and cannot be "
-                                          "sold before the next trading day")
-            else:
-                order.note(Code.NOTHING_TO_SELL, f"nothing to sell: no {symbol} held")
-            return
-        same_day = order.eligible_index == self.clock.index
-        sellable = self.account.sellable(symbol, rules.t_plus) if same_day else held
-        covered = placement.reserved_by_sells([o for o in self._pending if o.symbol == symbol],
-                                              order)
-        pending = covered - order.remaining
-        if covered <= sellable + QUANTITY_EPSILON:
-            return
-        if covered <= held + QUANTITY_EPSILON:
-            order.note(Code.T_PLUS_1, f"T+1: {held - sellable:g} {symbol} bought on "
-                                      f"{self.clock.day} cannot be sold before the next trading "
-                                      f"day; {max(sellable - pending, 0):g} sellable")
-            return
-        order.note(Code.OVER_SELLABLE,
-                   f"over sellable: a sell of {order.quantity:g} {symbol} exceeds the "
-                   f"{max(sellable - pending, 0):g} sellable ({held:g} held"
-                   + (f", {held - sellable:g} bought today (T+1)" if sellable < held else "")
-                   + (f", {pending:g} in pending sells" if pending else "") + ")")
-
-    def _last_index(self, order: Order) -> int | None:
-        """The last calendar index on which ``order`` may fill (None: no end)."""
-        if order.validity == "day":  # a volume-capped remainder kept waiting has no end
-            return None if order.wait_remainder else order.eligible_index
-        if order.validity == "until" and order.valid_until is not None:
-            return bisect.bisect_right(self.clock.dates, order.valid_until) - 1
-        return None
 
     def reject_unsupported(self, symbol: str, is_buy: bool, quantity: float, reason: str,
                            tag: str = "") -> Order:
@@ -343,7 +266,7 @@ class AShareBroker(bt.broker.BrokerBase):
             if not order.alive:  # ended by an OCO group or a bracket earlier in this loop
                 continue
             if self._lapsed(order, today):
-                last = self._last_index(order)
+                last = last_index(order, self.clock.dates)
                 self._end(order, OrderStatus.EXPIRED, Code.EXPIRED,
                           f"expired: valid through {order.valid_until}" if last is None or
                           last < 0 else f"expired: valid through {self.clock.dates[last]}")
@@ -370,7 +293,7 @@ class AShareBroker(bt.broker.BrokerBase):
         a backtrader market order never expires, as in backtrader)."""
         if order.backtrader_timing and order.kind is OrderKind.MARKET:
             return False
-        last = self._last_index(order)
+        last = last_index(order, self.clock.dates)
         return last is not None and last < today
 
     def _ending(self, order: Order) -> OrderStatus | None:
@@ -382,7 +305,7 @@ class AShareBroker(bt.broker.BrokerBase):
             return None
         if order.validity == "day" and not order.wait_remainder:
             return OrderStatus.EXPIRED
-        last = self._last_index(order)
+        last = last_index(order, self.clock.dates)
         if order.validity == "until" and last is not None and self.clock.index >= last:
             return OrderStatus.EXPIRED
         return None

@@ -181,5 +181,5 @@ class OrderMatcher:
             value = round_cents(quantity * price)
             if value + compute_fees(rules, True, value, day).total <= cash + PRICE_EPSILON:
                 break
-            quantity = rules.whole_lots(quantity - rules.lot)
+            quantity = rules.one_lot_less(quantity)
         return quantity

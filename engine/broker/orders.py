@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import Enum
@@ -134,6 +135,17 @@ class Order:
         if self.kind is OrderKind.STOP_TRAIL_LIMIT:
             self.limit_price = stop - self.limit_offset
         return True
+
+
+def last_index(order: Order, dates: list[dt.date]) -> int | None:
+    """The last index of ``dates`` (the run's calendar) on which ``order`` may fill; None when
+    it has no end. A day order's is its first eligible day (unless a volume-capped remainder
+    keeps waiting); an until-date's is the last trading day at or before that date."""
+    if order.validity == "day":
+        return None if order.wait_remainder else order.eligible_index
+    if order.validity == "until" and order.valid_until is not None:
+        return bisect.bisect_right(dates, order.valid_until) - 1
+    return None
 
 
 @dataclass(frozen=True)

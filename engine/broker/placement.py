@@ -3,9 +3,11 @@ quantity (whole lots) and how much of a holding pending sells already cover."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
-from huice.engine.broker.account import QUANTITY_EPSILON
+from huice.engine.broker.account import QUANTITY_EPSILON, Account
+from huice.engine.broker.clock import MarketClock
 from huice.engine.broker.orders import Order, OrderKind
 from huice.engine.broker.refusals import Code
 from huice.engine.broker.rules import InstrumentRules
@@ -101,3 +103,46 @@ def reserved_by_sells(pending: list[Order], new: Order) -> float:
             ("oco", order.oco_id or order.order_id)
         groups[key] = max(groups.get(key, 0.0), order.remaining)
     return sum(groups.values())
+
+
+def refuse_validity(order: Order, dates: list[dt.date]) -> None:
+    """Note that ``order``'s validity ends before its first trading day."""
+    first = dates[order.eligible_index] if order.eligible_index < len(dates) \
+        else "the next trading day"
+    order.note(Code.VALIDITY, f"validity: valid until {order.valid_until}, which ends before "
+                              f"its first trading day {first}")
+
+
+def check_sellable(order: Order, rules: InstrumentRules, account: Account,
+                   pending: list[Order], clock: MarketClock) -> None:
+    """Refuse a sell beyond what is held less what pending sells cover (T+1 included: on the
+    bar that bought them, units bought today are not sellable)."""
+    symbol = order.symbol
+    held = account.quantity(symbol)
+    if held <= QUANTITY_EPSILON:
+        buys = [o for o in pending
+                if o.symbol == symbol and o.is_buy and o.eligible_index <= order.eligible_index]
+        if buys and rules.t_plus:
+            when = clock.dates[min(order.eligible_index, len(clock.dates) - 1)]
+            order.note(Code.T_PLUS_1, f"T+1: the {symbol} of pending buy #{buys[0].order_id} are "
+                                      f"bought on {when} at the earliest and cannot be sold "
+                                      "before the next trading day")
+        else:
+            order.note(Code.NOTHING_TO_SELL, f"nothing to sell: no {symbol} held")
+        return
+    same_day = order.eligible_index == clock.index
+    sellable = account.sellable(symbol, rules.t_plus) if same_day else held
+    covered = reserved_by_sells([o for o in pending if o.symbol == symbol], order)
+    already = covered - order.remaining
+    if covered <= sellable + QUANTITY_EPSILON:
+        return
+    if covered <= held + QUANTITY_EPSILON:
+        order.note(Code.T_PLUS_1, f"T+1: {held - sellable:g} {symbol} bought on {clock.day} "
+                                  "cannot be sold before the next trading day; "
+                                  f"{max(sellable - already, 0):g} sellable")
+        return
+    order.note(Code.OVER_SELLABLE,
+               f"over sellable: a sell of {order.quantity:g} {symbol} exceeds the "
+               f"{max(sellable - already, 0):g} sellable ({held:g} held"
+               + (f", {held - sellable:g} bought today (T+1)" if sellable < held else "")
+               + (f", {already:g} in pending sells" if already else "") + ")")

@@ -58,6 +58,10 @@ class InstrumentRules:
         lots = math.floor(quantity / self.lot + LOT_EPSILON) * self.lot
         return float(lots) if lots >= self.smallest_order else 0.0
 
+    def one_lot_less(self, quantity: float) -> float:
+        """The next smaller quantity the exchange accepts (0 below the smallest order)."""
+        return self.whole_lots(quantity - (self.lot if not self.fractional else quantity))
+
     def describe_lots(self) -> str:
         """How quantities are counted, for messages: "lots of 100"."""
         if self.min_quantity > self.lot:

@@ -11,9 +11,11 @@ import pandas as pd
 
 from huice.config.errors import HuiceError
 from huice.config.overrides import with_overrides
+from huice.engine.broker.account import Trade
 from huice.engine.broker.orders import Fill
 from huice.engine.paper.store import PaperStore
 from huice.engine.results.result import RunResult
+from huice.engine.results.tables import trades_frame
 from huice.engine.run.notes import resolve_all_rules
 from huice.engine.run.result_builder import Ledger, build_result, equity_frame
 from huice.feeds.loading import load_market
@@ -59,11 +61,13 @@ def stored_ledger(store: PaperStore, watermark: dt.date) -> Ledger:
                          r.stamp_duty, r.transfer_fee, r.cash_after) for r in fills.itertuples()]
     closed = store.table("trades")
     broker_state, _ = store.states()
-    open_rows = [(s, t["opened"], "", t["bought_quantity"], t["buy_value"], t["sell_value"],
-                  t["fees"], float("nan"), float("nan"))
-                 for s, t in broker_state["open_trades"].items()]
-    trades = pd.concat([closed, pd.DataFrame(open_rows, columns=closed.columns)],
-                       ignore_index=True) if open_rows else closed
+    still_open = [Trade(symbol=s, opened=dt.date.fromisoformat(t["opened"]),
+                        bought_quantity=t["bought_quantity"], buy_value=t["buy_value"],
+                        sell_value=t["sell_value"], fees=t["fees"],
+                        dividends=t.get("dividends", 0.0))
+                  for s, t in broker_state["open_trades"].items()]
+    trades = pd.concat([closed, trades_frame([], still_open)], ignore_index=True) \
+        if still_open else closed
     positions = store.table("positions")
     rows = store.table("signals")
     signals = pd.DataFrame([json.loads(j) for j in rows["json"]],

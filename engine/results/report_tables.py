@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import math
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -146,12 +145,14 @@ def frame_html(frame: pd.DataFrame, limit: int = 200, css: str = "rows") -> str:
     return f'<div class="scroll">{table}</div>{more}'
 
 
-def reason_kind(reason: str) -> str:
-    """What kind of note an order carries, without its figures: ``cash short: 4539.00 CNY
-    buys ...`` -> ``cash short``."""
-    first = reason.split(";")[0]
-    head = first.split(":")[0] if ":" in first else re.sub(r"[-+]?\d[\d.,]*", "#", first)
-    return head.strip()
+def notes_by_code(orders: pd.DataFrame) -> pd.DataFrame:
+    """One row per (order, refusal code) of the orders that carry a note: the broker's codes
+    (docs/broker.md, "Refusal codes"), never the wording of the sentences. Orders booked
+    before codes existed (older paper accounts) count under ``(not coded)``."""
+    codes = orders["codes"].fillna("").astype(str).str.split()
+    codes = codes.map(lambda listed: listed or ["(not coded)"])
+    exploded = orders.assign(code=codes).explode("code")
+    return exploded[["order_id", "code", "status"]]
 
 
 def orders_html(orders: pd.DataFrame, language: str) -> str:
@@ -164,12 +165,11 @@ def orders_html(orders: pd.DataFrame, language: str) -> str:
     noted = orders[orders["reason"].fillna("").astype(str) != ""]
     if noted.empty:
         return f"<p>{summary}. No order carries a note (refused, cut or rounded).</p>"
-    kinds = noted.assign(kind=noted["reason"].astype(str).map(reason_kind))
-    counted = (kinds.groupby(["kind", "status"]).size().rename("count").reset_index()
-               .sort_values(["count", "kind"], ascending=[False, True]))
+    counted = (notes_by_code(noted).groupby(["code", "status"]).size().rename("count")
+               .reset_index().sort_values(["count", "code"], ascending=[False, True]))
     head = "".join(f"<th>{_escape(text(WORDS, k, language))}</th>"
                    for k in ("reason", "status", "count"))
-    rows = "".join(f"<tr><td>{_escape(r.kind)}</td><td>{_escape(r.status)}</td>"
+    rows = "".join(f"<tr><td>{_escape(r.code)}</td><td>{_escape(r.status)}</td>"
                    f"<td>{r.count}</td></tr>" for r in counted.itertuples())
     return (f"<p>{summary}.</p><h3>Orders with a note, by reason</h3>"
             f'<table class="reasons"><tr>{head}</tr>{rows}</table>'

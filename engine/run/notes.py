@@ -77,7 +77,7 @@ def describe_traded(symbol: str, instrument: Instrument, rules: InstrumentRules)
         parts = [f"{name} is a price index and not tradable: it is traded as a proxy ETF whose "
                  f"share is worth index x {rules.price_scale:g}"]
     limit = "no daily limit" if rules.price_limit == 0 else f"board {rules.board} limits"
-    parts.append(f"lots of {rules.lot}, tick {rules.tick:g}, T+{rules.t_plus}, {limit}, "
+    parts.append(f"{rules.describe_lots()}, tick {rules.tick:g}, T+{rules.t_plus}, {limit}, "
                  f"commission {rules.commission_rate:.4%} (min {rules.commission_min_cny:g} CNY)"
                  + (", stamp duty on sells by trade date" if rules.stamp_duty else "")
                  + (", transfer fee by trade date" if rules.transfer_fee else ""))

@@ -100,7 +100,9 @@ def backtest(config: ConfigLike, strategy: str | type | None = None,
     config:
         YAML path, dict or loaded config.
     strategy, params:
-        Override the config's strategy (name, ``module:Class`` or a class) and its params.
+        Override the config's strategy (name, ``module:Class`` or a class); ``params`` are laid
+        over the config's params key by key (exactly as ``overrides={"strategy.params.<key>":
+        ...}``), and a key that is not a parameter is refused with a "did you mean".
     frames:
         Your own bars by symbol (DataFrames with date, open, high, low, close[, volume, ...]);
         they take precedence over files and the catalog. ``instruments`` says what each is

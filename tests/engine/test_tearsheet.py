@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import huice
-from huice.engine.results.report_tables import reason_kind
+from huice.engine.results.report_tables import notes_by_code
 from huice.engine.results.tearsheet import build_tear_sheet
 from tests.conftest import EXAMPLES
 
@@ -135,10 +135,14 @@ def test_build_tear_sheet_of_an_empty_run_does_not_fail():
     assert sheet.figures["fees_share"] == 0.0 and sheet.drawdowns == []
 
 
-def test_refusal_reasons_are_grouped_without_their_figures():
-    assert reason_kind("cash short: 4539.00 CNY buys 1800 of 1900 at 2.5") == "cash short"
-    assert reason_kind("limit-up sealed; expired") == "limit-up sealed"
-    assert reason_kind("rounded to 300 units") == "rounded to # units"
+def test_notes_are_grouped_by_the_brokers_codes_not_their_wording():
+    orders = pd.DataFrame({"order_id": [1, 2, 3], "status": ["filled", "expired", "filled"],
+                           "codes": ["cash_short", "not_reached limit_up", ""],
+                           "reason": ["cash short: 4539.00 CNY buys 1800 of 1900 at 2.5",
+                                      "limit: ...; limit-up: ...", "an older note"]})
+    grouped = notes_by_code(orders)
+    assert grouped["code"].tolist() == ["cash_short", "not_reached", "limit_up", "(not coded)"]
+    assert grouped["status"].tolist() == ["filled", "expired", "expired", "filled"]
 
 
 @pytest.mark.filterwarnings("error")
