@@ -94,13 +94,18 @@ def build_baostock_index(raw: Path, file_name: str, symbol: str, log: BuildLog) 
     return frame
 
 
-def build_total_return_index(raw: Path, file_name: str, symbol: str,
+def build_total_return_index(raw: Path, file_name: str, symbol: str, calendar: pd.DatetimeIndex,
                              log: BuildLog) -> pd.DataFrame:
     """A CSI total-return index (dividends reinvested) from the hriszc files, which hold only
     the close: open, high and low are set to the close and volume to 0, so that it serves as a
     benchmark and is never traded (a bar with no volume is a suspended bar to the broker)."""
     frame = pd.read_csv(raw / "hriszc-zechenhehuo" / file_name, parse_dates=["date"])
     frame = frame[["date", "close"]].dropna()
+    holidays = frame.loc[~frame["date"].isin(calendar), "date"]
+    if len(holidays):
+        log.add(f"- {symbol}: {len(holidays)} row(s) dated on non-trading days dropped "
+                f"({', '.join(d.strftime('%Y-%m-%d') for d in holidays)}).")
+        frame = frame[frame["date"].isin(calendar)].reset_index(drop=True)
     for column in ("open", "high", "low"):
         frame[column] = frame["close"]
     frame["volume"] = 0.0
@@ -366,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
          "zedmon3tr/index-valuation")
     for code, name in (("H00300", "CSI 300"), ("H00905", "CSI 500"), ("H00852", "CSI 1000")):
         emit(f"{code}.CSI", f"{name} Total Return", "index",
-             build_total_return_index(raw, f"{code.lower()}.csv", f"{code}.CSI", log),
+             build_total_return_index(raw, f"{code.lower()}.csv", f"{code}.CSI", calendar, log),
              "hriszc/zechenhehuo (total return, close only)")
     for symbol, frame in build_shenwan(raw, calendar, log).items():
         emit(symbol, f"SW {SHENWAN_L1[symbol[:6]]}", "index", frame,

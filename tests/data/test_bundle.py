@@ -99,3 +99,13 @@ def test_official_shares_only():
     assert chinext.loc["2016-08-03":, "shares"].notna().mean() > 0.99
     merged = read_bars_csv(DATA / "bars/510310.SH.qfq.csv.gz")
     assert merged.loc["2024-09-20", "shares"] / merged.loc["2024-09-19", "shares"] < 0.52
+
+
+def test_total_return_indices_grow_faster_than_their_price_indices():
+    # dividends reinvested: CSI 300 total return over CSI 300 rises year after year
+    total = read_bars_csv(DATA / "bars/H00300.CSI.csv.gz")["close"]
+    price = read_bars_csv(DATA / "bars/000300.SH.csv.gz")["close"]
+    ratio = (total / price).dropna()
+    yearly = ratio.groupby(ratio.index.year).last()
+    assert (yearly.diff().dropna() > 0).all()
+    assert read_bars_csv(DATA / "bars/H00300.CSI.csv.gz")["volume"].eq(0).all()  # never traded
