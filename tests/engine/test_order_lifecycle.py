@@ -80,7 +80,7 @@ def test_validity_before_the_first_trading_day_is_refused_when_placed(tmp_path):
 class ValidUntil(bt.Strategy):
     """Places one limit buy on 2021-01-11 with the given validity; records notifications."""
 
-    params = (("valid", ""), ("limit", 5.45))
+    params = (("valid", ""), ("limit", 5.45), ("placed", "2021-01-11"))
     seen: list = []
 
     def notify_order(self, order):
@@ -88,18 +88,29 @@ class ValidUntil(bt.Strategy):
                                 len(self)))
 
     def next(self):
-        if self.data.datetime.date(0) == dt.date(2021, 1, 11):
+        if self.data.datetime.date(0) == dt.date.fromisoformat(self.p.placed):
             valid = {"saturday": dt.date(2021, 1, 16), "today": dt.date(2021, 1, 11),
                      "one_day": dt.timedelta(days=1), "none": None}[self.p.valid]
             self.buy(size=1000, exectype=bt.Order.Limit, price=self.p.limit, valid=valid)
 
 
-def _run_valid(valid: str, end: str = "2021-01-22"):
+def _run_valid(valid: str, placed: str = "2021-01-11"):
     ValidUntil.seen = []
-    config = {"name": "valid", "data": {"start": "2021-01-04", "end": end, "benchmark": None},
+    config = {"name": "valid", "data": {"start": "2021-01-04", "end": "2021-01-22",
+                                        "benchmark": None},
               "strategy": {"name": "x", "instruments": [ETF]}}
-    result = huice.backtest(config, strategy=ValidUntil, params={"valid": valid})
+    result = huice.backtest(config, strategy=ValidUntil, params={"valid": valid,
+                                                                 "placed": placed})
     return result, list(ValidUntil.seen)
+
+
+def test_backtrader_one_day_from_a_friday_never_reaches_monday():
+    # placed Friday 2021-01-15 with timedelta(days=1): valid through Saturday 00:00, so the
+    # Monday whose low 5.415 reaches the limit is past it
+    result, seen = _run_valid("one_day", placed="2021-01-15")
+    assert result.fills.empty
+    assert [s[0] for s in seen] == ["Submitted", "Accepted", "Expired"]
+    assert seen[-1][1] == "2021-01-18"
 
 
 @pytest.mark.parametrize("valid,expired_on", [
