@@ -141,7 +141,7 @@ def akquant_strategies():
                 self.sell(bar.symbol, held)
 
     class AkMomentum(aq.Strategy):
-        universe: list[str] = []
+        universe: list[str] = []  # noqa: RUF012 (AKQuant reads it as a class attribute)
 
         def on_start(self):
             self.month = None
@@ -231,7 +231,7 @@ def strategy_arithmetic(frames: dict[str, pd.DataFrame]) -> float:
     start = time.perf_counter()
     for end in range(SLOW, len(closes) + 1):
         history = closes[:end]
-        history[-FAST:].mean() > history[-SLOW:].mean()
+        _ = history[-FAST:].mean() > history[-SLOW:].mean()
     return time.perf_counter() - start
 
 

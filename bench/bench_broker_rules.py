@@ -28,8 +28,8 @@ START, END = "2019-07-01", "2025-07-04"
 
 def write_weights(folder: Path) -> Path:
     """Seeded random weights (summing to 0.95) every 5th trading day of 510300's calendar."""
-    from huice.feeds.csv_source import read_bars_csv
     from huice.feeds.catalog import BUNDLED_CATALOG, read_catalog
+    from huice.feeds.csv_source import read_bars_csv
 
     catalog = read_catalog(BUNDLED_CATALOG)
     dates = read_bars_csv(catalog.lookup(SYMBOLS[0])[1]).loc[START:END].index[::5]

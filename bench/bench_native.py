@@ -20,7 +20,7 @@ START, END = "2012-05-28", "2023-06-08"
 
 
 class SmaCross(bt.Strategy):
-    params = dict(pfast=10, pslow=30, stake=1000)
+    params = dict(pfast=10, pslow=30, stake=1000)  # noqa: RUF012 (backtrader's params)
 
     def __init__(self):
         sma1 = bt.ind.SMA(period=self.p.pfast)

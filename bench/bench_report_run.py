@@ -32,8 +32,8 @@ def huice_with_outputs(out: Path):
     def run() -> None:
         from huice import cli
         from huice.config.loader import load_config
-        from huice.engine.run.assembly import run_backtest
         from huice.engine.results.writer import write_run
+        from huice.engine.run.assembly import run_backtest
 
         loaded = load_config(CONFIG)
         result = run_backtest(loaded.config, cli.build_strategy(loaded))

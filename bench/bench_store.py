@@ -59,7 +59,8 @@ def markdown(results: dict) -> str:
             f"{INSTRUMENTS} synthetic ETFs x {DAYS} days (OHLCV, amount, shares) loaded for one "
             "run through the catalog (load_market): gzip CSV files, parsed and validated by the "
             "bar rules on every read, against the Parquet store, whose files were validated "
-            "when written and are hash-checked on read (a changed file is validated again).\n\n| reader | median | ratio |\n|---|---|---|\n" + rows + "\n")
+            "when written and are hash-checked on read (a changed file is validated again).\n\n"
+            "| reader | median | ratio |\n|---|---|---|\n" + rows + "\n")
 
 
 if __name__ == "__main__":

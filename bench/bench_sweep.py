@@ -31,9 +31,9 @@ def base_config():
 
 
 def measure() -> dict:
-    from huice.strategies import factory as cli
     from huice.engine.run.assembly import run_backtest
     from huice.engine.sweep.runner import run_sweep, worker_reader
+    from huice.strategies import factory as cli
 
     config = base_config()
     single = config.model_copy(update={"sweep": None})

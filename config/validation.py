@@ -133,9 +133,7 @@ def format_path(loc: Sequence[str | int]) -> str:
     """``('broker', 'instruments', '510300.SH', 'lot')`` -> ``broker.instruments[510300.SH].lot``."""
     text = ""
     for key in loc:
-        if isinstance(key, int):
-            text += f"[{key}]"
-        elif "." in key or "/" in key:
+        if isinstance(key, int) or "." in key or "/" in key:
             text += f"[{key}]"
         else:
             text += ("." if text else "") + key

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from huice.data.calendar_extension import extend_calendar
+from huice.data.total_return import build_total_return_index
 
 REPO_DATA = Path(__file__).resolve().parent
 BARS_DIR = REPO_DATA / "bars"
@@ -92,27 +93,6 @@ def build_baostock_index(raw: Path, file_name: str, symbol: str, log: BuildLog) 
     log.add(f"- {symbol}: {len(frame)} rows from hriszc/{file_name}, "
             f"{frame['date'].min().date()} .. {frame['date'].max().date()}.")
     return frame
-
-
-def build_total_return_index(raw: Path, file_name: str, symbol: str, calendar: pd.DatetimeIndex,
-                             log: BuildLog) -> pd.DataFrame:
-    """A CSI total-return index (dividends reinvested) from the hriszc files, which hold only
-    the close: open, high and low are set to the close and volume to 0, so that it serves as a
-    benchmark and is never traded (a bar with no volume is a suspended bar to the broker)."""
-    frame = pd.read_csv(raw / "hriszc-zechenhehuo" / file_name, parse_dates=["date"])
-    frame = frame[["date", "close"]].dropna()
-    holidays = frame.loc[~frame["date"].isin(calendar), "date"]
-    if len(holidays):
-        log.add(f"- {symbol}: {len(holidays)} row(s) dated on non-trading days dropped "
-                f"({', '.join(d.strftime('%Y-%m-%d') for d in holidays)}).")
-        frame = frame[frame["date"].isin(calendar)].reset_index(drop=True)
-    for column in ("open", "high", "low"):
-        frame[column] = frame["close"]
-    frame["volume"] = 0.0
-    log.add(f"- {symbol}: {len(frame)} closes from hriszc/{file_name}, "
-            f"{frame['date'].min().date()} .. {frame['date'].max().date()} (close only: open, "
-            "high and low set to the close, volume 0; a benchmark, not tradable).")
-    return frame[["date", "open", "high", "low", "close", "volume"]]
 
 
 def repair_bar_bounds(frame: pd.DataFrame, symbol: str, log: BuildLog) -> pd.DataFrame:

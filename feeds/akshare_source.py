@@ -33,7 +33,6 @@ from huice.feeds.errors import DataError
 from huice.feeds.formats import normalise
 from huice.feeds.store import CatalogStore
 
-
 AKSHARE_MODULE_ENV = "HUICE_AKSHARE_MODULE"
 
 

@@ -8,7 +8,6 @@ import pandas as pd
 
 from huice.feeds.bars import EXTRA_LINES
 
-
 # backtrader's float datetime is the proleptic Gregorian ordinal (1 = 0001-01-01) plus the
 # fraction of the day; 1970-01-01 is ordinal 719163.
 _EPOCH_ORDINAL = 719163.0
@@ -83,6 +82,6 @@ CALENDAR_FEED_NAME = "__calendar__"
 
 def calendar_feed(calendar: pd.DatetimeIndex) -> BarFrameFeed:
     """A clock-only feed with a (NaN) bar on every calendar day, for days no instrument covers."""
-    empty = pd.DataFrame({c: np.nan for c in ("open", "high", "low", "close", "volume")},
+    empty = pd.DataFrame(dict.fromkeys(("open", "high", "low", "close", "volume"), np.nan),
                          index=calendar)
     return BarFrameFeed(frame=empty, name=CALENDAR_FEED_NAME)

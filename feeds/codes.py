@@ -69,7 +69,7 @@ def classify_code(symbol: str) -> CodeClass | None:
     or None when its code does not say."""
     text = symbol.strip()
     suffix = text.rsplit(".", 1)[-1].upper() if "." in text else ""
-    if suffix in INDEX_SUFFIXES or text.upper().startswith("H0") and suffix == "CSI":
+    if suffix in INDEX_SUFFIXES or (text.upper().startswith("H0") and suffix == "CSI"):
         return CodeClass("index", None, f"index code (.{suffix})")
     match = _CODE.match(text)
     if not match:
@@ -98,7 +98,7 @@ def normalise_code(text: str) -> str | None:
     if "." in upper and upper.rsplit(".", 1)[-1] in INDEX_SUFFIXES:
         return upper
     if re.fullmatch(r"\d{6}", value):
-        if value.startswith("801") or value.startswith("85"):
+        if value.startswith(("801", "85")):
             return f"{value}.SI"            # Shenwan industry indices
         if value.startswith(("15", "16", "18", "30", "399")):
             return f"{value}.SZ"

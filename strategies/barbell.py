@@ -14,8 +14,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from huice.engine.run.context import BarContext
 from huice.engine.results.diagnostic import DiagnosticChart
+from huice.engine.run.context import BarContext
 from huice.strategies.base import Strategy, StrategyParams
 from huice.strategies.periods import period_key
 from huice.strategies.registry import register

@@ -13,8 +13,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from huice.engine.run.context import BarContext
 from huice.engine.results.diagnostic import DiagnosticChart
+from huice.engine.run.context import BarContext
 from huice.feeds.market import MarketData
 
 

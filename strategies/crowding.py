@@ -37,7 +37,7 @@ class CrowdingParams(StrategyParams):
     percentile_days: int = Field(250, ge=20, le=2500,
                                  description="history each measure is ranked against")
     weights: dict[str, float] = Field(
-        default_factory=lambda: {m: 0.25 for m in MEASURES},
+        default_factory=lambda: dict.fromkeys(MEASURES, 0.25),
         description="weight of each measure's percentile in the score (turnover, "
                     "turnover_share, volatility, excess_return)")
 

@@ -13,8 +13,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
-from huice.engine.run.context import BarContext
 from huice.engine.results.diagnostic import DiagnosticChart
+from huice.engine.run.context import BarContext
 from huice.feeds.market import MarketData
 from huice.strategies.base import Strategy, StrategyParams
 from huice.strategies.registry import register

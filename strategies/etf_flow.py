@@ -21,8 +21,8 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from huice.config.errors import ConfigError
-from huice.engine.run.context import BarContext
 from huice.engine.results.diagnostic import DiagnosticChart
+from huice.engine.run.context import BarContext
 from huice.feeds.market import MarketData
 from huice.strategies.base import Strategy, StrategyParams
 from huice.strategies.periods import period_key
@@ -265,8 +265,10 @@ class EtfFlowRotation(Strategy):
     def report_notes(self) -> list[str]:
         p = self.params
         groups = "; ".join(f"{g}: {', '.join(m)}" for g, m in self._groups.items())
+        formula = ("(shares_t - shares_t-1) x NAV (close)" if p.formula == "shares"
+                   else "aum_t - aum_t-1 x (1 + r_t)")
         return [
-            f"Flow = {'(shares_t - shares_t-1) x NAV (close)' if p.formula == 'shares' else 'aum_t - aum_t-1 x (1 + r_t)'}"
+            f"Flow = {formula}"
             f", summed over {p.lookback_days} days"
             + (", divided by the window's mean AUM" if p.scale == "aum" else "")
             + f"; {p.direction} the flow, top {p.top_k} {'indices' if p.aggregate == 'index' else 'ETFs'}"

@@ -17,16 +17,22 @@ import backtrader as bt
 from loguru import logger
 
 from huice.config.schema import BrokerConfig
-from huice.engine.broker.account import QUANTITY_EPSILON, Account
 from huice.engine.broker import placement
+from huice.engine.broker.account import QUANTITY_EPSILON, Account
 from huice.engine.broker.btorders import BacktraderOrders
 from huice.engine.broker.clock import MarketClock
 from huice.engine.broker.contingent import ContingentOrders
 from huice.engine.broker.corporate import book_corporate_actions
 from huice.engine.broker.execution import Execution
 from huice.engine.broker.matching import OrderMatcher
-from huice.engine.broker.orders import (CorporateAction, Fill, Order, OrderKind, OrderStatus,
-                                        last_index)
+from huice.engine.broker.orders import (
+    CorporateAction,
+    Fill,
+    Order,
+    OrderKind,
+    OrderStatus,
+    last_index,
+)
 from huice.engine.broker.refusals import Code
 from huice.engine.broker.rules import InstrumentRules
 from huice.engine.broker.slippage import slippage_from_config

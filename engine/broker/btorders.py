@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import backtrader as bt
 

@@ -89,11 +89,13 @@ class OrderMatcher:
             sealed = ((one_price and bar.close <= down + PRICE_EPSILON)
                       if self.config.sealed_limit == "one_price" else bar.low <= down + PRICE_EPSILON)
             if sealed or reference <= down + PRICE_EPSILON:
-                return self.refuse(order, Code.LIMIT_DOWN, f"limit-down: {symbol} at its limit {down:g} on {day}, "
+                return self.refuse(order, Code.LIMIT_DOWN, f"limit-down: {symbol} at its limit "
+                                                           f"{down:g} on {day}, "
                                           "sell refused")
         price = self.fill_price(order, reference, bar, rules, up, down)
         if price is None:
-            return self.refuse(order, Code.OUTSIDE_LIMITS, f"no price within the day's limits {down:g}..{up:g} "
+            return self.refuse(order, Code.OUTSIDE_LIMITS, "no price within the day's limits "
+                                                           f"{down:g}..{up:g} "
                                       f"on {day}: the bar traded outside them")
         # the queue at a limit that the bar closes on is full: no fill at that price
         if (order.is_buy and up is not None and price >= up - PRICE_EPSILON

@@ -24,12 +24,13 @@ import pandas as pd
 from huice.config.errors import HuiceError
 from huice.engine.results.tables import ACTION_COLUMNS, FILL_COLUMNS, ORDER_COLUMNS, TRADE_COLUMNS
 
+_TRADE_COLUMNS_SQL = ", ".join(TRADE_COLUMNS).replace("return", "return_")
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS bars_done (date TEXT PRIMARY KEY, committed_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS orders ({", ".join(ORDER_COLUMNS)}, PRIMARY KEY (order_id));
 CREATE TABLE IF NOT EXISTS fills (seq INTEGER PRIMARY KEY AUTOINCREMENT, {", ".join(FILL_COLUMNS)});
-CREATE TABLE IF NOT EXISTS trades (seq INTEGER PRIMARY KEY AUTOINCREMENT, {", ".join(TRADE_COLUMNS).replace("return", "return_")});
+CREATE TABLE IF NOT EXISTS trades (seq INTEGER PRIMARY KEY AUTOINCREMENT, {_TRADE_COLUMNS_SQL});
 CREATE TABLE IF NOT EXISTS equity (date TEXT PRIMARY KEY, cash REAL, holdings REAL, equity REAL,
                                    benchmark_close REAL);
 CREATE TABLE IF NOT EXISTS positions (date TEXT, symbol TEXT, quantity REAL, price REAL,
@@ -168,7 +169,7 @@ class PaperStore:
 
     def _take_lock(self) -> None:
         lock_path = self.path.with_name(self.path.name + ".lock")
-        handle = open(lock_path, "a+")
+        handle = open(lock_path, "a+")  # noqa: SIM115 (held open: it is the lock)
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -262,7 +263,7 @@ class PaperStore:
                                ("strategy_state", json.dumps(strategy_state, sort_keys=True))):
                 db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
             db.execute("INSERT INTO bars_done VALUES (?, ?)",
-                       (day.isoformat(), dt.datetime.now(dt.timezone.utc).isoformat()))
+                       (day.isoformat(), dt.datetime.now(dt.UTC).isoformat()))
             if self._pause:  # fault injection: widen the window a kill can land in
                 self._marker.write_text(day.isoformat())
                 time.sleep(self._pause)

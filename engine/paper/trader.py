@@ -17,7 +17,6 @@ import json
 import signal
 import threading
 from collections.abc import Callable
-from typing import Any
 
 import pandas as pd
 from loguru import logger

@@ -9,9 +9,16 @@ import pandas as pd
 
 from huice.engine.results.diagnostic import DiagnosticChart
 from huice.engine.results.labels import WORDS, text
-from huice.engine.results.plotly_charts import (BENCHMARK_COLOUR, PALETTE, STRATEGY_COLOUR,
-                                                chart_div, dates, heatmap, line,
-                                                scale_buttons)
+from huice.engine.results.plotly_charts import (
+    BENCHMARK_COLOUR,
+    PALETTE,
+    STRATEGY_COLOUR,
+    chart_div,
+    dates,
+    heatmap,
+    line,
+    scale_buttons,
+)
 from huice.engine.results.tearsheet import rolling_ratios
 
 ROLLING_WINDOWS = ((126, "6-month"), (252, "12-month"))

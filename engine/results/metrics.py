@@ -173,31 +173,32 @@ def compute_metrics(equity: pd.DataFrame, *, initial_cash: float, fills: Iterabl
     stamp_duty = sum(f.stamp_duty for f in fills)
     transfer_fee = sum(f.transfer_fee for f in fills)
     invested = equity["holdings"].to_numpy(dtype=float) > 0
-    return Metrics(**{
-        "total_return": total,
-        "annual_return": annual,
-        "buy_and_hold_return": buy_and_hold_return,
-        "benchmark_return": benchmark_return,
-        "excess_vs_buy_and_hold": total - buy_and_hold_return,
-        "excess_vs_benchmark": total - benchmark_return,
-        "max_drawdown": max_drawdown(np.concatenate([[initial_cash], values])),
-        "longest_drawdown_days": longest_drawdown_days(np.concatenate([[initial_cash], values])),
-        "sharpe": sharpe_ratio(returns, periods_per_year, risk_free_rate),
-        "volatility": volatility,
-        "trades": trades,
-        "fills": len(fills),
-        "turnover": traded_value / mean_equity if mean_equity else 0.0,
-        "fees": Fees(commission=round(commission, 2), stamp_duty=round(stamp_duty, 2),
-                     transfer_fee=round(transfer_fee, 2),
-                     total=round(commission + stamp_duty + transfer_fee, 2)),
-        "slippage_cost": sum(f.slippage_cost for f in fills),
-        "exposure": float(np.mean(invested)) if bars else 0.0,
-        "initial_cash": initial_cash,
-        "final_equity": float(values[-1]) if bars else initial_cash,
-        "start": str(equity.index[0].date()) if bars else None,
-        "end": str(equity.index[-1].date()) if bars else None,
-        "bars": bars,
-    }, **identity)
+    drawdown_path = np.concatenate([[initial_cash], values])
+    return Metrics(
+        total_return=total,
+        annual_return=annual,
+        buy_and_hold_return=buy_and_hold_return,
+        benchmark_return=benchmark_return,
+        excess_vs_buy_and_hold=total - buy_and_hold_return,
+        excess_vs_benchmark=total - benchmark_return,
+        max_drawdown=max_drawdown(drawdown_path),
+        longest_drawdown_days=longest_drawdown_days(drawdown_path),
+        sharpe=sharpe_ratio(returns, periods_per_year, risk_free_rate),
+        volatility=volatility,
+        trades=trades,
+        fills=len(fills),
+        turnover=traded_value / mean_equity if mean_equity else 0.0,
+        fees=Fees(commission=round(commission, 2), stamp_duty=round(stamp_duty, 2),
+                  transfer_fee=round(transfer_fee, 2),
+                  total=round(commission + stamp_duty + transfer_fee, 2)),
+        slippage_cost=sum(f.slippage_cost for f in fills),
+        exposure=float(np.mean(invested)) if bars else 0.0,
+        initial_cash=initial_cash,
+        final_equity=float(values[-1]) if bars else initial_cash,
+        start=str(equity.index[0].date()) if bars else None,
+        end=str(equity.index[-1].date()) if bars else None,
+        bars=bars,
+        **identity)
 
 
 def contribution_by_symbol(fills: Iterable[Fill], final_values: dict[str, float],

@@ -10,13 +10,23 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from huice.engine.results.charts import (diagnostic_chart, equity_chart, holdings_chart,
-                                         rolling_charts, underwater_chart)
+from huice.engine.results.charts import (
+    diagnostic_chart,
+    equity_chart,
+    holdings_chart,
+    rolling_charts,
+    underwater_chart,
+)
 from huice.engine.results.labels import SECTION_TITLES, WORDS, text
 from huice.engine.results.plotly_charts import script_tag
-from huice.engine.results.report_tables import (drawdowns_html, frame_html, metrics_tables,
-                                                monthly_heatmap_html, orders_html,
-                                                yearly_table_html)
+from huice.engine.results.report_tables import (
+    drawdowns_html,
+    frame_html,
+    metrics_tables,
+    monthly_heatmap_html,
+    orders_html,
+    yearly_table_html,
+)
 from huice.engine.results.result import RunResult
 
 STYLE = """

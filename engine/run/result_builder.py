@@ -16,8 +16,13 @@ import pandas as pd
 from huice.config.schema import RunConfig
 from huice.engine.broker.orders import Fill
 from huice.engine.broker.rules import InstrumentRules
-from huice.engine.results.metrics import (buy_and_hold_return, compute_metrics,
-                                          contribution_by_symbol, holding_value, simple_return)
+from huice.engine.results.metrics import (
+    buy_and_hold_return,
+    compute_metrics,
+    contribution_by_symbol,
+    holding_value,
+    simple_return,
+)
 from huice.engine.results.result import RunResult
 from huice.engine.run.notes import compute_run_id, resolved_config, run_notes
 from huice.engine.run.plugin import StrategyPlugin

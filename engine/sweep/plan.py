@@ -40,8 +40,8 @@ class SweepTask:
 
 def range_values(spec: RangeSpec) -> list[float]:
     """Values of a range, inclusive of ``stop``, rounded to hide float steps (0.1 + 0.2)."""
-    count = int(math.floor((spec.stop - spec.start) / spec.step + 1e-9)) + 1
-    decimals = max(0, -int(math.floor(math.log10(spec.step))) + 6)
+    count = math.floor((spec.stop - spec.start) / spec.step + 1e-9) + 1
+    decimals = max(0, -math.floor(math.log10(spec.step)) + 6)
     return [round(spec.start + i * spec.step, decimals) for i in range(count)]
 
 

@@ -12,13 +12,27 @@ from pathlib import Path
 import pandas as pd
 
 from huice.config.schema import RunConfig
-from huice.engine.results.plotly_charts import (BENCHMARK_COLOUR, PALETTE, chart_div, dates,
-                                                line, scale_buttons, script_tag)
+from huice.engine.results.plotly_charts import (
+    BENCHMARK_COLOUR,
+    PALETTE,
+    chart_div,
+    dates,
+    line,
+    scale_buttons,
+    script_tag,
+)
 from huice.engine.results.report import STYLE
-from huice.engine.sweep.report_parts import (deduplicated, heatmap_axes, heatmap_html,
-                                             instrument_param, per_instrument,
-                                             sensitivity_html, short, table_html,
-                                             varied_params)
+from huice.engine.sweep.report_parts import (
+    deduplicated,
+    heatmap_axes,
+    heatmap_html,
+    instrument_param,
+    per_instrument,
+    sensitivity_html,
+    short,
+    table_html,
+    varied_params,
+)
 
 RUNNER_NOTES = {
     "fast": "Runs used the fast runner (huice's own day-by-day loop; outputs identical to "

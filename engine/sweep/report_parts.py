@@ -10,8 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from huice.engine.results.plotly_charts import (DIVERGING, PALETTE, SEQUENTIAL, chart_div,
-                                                heatmap)
+from huice.engine.results.plotly_charts import DIVERGING, PALETTE, SEQUENTIAL, chart_div, heatmap
 from huice.engine.results.report_tables import frame_html
 
 NOT_PARAMS = ("index", "task_id", "run_id", "status", "error")

@@ -7,13 +7,14 @@ order, so it is identical whatever the number of workers or the backend.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from functools import partial
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,10 @@ from loguru import logger
 from huice.config.errors import ConfigError, HuiceError
 from huice.config.schema import RunConfig
 from huice.config.validation import config_error_from
-from huice.engine.run.assembly import run_backtest
 from huice.engine.results.outputs import check_output_folder, write_marker
-from huice.engine.run.plugin import PluginFactory
 from huice.engine.results.result import RunResult
+from huice.engine.run.assembly import run_backtest
+from huice.engine.run.plugin import PluginFactory
 from huice.engine.sweep.plan import SweepTask, plan_sweep
 from huice.feeds.csv_source import CachedBarReader
 
@@ -125,10 +126,8 @@ def preload_bars(tasks: Iterable[SweepTask], factory: PluginFactory) -> int:
                 path = catalog.entries[symbol][1]
             if path not in seen:
                 seen.add(path)
-                try:
+                with contextlib.suppress(HuiceError):  # the run reports it, with its row
                     reader(path)
-                except HuiceError:
-                    pass  # the run reports it, with its row
     return len(seen)
 
 

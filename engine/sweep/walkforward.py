@@ -17,11 +17,16 @@ import pandas as pd
 from huice.config.errors import ConfigError
 from huice.config.overrides import config_tree, with_overrides
 from huice.config.schema import RunConfig, WalkForwardConfig
-from huice.engine.results.plotly_charts import (BENCHMARK_COLOUR, STRATEGY_COLOUR, chart_div,
-                                                dates, line)
+from huice.engine.results.plotly_charts import (
+    BENCHMARK_COLOUR,
+    STRATEGY_COLOUR,
+    chart_div,
+    dates,
+    line,
+)
+from huice.engine.sweep.plan import SweepTask, plan_sweep, task_id_of
 from huice.engine.sweep.report_parts import table_html
 from huice.engine.sweep.runner import PluginFactory, run_sweep, run_task
-from huice.engine.sweep.plan import SweepTask, plan_sweep, task_id_of
 from huice.feeds.loading import load_market
 
 
@@ -73,9 +78,8 @@ def run_walk_forward(base: RunConfig, factory: PluginFactory, out_dir: Path, *,
                      workers: int = 1, backend: str = "local") -> WalkForwardResult:
     """Run the folds of ``base.sweep.walk_forward`` and write walk_forward.csv, oos_equity.csv
     and report.html into ``out_dir``."""
-    from huice.engine.sweep.report import write_sweep_report
-
     from huice.engine.results.outputs import check_output_folder, write_marker
+    from huice.engine.sweep.report import write_sweep_report
 
     sweep = base.sweep
     spec = sweep.walk_forward

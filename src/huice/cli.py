@@ -84,11 +84,10 @@ def _summary(metrics: dict) -> str:
 
 
 def command_backtest(args: argparse.Namespace) -> int:
-    from huice.engine.run.assembly import run_backtest
+    from huice.engine.results.outputs import check_output_folder
     from huice.engine.results.report import write_report
     from huice.engine.results.writer import write_run
-
-    from huice.engine.results.outputs import check_output_folder
+    from huice.engine.run.assembly import run_backtest
 
     loaded = load_config(args.config)
     plugin = build_strategy(loaded)
@@ -129,7 +128,8 @@ def command_sweep(args: argparse.Namespace) -> int:
             keys = [c for c in result.results.columns if "." in c]
             columns = list(dict.fromkeys(["index", *keys, config.sweep.rank_by, "total_return"]))
             print(shown[columns].to_string(index=False))
-    print(f"results: {out_dir / 'results.csv' if config.sweep.walk_forward is None else out_dir / 'walk_forward.csv'}")
+    table = "results.csv" if config.sweep.walk_forward is None else "walk_forward.csv"
+    print(f"results: {out_dir / table}")
     print(f"report: {out_dir / 'report.html'}")
     return EXIT_OK
 

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from huice.config.schema import DataConfig, RunConfig
 from huice.engine.broker.ashare import AShareBroker
-from huice.engine.run.assembly import resolve_all_rules
 from huice.engine.broker.clock import MarketClock
+from huice.engine.run.assembly import resolve_all_rules
 from huice.feeds.loading import load_market
 
 STOCK, ETF = "510300.SH.qfq", "159915.SZ.qfq"
@@ -82,7 +82,7 @@ def run_stream(settings_dict, orders):
                 broker.submit_order(symbol, is_buy, quantity)
             if config.broker.execution == "close":
                 broker.fill_at_close()
-        new_fills = [f for f in broker.fills[checked:]]
+        new_fills = list(broker.fills[checked:])
         checked = len(broker.fills)
         check_fills(new_fills, broker, rules, clock, held_at_open)
         check_account(broker, initial, clock)

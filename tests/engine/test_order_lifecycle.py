@@ -4,6 +4,7 @@ the A-share rules, with the figures worked out by hand from the bars quoted besi
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 import backtrader as bt
 import pandas as pd
@@ -81,7 +82,7 @@ class ValidUntil(bt.Strategy):
     """Places one limit buy on 2021-01-11 with the given validity; records notifications."""
 
     params = (("valid", ""), ("limit", 5.45), ("placed", "2021-01-11"))
-    seen: list = []
+    seen: ClassVar[list] = []
 
     def notify_order(self, order):
         ValidUntil.seen.append((order.getstatusname(), self.data.datetime.date(0).isoformat(),
@@ -188,7 +189,7 @@ def test_star_board_lots_are_one_rule_in_one_place(tmp_path):
 class Protected(bt.Strategy):
     """A buy bracket, a trailing stop, a close order and an unsupported order type."""
 
-    seen: list = []
+    seen: ClassVar[list] = []
 
     def notify_order(self, order):
         Protected.seen.append((order.ref, order.getordername(), order.getstatusname(),

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from huice.engine.broker.refusals import Code
 from huice.config.schema import DataConfig, RunConfig
 from huice.engine.broker.ashare import AShareBroker
-from huice.engine.run.assembly import resolve_all_rules, run_backtest
 from huice.engine.broker.clock import MarketClock
+from huice.engine.broker.refusals import Code
+from huice.engine.run.assembly import resolve_all_rules, run_backtest
 from huice.feeds.catalog import Instrument
 from huice.feeds.loading import load_market
 from huice.strategies.replay import ReplayOrders

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from huice.config.errors import ConfigError
-from huice.config.schema import RunConfig
+from huice.config.schema import RangeSpec, RunConfig
 from huice.engine.sweep.plan import plan_sweep, range_values
-from huice.config.schema import RangeSpec
 
 
 def config(sweep):

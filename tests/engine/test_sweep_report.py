@@ -7,9 +7,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from huice.engine.sweep.report_parts import (colour_range, deduplicated, heatmap_html,
-                                             instrument_param, per_instrument,
-                                             sensitivity_html, varied_params)
+from huice.engine.sweep.report_parts import (
+    colour_range,
+    deduplicated,
+    heatmap_html,
+    instrument_param,
+    per_instrument,
+    sensitivity_html,
+    varied_params,
+)
 from huice.engine.sweep.walkforward import annualised
 
 

@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterable
 import pandas as pd
 
 from huice.config.schema import RunConfig
-from huice.engine.run.assembly import run_backtest
 from huice.engine.results.result import RunResult
+from huice.engine.run.assembly import run_backtest
 
 ORDER_KEY = ["order_id", "created", "symbol", "side", "quantity", "tag"]
 

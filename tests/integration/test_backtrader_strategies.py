@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import huice
-from tests.conftest import DATA, REPO, run_cli
+from tests.conftest import DATA, run_cli
 from tests.helpers import docs
 
 
@@ -162,7 +162,7 @@ class Target(bt.Strategy):
     # half the equity at the 2019-06-17 close 3.673 = 136,128 units, cut to 136,100
     assert (buy["date"], buy["quantity"], buy["price"]) == ("2019-06-18", 136100.0, 3.678)
     assert (sell["side"], sell["quantity"]) == ("sell", 136100.0)
-    with pytest.raises(huice.api.ConfigError, match="unknown backtrader param 'wieght'.*"
+    with pytest.raises(huice.api.ConfigError, match=r"unknown backtrader param 'wieght'.*"
                                                     "did you mean 'weight'"):
         huice.backtest(config, params={"wieght": 0.4})
 

@@ -127,7 +127,7 @@ CASES = {
     "name pattern keeps its regex": (replace("name: bad_input_case", "name: bad case"),
                                      ["should match pattern '^[A-Za-z0-9_.\\-]+$'"]),
     "yaml alias bomb": (lambda tmp: GOOD + "".join(
-        [f"x0: &a0 [a, b, c, d, e, f, g, h, i]\n"]
+        ["x0: &a0 [a, b, c, d, e, f, g, h, i]\n"]
         + [f"x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10)]),
         ["YAML aliases expand this config past 20,000 nodes"]),
     "garbled gzip": (garbled_gzip, ["bars.csv.gz", "cannot read as gzip CSV"]),

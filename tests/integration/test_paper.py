@@ -19,8 +19,8 @@ import pytest
 
 from huice.config.loader import load_config
 from huice.config.schema import RunConfig
-from huice.engine.run.assembly import run_backtest
 from huice.engine.paper.store import COMMIT_PAUSE_ENV, PaperStore
+from huice.engine.run.assembly import run_backtest
 from tests.conftest import DATA, REPO, run_cli
 
 FIXTURES = REPO / "tests" / "fixtures"
@@ -331,7 +331,7 @@ def test_sigterm_stops_after_the_bar_in_hand(tmp_path):
                                       or watermark(tmp_path) < "2022-06-03"):
         time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
-    out, err = process.communicate(timeout=60)
+    _, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
     assert "stopping after the bar in hand" in err
     last = watermark(tmp_path)

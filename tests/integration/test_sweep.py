@@ -86,8 +86,8 @@ def test_partly_done_sweep_resumes_by_skipping_finished_runs(industry_sweeps, tm
     (folder / "runs.jsonl").write_text("\n".join(lines[:20]) + "\n" + lines[20][:40])
     result = run_cli("sweep", str(config), "--out", str(folder), "--workers", "2")
     assert result.code == 0, result.stderr
-    journal = [json.loads(l) for l in (folder / "runs.jsonl").read_text().splitlines()
-               if l.endswith("}")]
+    journal = [json.loads(line) for line in (folder / "runs.jsonl").read_text().splitlines()
+               if line.endswith("}")]
     assert len(journal) == 124  # 20 kept + 104 run now; nothing ran twice
     assert len({row["task_id"] for row in journal}) == 124
     assert (folder / "results.csv").read_bytes() == (outcomes["one"] / "results.csv").read_bytes()

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from huice.strategies.registry import StrategyRegistry
-from tests.conftest import REPO, run_cli
+from tests.conftest import run_cli
 from tests.helpers import docs
 
 

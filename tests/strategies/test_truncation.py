@@ -7,9 +7,9 @@ import pytest
 from huice.strategies.registry import REGISTRY
 from tests.conftest import REPO
 from tests.helpers.configs import make_config
+from tests.helpers.truncation import assert_truncation_invariant, cut_dates_around
 
 FIXTURES = REPO / "tests" / "fixtures"
-from tests.helpers.truncation import assert_truncation_invariant, cut_dates_around
 
 # One causal configuration per registered strategy. A new strategy without an entry here
 # fails test_every_strategy_has_a_case: every plugin gets this check.
