@@ -16,7 +16,8 @@ import pytest
 from tests.conftest import REPO
 
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
-PACKAGE_DIRS = PYPROJECT["tool"]["setuptools"]["package-dir"]
+SRC = REPO / "src"
+LINKED = ("engine", "config", "feeds", "strategies", "data")  # src/huice/<name> -> ../../<name>
 MAX_MODULE_LINES = 400
 
 # Which huice packages each layer may import (besides itself). Data flows one way:
@@ -39,13 +40,8 @@ FLOORS = {
 
 
 def package_folder(package: str) -> Path:
-    """The repo folder of a dotted huice package, through pyproject's package-dir."""
-    parts = package.split(".")
-    for cut in range(len(parts), 0, -1):
-        mapped = PACKAGE_DIRS.get(".".join(parts[:cut]))
-        if mapped is not None:
-            return REPO / mapped / Path(*parts[cut:])
-    raise KeyError(package)
+    """The folder of a dotted huice package: its path under src/ (through the symlinks)."""
+    return SRC / Path(*package.split("."))
 
 
 def modules() -> list[tuple[str, Path]]:
@@ -167,10 +163,59 @@ def test_broker_rules_have_one_owner():
     for folder in ("engine", "src", "strategies", "feeds", "config"):
         for path in sorted((REPO / folder).rglob("*.py")):
             relative = path.relative_to(REPO).as_posix()
-            if relative in owners:
+            if relative in owners or relative.startswith(tuple(f"src/huice/{n}/" for n in LINKED)):
                 continue
             for number, line in enumerate(path.read_text().splitlines(), start=1):
                 for what, pattern in patterns.items():
                     if pattern.search(line):
                         found.append(f"{relative}:{number}: {what}: {line.strip()}")
     assert found == []
+
+
+def test_the_layout_is_plain_files_and_symlinks():
+    """src/huice/<folder> is a symlink to the top-level folder, and pyproject maps nothing."""
+    for name in LINKED:
+        link = SRC / "huice" / name
+        assert link.is_symlink() and os.readlink(link) == f"../../{name}", link
+    assert PYPROJECT["tool"]["setuptools"]["package-dir"] == {"": "src"}
+
+
+def test_every_internal_import_resolves_to_a_file_by_its_path():
+    """What a static reader does in a fresh checkout, without installing: every import of
+    huice.* (absolute or relative) names a file or package folder under src/."""
+    missing = []
+    for name, path in modules():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        package = name if path.stem == "__init__" else name.rpartition(".")[0]
+        for node in ast.walk(tree):
+            targets: list[str] = []
+            if isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*anchor, *([base] if base else [])])
+                targets = [base] + [f"{base}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            huice_targets = [t for t in targets if t == "huice" or t.startswith("huice.")]
+            if not huice_targets:
+                continue
+            resolved = [t for t in huice_targets
+                        if (SRC / Path(*t.split("."))).with_suffix(".py").is_file()
+                        or (SRC / Path(*t.split(".")) / "__init__.py").is_file()]
+            if not resolved:  # neither the module nor any imported name is a file
+                missing.append(f"{name}: {huice_targets[0]}")
+    assert missing == []
+
+
+def test_python_started_beside_a_clone_imports_the_installed_huice(tmp_path):
+    """A folder named huice/ holding a clone (no __init__.py at its top) must not shadow the
+    installed package when Python starts in the folder that holds it."""
+    clone = tmp_path / "huice"
+    clone.mkdir()
+    (clone / "README.md").write_text("a clone of the repo\n")
+    (clone / "engine").mkdir()
+    run = subprocess.run([sys.executable, "-c", "import huice; print(huice.backtest.__module__)"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "huice.api"
