@@ -308,3 +308,15 @@ class RunConfig(StrictModel):
                           "are the same")
     # where the config was read from (file, lines, folder), set by huice.load_config; not data
     _origin: Any = PrivateAttr(default=None)
+
+    def sweep_block(self) -> SweepConfig:
+        """The ``sweep:`` block (sweeps and walk-forward are only run from configs with one)."""
+        if self.sweep is None:
+            raise ValueError(f"config {self.name} has no sweep: block")
+        return self.sweep
+
+    def paper_block(self) -> PaperConfig:
+        """The ``paper:`` block (paper accounts are only run from configs with one)."""
+        if self.paper is None:
+            raise ValueError(f"config {self.name} has no paper: block")
+        return self.paper

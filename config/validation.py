@@ -11,7 +11,7 @@ import types
 import typing
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import annotated_types
 from pydantic import BaseModel, ValidationError
@@ -75,7 +75,8 @@ def allowed_keys(model: type[BaseModel]) -> list[str]:
 def _describe_range(field: FieldInfo | None) -> str | None:
     if field is None:
         return None
-    low = high = None
+    low: object = None
+    high: object = None
     low_open = high_open = False
     for item in field.metadata:
         if isinstance(item, annotated_types.Gt):
@@ -158,9 +159,12 @@ def config_error_from(exc: ValidationError, root: type[BaseModel], *, source: st
     return ConfigError(message, source=source, line=line, where=format_path(loc) or None)
 
 
-def validate_model(model: type[BaseModel], data: Any, *, source: str | Path,
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def validate_model(model: type[Model], data: Any, *, source: str | Path,
                    lines: Mapping[Location, int], prefix: Location = (),
-                   context: Mapping[str, Any] | None = None) -> Any:
+                   context: Mapping[str, Any] | None = None) -> Model:
     """Validate ``data`` against ``model``; raise :class:`ConfigError` on the first problem."""
     try:
         return model.model_validate(data, context=dict(context or {}))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import backtrader as bt
 from loguru import logger
@@ -61,13 +62,13 @@ class AShareBroker(bt.broker.BrokerBase):
         self.backtrader = BacktraderOrders(self)
         self.contingent = ContingentOrders()
         self.execution = Execution(config.execution)
-        self._feeds: Sequence[bt.feed.DataBase] = ()
+        self._feeds: Sequence[Any] = ()
 
     # -- backtrader broker interface -------------------------------------------------------
     def getcash(self) -> float:
         return self.account.cash
 
-    def getvalue(self, datas=None) -> float:
+    def getvalue(self, datas: Sequence[Any] | None = None) -> float:
         """Equity, or the market value of the positions in ``datas`` (backtrader's contract)."""
         if datas is None:
             return self.equity()
@@ -78,31 +79,35 @@ class AShareBroker(bt.broker.BrokerBase):
                 value += quantity * self.clock.last_close(data._name)
         return value
 
-    def getposition(self, data) -> bt.Position:
+    def getposition(self, data: Any) -> Any:
         return self.backtrader.position(data._name)
 
-    def get_notification(self):
+    def get_notification(self) -> Any:
         return self.backtrader.next_notification()
 
-    def buy(self, owner, data, size, price=None, plimit=None, exectype=None, valid=None,
-            tradeid=0, oco=None, trailamount=None, trailpercent=None, parent=None,
-            transmit=True, **kwargs):
+    def buy(self, owner: Any, data: Any, size: float, price: float | None = None,
+            plimit: float | None = None, exectype: int | None = None, valid: Any = None,
+            tradeid: int = 0, oco: Any = None, trailamount: float | None = None,
+            trailpercent: float | None = None, parent: Any = None, transmit: bool = True,
+            **kwargs: Any) -> Any:
         """backtrader's buy: a backtrader order mapped to a huice order (see btorders)."""
         return self.backtrader.place(owner, data, size, True, price, plimit, exectype, valid,
                                      tradeid, oco, trailamount, trailpercent, parent, kwargs)
 
-    def sell(self, owner, data, size, price=None, plimit=None, exectype=None, valid=None,
-             tradeid=0, oco=None, trailamount=None, trailpercent=None, parent=None,
-             transmit=True, **kwargs):
+    def sell(self, owner: Any, data: Any, size: float, price: float | None = None,
+             plimit: float | None = None, exectype: int | None = None, valid: Any = None,
+             tradeid: int = 0, oco: Any = None, trailamount: float | None = None,
+             trailpercent: float | None = None, parent: Any = None, transmit: bool = True,
+             **kwargs: Any) -> Any:
         """backtrader's sell (see :meth:`buy`)."""
         return self.backtrader.place(owner, data, size, False, price, plimit, exectype, valid,
                                      tradeid, oco, trailamount, trailpercent, parent, kwargs)
 
-    def cancel(self, order, bracket=False) -> bool:
+    def cancel(self, order: Any, bracket: bool = False) -> bool:
         """Cancel a backtrader order that is still pending."""
         return self.backtrader.cancel(order)
 
-    def follow_feeds(self, feeds: Sequence[bt.feed.DataBase]) -> None:
+    def follow_feeds(self, feeds: Sequence[Any]) -> None:
         """Take each bar's date from these feeds (a backtrader strategy's own), so that days on
         which none of them has a bar are passed over in step with Cerebro."""
         self._feeds = list(feeds)
@@ -231,11 +236,11 @@ class AShareBroker(bt.broker.BrokerBase):
         return [o for o in self._pending if o.alive and (symbol is None or o.symbol == symbol)]
 
     # -- state, for paper trading across restarts ---------------------------------------------
-    def export_state(self) -> dict:
+    def export_state(self) -> dict[str, Any]:
         """Everything needed to continue after today's close, as JSON types."""
         return export_account(self.account, self._next_id, self._pending, self.clock.dates)
 
-    def restore_state(self, state: dict) -> None:
+    def restore_state(self, state: dict[str, Any]) -> None:
         """Replace the account with :meth:`export_state`'s output, at the start of the first bar
         after the booked ones: what the run simulated before is dropped (the paper ledger holds
         it), so orders, fills and actions from here on are the new day's."""
@@ -322,10 +327,7 @@ class AShareBroker(bt.broker.BrokerBase):
         if bar is None:
             return
         if order.trail(bar.close):
-            rules = self.rules[order.symbol]
-            order.stop_price = rules.stop_on_tick(order.stop_price, order.is_buy)
-            if order.kind.is_stop_limit:
-                order.limit_price = rules.limit_on_tick(order.limit_price, order.is_buy)
+            placement.keep_on_tick(order, self.rules[order.symbol])
             self.backtrader.on_trail(order)
 
     def _end(self, order: Order, status: OrderStatus, code: Code, reason: str,

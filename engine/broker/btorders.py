@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import backtrader as bt
 
@@ -47,12 +47,14 @@ class BacktraderOrders:
         self.broker = broker
         self._orders: dict[int, bt.Order] = {}        # huice order id -> backtrader order
         self._huice: dict[int, Order] = {}            # backtrader ref -> huice order
-        self._notifications: deque = deque()
+        self._notifications: deque[Any] = deque()
         self._positions: dict[str, bt.Position] = {}
 
     # -- placing ----------------------------------------------------------------------------
-    def place(self, owner, data, size, is_buy: bool, price, plimit, exectype, valid, tradeid,
-              oco, trailamount, trailpercent, parent, info: dict) -> bt.Order:
+    def place(self, owner: Any, data: Any, size: float, is_buy: bool, price: float | None,
+              plimit: float | None, exectype: int | None, valid: Any, tradeid: int, oco: Any,
+              trailamount: float | None, trailpercent: float | None, parent: Any,
+              info: dict[str, Any]) -> Any:
         """Create the backtrader order, map it to a huice order, notify Submitted/Accepted (or
         Rejected with the reason)."""
         order_class = bt.BuyOrder if is_buy else bt.SellOrder
@@ -104,7 +106,7 @@ class BacktraderOrders:
         return bt_order
 
     @staticmethod
-    def _unsupported(exectype, price, plimit) -> str:
+    def _unsupported(exectype: int | None, price: float | None, plimit: float | None) -> str:
         if exectype not in _KINDS:
             name = bt.Order.ExecTypes[exectype] if isinstance(exectype, int) else exectype
             return (f"invalid: exectype {name} is not supported (market, close, limit, stop, "
@@ -210,7 +212,7 @@ class BacktraderOrders:
         return bt.Position(size=quantity, price=held.cost / held.quantity) if quantity else \
             bt.Position()
 
-    def next_notification(self):
+    def next_notification(self) -> Any:
         return self._notifications.popleft() if self._notifications else None
 
     def _notify(self, bt_order: bt.Order) -> None:

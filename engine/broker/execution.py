@@ -7,10 +7,14 @@ from typing import Protocol
 
 
 class _Bar(Protocol):
-    open: float
-    high: float
-    low: float
-    close: float
+    @property
+    def open(self) -> float: ...
+    @property
+    def high(self) -> float: ...
+    @property
+    def low(self) -> float: ...
+    @property
+    def close(self) -> float: ...
 
 
 class Execution(str, Enum):

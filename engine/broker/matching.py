@@ -56,10 +56,12 @@ class OrderMatcher:
         return min(max(price, lowest), highest)
 
     # -- one order -------------------------------------------------------------------------
-    def refuse(self, order: Order, code: Code, reason: str) -> None:
+    def refuse(self, order: Order, code: Code, reason: str) -> Fill | None:
+        """Note why ``order`` does not fill today; returns None (no fill)."""
         order.note(code, reason)
         logger.debug("order {} {} {} on {}: {}", order.order_id, order.side, order.symbol,
                      self.clock.day, reason)
+        return None
 
     def execute(self, order: Order) -> Fill | None:
         """Fill what the rules allow of ``order`` today; None when nothing fills."""
@@ -83,30 +85,30 @@ class OrderMatcher:
             sealed = ((one_price and bar.close >= up - PRICE_EPSILON)
                       if self.config.sealed_limit == "one_price" else bar.high >= up - PRICE_EPSILON)
             if sealed or reference >= up - PRICE_EPSILON:
-                return self.refuse(order, Code.LIMIT_UP, f"limit-up: {symbol} at its limit {up:g} on {day}, "
-                                          "buy refused")
+                return self.refuse(order, Code.LIMIT_UP,
+                                   f"limit-up: {symbol} at its limit {up:g} on {day}, buy refused")
         if not order.is_buy and down is not None:
             sealed = ((one_price and bar.close <= down + PRICE_EPSILON)
                       if self.config.sealed_limit == "one_price" else bar.low <= down + PRICE_EPSILON)
             if sealed or reference <= down + PRICE_EPSILON:
                 return self.refuse(order, Code.LIMIT_DOWN, f"limit-down: {symbol} at its limit "
-                                                           f"{down:g} on {day}, "
-                                          "sell refused")
+                                                           f"{down:g} on {day}, sell refused")
         price = self.fill_price(order, reference, bar, rules, up, down)
         if price is None:
-            return self.refuse(order, Code.OUTSIDE_LIMITS, "no price within the day's limits "
-                                                           f"{down:g}..{up:g} "
-                                      f"on {day}: the bar traded outside them")
+            return self.refuse(order, Code.OUTSIDE_LIMITS,
+                               f"no price within the day's limits {down:g}..{up:g} on {day}: "
+                               "the bar traded outside them")
         # the queue at a limit that the bar closes on is full: no fill at that price
         if (order.is_buy and up is not None and price >= up - PRICE_EPSILON
                 and bar.close >= up - PRICE_EPSILON):
-            return self.refuse(order, Code.LIMIT_UP, f"limit-up: {symbol} closed sealed at its limit {up:g} "
-                                      f"on {day}, a buy at the limit is refused")
+            return self.refuse(order, Code.LIMIT_UP,
+                               f"limit-up: {symbol} closed sealed at its limit {up:g} on {day}, "
+                               "a buy at the limit is refused")
         if (not order.is_buy and down is not None and price <= down + PRICE_EPSILON
                 and bar.close <= down + PRICE_EPSILON):
-            return self.refuse(order, Code.LIMIT_DOWN, f"limit-down: {symbol} closed sealed at "
-                                                       "its limit "
-                                      f"{down:g} on {day}, a sell at the limit is refused")
+            return self.refuse(order, Code.LIMIT_DOWN,
+                               f"limit-down: {symbol} closed sealed at its limit {down:g} on "
+                               f"{day}, a sell at the limit is refused")
         quantity = self.fill_quantity(order, price, bar, rules, day)
         if quantity <= QUANTITY_EPSILON:
             return None

@@ -15,7 +15,8 @@ def round_cents(amount: float) -> float:
 
 def tick_decimals(tick: float) -> int:
     """Decimal places of a tick size (0.01 -> 2, 0.001 -> 3)."""
-    return max(0, -Decimal(repr(tick)).normalize().as_tuple().exponent)
+    exponent = Decimal(repr(tick)).normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 def round_to_tick(price: float, tick: float) -> float:

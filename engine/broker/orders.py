@@ -117,10 +117,11 @@ class Order:
         """Whether any note of the order carries one of ``codes``."""
         return any(code in self.codes for code in codes)
 
-    def trail(self, price: float) -> bool:
+    def trail(self, price: float, start: bool = False) -> bool:
         """Move a trailing stop after ``price`` (a close): a sell's stop only up, a buy's only
         down, by ``trail_amount`` or ``trail_percent`` of the price, as backtrader does; the
-        limit of a trailing stop-limit moves with it. True when the stop moved."""
+        limit of a trailing stop-limit moves with it. True when the stop moved. ``start``
+        sets the first stop from ``price``, whatever the stop was."""
         if self.trail_amount:
             distance = self.trail_amount
         elif self.trail_percent:
@@ -129,7 +130,8 @@ class Order:
             distance = 0.0
         stop = price + distance if self.is_buy else price - distance
         current = self.stop_price
-        if current is not None and (stop >= current if self.is_buy else stop <= current):
+        if not start and current is not None and (
+                stop >= current if self.is_buy else stop <= current):
             return False
         self.stop_price = stop
         if self.kind is OrderKind.STOP_TRAIL_LIMIT:

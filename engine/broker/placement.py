@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import TypeGuard
 
 from huice.engine.broker.account import QUANTITY_EPSILON, Account
 from huice.engine.broker.clock import MarketClock
@@ -17,7 +18,7 @@ REFUSING = (Code.INVALID, Code.VALIDITY, Code.PARENT, Code.ZERO_LOT, Code.NOTHIN
             Code.T_PLUS_1, Code.OVER_SELLABLE)
 
 
-def _valid_price(value: float | None) -> bool:
+def _valid_price(value: float | None) -> TypeGuard[float]:
     return value is not None and math.isfinite(value) and value > 0
 
 
@@ -26,42 +27,47 @@ def check_prices(order: Order, rules: InstrumentRules, last_close: float) -> Non
     onto the tick, never more generous than asked (a buy's limit down, a sell's up; a buy's stop
     up, a sell's down), noting the change."""
     kind = order.kind
+    limit, stop = order.limit_price, order.stop_price
     if kind.trails:
         if not (order.trail_amount or order.trail_percent) or (order.trail_amount or 0) < 0 \
                 or not 0 <= (order.trail_percent or 0) < 1:
             order.note(Code.INVALID, "invalid: a trailing stop needs a positive trail amount or "
                                      "a trail percent in (0, 1)")
             return
-        base = order.stop_price if order.stop_price is not None else last_close
-        if kind.is_stop_limit:
-            if not _valid_price(order.limit_price):
-                order.note(Code.INVALID, "invalid: a trailing stop-limit needs a limit price")
-                return
-            order.limit_offset = base - order.limit_price
-        order.stop_price = None
+        base = stop if stop is not None else last_close
         if not _valid_price(base):
             order.note(Code.INVALID, f"invalid: no price to start the trailing stop from "
                                      f"({order.symbol} has no close yet)")
             return
-        order.trail(base)
-        order.stop_price = rules.stop_on_tick(order.stop_price, order.is_buy)
         if kind.is_stop_limit:
-            order.limit_price = rules.limit_on_tick(order.limit_price, order.is_buy)
+            if not _valid_price(limit):
+                order.note(Code.INVALID, "invalid: a trailing stop-limit needs a limit price")
+                return
+            order.limit_offset = base - limit
+        order.trail(base, start=True)
+        keep_on_tick(order, rules)
         return
     needs_limit = kind in (OrderKind.LIMIT, OrderKind.STOP_LIMIT)
     needs_stop = kind in (OrderKind.STOP, OrderKind.STOP_LIMIT)
-    for needed, name, value in ((needs_limit, "limit", order.limit_price),
-                                (needs_stop, "stop", order.stop_price)):
+    for needed, name, value in ((needs_limit, "limit", limit), (needs_stop, "stop", stop)):
         if needed and not _valid_price(value):
             order.note(Code.INVALID, f"invalid: a {kind.value} order needs a positive {name} "
                                      f"price, got {value}")
             return
-    if needs_limit:
-        order.limit_price = _on_tick(order, rules, "limit", order.limit_price,
-                                     rules.limit_on_tick(order.limit_price, order.is_buy))
-    if needs_stop:
-        order.stop_price = _on_tick(order, rules, "stop", order.stop_price,
-                                    rules.stop_on_tick(order.stop_price, order.is_buy))
+    if needs_limit and limit is not None:
+        order.limit_price = _on_tick(order, rules, "limit", limit,
+                                     rules.limit_on_tick(limit, order.is_buy))
+    if needs_stop and stop is not None:
+        order.stop_price = _on_tick(order, rules, "stop", stop,
+                                    rules.stop_on_tick(stop, order.is_buy))
+
+
+def keep_on_tick(order: Order, rules: InstrumentRules) -> None:
+    """A trailing stop (and limit) back on the tick after it moved."""
+    if order.stop_price is not None:
+        order.stop_price = rules.stop_on_tick(order.stop_price, order.is_buy)
+    if order.kind.is_stop_limit and order.limit_price is not None:
+        order.limit_price = rules.limit_on_tick(order.limit_price, order.is_buy)
 
 
 def _on_tick(order: Order, rules: InstrumentRules, name: str, asked: float,

@@ -16,6 +16,13 @@ from huice.engine.broker.orders import Order, OrderKind
 PRICE_EPSILON = 1e-9
 
 
+def _given(price: float | None) -> float:
+    """A price the order's kind guarantees (checked when the order was placed)."""
+    if price is None:
+        raise ValueError("an order of this kind needs this price (checked when placed)")
+    return price
+
+
 def _at_or_below(price: float, level: float) -> bool:
     return price <= level + PRICE_EPSILON
 
@@ -38,7 +45,7 @@ def limit_price_on_bar(is_buy: bool, limit: float, bar: BarView) -> float | None
 
 def _stop_at_open(order: Order, bar: BarView) -> float | None:
     """A stop: the open when the open is through the stop, the stop when the bar reaches it."""
-    stop = order.stop_price
+    stop = _given(order.stop_price)
     if order.is_buy:
         if _at_or_above(bar.open, stop):
             return bar.open
@@ -53,7 +60,7 @@ def _stop_limit_at_open(order: Order, bar: BarView) -> float | None:
     bar. Reached inside the bar: at the stop when the limit allows it; at the limit when the
     bar's path after the stop must have crossed it (it went up to the stop and closed at or
     below the limit, for a buy); otherwise it rests as a limit order from the next bar."""
-    stop, limit = order.stop_price, order.limit_price
+    stop, limit = _given(order.stop_price), _given(order.limit_price)
     if order.is_buy:
         if _at_or_above(bar.open, stop):
             order.triggered = True
@@ -83,8 +90,8 @@ def _at_one_price(order: Order, market: float) -> float | None:
     """``execution: close`` or ``vwap``: the reference price when the order's prices allow."""
     kind, buy = order.kind, order.is_buy
     if (kind.is_stop or kind.is_stop_limit) and not order.triggered:
-        reached = _at_or_above(market, order.stop_price) if buy else \
-            _at_or_below(market, order.stop_price)
+        stop = _given(order.stop_price)
+        reached = _at_or_above(market, stop) if buy else _at_or_below(market, stop)
         if not reached:
             return None
         order.triggered = True
@@ -92,8 +99,8 @@ def _at_one_price(order: Order, market: float) -> float | None:
             return market
     if kind.is_stop:
         return market
-    within = _at_or_below(market, order.limit_price) if buy else \
-        _at_or_above(market, order.limit_price)
+    limit = _given(order.limit_price)
+    within = _at_or_below(market, limit) if buy else _at_or_above(market, limit)
     return market if within else None
 
 
@@ -109,7 +116,7 @@ def order_reference(order: Order, bar: BarView, execution: Execution) -> float |
     if not execution.path_known:
         return _at_one_price(order, execution.reference(bar))
     if kind is OrderKind.LIMIT or (kind.is_stop_limit and order.triggered):
-        return limit_price_on_bar(order.is_buy, order.limit_price, bar)
+        return limit_price_on_bar(order.is_buy, _given(order.limit_price), bar)
     if kind.is_stop:
         if order.triggered:  # reached on an earlier bar but refused there: a market order now
             return bar.open

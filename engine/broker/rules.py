@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, replace
+from typing import Any, cast
 
-from huice.config.schema import BrokerConfig, RuleOverrides
+from huice.config.schema import AssetClass, BrokerConfig, RuleOverrides
 from huice.engine.broker.money import ceil_to_tick, floor_to_tick, round_to_tick
 
 DatedSchedule = tuple[tuple[dt.date, float], ...]
@@ -124,7 +125,7 @@ def rate_on(schedule: DatedSchedule, day: dt.date) -> float:
 
 _ETF = dict(commission_rate=0.00025, commission_min_cny=0.0, stamp_duty=(), transfer_fee=(),
             tick=0.001, lot=100, t_plus=1, price_limit=None, fractional=False, price_scale=1.0)
-CLASS_DEFAULTS: dict[str, dict] = {
+CLASS_DEFAULTS: dict[str, dict[str, Any]] = {
     "stock": dict(commission_rate=0.00025, commission_min_cny=5.0, stamp_duty=STAMP_DUTY_STOCKS,
                   transfer_fee=TRANSFER_FEE_STOCKS, tick=0.01, lot=100, t_plus=1,
                   price_limit=None, fractional=False, price_scale=1.0),
@@ -142,7 +143,7 @@ CLASS_DEFAULTS: dict[str, dict] = {
 }
 
 
-def _apply(values: dict, overrides: RuleOverrides | None) -> dict:
+def _apply(values: dict[str, Any], overrides: RuleOverrides | None) -> dict[str, Any]:
     if overrides is None:
         return values
     values = dict(values)
@@ -171,9 +172,10 @@ def resolve_rules(symbol: str, asset_class: str, board: str | None,
     values = dict(CLASS_DEFAULTS[asset_class])
     if asset_class == "stock" and board == "star":
         values.update(STAR_STOCK_LOTS)
-    values = _apply(values, broker.asset_classes.get(asset_class))
+    class_overrides = broker.asset_classes.get(cast(AssetClass, asset_class))
+    values = _apply(values, class_overrides)
     values = _apply(values, instrument)
-    if "lot" in _given(broker.asset_classes.get(asset_class)) | _given(instrument):
+    if "lot" in _given(class_overrides) | _given(instrument):
         values["min_quantity"] = 0  # a lot set in YAML is the whole rule
     rules = InstrumentRules(symbol=symbol, asset_class=asset_class, board=board, **values)
     if broker.costs == "none":

@@ -17,7 +17,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pandas as pd
 
@@ -128,7 +128,7 @@ class PaperStore:
     def __init__(self, path: Path, *, writer: bool = True) -> None:
         self.path = Path(path)
         self.writer = writer
-        self._lock_handle = None
+        self._lock_handle: TextIO | None = None
         if not writer and not self.path.exists():
             raise HuiceError("no paper account here yet: run `python run.py paper CONFIG` to "
                              "create it", source=self.path)
@@ -207,7 +207,10 @@ class PaperStore:
 
     def states(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """The broker's and the strategy's state after the watermark bar."""
-        return json.loads(self.meta("broker_state")), json.loads(self.meta("strategy_state"))
+        broker, strategy = self.meta("broker_state"), self.meta("strategy_state")
+        if broker is None or strategy is None:
+            raise HuiceError("the paper account has no booked day yet", source=self.path)
+        return json.loads(broker), json.loads(strategy)
 
     def table(self, name: str) -> pd.DataFrame:
         frame = pd.read_sql_query(f"SELECT * FROM {name}", self.connection)
@@ -232,10 +235,12 @@ class PaperStore:
                              "original config, or point paper.state at a new file",
                              source=self.path)
 
-    def commit_bar(self, day: dt.date, *, broker_state: dict, strategy_state: dict,
-                   orders: Iterable[Sequence], fills: Iterable[Sequence],
-                   trades: Iterable[Sequence], equity: Sequence, positions: Iterable[Sequence],
-                   signals: dict[str, float] | None, actions: Iterable[Sequence] = ()) -> None:
+    def commit_bar(self, day: dt.date, *, broker_state: dict[str, Any],
+                   strategy_state: dict[str, Any], orders: Iterable[Sequence[Any]],
+                   fills: Iterable[Sequence[Any]], trades: Iterable[Sequence[Any]],
+                   equity: Sequence[Any], positions: Iterable[Sequence[Any]],
+                   signals: dict[str, float] | None,
+                   actions: Iterable[Sequence[Any]] = ()) -> None:
         """Book one processed bar atomically (and refuse a bar at or before the watermark)."""
         db = self.connection
         db.execute("BEGIN IMMEDIATE")

@@ -122,14 +122,17 @@ class PaperTrader:
         self.source = self._make_source()
         store.bind_config(account_config_hash(config))
 
-    def _make_source(self):
-        spec = self.config.paper.source
-        if spec.kind == "csv_folder":
-            return CsvFolderSource(spec.path)
-        if spec.kind == "catalog":
-            return CatalogSource(spec.path)
-        if spec.kind == "sqlite":
-            return SqliteTableSource(spec.path, spec.table)
+    def _make_source(self) -> CsvFolderSource | CatalogSource | SqliteTableSource | ReplaySource:
+        spec = self.config.paper_block().source
+        path = spec.path
+        if spec.kind in ("csv_folder", "catalog", "sqlite"):
+            if path is None:
+                raise ValueError(f"paper.source kind {spec.kind} needs a path")  # schema checks it
+            if spec.kind == "csv_folder":
+                return CsvFolderSource(path)
+            if spec.kind == "catalog":
+                return CatalogSource(path)
+            return SqliteTableSource(path, spec.table)
         history = load_market(self.config.data, self.base_symbols)
         return ReplaySource({s: history.bars(s) for s in self.base_symbols},
                             pd.Timestamp(spec.start), spec.days_per_poll)
@@ -184,7 +187,7 @@ class PaperTrader:
 
     def install_signal_handlers(self) -> None:
         """SIGINT/SIGTERM: finish the bar in hand, then stop."""
-        def request_stop(signum, frame):
+        def request_stop(signum: int, frame: object) -> None:
             logger.warning("signal {}: stopping after the bar in hand", signum)
             self.stop.set()
         signal.signal(signal.SIGINT, request_stop)

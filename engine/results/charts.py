@@ -80,11 +80,12 @@ def rolling_charts(returns: pd.Series, periods: int, language: str = "en") -> st
 def heatmap_diagnostic(signals: pd.DataFrame, spec: DiagnosticChart, chart_id: str) -> str:
     """Recorded columns with ``spec.heatmap_prefix`` as rows, the days any has a value as
     columns ("" when none has one)."""
-    columns = [c for c in signals.columns if c.startswith(spec.heatmap_prefix)]
+    prefix = spec.heatmap_prefix or ""
+    columns = [c for c in signals.columns if c.startswith(prefix)]
     values = signals[columns].dropna(how="all") if columns else signals.iloc[:0]
     if values.empty:
         return ""
-    rows = [c[len(spec.heatmap_prefix):] for c in columns]
+    rows = [c[len(prefix):] for c in columns]
     traces, layout = heatmap(values.T.to_numpy(dtype=float), dates(values.index), rows,
                              title=spec.title, colour_title=spec.ylabel or "value",
                              colorscale="Viridis", reverse=True)
@@ -100,14 +101,15 @@ def diagnostic_chart(signals: pd.DataFrame, spec: DiagnosticChart, chart_id: str
     present = [name for name in spec.lines if name in signals.columns]
     if spec.line_prefix:
         present += [c for c in signals.columns if c.startswith(spec.line_prefix)]
-    stacked = ([c for c in signals.columns if c.startswith(spec.stacked_prefix)]
-               if spec.stacked_prefix else [])
+    stacked_prefix = spec.stacked_prefix or ""
+    stacked = ([c for c in signals.columns if c.startswith(stacked_prefix)]
+               if stacked_prefix else [])
     if not present and not stacked:
         return ""
     x = dates(signals.index)
     traces = []
     for position, name in enumerate(stacked):
-        traces.append(line(x, signals[name].fillna(0.0), name[len(spec.stacked_prefix):],
+        traces.append(line(x, signals[name].fillna(0.0), name[len(stacked_prefix):],
                            PALETTE[position % len(PALETTE)], stackgroup="stack"))
     for position, name in enumerate(present):
         label = (name[len(spec.line_prefix):] if spec.line_prefix

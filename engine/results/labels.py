@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 LABELS_FILE = Path(__file__).with_name("labels.yaml")
 # the tables of labels.yaml that text() reads
@@ -34,11 +35,12 @@ class MetricLabel:
 
 
 @functools.lru_cache(maxsize=1)
-def _words() -> dict:
+def _words() -> dict[str, Any]:
     import yaml
 
-    return yaml.load(LABELS_FILE.read_text(encoding="utf-8"),
+    words: dict[str, Any] = yaml.load(LABELS_FILE.read_text(encoding="utf-8"),
                      Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return words
 
 
 def metric_groups() -> dict[str, tuple[MetricLabel, ...]]:
@@ -53,4 +55,4 @@ def text(table: str, key: str, language: str) -> str:
     entry = _words()[table].get(key)
     if entry is None:
         return key
-    return entry["zh"] if language == "zh" else entry["en"]
+    return str(entry["zh"] if language == "zh" else entry["en"])

@@ -78,7 +78,7 @@ class Metrics:
         return self.to_dict()[key] if key in ("fees", "contribution") else getattr(self, key)
 
 
-def max_drawdown(equity: Sequence[float]) -> float:
+def max_drawdown(equity: Sequence[float] | np.ndarray) -> float:
     """Largest fall from a running peak, as a positive fraction (0 if never below a peak)."""
     values = np.asarray(equity, dtype=float)
     if len(values) == 0:
@@ -87,7 +87,7 @@ def max_drawdown(equity: Sequence[float]) -> float:
     return float(np.max(1.0 - values / peaks))
 
 
-def longest_drawdown_days(equity: Sequence[float]) -> int:
+def longest_drawdown_days(equity: Sequence[float] | np.ndarray) -> int:
     """Most consecutive bars on which equity stood below its previous peak (an unfinished
     drawdown counts up to the last bar)."""
     values = np.asarray(equity, dtype=float)
@@ -106,7 +106,8 @@ def longest_drawdown_days(equity: Sequence[float]) -> int:
 def period_returns(equity: Sequence[float], initial: float) -> np.ndarray:
     """Bar-to-bar returns, the first measured from the initial cash."""
     values = np.concatenate([[initial], np.asarray(equity, dtype=float)])
-    return values[1:] / values[:-1] - 1.0
+    returns: np.ndarray = values[1:] / values[:-1] - 1.0
+    return returns
 
 
 def sharpe_ratio(returns: np.ndarray, periods_per_year: int, risk_free_rate: float) -> float:

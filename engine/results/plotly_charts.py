@@ -31,6 +31,8 @@ SEQUENTIAL = [[0.0, "#f7fbff"], [1.0, "#08519c"]]
 PLOT_CONFIG = {"displaylogo": False, "responsive": True,
                "modeBarButtonsToRemove": ["sendDataToCloud", "lasso2d", "select2d"]}
 
+Trace = dict[str, Any]  # one plotly trace, as JSON types
+
 
 @functools.lru_cache(maxsize=1)
 def plotly_bundle() -> str:
@@ -59,25 +61,26 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def series_values(values) -> list:
+def series_values(values: Any) -> list[float | None]:
     """A column as JSON-ready numbers, to 10 significant decimals (NaN and inf as null)."""
     array = np.round(np.asarray(values, dtype=float), 10)
     finite = np.isfinite(array)
     listed = array.tolist()
     if finite.all():
-        return listed
+        return list(listed)
     return [value if ok else None for value, ok in zip(listed, finite.tolist())]
 
 
-def dates(index) -> list[str]:
+def dates(index: Any) -> list[str]:
     """ISO dates of a DatetimeIndex."""
     values = pd.DatetimeIndex(index).to_numpy(dtype="datetime64[D]")
-    return np.datetime_as_string(values, unit="D").tolist()
+    return [str(day) for day in np.datetime_as_string(values, unit="D")]
 
 
-def chart_div(chart_id: str, traces: list[dict], layout: dict[str, Any], height: int = 360) -> str:
+def chart_div(chart_id: str, traces: list[Trace], layout: dict[str, Any],
+              height: int = 360) -> str:
     """A ``<div>`` and the script that draws ``traces`` into it."""
-    base = {"height": height, "margin": {"l": 60, "r": 20, "t": 40, "b": 40},
+    base: dict[str, Any] = {"height": height, "margin": {"l": 60, "r": 20, "t": 40, "b": 40},
             "hovermode": "x unified", "legend": {"orientation": "h", "y": -0.15},
             "font": {"family": "system-ui, sans-serif", "size": 12}}
     base.update(layout)
@@ -89,8 +92,8 @@ def chart_div(chart_id: str, traces: list[dict], layout: dict[str, Any], height:
             f'Plotly.newPlot("{safe_id}",f.data,f.layout,f.config);}})();</script>')
 
 
-def line(x: list[str], y, name: str, colour: str | None = None, **extra: Any) -> dict:
-    trace = {"type": "scatter", "mode": "lines", "x": x, "y": series_values(y), "name": name,
+def line(x: list[str], y: Any, name: str, colour: str | None = None, **extra: Any) -> Trace:
+    trace: Trace = {"type": "scatter", "mode": "lines", "x": x, "y": series_values(y), "name": name,
              "line": {"width": 1.4}}
     if colour:
         trace["line"]["color"] = colour
@@ -98,7 +101,7 @@ def line(x: list[str], y, name: str, colour: str | None = None, **extra: Any) ->
     return trace
 
 
-def scale_buttons(linear: str, log: str) -> list[dict]:
+def scale_buttons(linear: str, log: str) -> list[dict[str, Any]]:
     """A linear / log switch for the y axis."""
     return [{"type": "buttons", "direction": "left", "x": 1, "xanchor": "right", "y": 1.12,
              "showactive": True,
@@ -109,7 +112,7 @@ def scale_buttons(linear: str, log: str) -> list[dict]:
 def heatmap(z: np.ndarray, x: list[str], y: list[str], *, title: str, colour_title: str,
             zrange: tuple[float, float] | None = None, colorscale: Any = SEQUENTIAL,
             reverse: bool = False, labelled: bool = False, percent: bool = False,
-            ) -> tuple[list[dict], dict]:
+            ) -> tuple[list[Trace], dict[str, Any]]:
     """A heatmap of ``z`` (rows ``y``, columns ``x``): its trace and layout. ``zrange`` fixes
     the colour range (default: the data's own); ``labelled`` writes every cell's value into it
     (as a percentage with ``percent``)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import Any
 
 from huice.engine.results.charts import (
     diagnostic_chart,
@@ -55,10 +56,10 @@ def _section(section_id: str, language: str, body: str, title: str | None = None
 
 
 def _diagnostics(result: RunResult) -> str:
-    specs = result.diagnostic_chart
-    if specs is None:
+    chart = result.diagnostic_chart
+    if chart is None:
         return ""
-    specs = specs if isinstance(specs, tuple) else (specs,)
+    specs = chart if isinstance(chart, tuple) else (chart,)
     return "".join(diagnostic_chart(result.signals, spec, f"chart-diagnostic-{n}")
                    for n, spec in enumerate(specs, start=1))
 
@@ -150,10 +151,10 @@ def render_report(result: RunResult, charts: bool = True) -> str:
 """
 
 
-def _yaml(config: dict) -> str:
+def _yaml(config: dict[str, Any]) -> str:
     import yaml
 
-    return yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
+    return str(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
 
 
 def write_report(result: RunResult, path: Path) -> None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from huice.engine.broker.orders import Fill
 from huice.engine.results.diagnostic import DiagnosticChart
 from huice.engine.results.metrics import Metrics
+
+if TYPE_CHECKING:
+    from huice.engine.results.tearsheet import TearSheet
 
 
 @dataclass
@@ -28,14 +31,14 @@ class RunResult:
     signals: pd.DataFrame         # index date; whatever the strategy recorded
     metrics: Metrics
     notes: list[str] = field(default_factory=list)
-    diagnostic_chart: DiagnosticChart | None = None
+    diagnostic_chart: DiagnosticChart | tuple[DiagnosticChart, ...] | None = None
     prices: dict[str, pd.Series] = field(default_factory=dict)  # close of traded + benchmark
     fill_objects: list[Fill] = field(default_factory=list)
     actions: pd.DataFrame | None = None  # dividends and splits booked
     analyzers: dict[str, Any] = field(default_factory=dict)  # extra backtrader analyzers' output
     paper: bool = False  # a paper account's ledger: its report leads with today's positions
 
-    def tear_sheet(self):
+    def tear_sheet(self) -> TearSheet:
         """The report's figures and tables (:class:`huice.engine.results.tearsheet.TearSheet`):
         Sortino, Calmar, alpha, beta, information ratio, yearly and monthly returns, drawdown
         periods, ..."""

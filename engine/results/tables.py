@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from huice.engine.broker.account import Trade
-from huice.engine.broker.orders import Fill, Order
+from huice.engine.broker.orders import CorporateAction, Fill, Order
 
 ORDER_COLUMNS = ["order_id", "created", "symbol", "side", "kind", "quantity", "filled",
                  "status", "closed", "tag", "codes", "reason"]
@@ -30,7 +30,7 @@ def orders_frame(orders: list[Order]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=ORDER_COLUMNS).astype(ORDER_DTYPES)
 
 
-def actions_frame(actions: list) -> pd.DataFrame:
+def actions_frame(actions: list[CorporateAction]) -> pd.DataFrame:
     rows = [(a.date.isoformat(), a.symbol, a.kind, a.quantity_before, a.quantity_after,
              a.per_unit, a.cash, a.cash_after) for a in actions]
     return pd.DataFrame(rows, columns=ACTION_COLUMNS).astype(
@@ -50,7 +50,7 @@ def trades_frame(closed: list[Trade], still_open: list[Trade]) -> pd.DataFrame:
     for trade in closed + still_open:
         finished = trade.closed is not None
         rows.append((trade.symbol, trade.opened.isoformat(),
-                     trade.closed.isoformat() if finished else "",
+                     trade.closed.isoformat() if trade.closed is not None else "",
                      trade.bought_quantity, round(trade.buy_value, 2), round(trade.sell_value, 2),
                      round(trade.fees, 2),
                      round(trade.dividends, 2), trade.pnl if finished else float("nan"),

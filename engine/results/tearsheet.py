@@ -55,7 +55,8 @@ def drawdown_periods(equity: pd.Series, initial: float, top: int = 10) -> list[D
     """The deepest ``top`` drawdown periods, deepest first."""
     values = np.concatenate([[initial], equity.to_numpy(dtype=float)])
     dates = [equity.index[0] - pd.Timedelta(days=1), *equity.index]
-    periods, peak_index, trough_index, inside = [], 0, 0, False
+    periods: list[tuple[int, int, int | None]] = []
+    peak_index, trough_index, inside = 0, 0, False
     for index in range(1, len(values)):
         if values[index] >= values[peak_index]:
             if inside:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import backtrader as bt
+
+from huice.engine.broker.ashare import AShareBroker
 
 
 class LedgerRecorder:
@@ -15,11 +18,11 @@ class LedgerRecorder:
     the reconciliation tests check it against the fills independently. Both runners use it.
     """
 
-    def __init__(self, broker, benchmark: str | None) -> None:
+    def __init__(self, broker: AShareBroker, benchmark: str | None) -> None:
         self.broker = broker
         self.benchmark = benchmark
-        self.rows: list[tuple] = []
-        self.position_rows: list[tuple] = []
+        self.rows: list[tuple[Any, ...]] = []
+        self.position_rows: list[tuple[Any, ...]] = []
 
     def snapshot(self) -> None:
         broker = self.broker
@@ -56,7 +59,7 @@ class LedgerAnalyzer(bt.Analyzer):
     def next(self) -> None:
         self.recorder.snapshot()
 
-    def get_analysis(self) -> dict[str, list[tuple]]:
+    def get_analysis(self) -> dict[str, list[tuple[Any, ...]]]:
         return {"equity": self.recorder.rows, "positions": self.recorder.position_rows}
 
 

@@ -91,17 +91,18 @@ def assemble_cerebro(market: MarketData, broker: AShareBroker, plugin: StrategyP
     its own class with its params and one feed per instrument, in the order the config lists
     them, in traded prices (index proxies scaled); the broker follows their dates.
     """
-    native = isinstance(plugin, NativeStrategy)
+    native = plugin if isinstance(plugin, NativeStrategy) else None
     # a backtrader strategy hears of its orders as under backtrader's defaults: after the bar
     # has advanced (len(self) and the data are the new bar's in notify_order)
-    cerebro = bt.Cerebro(stdstats=False, preload=True, runonce=True, quicknotify=not native)
-    if native:
+    cerebro = bt.Cerebro(stdstats=False, preload=True, runonce=True,
+                         quicknotify=native is None)
+    if native is not None:
         feeds = [feed_for(market.bars(s), name=s, price_scale=rules[s].price_scale)
-                 for s in plugin.instruments]
+                 for s in native.instruments]
         for feed in feeds:
             cerebro.adddata(feed)
         broker.follow_feeds(feeds)
-        cerebro.addstrategy(plugin.bt_class, **plugin.bt_params)
+        cerebro.addstrategy(native.bt_class, **native.bt_params)
         if broker.execution.same_bar:
             cerebro.addanalyzer(CloseFiller, _name="close_filler")
     else:
@@ -202,7 +203,8 @@ def execute_run(run: PreparedRun) -> LedgerRecorder:
         if run.cerebro is None:
             return run_fast(run.broker, run.session, run.config.data.benchmark, run.hooks)
         run.strategies = run.cerebro.run()
-        return run.strategies[0].analyzers.ledger.recorder
+        recorder: LedgerRecorder = run.strategies[0].analyzers.ledger.recorder
+        return recorder
     finally:
         if run.progress is not None:
             run.progress.close()

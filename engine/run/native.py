@@ -15,6 +15,7 @@ from typing import Any
 import backtrader as bt
 
 from huice.config.errors import ConfigError
+from huice.engine.results.diagnostic import DiagnosticChart
 from huice.feeds.market import MarketData
 
 
@@ -39,7 +40,7 @@ class NativeStrategy:
     """
 
     description = "a backtrader strategy run under the A-share broker"
-    diagnostic_chart = None
+    diagnostic_chart: DiagnosticChart | tuple[DiagnosticChart, ...] | None = None
 
     def __init__(self, bt_class: type[bt.Strategy], params: Mapping[str, Any],
                  instruments: list[str], reference: str = "") -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -52,7 +53,7 @@ class Ledger:
     final_values: dict[str, float] = field(default_factory=dict)
 
 
-def equity_frame(rows: Sequence[tuple] | pd.DataFrame) -> pd.DataFrame:
+def equity_frame(rows: Sequence[tuple[Any, ...]] | pd.DataFrame) -> pd.DataFrame:
     """Equity rows (date, cash, holdings, equity, benchmark close) indexed by date."""
     frame = (rows.copy() if isinstance(rows, pd.DataFrame)
              else pd.DataFrame(list(rows), columns=EQUITY_COLUMNS))

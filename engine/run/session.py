@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import backtrader as bt
 
 from huice.engine.broker.ashare import AShareBroker
@@ -13,7 +15,7 @@ class BacktestSession:
     """Hands each closed bar to the plugin, then fills at the close when configured."""
 
     def __init__(self, plugin: StrategyPlugin, context: BarContext, broker: AShareBroker,
-                 progress=None) -> None:
+                 progress: Any = None) -> None:
         self.plugin = plugin
         self.context = context
         self.broker = broker

@@ -60,9 +60,9 @@ def random_points(sweep: SweepConfig) -> list[dict[str, Any]]:
     if sweep.random is None:
         return [{}]
     rng = np.random.default_rng(sweep.random.seed)
-    points = []
+    points: list[dict[str, Any]] = []
     for _ in range(sweep.random.samples):
-        point = {}
+        point: dict[str, Any] = {}
         for key, spec in sweep.random.params.items():
             if isinstance(spec, UniformSpec):
                 if spec.integer:
@@ -98,7 +98,7 @@ def task_id_of(config: dict[str, Any]) -> str:
 
 def plan_sweep(base: RunConfig) -> list[SweepTask]:
     """Every run of ``base.sweep``, in a fixed order (grid order, then sample order)."""
-    sweep = base.sweep
+    sweep = base.sweep_block()
     if sweep is None:
         raise ConfigError("the config has no sweep: block", where="sweep")
     base_tree = config_tree(base, exclude={"sweep"})

@@ -79,7 +79,7 @@ def write_sweep_report(base: RunConfig, results: pd.DataFrame, ranked: pd.DataFr
                        out_dir: Path, extra_html: str = "", runner: str = "cerebro",
                        curve_of: CurveSource | None = None) -> Path:
     """Write ``report.html`` for a sweep (``curve_of`` re-runs a task for its equity curve)."""
-    sweep = base.sweep
+    sweep = base.sweep_block()
     metric = sweep.rank_by
     varied = [p for p in varied_params(results) if p != "fold"]
     failed = results[results["status"] != "ok"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -88,7 +89,9 @@ def heatmap_html(results: pd.DataFrame, x: str, y: str, metric: str) -> str:
     layout["yaxis"]["title"] = {"text": short(y)}
     cells = values[np.isfinite(values)]
     runs = ok[metric].astype(float)
-    fmt = (lambda v: f"{v:.2%}") if percent else (lambda v: f"{v:.3f}")
+    def fmt(value: float) -> str:
+        return f"{value:.2%}" if percent else f"{value:.3f}"
+
     note = (f"<p>Colour scale {fmt(low)} .. {fmt(high)} "
             f"({'symmetric about zero' if metric in SIGNED_METRICS else 'from zero'}), so equal "
             f"colours mean close values. Cell means range {fmt(cells.min())} .. "
@@ -128,7 +131,8 @@ def deduplicated(ranked: pd.DataFrame, varied: Sequence[str]) -> pd.DataFrame:
     best first, with ``same_as`` listing the params of the runs that gave the same result."""
     outcome = [c for c in OUTCOME if c in ranked.columns]
     keys = ranked[outcome].round(8).astype(str).agg("|".join, axis=1)
-    rows, seen = [], {}
+    rows: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
     for key, (_, row) in zip(keys, ranked.iterrows()):
         params = ", ".join(f"{short(p)}={row[p]}" for p in varied)
         if key in seen:

@@ -11,7 +11,7 @@ import contextlib
 import json
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -28,7 +28,7 @@ from huice.config.validation import config_error_from
 from huice.engine.results.outputs import check_output_folder, write_marker
 from huice.engine.results.result import RunResult
 from huice.engine.run.assembly import run_backtest
-from huice.engine.run.plugin import PluginFactory
+from huice.engine.run.plugin import PluginFactory, StrategyPlugin
 from huice.engine.sweep.plan import SweepTask, plan_sweep
 from huice.feeds.csv_source import CachedBarReader
 
@@ -63,25 +63,31 @@ def metrics_row(task: SweepTask, result: RunResult | None, error: str = "") -> d
     return row
 
 
-def sweep_runner(config: RunConfig, plugin) -> str:
+def sweep_runner(config: RunConfig, plugin: StrategyPlugin) -> str:
     """The config's runner, else fast for huice strategies (cerebro for backtrader ones)."""
     from huice.engine.run.native import NativeStrategy
 
     return config.runner or ("cerebro" if isinstance(plugin, NativeStrategy) else "fast")
 
 
-def run_task(task: SweepTask, factory: PluginFactory, detail: bool = False):
-    """Run one task (in a worker). User errors become an ``error`` row, not a crash."""
+def run_task_result(task: SweepTask,
+                    factory: PluginFactory) -> tuple[dict[str, Any], RunResult | None]:
+    """Run one task: its results.csv row and its whole result (None when it failed). User
+    errors become an ``error`` row, not a crash."""
     try:
         config = RunConfig.model_validate(task.config)
         plugin = factory(config)
         result = run_backtest(config, plugin, reader=worker_reader(), progress=False,
                               runner=sweep_runner(config, plugin))
     except HuiceError as exc:
-        return (metrics_row(task, None, str(exc)), None) if detail else metrics_row(
-            task, None, str(exc))
-    row = metrics_row(task, result)
-    return (row, result) if detail else row
+        return metrics_row(task, None, str(exc)), None
+    return metrics_row(task, result), result
+
+
+def run_task(task: SweepTask, factory: PluginFactory) -> dict[str, Any]:
+    """Run one task in a worker: its results.csv row only (what crosses the process
+    boundary)."""
+    return run_task_result(task, factory)[0]
 
 
 def validate_tasks(tasks: Iterable[SweepTask], factory: PluginFactory) -> None:
@@ -249,13 +255,14 @@ def write_best_configs(ranked: pd.DataFrame, tasks: list[SweepTask], out_dir: Pa
     return written
 
 
-def equity_of_tasks(tasks: list[SweepTask], factory: PluginFactory):
+def equity_of_tasks(tasks: list[SweepTask],
+                    factory: PluginFactory) -> Callable[[str], pd.DataFrame | None]:
     """A function re-running one task (by id) for its equity frame, for the report's curves
     of the best runs (a sweep keeps only metrics)."""
     by_id = {task.task_id: task for task in tasks}
 
     def equity_of(task_id: str) -> pd.DataFrame | None:
-        _, result = run_task(by_id[task_id], factory, detail=True)
+        _, result = run_task_result(by_id[task_id], factory)
         return None if result is None else result.equity
 
     return equity_of
@@ -267,7 +274,7 @@ def run_sweep(base: RunConfig, factory: PluginFactory, out_dir: Path, *, workers
     """Plan, validate, run (skipping finished task ids) and write a sweep's outputs."""
     from huice.engine.sweep.report import write_sweep_report
 
-    sweep = base.sweep
+    sweep = base.sweep_block()
     tasks = tasks if tasks is not None else plan_sweep(base)
     validate_tasks(tasks, factory)
     check_output_folder(out_dir, "sweep")

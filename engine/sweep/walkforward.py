@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -24,9 +25,10 @@ from huice.engine.results.plotly_charts import (
     dates,
     line,
 )
+from huice.engine.run.plugin import PluginFactory
 from huice.engine.sweep.plan import SweepTask, plan_sweep, task_id_of
 from huice.engine.sweep.report_parts import table_html
-from huice.engine.sweep.runner import PluginFactory, run_sweep, run_task
+from huice.engine.sweep.runner import run_sweep, run_task_result
 from huice.feeds.loading import load_market
 
 
@@ -45,7 +47,7 @@ def make_folds(calendar: pd.DatetimeIndex, spec: WalkForwardConfig) -> list[Fold
     """Folds over ``calendar``: train ``train_days``, test the next ``test_days``, move by
     ``step_days``; the last test window may be shorter."""
     step = spec.step_days or spec.test_days
-    folds = []
+    folds: list[Fold] = []
     start = 0
     while start + spec.train_days < len(calendar):
         train_first = 0 if spec.anchored else start
@@ -60,7 +62,7 @@ def make_folds(calendar: pd.DatetimeIndex, spec: WalkForwardConfig) -> list[Fold
     return folds
 
 
-def _with_span(config: RunConfig, start, end, trade_start=None) -> RunConfig:
+def _with_span(config: RunConfig, start: Any, end: Any, trade_start: Any = None) -> RunConfig:
     return with_overrides(config, {
         "data.start": pd.Timestamp(start).date(), "data.end": pd.Timestamp(end).date(),
         "data.trade_start": pd.Timestamp(trade_start).date() if trade_start is not None else None})
@@ -81,8 +83,10 @@ def run_walk_forward(base: RunConfig, factory: PluginFactory, out_dir: Path, *,
     from huice.engine.results.outputs import check_output_folder, write_marker
     from huice.engine.sweep.report import write_sweep_report
 
-    sweep = base.sweep
+    sweep = base.sweep_block()
     spec = sweep.walk_forward
+    if spec is None:
+        raise ValueError(f"config {base.name} has no sweep.walk_forward block")
     check_output_folder(out_dir, "sweep")
     out_dir.mkdir(parents=True, exist_ok=True)
     write_marker(out_dir, "sweep")
@@ -115,7 +119,7 @@ def run_walk_forward(base: RunConfig, factory: PluginFactory, out_dir: Path, *,
         test_config = _with_span(chosen, fold.train_start, fold.test_end, fold.test_start)
         tree = config_tree(test_config)
         test_task = SweepTask(fold.number, task_id_of(tree), {}, tree)
-        row, result = run_task(test_task, factory, detail=True)
+        row, result = run_task_result(test_task, factory)
         if result is None:
             raise ConfigError(f"the test run of fold {fold.number} failed: {row['error']}",
                               where="sweep.walk_forward")
@@ -130,7 +134,8 @@ def run_walk_forward(base: RunConfig, factory: PluginFactory, out_dir: Path, *,
         rows.append({"fold": fold.number, "train_start": fold.train_start.date(),
                      "train_end": fold.train_end.date(), "test_start": fold.test_start.date(),
                      "test_end": fold.test_end.date(), **params,
-                     f"train_{sweep.rank_by}": best[sweep.rank_by],
+                     **({} if sweep.rank_by == "total_return"  # that is train_return
+                        else {f"train_{sweep.rank_by}": best[sweep.rank_by]}),
                      "train_return": float(best["total_return"]),
                      "test_return": float(growth.iloc[-1] - 1.0),
                      "train_annual_return": annualised(float(best["total_return"]),
@@ -139,20 +144,23 @@ def run_walk_forward(base: RunConfig, factory: PluginFactory, out_dir: Path, *,
                                                       len(growth), periods)})
     oos = pd.concat(pieces)
     best_whole = next(t for t in whole.tasks if t.task_id == whole.ranked.iloc[0]["task_id"])
-    _, in_sample_result = run_task(best_whole, factory, detail=True)
+    row, in_sample_result = run_task_result(best_whole, factory)
+    if in_sample_result is None:
+        raise ConfigError(f"the in-sample run of the best params failed: {row['error']}",
+                          where="sweep.walk_forward")
     in_sample = in_sample_result.equity["equity"]
-    result = WalkForwardResult(pd.DataFrame(rows), oos, in_sample,
-                               pd.concat(fills, ignore_index=True))
-    result.folds.to_csv(out_dir / "walk_forward.csv", index=False, lineterminator="\n")
+    walk = WalkForwardResult(pd.DataFrame(rows), oos, in_sample,
+                             pd.concat(fills, ignore_index=True))
+    walk.folds.to_csv(out_dir / "walk_forward.csv", index=False, lineterminator="\n")
     oos.rename("equity").to_frame().to_csv(out_dir / "oos_equity.csv", lineterminator="\n")
-    result.test_fills.to_csv(out_dir / "oos_fills.csv", index=False, lineterminator="\n")
-    extra = _walk_forward_html(result, base)
+    walk.test_fills.to_csv(out_dir / "oos_fills.csv", index=False, lineterminator="\n")
+    extra = _walk_forward_html(walk, base)
     from huice.engine.sweep.runner import equity_of_tasks, sweep_runner
 
     write_sweep_report(base, whole.results, whole.ranked, out_dir, extra_html=extra,
                        runner=sweep_runner(base, factory(base)),
                        curve_of=equity_of_tasks(whole.tasks, factory))
-    return result
+    return walk
 
 
 def annualised(total: float, bars: int, periods: int) -> float:
