@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test bench data clean
+.PHONY: setup demo test check lint bench data clean
 
 RAY_STAMP := $(VENV)/.installed-ray-stamp
 
@@ -25,9 +25,19 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/python run.py backtest config/examples/drawdown_reversion_801080.yaml
 
-## test: the whole test suite (installs the ray extra too)
+## test: every test, in parallel on all cores (installs the ray extra too)
 test: $(RAY_STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist worksteal
+
+## check: the fast tier for the inner loop (unit and property tests, one golden run per
+## strategy; about a minute on 2 cores): everything not marked slow
+check: setup
+	$(BIN)/python -m pytest -q -n auto --dist worksteal -m "not slow"
+
+## lint: ruff, and mypy strict on engine/ and config/ (both must report nothing)
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 ## bench: benchmarks, written to bench/RESULTS.md
 bench: setup

@@ -51,3 +51,14 @@ def repo() -> Path:
 def pytest_addoption(parser):
     parser.addoption("--regen-golden", action="store_true", default=False,
                      help="rewrite tests/golden/*.json from this run (review the diff)")
+
+
+# The fast tier (make check) leaves out what is marked slow: every end-to-end test under
+# tests/integration, and the few heavy tests elsewhere that carry @pytest.mark.slow.
+INTEGRATION = REPO / "tests" / "integration"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if INTEGRATION in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.slow)

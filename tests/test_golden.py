@@ -23,7 +23,14 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize("config", CONFIGS, ids=lambda p: p.stem)
+# the fast tier (make check) pins one example per strategy; make test pins them all
+FAST_TIER = {"drawdown_reversion_801080", "drawdown_reversion_801080_report", "barbell_etf",
+             "etf_flow_rotation", "industry_rotation"}
+
+
+@pytest.mark.parametrize("config", [
+    pytest.param(c, marks=() if c.stem in FAST_TIER else pytest.mark.slow) for c in CONFIGS],
+    ids=lambda p: p.stem)
 def test_example_outputs_match_the_golden_record(config, tmp_path, request):
     out = tmp_path / "out"
     result = run_cli("backtest", str(config), "--out", str(out))

@@ -109,6 +109,7 @@ def test_modules_are_small():
         assert lines <= MAX_MODULE_LINES, f"{name} has {lines} lines (at most {MAX_MODULE_LINES})"
 
 
+@pytest.mark.slow
 def test_wheel_has_one_import_root_and_runs_outside_the_repo(tmp_path):
     """Build the wheel offline, install it into a folder, and run the API from the repo root:
     the installed package (not the checkout) answers, with the CLI's figures."""

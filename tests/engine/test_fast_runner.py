@@ -16,6 +16,7 @@ from tests.conftest import DATA, EXAMPLES, run_cli
 CONFIGS = sorted(EXAMPLES.glob("*.yaml"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda p: p.stem)
 def test_examples_byte_identical_under_both_runners(config, tmp_path):
     for runner in ("cerebro", "fast"):
@@ -52,6 +53,7 @@ def test_random_order_streams_identical_under_both_runners(tmp_path, rows, execu
     assert cerebro.metrics.to_dict() == fast.metrics.to_dict()
 
 
+@pytest.mark.slow
 def test_paper_account_on_the_fast_runner_books_the_backtest(tmp_path):
     config = {"name": "fast_paper",
               "data": {"catalog": str(DATA / "catalog.csv"), "start": "2024-01-02",

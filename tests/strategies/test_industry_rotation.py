@@ -9,6 +9,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import huice
 from huice.config.schema import DataConfig
@@ -107,6 +108,7 @@ def test_rotation_holds_the_top_k_it_ranked(tmp_path):
     assert signals.loc[other_days, [f"rank_{s}" for s in SOME]].isna().all().all()
 
 
+@pytest.mark.slow
 def test_example_from_the_cli_the_api_a_sweep_and_paper(tmp_path):
     example = EXAMPLES / "industry_rotation.yaml"
     cli = run_cli("backtest", str(example), "--out", str(tmp_path / "cli"))
