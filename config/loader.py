@@ -124,21 +124,40 @@ def _walk(node: yaml.Node, path: Location, lines: dict[Location, int], source: P
             _walk(item, path + (index,), lines, source)
 
 
+class _DateCheckingLoader(yaml.SafeLoader):
+    """SafeLoader whose dates that look like dates but are not (2013-02-30) are a YAML error
+    at their line, not a ValueError."""
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"'{node.value}' is not a date ({exc}); write dates as YYYY-MM-DD",
+                node.start_mark) from exc
+
+
+_DateCheckingLoader.add_constructor("tag:yaml.org,2002:timestamp",
+                                    _DateCheckingLoader.construct_yaml_timestamp)
+
+
 def parse_yaml(text: str, source: Path) -> tuple[Any, dict[Location, int]]:
     """Parse YAML safely; return the data and a map from key path to line number."""
+    lines: dict[Location, int] = {}
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         if node is not None:
             _expanded_size(node, source, {}, set())
-        data = yaml.safe_load(text)
+            _walk(node, (), lines, source)
+        data = yaml.load(text, Loader=_DateCheckingLoader)  # a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"not valid YAML: {problem}", source=source,
-                          line=mark.line + 1 if mark else None) from exc
-    lines: dict[Location, int] = {}
-    if node is not None:
-        _walk(node, (), lines, source)
+        line = mark.line + 1 if mark else None
+        where = max((p for p, n in lines.items() if n == line and p), key=len, default=None)
+        raise ConfigError(problem if isinstance(exc, yaml.constructor.ConstructorError)
+                          else f"not valid YAML: {problem}", source=source, line=line,
+                          where=".".join(str(p) for p in where) if where else None) from exc
     return data, lines
 
 

@@ -29,6 +29,17 @@ def base_symbols(symbols: Iterable[str]) -> list[str]:
     return ordered
 
 
+def explain_benchmark(error: DataError, data: DataConfig) -> None:
+    """Say where an unknown benchmark symbol comes from and what to do about it."""
+    given = "benchmark" in data.model_fields_set
+    origin = ("it is data.benchmark" if given else
+              f"it is the default data.benchmark ({data.benchmark}), which this config does not "
+              "set")
+    error.message += (f"; {origin}: set data.benchmark to a symbol of your catalog, add its "
+                      "file under data.files, or write benchmark: null to run without one")
+    error.where = error.where or "data.benchmark"
+
+
 def load_market(data: DataConfig, symbols: Iterable[str],
                 frames: Mapping[str, pd.DataFrame] | None = None,
                 instruments: Mapping[str, Instrument] | None = None,

@@ -1,7 +1,8 @@
 """Golden outputs: every example config's metrics.json and the hashes of its fills.csv,
-equity.csv and orders.csv are pinned in tests/golden/. A change to any figure fails here;
-regenerate only on purpose with ``pytest tests/test_golden.py --regen-golden`` and review the
-diff."""
+equity.csv, orders.csv, positions.csv and signals.csv are pinned in tests/golden/, with a small
+summary of each file (tests/golden/<example>.summary.csv: row counts, hashes of blocks of rows,
+column totals) so that a failure says which file, rows and columns changed. Regenerate only on
+purpose with ``pytest tests/test_golden.py --regen-golden`` and review the diff."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
+import pandas as pd
+
 from tests.conftest import EXAMPLES, run_cli
+from tests.helpers.golden_summary import describe_changes, summarise
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 # the sweep examples are pinned by their base run (the sweeps themselves: tests/integration)
@@ -38,10 +42,20 @@ def test_example_outputs_match_the_golden_record(config, tmp_path, request):
     record = {"metrics": json.loads((out / "metrics.json").read_text()),
               "sha256": {name: digest(out / name) for name in PINNED_FILES}}
     golden = GOLDEN / f"{config.stem}.json"
+    summary_file = GOLDEN / f"{config.stem}.summary.csv"
+    summary = summarise(out, PINNED_FILES)
     if request.config.getoption("--regen-golden"):
         golden.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+        summary.to_csv(summary_file, index=False, lineterminator="\n")
         pytest.skip(f"regenerated {golden.name}")
     assert golden.is_file(), f"no golden record for {config.name}: run with --regen-golden"
     expected = json.loads(golden.read_text())
-    assert record["metrics"] == expected["metrics"]
-    assert record["sha256"] == expected["sha256"]
+    changed = {k: (expected["metrics"].get(k), v) for k, v in record["metrics"].items()
+               if expected["metrics"].get(k) != v}
+    changed.update({k: (v, None) for k, v in expected["metrics"].items()
+                    if k not in record["metrics"]})
+    assert not changed, "metrics changed (golden -> now):\n" + "\n".join(
+        f"  {k}: {old!r} -> {new!r}" for k, (old, new) in sorted(changed.items()))
+    if record["sha256"] != expected["sha256"]:
+        before = pd.read_csv(summary_file, dtype=str, keep_default_na=False)
+        pytest.fail("outputs changed:\n" + describe_changes(before, summary, out), pytrace=False)

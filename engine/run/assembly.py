@@ -33,7 +33,8 @@ from huice.engine.run.session import BacktestSession
 from huice.feeds.btfeed import calendar_feed, feed_for
 from huice.feeds.catalog import Instrument
 from huice.feeds.csv_source import read_bars
-from huice.feeds.loading import load_market
+from huice.feeds.errors import DataError
+from huice.feeds.loading import explain_benchmark, load_market
 from huice.feeds.market import MarketData
 
 LONG_RUN_BAR_FEEDS = 50_000
@@ -239,7 +240,13 @@ def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
     benchmark = config.data.benchmark
     if market is None:
         symbols = plugin.symbols() + ([benchmark] if benchmark else [])
-        market = load_market(config.data, symbols, frames, instruments, reader=reader)
+        try:
+            market = load_market(config.data, symbols, frames, instruments, reader=reader)
+        except DataError as exc:
+            if benchmark and getattr(exc, "symbol", None) == benchmark \
+                    and benchmark not in plugin.symbols():
+                explain_benchmark(exc, config.data)
+            raise
     for gap in data_gaps(config, plugin, market):
         logger.warning("data gap: {}", gap)
     run = prepare_run(config, plugin, market, progress=progress, analyzers=analyzers,

@@ -13,7 +13,7 @@ from huice.config.schema import RunConfig
 from huice.engine.broker.rules import InstrumentRules, resolve_rules
 from huice.engine.run.plugin import StrategyPlugin
 from huice.feeds.catalog import Instrument
-from huice.feeds.coverage import coverage
+from huice.feeds.coverage import coverage, span_note
 from huice.feeds.market import MarketData
 
 EXECUTION_NOTES = {
@@ -87,8 +87,10 @@ def describe_traded(symbol: str, instrument: Instrument, rules: InstrumentRules)
 def data_gaps(config: RunConfig, plugin: StrategyPlugin, market: MarketData) -> list[str]:
     """Traded or benchmark instruments whose bars start after or end before the run's span."""
     symbols = plugin.traded_symbols() + ([config.data.benchmark] if config.data.benchmark else [])
-    return [c.warning() for c in coverage(market, symbols, config.data.start, config.data.end)
-            if not c.complete]
+    span = span_note(market, config.data.start, config.data.end)
+    return ([span] if span else []) + [
+        c.warning() for c in coverage(market, symbols, config.data.start, config.data.end)
+        if not c.complete]
 
 
 def run_notes(config: RunConfig, plugin: StrategyPlugin, market: MarketData,

@@ -208,7 +208,7 @@ def command_paper_report(args: argparse.Namespace) -> int:
 
 
 def command_validate(args: argparse.Namespace) -> int:
-    from huice.feeds.coverage import coverage
+    from huice.feeds.coverage import coverage, span_note
     from huice.feeds.loading import load_market
 
     loaded = load_config(args.config)
@@ -218,6 +218,9 @@ def command_validate(args: argparse.Namespace) -> int:
         symbols = plugin.symbols() + ([config.data.benchmark] if config.data.benchmark else [])
         market = load_market(config.data, symbols)
     print(f"{args.config}: valid (strategy {plugin.name}, {len(plugin.symbols())} instruments)")
+    span = span_note(market, config.data.start, config.data.end)
+    if span:
+        print(f"  WARNING: {span}")
     for item in coverage(market, symbols, config.data.start, config.data.end):
         print(f"  {item.symbol:<18} {item.first} .. {item.last}  {item.bars:>5} bars"
               + ("" if item.complete else f"  WARNING: run spans {item.span_start} .. "

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, run_cli
+from tests.conftest import DATA, REPO, run_cli
 
 GOOD = """\
 name: bad_input_case
@@ -183,3 +183,46 @@ def test_verbose_adds_traceback(tmp_path):
     result = run_cli("validate", str(config), "-v")
     assert result.code == 2
     assert "Traceback" in result.stderr
+
+
+# -- messages that say what happened and what to do (issue 20, point 8) --------------------
+def test_an_impossible_date_is_one_line_naming_the_yaml_line(tmp_path):
+    config = tmp_path / "bad_date.yaml"
+    config.write_text("name: bad_date\ndata:\n  start: 2013-02-30\n  end: 2014-01-01\n"
+                      "strategy:\n  name: drawdown_reversion\n  params: {target: 801080.SI}\n")
+    result = run_cli("validate", str(config))
+    assert result.code == 2 and "Traceback" not in result.stderr
+    assert (f"{config}:3: data.start: '2013-02-30' is not a date (day is out of range for "
+            "month); write dates as YYYY-MM-DD") in result.stderr
+
+
+def test_a_missing_default_benchmark_says_where_it_comes_from(tmp_path):
+    catalog = tmp_path / "catalog.csv"
+    rows = [line for line in (REPO / "data/catalog.csv").read_text().splitlines()
+            if line.startswith(("symbol,", "801080.SI", "801050.SI"))]
+    catalog.write_text("\n".join(r.replace("bars/", str(REPO / "data/bars") + "/")
+                                 for r in rows) + "\n")
+    config = tmp_path / "run.yaml"
+    config.write_text("name: nobench\ndata:\n  catalog: catalog.csv\n  start: 2015-01-05\n"
+                      "  end: 2016-12-30\nstrategy:\n  name: drawdown_reversion\n"
+                      "  params: {target: 801080.SI, reference: 801050.SI}\n")
+    result = run_cli("backtest", str(config), "--out", str(tmp_path / "out"))
+    assert result.code == 2 and not (tmp_path / "out").exists()
+    assert "unknown symbol '000300.SH'" in result.stderr
+    assert "it is the default data.benchmark (000300.SH), which this config does not set" \
+        in result.stderr and "benchmark: null" in result.stderr
+
+
+def test_a_run_shorter_than_asked_says_why(tmp_path):
+    weights = tmp_path / "w.csv"
+    weights.write_text("date,symbol,weight\n2019-12-31,510300.SH,1.0\n")
+    config = tmp_path / "late.yaml"
+    config.write_text(f"name: late\ndata:\n  start: 2012-01-04\n  end: 2030-12-31\n"
+                      f"  benchmark: null\nstrategy:\n  name: target_weights\n"
+                      f"  params: {{path: {weights}}}\n")
+    result = run_cli("validate", str(config))
+    assert result.code == 0
+    assert ("The run starts 2012-05-28 (the first day any of its instruments has a bar), not at "
+            "data.start 2012-01-04 and ends 2023-06-08 (the last day any of its instruments has "
+            "a bar), not at data.end 2030-12-31") in result.stdout
+    assert "dilute" not in result.stdout
