@@ -10,9 +10,8 @@ import hashlib
 import json
 from pathlib import Path
 
-import pytest
-
 import pandas as pd
+import pytest
 
 from tests.conftest import EXAMPLES, run_cli
 from tests.helpers.golden_summary import describe_changes, summarise
@@ -58,4 +57,9 @@ def test_example_outputs_match_the_golden_record(config, tmp_path, request):
         f"  {k}: {old!r} -> {new!r}" for k, (old, new) in sorted(changed.items()))
     if record["sha256"] != expected["sha256"]:
         before = pd.read_csv(summary_file, dtype=str, keep_default_na=False)
-        pytest.fail("outputs changed:\n" + describe_changes(before, summary, out), pytrace=False)
+        changes = describe_changes(before, summary, out) or (
+            "the hashes differ but the summaries agree: the summaries are older than the "
+            "hashes; regenerate both on purpose with --regen-golden")
+        changed_files = sorted(k for k, v in record["sha256"].items()
+                               if expected["sha256"].get(k) != v)
+        pytest.fail(f"outputs changed ({', '.join(changed_files)}):\n{changes}", pytrace=False)
