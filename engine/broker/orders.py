@@ -47,9 +47,6 @@ class OrderKind(str, Enum):
         return self in (OrderKind.STOP_TRAIL, OrderKind.STOP_TRAIL_LIMIT)
 
 
-VALIDITIES = ("day", "gtc", "until")
-
-
 @dataclass(eq=False)
 class Order:
     """A buy or sell of ``quantity`` units of ``symbol``.

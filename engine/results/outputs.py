@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Literal, get_args
 
 from huice.config.errors import HuiceError
 
 MARKER = ".huice-output"
-KINDS = ("backtest", "sweep")
+# what a folder holds: one run (a backtest or a paper report), a sweep (or walk-forward, which
+# resumes from its journal) or the crowding monitor
+OutputKind = Literal["backtest", "sweep", "monitor"]
+KINDS: tuple[str, ...] = get_args(OutputKind)
 
 
 class OutputFolderError(HuiceError):
@@ -32,13 +36,15 @@ def marker_kind(folder: Path) -> str | None:
         return None
 
 
-def write_marker(folder: Path, kind: str) -> None:
+def write_marker(folder: Path, kind: OutputKind) -> None:
     """Mark ``folder`` as a huice output of ``kind``."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown output kind {kind!r}; one of {', '.join(KINDS)}")
     (Path(folder) / MARKER).write_text(json.dumps({"kind": kind, "tool": "huice"}) + "\n",
                                        encoding="utf-8")
 
 
-def check_output_folder(folder: Path, kind: str) -> None:
+def check_output_folder(folder: Path, kind: OutputKind) -> None:
     """Raise :class:`OutputFolderError` unless a ``kind`` run may write into ``folder``.
 
     Allowed: a path that does not exist, an empty folder, or a folder holding a huice output

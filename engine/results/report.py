@@ -19,7 +19,7 @@ from huice.engine.results.charts import (
     underwater_chart,
 )
 from huice.engine.results.labels import SECTION_TITLES, WORDS, text
-from huice.engine.results.plotly_charts import script_tag
+from huice.engine.results.page import html_page, section
 from huice.engine.results.report_tables import (
     drawdowns_html,
     frame_html,
@@ -30,29 +30,11 @@ from huice.engine.results.report_tables import (
 )
 from huice.engine.results.result import RunResult
 
-STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,"PingFang SC","Microsoft YaHei",
-sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222}
-h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}
-h3{font-size:1em;margin:1em 0 .3em}
-table{border-collapse:collapse;font-size:.9em;margin:.3em 0}
-td,th{padding:.25em .7em;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}
-th{text-align:left;background:#f6f6f6}td:first-child{text-align:left}
-.metrics{width:100%;table-layout:fixed}.metrics td.label{width:30%;white-space:normal}
-.metrics td.value{width:22%;white-space:normal;font-variant-numeric:tabular-nums;font-weight:600}
-.metrics td.help{color:#666;text-align:left;white-space:normal;font-size:.92em}
-.groups{display:grid;grid-template-columns:1fr;gap:0 2em}
-.notes li{margin:.3em 0}.warn{color:#a0301e;font-weight:600}
-.scroll{overflow-x:auto;max-width:100%}.small{color:#777;font-size:.85em}
-.chart{width:100%;min-height:240px}details{margin:.5em 0}summary{cursor:pointer}
-nav a{margin-right:.9em;font-size:.9em}
-"""
 PAPER_ORDER_DAYS = 5
 
 
 def _section(section_id: str, language: str, body: str, title: str | None = None) -> str:
-    heading = title or text(SECTION_TITLES, section_id, language)
-    return f'<section id="{section_id}"><h2>{html.escape(heading)}</h2>{body}</section>\n'
+    return section(section_id, title or text(SECTION_TITLES, section_id, language), body)
 
 
 def _diagnostics(result: RunResult) -> str:
@@ -92,7 +74,6 @@ def render_report(result: RunResult, charts: bool = True) -> str:
     periods = int(report.get("periods_per_year", 252))
     sheet = result.tear_sheet()
     initial = float(result.metrics.initial_cash)
-    title = html.escape(config["name"])
     notes = "".join(
         f'<li class="{"warn" if note.startswith("IN-SAMPLE") else ""}">{html.escape(note)}</li>'
         for note in result.notes)
@@ -129,26 +110,18 @@ def render_report(result: RunResult, charts: bool = True) -> str:
     sections.append(_section("trades", language, frame_html(result.trades)))
     sections.append(_section("orders", language, orders_html(result.orders, language)))
     sections.append(_section("config", language, f"<pre>{html.escape(_yaml(config))}</pre>"))
-    navigation = "".join(f'<a href="#{s}">{html.escape(text(SECTION_TITLES, s, language))}</a>'
-                         for s in ("metrics", "equity", "yearly-returns", "monthly-returns",
-                                   "drawdown-periods", "rolling", "trades", "orders"))
-    description = html.escape(config.get("description") or "")
+    navigation = [(s, text(SECTION_TITLES, s, language))
+                  for s in ("metrics", "equity", "yearly-returns", "monthly-returns",
+                            "drawdown-periods", "rolling", "trades", "orders")]
     m = result.metrics
-    return f"""<!DOCTYPE html>
-<html lang="{'zh-CN' if language == 'zh' else 'en'}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} - huice report</title>
-<style>{STYLE}</style>{script_tag() if charts and not empty else ""}</head><body>
-<h1>{title}</h1>
-<p>{description}</p>
-<p>Strategy <b>{html.escape(result.strategy_name)}</b>,
-{html.escape(str(config['broker']['execution']))} execution, {m.start} .. {m.end}
-({m.bars} bars).</p>
-<nav>{navigation}</nav>
-{"".join(sections)}
-<p class="small">huice run {html.escape(result.run_id)}</p>
-</body></html>
-"""
+    return html_page(
+        title=f"{config['name']} - huice report", heading=config["name"], language=language,
+        charts=charts and not empty, navigation=navigation, sections=sections,
+        intro=[html.escape(config.get("description") or ""),
+               f"Strategy <b>{html.escape(result.strategy_name)}</b>, "
+               f"{html.escape(str(config['broker']['execution']))} execution, {m.start} .. "
+               f"{m.end} ({m.bars} bars)."],
+        footer=f"huice run {html.escape(result.run_id)}")
 
 
 def _yaml(config: dict[str, Any]) -> str:

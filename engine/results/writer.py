@@ -13,7 +13,7 @@ import pandas as pd
 import yaml
 
 from huice.engine.results.formatting import json_safe
-from huice.engine.results.outputs import check_output_folder, write_marker
+from huice.engine.results.outputs import OutputKind, check_output_folder, write_marker
 from huice.engine.results.result import RunResult
 
 
@@ -21,24 +21,59 @@ def _write_csv(frame: pd.DataFrame, path: Path, index: bool = False) -> None:
     frame.to_csv(path, index=index, lineterminator="\n")
 
 
-def write_run(result: RunResult, out_dir: Path,
-              report_writer: Callable[[RunResult, Path], None] | None = None) -> Path:
-    """Write every output file into ``out_dir``, atomically.
+def write_file_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary sibling renamed over it, so that a reader
+    (or a crash) never sees half a file."""
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
-    Files are written into a temporary sibling folder which replaces ``out_dir`` only when all
-    of them are complete, so a failure never leaves a half-written run behind. ``out_dir`` must
-    not exist, be empty, or hold an earlier huice output (see :mod:`huice.engine.results.outputs`).
-    """
+
+def write_csv_atomically(frame: pd.DataFrame, path: Path, index: bool = False) -> None:
+    """A frame as CSV (``\\n`` line ends), written atomically."""
+    write_file_atomically(path, frame.to_csv(index=index, lineterminator="\n"))
+
+
+def write_folder(out_dir: Path, kind: OutputKind, write_files: Callable[[Path], None]) -> Path:
+    """The one way an output folder is written: ``write_files(staging)`` fills a temporary
+    sibling folder marked as a huice output of ``kind``, which replaces ``out_dir`` only when
+    every file is complete, so a failure never leaves a half-written folder behind and nothing
+    huice did not write is ever replaced (see :mod:`huice.engine.results.outputs`)."""
     out_dir = Path(out_dir)
-    check_output_folder(out_dir, "backtest")
+    check_output_folder(out_dir, kind)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        write_marker(staging, "backtest")
+        write_marker(staging, kind)
+        write_files(staging)
+        previous = None
+        check_output_folder(out_dir, kind)  # again: it may have changed meanwhile
+        if out_dir.exists():
+            previous = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+            out_dir.rename(previous)
+        staging.rename(out_dir)
+        if previous is not None:
+            shutil.rmtree(previous, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def write_run(result: RunResult, out_dir: Path,
+              report_writer: Callable[[RunResult, Path], None] | None = None) -> Path:
+    """Write every output file of one run into ``out_dir``, atomically (:func:`write_folder`):
+    metrics.json, equity, trades, orders, fills, actions, positions, signals, the resolved
+    config and, with ``report_writer``, report.html."""
+
+    def write_files(staging: Path) -> None:
         (staging / "metrics.json").write_text(
-            json.dumps(json_safe(result.metrics.to_dict()), indent=2, sort_keys=True, allow_nan=False)
-            + "\n",
-            encoding="utf-8")
+            json.dumps(json_safe(result.metrics.to_dict()), indent=2, sort_keys=True,
+                       allow_nan=False) + "\n", encoding="utf-8")
         equity = result.equity.copy()
         equity.index = equity.index.strftime("%Y-%m-%d")
         _write_csv(equity, staging / "equity.csv", index=True)
@@ -56,15 +91,5 @@ def write_run(result: RunResult, out_dir: Path,
             encoding="utf-8")
         if report_writer is not None:
             report_writer(result, staging / "report.html")
-        previous = None
-        check_output_folder(out_dir, "backtest")  # again: it may have changed during the run
-        if out_dir.exists():
-            previous = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-            out_dir.rename(previous)
-        staging.rename(out_dir)
-        if previous is not None:
-            shutil.rmtree(previous, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return out_dir
+
+    return write_folder(out_dir, "backtest", write_files)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from huice.config.schema import RunConfig
+from huice.engine.results.page import html_page, section
 from huice.engine.results.plotly_charts import (
     BENCHMARK_COLOUR,
     PALETTE,
@@ -19,9 +20,8 @@ from huice.engine.results.plotly_charts import (
     dates,
     line,
     scale_buttons,
-    script_tag,
 )
-from huice.engine.results.report import STYLE
+from huice.engine.results.writer import write_file_atomically
 from huice.engine.sweep.report_parts import (
     deduplicated,
     heatmap_axes,
@@ -71,8 +71,7 @@ def curves_chart(best: pd.DataFrame, varied: list[str], curve_of: CurveSource) -
     return chart_div("sweep-best-curves", traces, layout, height=420)
 
 
-def _section(section_id: str, title: str, body: str) -> str:
-    return f'<section id="{section_id}"><h2>{html.escape(title)}</h2>{body}</section>\n'
+_section = section
 
 
 def write_sweep_report(base: RunConfig, results: pd.DataFrame, ranked: pd.DataFrame,
@@ -111,19 +110,16 @@ def write_sweep_report(base: RunConfig, results: pd.DataFrame, ranked: pd.DataFr
     if len(failed):
         sections.append(_section("failed", "Failed runs", table_html(
             failed[["index", *varied, "error"]].rename(columns={p: short(p) for p in varied}))))
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(base.name)} sweep</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>{STYLE}</style>{script_tag()}</head><body>
-<h1>Sweep: {html.escape(base.name)}</h1>
-<p>{len(results)} runs, {len(ranked)} succeeded, {len(failed)} failed; ranked by
-<b>{html.escape(metric)}</b> ({'highest' if sweep.descending else 'lowest'} first).
-Varied: {html.escape(', '.join(varied) or 'nothing')}. Every run's metrics are in results.csv;
-the best configs are in best/ as runnable YAML. {html.escape(RUNNER_NOTES[runner])}</p>
-{"".join(sections)}
-{extra_html}
-</body></html>
-"""
+    walk_forward = sweep.walk_forward is not None
+    page = html_page(
+        title=f"{base.name} {'walk-forward' if walk_forward else 'sweep'}",
+        heading=f"{'Walk-forward' if walk_forward else 'Sweep'}: {base.name}",
+        sections=sections, extra_html=extra_html,
+        intro=[f"{len(results)} runs, {len(ranked)} succeeded, {len(failed)} failed; ranked by "
+               f"<b>{html.escape(metric)}</b> ({'highest' if sweep.descending else 'lowest'} "
+               f"first). Varied: {html.escape(', '.join(varied) or 'nothing')}. Every run's "
+               "metrics are in results.csv; the best configs are in best/ as runnable YAML. "
+               f"{html.escape(RUNNER_NOTES[runner])}"])
     path = out_dir / "report.html"
-    path.write_text(page, encoding="utf-8")
+    write_file_atomically(path, page)
     return path

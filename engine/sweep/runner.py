@@ -27,6 +27,7 @@ from huice.config.schema import RunConfig
 from huice.config.validation import config_error_from
 from huice.engine.results.outputs import check_output_folder, write_marker
 from huice.engine.results.result import RunResult
+from huice.engine.results.writer import write_file_atomically
 from huice.engine.run.assembly import run_backtest
 from huice.engine.run.plugin import PluginFactory, StrategyPlugin
 from huice.engine.sweep.plan import SweepTask, plan_sweep
@@ -219,7 +220,7 @@ def read_finished(journal: Path) -> dict[str, dict[str, Any]]:
         kept.append(line)
     clean = "".join(line + "\n" for line in kept)
     if clean != text:
-        _atomic_write(journal, clean)
+        write_file_atomically(journal, clean)
     return finished
 
 
@@ -233,12 +234,6 @@ def rank(results: pd.DataFrame, by: str, descending: bool) -> pd.DataFrame:
     return ok.sort_values(["_key", "index"], kind="stable").drop(columns="_key")
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
-
-
 def write_best_configs(ranked: pd.DataFrame, tasks: list[SweepTask], out_dir: Path,
                        top: int) -> list[Path]:
     """The top runs as runnable YAML (no sweep block; absolute paths)."""
@@ -250,7 +245,7 @@ def write_best_configs(ranked: pd.DataFrame, tasks: list[SweepTask], out_dir: Pa
         config = dict(by_id[task_id].config)
         config["name"] = f"{config['name']}_best{position}"
         path = folder / f"rank{position}_{task_id}.yaml"
-        _atomic_write(path, yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+        write_file_atomically(path, yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
         written.append(path)
     return written
 
@@ -304,7 +299,7 @@ def run_sweep(base: RunConfig, factory: PluginFactory, out_dir: Path, *, workers
                "run_id", *SCALAR_METRICS, "fees_commission", "fees_stamp_duty",
                "fees_transfer_fee", "fees_total", "status", "error"]
     results = pd.DataFrame(rows).reindex(columns=columns)
-    _atomic_write(out_dir / "results.csv", results.to_csv(index=False, lineterminator="\n"))
+    write_file_atomically(out_dir / "results.csv", results.to_csv(index=False, lineterminator="\n"))
     ranked = rank(results, sweep.rank_by, sweep.descending)
     write_best_configs(ranked, tasks, out_dir, sweep.top)
     write_sweep_report(base, results, ranked, out_dir, runner=sweep_runner(base, factory(base)),

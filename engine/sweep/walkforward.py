@@ -25,6 +25,7 @@ from huice.engine.results.plotly_charts import (
     dates,
     line,
 )
+from huice.engine.results.writer import write_csv_atomically
 from huice.engine.run.plugin import PluginFactory
 from huice.engine.sweep.plan import SweepTask, plan_sweep, task_id_of
 from huice.engine.sweep.report_parts import table_html
@@ -151,9 +152,9 @@ def run_walk_forward(base: RunConfig, factory: PluginFactory, out_dir: Path, *,
     in_sample = in_sample_result.equity["equity"]
     walk = WalkForwardResult(pd.DataFrame(rows), oos, in_sample,
                              pd.concat(fills, ignore_index=True))
-    walk.folds.to_csv(out_dir / "walk_forward.csv", index=False, lineterminator="\n")
-    oos.rename("equity").to_frame().to_csv(out_dir / "oos_equity.csv", lineterminator="\n")
-    walk.test_fills.to_csv(out_dir / "oos_fills.csv", index=False, lineterminator="\n")
+    write_csv_atomically(walk.folds, out_dir / "walk_forward.csv")
+    write_csv_atomically(oos.rename("equity").to_frame(), out_dir / "oos_equity.csv", index=True)
+    write_csv_atomically(walk.test_fills, out_dir / "oos_fills.csv")
     extra = _walk_forward_html(walk, base)
     from huice.engine.sweep.runner import equity_of_tasks, sweep_runner
 

@@ -11,15 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from huice.config.errors import ConfigError
 from huice.config.schema import RunConfig
-from huice.engine.results.outputs import check_output_folder, write_marker
+from huice.engine.results.page import html_page, section
+from huice.engine.results.writer import write_folder
 from huice.feeds.loading import load_market
 from huice.strategies.crowding import MEASURES, CrowdingParams, crowding_from_market
 
@@ -53,6 +52,26 @@ def heatmap_chart(scores: pd.DataFrame, names: dict[str, str]) -> str:
     return chart_div("crowding-heatmap", traces, layout, height=120 + 22 * len(scores.columns))
 
 
+def monitor_page(day: pd.Timestamp, recent: pd.DataFrame, names: dict[str, str],
+                 ranked: pd.DataFrame, params: CrowdingParams, reference: str) -> str:
+    """The monitor's report.html: the recent heatmap and the ranked table."""
+    weights = json.dumps(params.weights)
+    return html_page(
+        title=f"Industry crowding {day.date()}", heading=f"Industry crowding monitor, "
+                                                         f"{day.date()}",
+        intro=[f"Score 0-100 per industry: the weighted mean ({html.escape(weights)}) of the "
+               f"percentiles of four measures over {params.measure_days} trading days "
+               "(turnover, share of the industries' total turnover, annualised volatility, "
+               f"return in excess of {html.escape(reference)}), each ranked against the "
+               f"industry's own last {params.percentile_days} days. Every value uses data up to "
+               "its day only. Fund flows: absent (the industry data has no fund-flow measure). "
+               "The research reads a score above 80 as a short-term risk flag; "
+               "docs/strategies/industry_rotation.md measures what it meant on 2014-2025."],
+        sections=[section("recent", f"Last {len(recent)} days", heatmap_chart(recent, names)),
+                  section("ranked", f"Ranked on {day.date()}", ranked.to_html(
+                      index=False, border=0, float_format=lambda v: f"{v:.1f}"))])
+
+
 def run_monitor(config: RunConfig, out_dir: Path, date: dt.date | None = None) -> pd.DataFrame:
     """Compute the crowding of every industry up to ``date`` (default: the last day) and write
     the monitor's files; returns the ranked table."""
@@ -75,47 +94,15 @@ def run_monitor(config: RunConfig, out_dir: Path, date: dt.date | None = None) -
     ranked = ranked.sort_values("score", ascending=False, na_position="last",
                                 kind="stable").reset_index(drop=True)
     ranked.insert(0, "rank", range(1, len(ranked) + 1))
-    check_output_folder(out_dir, "backtest")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        write_marker(staging, "backtest")
+    recent = scores.iloc[-HEATMAP_DAYS:]
+
+    def write_files(staging: Path) -> None:
         table = crowding.long()
         table["date"] = table["date"].dt.strftime("%Y-%m-%d")
         table.to_csv(staging / "crowding.csv", index=False, lineterminator="\n")
         ranked.to_csv(staging / "ranked.csv", index=False, lineterminator="\n")
-        recent = scores.iloc[-HEATMAP_DAYS:]
-        from huice.engine.results.plotly_charts import script_tag
-
-        chart = heatmap_chart(recent, names)
-        weights = json.dumps(params.weights)
-        page = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
-<title>Industry crowding {day.date()}</title><style>body{{font-family:system-ui,sans-serif;
-max-width:1100px;margin:2em auto}}table{{border-collapse:collapse;font-size:.9em}}td,th{{
-padding:.2em .7em;border-bottom:1px solid #eee;text-align:right}}</style>{script_tag()}
-</head><body>
-<h1>Industry crowding monitor, {day.date()}</h1>
-<p>Score 0-100 per industry: the weighted mean ({html.escape(weights)}) of the percentiles of
-four measures over {params.measure_days} trading days (turnover, share of the industries'
-total turnover, annualised volatility, return in excess of {html.escape(reference)}), each
-ranked against the industry's own last {params.percentile_days} days. Every value uses data up
-to its day only. Fund flows: absent (the industry data has no fund-flow measure). The research
-reads a score above 80 as a short-term risk flag; docs/strategies/industry_rotation.md measures
-what it meant on 2014-2025.</p>
-<h2>Last {len(recent)} days</h2>{chart}
-<h2>Ranked on {day.date()}</h2>{ranked.to_html(index=False, border=0,
-                                                float_format=lambda v: f"{v:.1f}")}
-</body></html>
-"""
+        page = monitor_page(day, recent, names, ranked, params, reference)
         (staging / "report.html").write_text(page, encoding="utf-8")
-        previous = None
-        if out_dir.exists():
-            previous = out_dir.with_name(f".{out_dir.name}.old")
-            out_dir.rename(previous)
-        staging.rename(out_dir)
-        if previous is not None:
-            shutil.rmtree(previous, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+
+    write_folder(out_dir, "monitor", write_files)
     return ranked

@@ -5,6 +5,7 @@ shows where a registered one would."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -168,10 +169,11 @@ def test_a_traded_instrument_ending_early_is_announced(tmp_path, small_config):
                             .replace("515180.SH.qfq", "510300.SH"))
     result = run_cli("backtest", str(small_config), "--out", str(tmp_path / "out"))
     assert result.code == 0, result.stderr
-    warning = "510300.SH: its data covers 2021-01-04 .. 2023-06-08 only: it ends 2023-06-08 " \
-              "(before 2024-12-31)"
+    warning = ("510300.SH: its data covers 2021-01-04 .. 2023-06-08 only: it ends 2023-06-08, "
+               "before the run's last day 2024-12-31; on the run's days without its bars it "
+               "cannot be traded and is valued at its last close")
     assert warning in result.stderr
-    assert warning in (tmp_path / "out" / "report.html").read_text()
+    assert warning in html.unescape((tmp_path / "out" / "report.html").read_text())
     validate = run_cli("validate", str(small_config))
     assert "510300.SH          2021-01-04 .. 2023-06-08" in validate.stdout
     assert "WARNING: run spans 2021-01-04 .. 2024-12-31" in validate.stdout
