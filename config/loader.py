@@ -124,6 +124,10 @@ def _walk(node: yaml.Node, path: Location, lines: dict[Location, int], source: P
             _walk(item, path + (index,), lines, source)
 
 
+class _NotADate(yaml.constructor.ConstructorError):
+    """A scalar that YAML reads as a date but that is no date (2013-02-30)."""
+
+
 class _DateCheckingLoader(yaml.SafeLoader):
     """SafeLoader whose dates that look like dates but are not (2013-02-30) are a YAML error
     at their line, not a ValueError."""
@@ -132,7 +136,7 @@ class _DateCheckingLoader(yaml.SafeLoader):
         try:
             return super().construct_yaml_timestamp(node)
         except ValueError as exc:
-            raise yaml.constructor.ConstructorError(
+            raise _NotADate(
                 None, None, f"'{node.value}' is not a date ({exc}); write dates as YYYY-MM-DD",
                 node.start_mark) from exc
 
@@ -155,7 +159,7 @@ def parse_yaml(text: str, source: Path) -> tuple[Any, dict[Location, int]]:
         problem = getattr(exc, "problem", None) or str(exc)
         line = mark.line + 1 if mark else None
         where = max((p for p, n in lines.items() if n == line and p), key=len, default=None)
-        raise ConfigError(problem if isinstance(exc, yaml.constructor.ConstructorError)
+        raise ConfigError(problem if isinstance(exc, _NotADate)
                           else f"not valid YAML: {problem}", source=source, line=line,
                           where=".".join(str(p) for p in where) if where else None) from exc
     return data, lines

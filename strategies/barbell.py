@@ -1,4 +1,4 @@
-"""Barbell: a high-dividend defensive leg and a small-cap leg held together (DOMAIN.md section 5).
+"""Barbell: a high-dividend defensive leg and a small-cap leg held together (docs/research.md section 5).
 
 Target weights per leg (default CSI Dividend 000922 and CSI 1000 000852 at 50/50), rebalanced on a
 calendar (first or last trading day of each week, month or quarter) and/or when a leg drifts more

@@ -1,4 +1,4 @@
-"""Threshold drawdown reversion ("deviation repair"), DOMAIN.md section 3.
+"""Threshold drawdown reversion ("deviation repair"), docs/research.md section 3.
 
 An industry index P moves against a benchmark B in cycles of relative drawdown and repair. Go
 long when the relative drawdown ``W_t`` is deeper than a threshold learnt from past completed
@@ -131,7 +131,7 @@ class DrawdownReversion(Strategy):
     def prepare(self, market: MarketData) -> None:
         if self.params.window != "full":
             return
-        # In-sample by design (DOMAIN.md section 3, published-tracking mode): the statistics
+        # In-sample by design (docs/research.md section 3, published-tracking mode): the statistics
         # use the whole window, including days after each decision.
         joined = market.bars(self.params.target)[["close"]].join(
             market.bars(self.params.reference)[["close"]].add_suffix("_reference"), how="inner")

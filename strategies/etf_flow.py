@@ -1,4 +1,4 @@
-"""ETF creation/redemption flow rotation (DOMAIN.md section 4).
+"""ETF creation/redemption flow rotation (docs/research.md section 4).
 
 An ETF's shares outstanding change only through primary-market creation and redemption, so
 ``(shares_t - shares_{t-1}) * nav_t`` (the close when there is no NAV) is money entering or

@@ -1,5 +1,5 @@
 """Industry rotation by momentum, reversal, or "long weak, short strong", with an optional
-crowding filter (DOMAIN.md section 6; docs/strategies/industry_rotation.md).
+crowding filter (docs/research.md section 6; docs/strategies/industry_rotation.md).
 
 On each rebalance day (first or last trading day of the week or month, from the exchange
 calendar) the industries are ranked by their score, optionally filtered by crowding, and the
@@ -98,7 +98,6 @@ class IndustryRotation(Strategy):
     def __init__(self, params: IndustryRotationParams | None = None) -> None:
         super().__init__(params)
         self._crowding: Crowding | None = None
-        self._calendar: pd.DatetimeIndex | None = None
         self._last_period: tuple[int, int] | None = None
         self._ranks: dict[str, float] = {}  # today's ranking, on rebalance days
 
@@ -114,7 +113,6 @@ class IndustryRotation(Strategy):
         p = self.params
         if p.crowding_filter != "none":
             self._crowding = crowding_from_market(market, p.universe, p.reference, p.crowding)
-        self._calendar = market.calendar
 
     def _due(self, ctx: BarContext) -> bool:
         p = self.params

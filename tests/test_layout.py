@@ -220,3 +220,9 @@ def test_python_started_beside_a_clone_imports_the_installed_huice(tmp_path):
                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "huice.api"
+
+
+def test_the_version_is_the_same_everywhere():
+    import huice
+
+    assert huice.__version__ == PYPROJECT["project"]["version"]

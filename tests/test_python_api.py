@@ -70,3 +70,26 @@ def test_params_are_laid_over_the_configs_params_as_overrides_are():
     assert set(merged.fills["symbol"]) == set(huice.backtest(config).fills["symbol"])
     with pytest.raises(HuiceError, match="did you mean 'drift_band'"):
         huice.backtest(config, params={"drift_bnd": 0.2})
+
+
+@pytest.mark.slow
+def test_the_paper_functions_of_the_api(tmp_path):
+    """paper_run books the replayed days, paper_status reads the account without writing,
+    paper_report is the ledger as a Result, and a backtest over the same days agrees."""
+    import huice
+
+    example = REPO / "config/examples/paper_barbell_etf.yaml"
+    config = huice.load_config(example, overrides={"paper.state": str(tmp_path / "acct.sqlite"),
+                                                   "paper.source.start": "2025-03-31",
+                                                   "data.end": "2025-03-31"})
+    lines: list[str] = []
+    booked = huice.paper_run(config, once=True, on_booked=lines.append)
+    assert booked > 0 and len(lines) == booked and "equity" in lines[-1]
+    status = huice.paper_status(config)
+    assert status["last_bar"] == "2025-03-31"
+    assert status["cash"] + status["holdings"] == pytest.approx(status["equity"], abs=0.01)
+    report = huice.paper_report(config)
+    assert report.metrics.final_equity == pytest.approx(status["equity"], abs=0.005)
+    backtest = huice.backtest(config)
+    assert backtest.metrics.final_equity == pytest.approx(report.metrics.final_equity, abs=0.005)
+    assert huice.paper_run(config, once=True) == 0  # nothing new: books nothing

@@ -64,7 +64,7 @@ class Account:
         for position in self.positions.values():
             position.bought_today = 0.0
 
-    def apply(self, fill: Fill, round_cash: bool) -> None:
+    def apply(self, fill: Fill) -> None:
         """Book a fill: move cash, units and cost; open or close the round trip."""
         position = self.positions.setdefault(fill.symbol, Position())
         trade = self.open_trades.get(fill.symbol)

@@ -351,7 +351,7 @@ class AShareBroker(bt.broker.BrokerBase):
                           cascade=False)
 
     def _book(self, order: Order, fill: Fill) -> None:
-        self.account.apply(fill, round_cash=not self.rules[order.symbol].fractional)
+        self.account.apply(fill)
         self.fills.append(fill)
         order.filled += fill.quantity
         if order.remaining <= QUANTITY_EPSILON:

@@ -1,6 +1,6 @@
 """Per-instrument trading rules: costs, tick, lot, T+1 and price limits, by asset class and date.
 
-Defaults follow DOMAIN.md sections 1 and 2; every value can be overridden in YAML per asset class
+Defaults follow docs/research.md sections 1 and 2; every value can be overridden in YAML per asset class
 (``broker.asset_classes``) and per instrument (``broker.instruments``).
 """
 

@@ -62,11 +62,12 @@ class BarBooking:
     are already in the ledger and only move the read positions forward."""
 
     def __init__(self, store: PaperStore, run: PreparedRun, stop: threading.Event,
-                 after: dt.date | None) -> None:
+                 after: dt.date | None, on_booked: Callable[[str], None] | None = None) -> None:
         self.store = store
         self.run = run
         self.stop = stop
         self.after = after
+        self.on_booked = on_booked
         self.processed: list[dt.date] = []
         self._fills_seen = self._trades_seen = self._positions_seen = self._actions_seen = 0
 
@@ -97,8 +98,9 @@ class BarBooking:
             signals=run.context.records.get(clock.index),
             actions=actions.itertuples(index=False, name=None))
         self.processed.append(day)
-        print(f"{day}  equity {equity:,.2f}  cash {cash:,.2f}  fills {len(fills)}  "
-              f"pending {len(broker.pending)}", flush=True)
+        if self.on_booked is not None:
+            self.on_booked(f"{day}  equity {equity:,.2f}  cash {cash:,.2f}  fills {len(fills)}  "
+                           f"pending {len(broker.pending)}")
         logger.info("booked {}: equity {:.2f}, cash {:.2f}, {} fills, {} orders pending", day,
                     equity, cash, len(fills), len(broker.pending))
         if self.stop.is_set():
@@ -108,8 +110,12 @@ class BarBooking:
 class PaperTrader:
     """One paper account: a config, its strategy, its source and its state database."""
 
-    def __init__(self, config: RunConfig, factory: PluginFactory, store: PaperStore) -> None:
+    def __init__(self, config: RunConfig, factory: PluginFactory, store: PaperStore,
+                 on_booked: Callable[[str], None] | None = None) -> None:
+        """``on_booked`` hears one line per booked day (the CLI prints it); the engine itself
+        prints nothing."""
         self.config = config
+        self.on_booked = on_booked
         self.factory = factory
         self.store = store
         self.stop = threading.Event()
@@ -168,7 +174,7 @@ class PaperTrader:
             broker_state, strategy_state = self.store.states()
             resume = Resume(watermark, broker_state, strategy_state)
         run = prepare_run(config, plugin, market, resume=resume)
-        booking = BarBooking(self.store, run, self.stop, watermark)
+        booking = BarBooking(self.store, run, self.stop, watermark, self.on_booked)
         run.on_each_bar(booking.after_bar)
         execute_run(run)
         return booking.processed

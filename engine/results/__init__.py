@@ -1,2 +1,3 @@
-"""What a run produced: tables, typed metrics, the result builder, output folders and the
-report. Imports the broker's types only."""
+"""What a run produced: its tables, typed metrics and tear sheet, the output folders and their
+one writer, and the HTML pages (one page builder). The result builder lives in
+:mod:`huice.engine.run.result_builder`. Imports the broker's types only."""

@@ -1,4 +1,4 @@
-"""Performance metrics of a run (DOMAIN.md section 7). Returns are fractions."""
+"""Performance metrics of a run (docs/research.md section 7). Returns are fractions."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ class Fees:
 
 @dataclass(frozen=True)
 class Metrics:
-    """The figures of ``metrics.json`` (DOMAIN.md section 7). Returns are fractions; a figure
+    """The figures of ``metrics.json`` (docs/research.md section 7). Returns are fractions; a figure
     that is undefined (no benchmark) is NaN here and null in the JSON."""
 
     total_return: float

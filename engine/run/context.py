@@ -33,7 +33,6 @@ class BarContext:
         self._market = market
         self._arrays: dict[tuple[str, str], np.ndarray] = {}
         self._lists: dict[tuple[str, str], list[float]] = {}
-        self._dates: dict[str, np.ndarray] = {}
         self.records: dict[int, dict[str, Any]] = {}
 
     # -- time ------------------------------------------------------------------------------
@@ -77,14 +76,6 @@ class BarContext:
             values.flags.writeable = False
             self._arrays[key] = values
         return values[: self._clock.last_position(symbol) + 1]
-
-    def history_dates(self, symbol: str) -> np.ndarray:
-        """Dates (``datetime64[D]``) of ``symbol``'s bars up to today."""
-        dates = self._dates.get(symbol)
-        if dates is None:
-            dates = self._market.bars(symbol).index.to_numpy().astype("datetime64[D]")
-            self._dates[symbol] = dates
-        return dates[: self._clock.last_position(symbol) + 1]
 
     def latest(self, symbol: str, field: str = "close") -> float:
         """The latest value of ``field`` at or before today (NaN before the first bar)."""

@@ -6,7 +6,7 @@ config from :func:`load_config`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -165,9 +165,11 @@ def _paper_config(config: ConfigLike) -> RunConfig:
 
 
 def paper_run(config: ConfigLike, *, once: bool = True, poll_seconds: float | None = None,
-              max_iterations: int | None = None) -> int:
+              max_iterations: int | None = None,
+              on_booked: Callable[[str], None] | None = None) -> int:
     """Book every new complete day of the config's paper account (``once``), or poll until
-    ``max_iterations``; returns how many bars were booked."""
+    ``max_iterations``; returns how many bars were booked. ``on_booked`` hears one line per
+    booked day (equity, cash, fills, pending orders)."""
     from huice.engine.paper.store import PaperStore
     from huice.engine.paper.trader import PaperTrader
     from huice.strategies.factory import plugin_for
@@ -175,7 +177,7 @@ def paper_run(config: ConfigLike, *, once: bool = True, poll_seconds: float | No
     config = _paper_config(config)
     store = PaperStore(config.paper.state, writer=True)
     try:
-        trader = PaperTrader(config, plugin_for, store)
+        trader = PaperTrader(config, plugin_for, store, on_booked=on_booked)
         poll = poll_seconds if poll_seconds is not None else config.paper.poll_seconds
         return trader.loop(once=once, poll_seconds=poll, max_iterations=max_iterations)
     finally:

@@ -28,7 +28,7 @@ from loguru import logger
 from huice.config.errors import ConfigError, HuiceError
 from huice.config.loader import LoadedConfig, load_config
 
-EXIT_OK, EXIT_FAILURE, EXIT_USER_ERROR = 0, 1, 2
+EXIT_OK, EXIT_USER_ERROR = 0, 2
 
 
 @contextlib.contextmanager
@@ -148,7 +148,8 @@ def _paper_trader(args: argparse.Namespace, writer: bool = True):
     config = runnable(loaded)
     store = PaperStore(config.paper.state, writer=writer)
     try:
-        yield PaperTrader(config, plugin_for, store)
+        yield PaperTrader(config, plugin_for, store,
+                          on_booked=lambda line: print(line, flush=True))
     finally:
         store.close()
 

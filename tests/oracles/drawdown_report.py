@@ -1,6 +1,6 @@
-"""Plain-pandas reimplementation of DOMAIN.md section 3, published-tracking ("report") mode.
+"""Plain-pandas reimplementation of docs/research.md section 3, published-tracking ("report") mode.
 
-Written from the text of DOMAIN.md only, deliberately sharing no code with
+Written from the text of docs/research.md only, deliberately sharing no code with
 ``strategies/drawdown_reversion.py`` or ``engine/``: it is the oracle the engine is checked
 against. Conventions: statistics on the whole window, the ratio r traded with fractional units,
 the signal of day t filled at t's close, no costs.

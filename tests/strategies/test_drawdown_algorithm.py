@@ -1,4 +1,4 @@
-"""The episode and threshold algorithm of DOMAIN.md section 3 on hand-built series."""
+"""The episode and threshold algorithm of docs/research.md section 3 on hand-built series."""
 
 from __future__ import annotations
 

@@ -68,7 +68,17 @@ def test_truncating_data_leaves_earlier_decisions_unchanged(name):
     def make():
         return cls.from_params(case["params"])
 
+    assert make().causal, f"{name}'s case must be a causal configuration (Strategy.causal)"
     full = assert_truncation_invariant(config, make, cuts=[])
     assert len(full.orders) >= 2, "the case must trade for the check to mean anything"
     cuts = cut_dates_around(full, extra=case.get("extra_cuts", []))
     assert_truncation_invariant(config, make, cuts=cuts[:12])
+
+
+def test_a_strategy_says_when_it_is_not_causal():
+    """The exempt mode reports itself through Strategy.causal (the run notes and this test read
+    it), so no configuration that uses the future passes for a causal one."""
+    cls = REGISTRY.resolve("drawdown_reversion")
+    in_sample = cls.from_params({"target": "801080.SI", "window": "full"})
+    causal = cls.from_params({"target": "801080.SI", "window": "expanding"})
+    assert (in_sample.causal, causal.causal) == (False, True)
