@@ -21,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from huice.config.identity import left_out_of
+
 AssetClass = Literal["stock", "etf", "index", "bond_etf", "gold_etf", "money_etf",
                      "cross_border_etf", "synthetic"]
 Board = Literal["main", "chinext", "star", "st", "beijing", "none"]
@@ -123,7 +125,7 @@ class BrokerConfig(StrictModel):
 class FileSpec(StrictModel):
     """An instrument read from a CSV file rather than the catalog."""
 
-    path: Path
+    path: Path = Field(json_schema_extra=left_out_of("run"))  # where, not what
     asset_class: AssetClass | None = Field(
         None, description="default: inferred from the exchange code (51xxxx.SH an ETF, ...)")
     name: str = ""
@@ -135,10 +137,12 @@ class FileSpec(StrictModel):
 class DataConfig(StrictModel):
     """Where bars come from and which span of them the run uses."""
 
-    catalog: Path | None = Field(None, description="catalog CSV; default: the bundled data/")
+    catalog: Path | None = Field(None, description="catalog CSV; default: the bundled data/",
+                                 json_schema_extra=left_out_of("run"))
     files: dict[str, FileSpec] = Field(default_factory=dict)
     start: dt.date | None = None
-    end: dt.date | None = None
+    # an account's data grows day by day; a run's span is part of what it computed
+    end: dt.date | None = Field(None, json_schema_extra=left_out_of("account"))
     benchmark: str | None = "000300.SH"
     trade_start: dt.date | None = Field(
         None, description="bars before this date only warm the strategy up: no orders")
@@ -164,7 +168,8 @@ class StrategyConfig(StrictModel):
     params: dict[str, Any] = Field(default_factory=dict)
     instruments: list[str] = Field(
         default_factory=list,
-        description="backtrader strategies only: the feeds, in order (datas[0] is the first)")
+        description="backtrader strategies only: the feeds, in order (datas[0] is the first)",
+        json_schema_extra=left_out_of(omit_when_empty=True))  # absent before it existed
 
 
 class ReportConfig(StrictModel):
@@ -175,7 +180,8 @@ class ReportConfig(StrictModel):
     charts: bool = True
     language: Literal["en", "zh"] = Field(
         "en", description="labels and explanations of report.html; en by default because the "
-                          "run notes, CSV columns and docs are English")
+                          "run notes, CSV columns and docs are English",
+        json_schema_extra=left_out_of("run", "account"))  # how a page is worded
 
 
 class RangeSpec(StrictModel):
@@ -263,7 +269,7 @@ class PaperSourceConfig(StrictModel):
     """
 
     kind: Literal["csv_folder", "sqlite", "replay", "catalog"]
-    path: Path | None = None
+    path: Path | None = Field(None, json_schema_extra=left_out_of("run"))
     table: str = Field("bars", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     start: dt.date | None = None
     days_per_poll: int = Field(1, ge=1)
@@ -282,10 +288,12 @@ class PaperSourceConfig(StrictModel):
 class PaperConfig(StrictModel):
     """A paper-trading account: its state database, its bar source, how often to poll."""
 
-    state: Path = Field(description="SQLite state database (created if missing)")
+    state: Path = Field(description="SQLite state database (created if missing)",
+                        json_schema_extra=left_out_of("run"))
     source: PaperSourceConfig
     poll_seconds: float = Field(60.0, ge=0)
-    log_file: Path | None = Field(None, description="rotating log; default: <state>.log")
+    log_file: Path | None = Field(None, description="rotating log; default: <state>.log",
+                                  json_schema_extra=left_out_of("run"))
 
     _resolve = field_validator("state", "log_file")(_resolve_path)
 
@@ -300,12 +308,14 @@ class RunConfig(StrictModel):
     strategy: StrategyConfig
     broker: BrokerConfig = BrokerConfig()
     report: ReportConfig = ReportConfig()
-    sweep: SweepConfig | None = None
-    paper: PaperConfig | None = None
+    # an account is its strategy, data and broker: not how it is swept or where it is kept
+    sweep: SweepConfig | None = Field(None, json_schema_extra=left_out_of("account"))
+    paper: PaperConfig | None = Field(None, json_schema_extra=left_out_of("account"))
     runner: Literal["cerebro", "fast"] | None = Field(
         None, description="cerebro (backtrader's loop) or fast (huice's own, huice strategies "
                           "only); default: cerebro for one run, fast in sweeps. The outputs "
-                          "are the same")
+                          "are the same",
+        json_schema_extra=left_out_of("run", "account"))  # both runners give the same outputs
     # where the config was read from (file, lines, folder), set by huice.load_config; not data
     _origin: Any = PrivateAttr(default=None)
 

@@ -226,3 +226,16 @@ def test_the_version_is_the_same_everywhere():
     import huice
 
     assert huice.__version__ == PYPROJECT["project"]["version"]
+
+
+def test_the_cli_is_argparse_and_printing_over_the_public_api():
+    """No command wires the engine itself: cli.py imports the public API, the data commands'
+    own module and the number formatting it prints with, nothing else of huice."""
+    allowed = {"huice", "huice.api", "huice.api_paper", "huice.cli_data",
+               "huice.engine.results.formatting"}
+    imported = huice_imports(SRC / "huice" / "cli.py")
+    tree = ast.parse((SRC / "huice" / "cli.py").read_text(encoding="utf-8"))
+    imported |= {f"huice.{alias.name}" for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.module == "huice"
+                 for alias in node.names}
+    assert imported <= allowed, sorted(imported - allowed)

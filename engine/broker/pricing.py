@@ -44,15 +44,10 @@ def limit_price_on_bar(is_buy: bool, limit: float, bar: BarView) -> float | None
 
 
 def _stop_at_open(order: Order, bar: BarView) -> float | None:
-    """A stop: the open when the open is through the stop, the stop when the bar reaches it."""
-    stop = _given(order.stop_price)
-    if order.is_buy:
-        if _at_or_above(bar.open, stop):
-            return bar.open
-        return stop if _at_or_above(bar.high, stop) else None
-    if _at_or_below(bar.open, stop):
-        return bar.open
-    return stop if _at_or_below(bar.low, stop) else None
+    """A stop: the open when the open is through the stop, the stop when the bar reaches it;
+    which is how a limit order of the other side at that price fills (a buy stop at S trades
+    when a sell limit at S would)."""
+    return limit_price_on_bar(not order.is_buy, _given(order.stop_price), bar)
 
 
 def _stop_limit_at_open(order: Order, bar: BarView) -> float | None:

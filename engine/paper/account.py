@@ -14,9 +14,9 @@ from huice.config.overrides import with_overrides
 from huice.engine.broker.account import Trade
 from huice.engine.broker.orders import Fill
 from huice.engine.paper.store import PaperStore
+from huice.engine.results.ledger_frames import trades_frame
 from huice.engine.results.result import RunResult
-from huice.engine.results.tables import trades_frame
-from huice.engine.run.notes import resolve_all_rules
+from huice.engine.run.instrument_rules import resolve_all_rules
 from huice.engine.run.result_builder import Ledger, build_result, equity_frame
 from huice.feeds.loading import load_market
 

@@ -22,7 +22,7 @@ from typing import Any, TextIO
 import pandas as pd
 
 from huice.config.errors import HuiceError
-from huice.engine.results.tables import ACTION_COLUMNS, FILL_COLUMNS, ORDER_COLUMNS, TRADE_COLUMNS
+from huice.engine.results.ledger_frames import ACTION_COLUMNS, FILL_COLUMNS, ORDER_COLUMNS, TRADE_COLUMNS
 
 _TRADE_COLUMNS_SQL = ", ".join(TRADE_COLUMNS).replace("return", "return_")
 SCHEMA = f"""

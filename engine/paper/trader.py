@@ -21,10 +21,11 @@ from collections.abc import Callable
 import pandas as pd
 from loguru import logger
 
+from huice.config.identity import identity_tree
 from huice.config.overrides import config_tree, with_overrides
 from huice.config.schema import RunConfig
 from huice.engine.paper.store import PaperStore
-from huice.engine.results.tables import (
+from huice.engine.results.ledger_frames import (
     FILL_COLUMNS,
     ORDER_COLUMNS,
     actions_frame,
@@ -47,13 +48,9 @@ from huice.feeds.loading import base_symbols, instrument_metadata, load_market
 
 
 def account_config_hash(config: RunConfig) -> str:
-    """What identifies an account: the config without its paper block."""
-    tree = config_tree(config, exclude={"paper", "sweep"})
-    tree["data"].pop("end", None)  # the data grows; everything else must stay the same
-    tree.pop("runner", None)  # either runner books the same days
-    tree.get("report", {}).pop("language", None)  # how the report is worded, not the account
-    if not tree["strategy"].get("instruments"):
-        tree["strategy"].pop("instruments", None)  # absent before backtrader strategies
+    """What identifies an account: the config less what the schema leaves out of an account's
+    identity (its paper and sweep blocks, data.end, the runner, the report's language)."""
+    tree = identity_tree(RunConfig, config_tree(config), "account")
     return hashlib.sha256(json.dumps(tree, sort_keys=True).encode()).hexdigest()[:16]
 
 

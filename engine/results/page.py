@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from huice.engine.results.plotly_charts import script_tag
+from huice.engine.results.plotly_traces import script_tag
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,"PingFang SC","Microsoft YaHei",

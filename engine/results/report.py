@@ -11,22 +11,22 @@ import html
 from pathlib import Path
 from typing import Any
 
-from huice.engine.results.charts import (
-    diagnostic_chart,
-    equity_chart,
-    holdings_chart,
-    rolling_charts,
-    underwater_chart,
-)
-from huice.engine.results.labels import SECTION_TITLES, WORDS, text
-from huice.engine.results.page import html_page, section
-from huice.engine.results.report_tables import (
+from huice.engine.results.html_tables import (
     drawdowns_html,
     frame_html,
     metrics_tables,
     monthly_heatmap_html,
     orders_html,
     yearly_table_html,
+)
+from huice.engine.results.labels import SECTION_TITLES, WORDS, text
+from huice.engine.results.page import html_page, section
+from huice.engine.results.report_charts import (
+    diagnostic_chart,
+    equity_chart,
+    holdings_chart,
+    rolling_charts,
+    underwater_chart,
 )
 from huice.engine.results.result import RunResult
 

@@ -24,9 +24,10 @@ from huice.engine.run.analyzers import BarHook, CloseFiller, LedgerAnalyzer, Led
 from huice.engine.run.context import BarContext
 from huice.engine.run.driver import PluginDriver
 from huice.engine.run.fast import BarCallback, run_fast
+from huice.engine.run.instrument_rules import resolve_all_rules
 from huice.engine.run.ledger import ledger_of
 from huice.engine.run.native import NativeStrategy
-from huice.engine.run.notes import data_gaps, resolve_all_rules
+from huice.engine.run.notes import data_gaps
 from huice.engine.run.plugin import StrategyPlugin
 from huice.engine.run.result_builder import build_result
 from huice.engine.run.session import BacktestSession

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from huice.engine.results.tables import actions_frame, fills_frame, orders_frame, trades_frame
+from huice.engine.results.ledger_frames import actions_frame, fills_frame, orders_frame, trades_frame
 from huice.engine.run.result_builder import POSITION_COLUMNS, Ledger, equity_frame
 
 if TYPE_CHECKING:

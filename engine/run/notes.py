@@ -1,16 +1,12 @@
-"""What a run says about itself: the resolved config, its id, the trading rules of each
-instrument, and the report's notes on how it was made and what it traded."""
+"""The report's notes on how a run was made and what it traded: execution, each instrument's
+rules, data gaps, dividends, costs and slippage."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
-from typing import Any
 
-from huice.config.errors import ConfigError
 from huice.config.schema import RunConfig
-from huice.engine.broker.rules import InstrumentRules, resolve_rules
+from huice.engine.broker.rules import InstrumentRules
 from huice.engine.run.plugin import StrategyPlugin
 from huice.feeds.catalog import Instrument
 from huice.feeds.coverage import coverage, span_note
@@ -23,43 +19,6 @@ EXECUTION_NOTES = {
     "vwap": "Orders fill at the next bar's typical price (high + low + close) / 3, "
             "a proxy for its VWAP.",
 }
-
-
-def resolved_config(config: RunConfig, plugin: StrategyPlugin) -> dict[str, Any]:
-    """The config as run: defaults filled in, strategy params validated."""
-    resolved = config.model_dump(mode="json", by_alias=True)
-    resolved["strategy"]["params"] = plugin.resolved_params()
-    if not resolved["strategy"]["instruments"]:
-        del resolved["strategy"]["instruments"]  # only backtrader strategies list them
-    resolved.pop("runner", None)  # how a run is driven does not change what it produces
-    return resolved
-
-
-def compute_run_id(resolved: Mapping[str, Any], market: MarketData) -> str:
-    """A hash of the resolved config (paths left out) and of every bar used."""
-    identity = json.loads(json.dumps(resolved))
-    identity["data"].pop("catalog", None)
-    for spec in identity["data"].get("files", {}).values():
-        spec.pop("path", None)
-    identity.get("report", {}).pop("language", None)  # how the page is worded, not what ran
-    paper = identity.get("paper") or {}
-    for key in ("state", "log_file"):  # where an account lives is not what it trades
-        paper.pop(key, None)
-    if isinstance(paper.get("source"), dict):
-        paper["source"].pop("path", None)
-    digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
-    digest.update(market.fingerprint().encode())
-    return digest.hexdigest()[:16]
-
-
-def resolve_all_rules(config: RunConfig, market: MarketData) -> dict[str, InstrumentRules]:
-    """Trading rules of every instrument; overrides naming instruments not in the run are errors."""
-    for symbol in config.broker.instruments:
-        if symbol not in market.instruments:
-            raise ConfigError(f"not an instrument of this run (it uses "
-                              f"{', '.join(market.symbols)})", where=f"broker.instruments[{symbol}]")
-    return {symbol: resolve_rules(symbol, instrument.asset_class, instrument.board, config.broker)
-            for symbol, instrument in market.instruments.items()}
 
 
 def describe_traded(symbol: str, instrument: Instrument, rules: InstrumentRules) -> str:

@@ -25,7 +25,8 @@ from huice.engine.results.metrics import (
     simple_return,
 )
 from huice.engine.results.result import RunResult
-from huice.engine.run.notes import compute_run_id, resolved_config, run_notes
+from huice.engine.run.identity import compute_run_id, resolved_config
+from huice.engine.run.notes import run_notes
 from huice.engine.run.plugin import StrategyPlugin
 from huice.feeds.market import MarketData
 

@@ -1,7 +1,7 @@
 """The sweep's HTML report: the best distinct runs and their equity curves against the
 benchmark, the heatmap of two params on an honest colour scale, sensitivity per param, a table
 per instrument when the sweep spans instruments, and (walk-forward) in- against out-of-sample
-per fold. Charts are plotly.js, inline (see :mod:`huice.engine.results.plotly_charts`)."""
+per fold. Charts are plotly.js, inline (see :mod:`huice.engine.results.plotly_traces`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pandas as pd
 
 from huice.config.schema import RunConfig
 from huice.engine.results.page import html_page, section
-from huice.engine.results.plotly_charts import (
+from huice.engine.results.plotly_traces import (
     BENCHMARK_COLOUR,
     PALETTE,
     chart_div,

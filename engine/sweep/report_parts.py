@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from huice.engine.results.plotly_charts import DIVERGING, PALETTE, SEQUENTIAL, chart_div, heatmap
-from huice.engine.results.report_tables import frame_html
+from huice.engine.results.html_tables import frame_html
+from huice.engine.results.plotly_traces import DIVERGING, PALETTE, SEQUENTIAL, chart_div, heatmap
 
 NOT_PARAMS = ("index", "task_id", "run_id", "status", "error")
 # metrics whose sign means something (a loss, a negative Sharpe): their colour scale is

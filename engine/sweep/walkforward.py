@@ -18,7 +18,7 @@ import pandas as pd
 from huice.config.errors import ConfigError
 from huice.config.overrides import config_tree, with_overrides
 from huice.config.schema import RunConfig, WalkForwardConfig
-from huice.engine.results.plotly_charts import (
+from huice.engine.results.plotly_traces import (
     BENCHMARK_COLOUR,
     STRATEGY_COLOUR,
     chart_div,

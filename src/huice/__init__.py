@@ -22,14 +22,15 @@ from huice.api import (
     backtest,
     build_strategy,
     load_config,
-    paper_report,
-    paper_run,
-    paper_status,
+    monitor_crowding,
+    strategies,
     sweep,
+    validate,
 )
+from huice.api_paper import paper_report, paper_run, paper_status
 
-__all__ = ["Result", "backtest", "build_strategy", "load_config", "paper_report", "paper_run",
-           "paper_status", "sweep"]
+__all__ = ["Result", "backtest", "build_strategy", "load_config", "monitor_crowding",
+           "paper_report", "paper_run", "paper_status", "strategies", "sweep", "validate"]
 __version__ = "0.2.0"
 
 # a library stays quiet unless asked: logger.enable("huice") shows its log (the CLI does)

@@ -1,19 +1,24 @@
-"""The Python API: what the CLI, notebooks and scripts call. The CLI is a thin face over it.
+"""The Python API: what the CLI, notebooks and scripts call. The CLI is argparse and printing
+over these functions; everything it does, the API does (output folders, runner, progress,
+report language), and errors are located in the YAML in one place (:func:`located`).
 
 Every function takes a config as a path to a YAML file, a dict shaped like the YAML, or a
-config from :func:`load_config`.
+config from :func:`load_config`. The paper account's functions are in :mod:`huice.api_paper`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+import contextlib
+import datetime as dt
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from huice.config.errors import ConfigError
+from huice.config.errors import ConfigError, HuiceError
 from huice.config.loader import LoadedConfig
 from huice.config.loader import load_config as _load_yaml
 from huice.config.overrides import with_overrides
@@ -26,6 +31,8 @@ from huice.strategies.factory import absolute_strategy_config
 from huice.strategies.factory import build_strategy as _build_strategy
 
 ConfigLike = str | Path | Mapping[str, Any] | RunConfig | LoadedConfig
+__all__ = ["ConfigError", "HuiceError", "Result", "backtest", "build_strategy", "load_config",
+           "located", "monitor_crowding", "runnable_config", "strategies", "sweep", "validate"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,7 @@ class _Origin:
     base_dir: Path
     source: str | None
     lines: Mapping[Any, int]
+    loaded: LoadedConfig | None = None  # the YAML as read, to find where a value was written
 
 
 def _origin_of(config: RunConfig) -> _Origin:
@@ -60,7 +68,7 @@ def load_config(source: ConfigLike, overrides: Mapping[str, Any] | None = None) 
     """
     if isinstance(source, LoadedConfig):
         config, origin = source.config, _Origin(source.base_dir, str(source.source),
-                                                source.lines)
+                                                source.lines, source)
     elif isinstance(source, RunConfig):
         config, origin = source, _origin_of(source)
     elif isinstance(source, Mapping):
@@ -70,17 +78,38 @@ def load_config(source: ConfigLike, overrides: Mapping[str, Any] | None = None) 
     else:
         loaded = _load_yaml(source)
         config, origin = loaded.config, _Origin(loaded.base_dir, str(loaded.source),
-                                                loaded.lines)
+                                                loaded.lines, loaded)
     if overrides:
         config = with_overrides(config, overrides)
     config._origin = origin
     return config
 
 
+@contextlib.contextmanager
+def located(config: RunConfig) -> Iterator[None]:
+    """Point an error raised while running ``config`` at the YAML it came from: an unknown
+    symbol gets the line that names it, an error with a YAML path gets the file and line."""
+    try:
+        yield
+    except HuiceError as exc:
+        origin = _origin_of(config)
+        loaded = origin.loaded
+        symbol = getattr(exc, "symbol", None)
+        if symbol is not None and loaded is not None:
+            line, where = loaded.locate(value=symbol)
+            if where is not None:
+                exc.source, exc.line, exc.where = str(loaded.source), line, where
+        elif exc.source is None and origin.source is not None:
+            line = loaded.locate(where=exc.where)[0] if loaded is not None else None
+            exc.source, exc.line = origin.source, exc.line or line
+        raise
+
+
 def build_strategy(config: ConfigLike, strategy: str | type | None = None,
                    params: Mapping[str, Any] | None = None) -> StrategyPlugin:
     """The run's strategy, built and validated: a registry name, ``module:Class``,
-    ``file.py:Class`` or a class (a huice strategy or an unmodified ``bt.Strategy``)."""
+    ``file.py:Class`` or a class (a huice strategy or an unmodified ``bt.Strategy``).
+    ``params`` are laid over the config's params key by key."""
     config = load_config(config)
     origin = _origin_of(config)
     return _build_strategy(config, strategy=strategy, params=params, base_dir=origin.base_dir,
@@ -92,7 +121,8 @@ def backtest(config: ConfigLike, strategy: str | type | None = None,
              frames: Mapping[str, pd.DataFrame] | None = None, *,
              instruments: Mapping[str, Instrument] | None = None,
              analyzers: Sequence[type | tuple[type, dict[str, Any]]] = (),
-             progress: bool | None = False) -> Result:
+             progress: bool | None = False, runner: str | None = None,
+             out: str | Path | None = None, language: str | None = None) -> Result:
     """Run one backtest and return its :class:`Result`.
 
     Parameters
@@ -110,18 +140,30 @@ def backtest(config: ConfigLike, strategy: str | type | None = None,
     analyzers:
         backtrader analyzers to attach (a class, or (class, kwargs)); their output is in
         ``result.analyzers``.
+    progress:
+        A progress bar on standard error: True always, None on long runs only, False never.
+    runner:
+        ``cerebro`` or ``fast`` (default: the config's ``runner``, else cerebro).
+    out:
+        Write the run's folder there (files and report.html, atomically; checked before the
+        run starts, so nothing runs when the folder may not be written).
+    language:
+        ``en`` or ``zh``: the report's language (default: the config's ``report.language``).
     """
+    from huice.engine.results.outputs import check_output_folder
     from huice.engine.run.assembly import run_backtest
 
-    config = load_config(config)
-    plugin = build_strategy(config, strategy, params)
-    attached = [(a, {}) if isinstance(a, type) else (a[0], dict(a[1])) for a in analyzers]
-    try:
-        return run_backtest(config, plugin, frames=frames, instruments=instruments,
-                            progress=progress, analyzers=attached)
-    except ConfigError as exc:
-        exc.source = exc.source or _origin_of(config).source
-        raise
+    config = load_config(config, {"report.language": language} if language else None)
+    if out is not None:
+        check_output_folder(Path(out), "backtest")
+    with located(config):
+        plugin = build_strategy(config, strategy, params)
+        attached = [(a, {}) if isinstance(a, type) else (a[0], dict(a[1])) for a in analyzers]
+        result = run_backtest(config, plugin, frames=frames, instruments=instruments,
+                              progress=progress, analyzers=attached, runner=runner)
+    if out is not None:
+        result.save(out)
+    return result
 
 
 def runnable_config(config: ConfigLike) -> RunConfig:
@@ -138,75 +180,88 @@ def runnable_config(config: ConfigLike) -> RunConfig:
 def sweep(config: ConfigLike, *, workers: int | None = None, backend: str = "local",
           out: str | Path | None = None, progress: bool | None = None) -> pd.DataFrame:
     """Run the config's ``sweep:`` block; return results.csv as a DataFrame (walk-forward:
-    walk_forward.csv). Outputs go to ``out`` (default ``runs/<name>_sweep``)."""
+    walk_forward.csv, one row per fold). Outputs go to ``out`` (default
+    ``runs/<name>_sweep``)."""
     from huice.engine.sweep.runner import default_workers, run_sweep
     from huice.engine.sweep.walkforward import run_walk_forward
     from huice.strategies.factory import plugin_for
 
-    config = runnable_config(config)
-    if config.sweep is None:
+    loaded = load_config(config)
+    if loaded.sweep is None:
         raise ConfigError("has no sweep: block (see docs/sweeps.md)",
-                          source=_origin_of(config).source, where="sweep")
-    out_dir = Path(out) if out else Path("runs") / f"{config.name}_sweep"
-    workers = workers or default_workers()
-    if config.sweep.walk_forward is not None:
-        return run_walk_forward(config, plugin_for, out_dir, workers=workers,
-                                backend=backend).folds
-    return run_sweep(config, plugin_for, out_dir, workers=workers, backend=backend,
-                     progress=progress).results
+                          source=_origin_of(loaded).source, where="sweep")
+    with located(loaded):
+        config = runnable_config(loaded)
+        out_dir = Path(out) if out else Path("runs") / f"{config.name}_sweep"
+        workers = workers or default_workers()
+        if config.sweep_block().walk_forward is not None:
+            return run_walk_forward(config, plugin_for, out_dir, workers=workers,
+                                    backend=backend).folds
+        return run_sweep(config, plugin_for, out_dir, workers=workers, backend=backend,
+                         progress=progress).results
 
 
-def _paper_config(config: ConfigLike) -> RunConfig:
-    config = runnable_config(config)
-    if config.paper is None:
-        raise ConfigError("has no paper: block (see docs/paper-trading.md)",
-                          source=_origin_of(config).source, where="paper")
-    return config
+@dataclass(frozen=True)
+class Validation:
+    """What :func:`validate` found: the strategy, and what each instrument's data covers."""
+
+    strategy: str
+    instruments: int
+    span_note: str | None
+    coverage: list[Any] = field(default_factory=list)  # huice.feeds.coverage.Coverage
 
 
-def paper_run(config: ConfigLike, *, once: bool = True, poll_seconds: float | None = None,
-              max_iterations: int | None = None,
-              on_booked: Callable[[str], None] | None = None) -> int:
-    """Book every new complete day of the config's paper account (``once``), or poll until
-    ``max_iterations``; returns how many bars were booked. ``on_booked`` hears one line per
-    booked day (equity, cash, fills, pending orders)."""
-    from huice.engine.paper.store import PaperStore
-    from huice.engine.paper.trader import PaperTrader
-    from huice.strategies.factory import plugin_for
+def validate(config: ConfigLike) -> Validation:
+    """Check a config without running it: the strategy builds, every instrument's data loads
+    and validates; says what each covers and where the run is shorter than asked."""
+    from huice.feeds.coverage import coverage, span_note
+    from huice.feeds.loading import load_market
 
-    config = _paper_config(config)
-    store = PaperStore(config.paper.state, writer=True)
-    try:
-        trader = PaperTrader(config, plugin_for, store, on_booked=on_booked)
-        poll = poll_seconds if poll_seconds is not None else config.paper.poll_seconds
-        return trader.loop(once=once, poll_seconds=poll, max_iterations=max_iterations)
-    finally:
-        store.close()
+    config = load_config(config)
+    with located(config):
+        plugin = build_strategy(config)
+        data = config.data
+        symbols = plugin.symbols() + ([data.benchmark] if data.benchmark else [])
+        market = load_market(data, symbols)
+    return Validation(plugin.name, len(plugin.symbols()),
+                      span_note(market, data.start, data.end),
+                      coverage(market, symbols, data.start, data.end))
 
 
-def paper_status(config: ConfigLike) -> dict[str, Any]:
-    """The paper account now (read-only): cash, equity, positions, open orders, last fills."""
-    from huice.engine.paper.account import status
-    from huice.engine.paper.store import PaperStore
+@dataclass(frozen=True)
+class StrategyInfo:
+    """A registered strategy: its name, what it does and its params (name, default as JSON
+    text or ``required``, description)."""
 
-    config = _paper_config(config)
-    store = PaperStore(config.paper.state, writer=False)
-    try:
-        return status(store)
-    finally:
-        store.close()
+    name: str
+    description: str
+    params: list[tuple[str, str, str]]
 
 
-def paper_report(config: ConfigLike) -> Result:
-    """The paper ledger as a :class:`Result` (the same report as a backtest), read-only."""
-    from huice.engine.paper.account import paper_result
-    from huice.engine.paper.store import PaperStore
-    from huice.engine.paper.trader import PaperTrader
-    from huice.strategies.factory import plugin_for
+def strategies() -> list[StrategyInfo]:
+    """Every registered strategy and its params."""
+    from pydantic_core import to_jsonable_python
 
-    config = _paper_config(config)
-    store = PaperStore(config.paper.state, writer=False)
-    try:
-        return paper_result(PaperTrader(config, plugin_for, store))
-    finally:
-        store.close()
+    from huice.strategies.registry import REGISTRY
+
+    found = []
+    for name, cls in REGISTRY.classes().items():
+        params = [(field_name, "required" if spec.is_required() else "default " + json.dumps(
+                      to_jsonable_python(spec.get_default(call_default_factory=True)),
+                      ensure_ascii=False), spec.description or "")
+                  for field_name, spec in cls.Params.model_fields.items()]
+        found.append(StrategyInfo(name, cls.description, params))
+    return found
+
+
+def monitor_crowding(config: ConfigLike, *, date: dt.date | None = None,
+                     out: str | Path | None = None) -> pd.DataFrame:
+    """The industry crowding monitor of an industry-rotation config: the ranked table of the
+    last day (or ``date``); writes crowding.csv, ranked.csv and report.html to ``out``
+    (default ``runs/<name>_crowding``)."""
+    from huice.monitor import run_monitor
+
+    config = load_config(config)
+    out_dir = Path(out) if out else Path("runs") / f"{config.name}_crowding"
+    with located(config):
+        return run_monitor(config, out_dir, date)

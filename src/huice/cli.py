@@ -17,65 +17,33 @@ what is allowed, and exits with code 2 (``-v`` adds the traceback). Nothing is h
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import sys
 import traceback
 from pathlib import Path
+from typing import Any
 
 from loguru import logger
 
-from huice.config.errors import ConfigError, HuiceError
-from huice.config.loader import LoadedConfig, load_config
+from huice import api, api_paper
+from huice.cli_data import add_data_commands
+from huice.cli_data import command_data as run_data_command
+from huice.engine.results.formatting import number, percent
 
 EXIT_OK, EXIT_USER_ERROR = 0, 2
 
 
-@contextlib.contextmanager
-def located_in(loaded: LoadedConfig):
-    """Point errors raised while running ``loaded`` at the config line they come from: an error
-    with a YAML path but no file gets the config file and line; an unknown symbol gets the line
-    that names it."""
-    try:
-        yield
-    except HuiceError as exc:
-        symbol = getattr(exc, "symbol", None)
-        if symbol is not None:
-            line, where = loaded.locate(value=symbol)
-            if where is not None:
-                exc.source, exc.line, exc.where = str(loaded.source), line, where
-        elif exc.source is None:
-            line, _ = loaded.locate(where=exc.where)
-            exc.source, exc.line = str(loaded.source), exc.line or line
-        raise
-
-
-def build_strategy(loaded: LoadedConfig):
-    """The config's strategy, validated, with errors pointing at the YAML."""
-    from huice import api
-
-    return api.build_strategy(api.load_config(loaded))
-
-
-def runnable(loaded: LoadedConfig):
-    """The config with its strategy resolved for workers and paper polls (see the API)."""
-    from huice import api
-
-    return api.runnable_config(api.load_config(loaded))
-
-
-def _summary(metrics: dict) -> str:
-    from huice.engine.results import formatting
-
-    percent = ["total_return", "annual_return", "buy_and_hold_return", "benchmark_return",
-               "excess_vs_buy_and_hold", "excess_vs_benchmark", "max_drawdown", "volatility", "exposure"]
+def _summary(metrics: dict[str, Any]) -> str:
+    fractions = ["total_return", "annual_return", "buy_and_hold_return", "benchmark_return",
+                 "excess_vs_buy_and_hold", "excess_vs_benchmark", "max_drawdown", "volatility",
+                 "exposure"]
     rows = [("strategy", metrics["strategy"]), ("span", f"{metrics['start']} .. {metrics['end']}"
                                                     f" ({metrics['bars']} bars)")]
-    rows += [(key, formatting.percent(metrics[key])) for key in percent]
-    rows += [("sharpe", formatting.number(metrics["sharpe"], ".3f")),
+    rows += [(key, percent(metrics[key])) for key in fractions]
+    rows += [("sharpe", number(metrics["sharpe"], ".3f")),
              ("longest_drawdown_days", str(metrics["longest_drawdown_days"])),
              ("trades", str(metrics["trades"])),
-             ("turnover", formatting.number(metrics["turnover"], ".2f", "x")),
+             ("turnover", number(metrics["turnover"], ".2f", "x")),
              ("fees (CNY)", ", ".join(f"{k} {v:,.2f}" for k, v in metrics["fees"].items())),
              ("final equity (CNY)", f"{metrics['final_equity']:,.2f}"),
              ("run_id", metrics["run_id"])]
@@ -84,96 +52,54 @@ def _summary(metrics: dict) -> str:
 
 
 def command_backtest(args: argparse.Namespace) -> int:
-    from huice.engine.results.outputs import check_output_folder
-    from huice.engine.results.report import write_report
-    from huice.engine.results.writer import write_run
-    from huice.engine.run.assembly import run_backtest
-
-    loaded = load_config(args.config)
-    plugin = build_strategy(loaded)
-    out_dir = Path(args.out) if args.out else Path("runs") / loaded.config.name
-    check_output_folder(out_dir, "backtest")  # before the run: refuse early, write nothing
-    with located_in(loaded):
-        # a progress bar on long runs in a terminal; never in pipes or CI logs
-        progress = True if args.progress else (None if sys.stderr.isatty() else False)
-        result = run_backtest(loaded.config, plugin, progress=progress, runner=args.runner)
-    write_run(result, out_dir, report_writer=write_report)
-    print(f"{loaded.config.name}\n{_summary(result.metrics)}")
+    config = api.load_config(args.config)
+    out_dir = Path(args.out) if args.out else Path("runs") / config.name
+    # a progress bar on long runs in a terminal; never in pipes or CI logs
+    progress = True if args.progress else (None if sys.stderr.isatty() else False)
+    result = api.backtest(config, progress=progress, runner=args.runner, out=out_dir)
+    print(f"{config.name}\n{_summary(result.metrics)}")
     print(f"report: {out_dir / 'report.html'}")
     return EXIT_OK
 
 
 def command_sweep(args: argparse.Namespace) -> int:
-    from huice.engine.sweep.runner import default_workers, run_sweep
-    from huice.engine.sweep.walkforward import run_walk_forward
-    from huice.strategies.factory import plugin_for
-
-    loaded = load_config(args.config)
-    if loaded.config.sweep is None:
-        raise ConfigError("has no sweep: block (see docs/sweeps.md)", source=loaded.source,
-                          where="sweep")
-    config = runnable(loaded)
+    config = api.load_config(args.config)
     out_dir = Path(args.out) if args.out else Path("runs") / f"{config.name}_sweep"
-    workers = args.workers or default_workers()
-    with located_in(loaded):
-        if config.sweep.walk_forward is not None:
-            result = run_walk_forward(config, plugin_for, out_dir, workers=workers,
-                                      backend=args.backend)
-            print(result.folds.to_string(index=False))
-            print(f"out-of-sample return {result.oos_equity.iloc[-1] / config.broker.initial_cash - 1:.2%}"
-                  f"; in-sample best {result.in_sample_equity.iloc[-1] / config.broker.initial_cash - 1:.2%}")
-        else:
-            result = run_sweep(config, plugin_for, out_dir, workers=workers, backend=args.backend)
-            shown = result.ranked.head(config.sweep.top)
-            keys = [c for c in result.results.columns if "." in c]
-            columns = list(dict.fromkeys(["index", *keys, config.sweep.rank_by, "total_return"]))
-            print(shown[columns].to_string(index=False))
-    table = "results.csv" if config.sweep.walk_forward is None else "walk_forward.csv"
-    print(f"results: {out_dir / table}")
+    table = api.sweep(config, workers=args.workers or None, backend=args.backend, out=out_dir)
+    sweep = config.sweep_block()
+    if sweep.walk_forward is not None:
+        print(table.to_string(index=False))
+        compounded = float((1.0 + table["test_return"]).prod() - 1.0)
+        print(f"out-of-sample return {compounded:.2%} (the {len(table)} test windows, "
+              "compounded)")
+        print(f"results: {out_dir / 'walk_forward.csv'}")
+    else:
+        ok = table[table["status"] == "ok"]
+        ranked = ok.sort_values([sweep.rank_by, "index"], ascending=[not sweep.descending, True],
+                                kind="stable")
+        keys = [c for c in table.columns if "." in c]
+        columns = list(dict.fromkeys(["index", *keys, sweep.rank_by, "total_return"]))
+        print(ranked.head(sweep.top)[columns].to_string(index=False))
+        print(f"results: {out_dir / 'results.csv'}")
     print(f"report: {out_dir / 'report.html'}")
     return EXIT_OK
 
 
-@contextlib.contextmanager
-def _paper_trader(args: argparse.Namespace, writer: bool = True):
-    """The paper account of ``args.config``; its state database is closed on exit."""
-    from huice.engine.paper.store import PaperStore
-    from huice.engine.paper.trader import PaperTrader
-    from huice.strategies.factory import plugin_for
-
-    loaded = load_config(args.config)
-    if loaded.config.paper is None:
-        raise ConfigError("has no paper: block (see docs/paper-trading.md)",
-                          source=loaded.source, where="paper")
-    config = runnable(loaded)
-    store = PaperStore(config.paper.state, writer=writer)
-    try:
-        yield PaperTrader(config, plugin_for, store,
-                          on_booked=lambda line: print(line, flush=True))
-    finally:
-        store.close()
-
-
 def command_paper(args: argparse.Namespace) -> int:
-    with _paper_trader(args) as trader:
-        paper = trader.config.paper
-        log_file = paper.log_file or paper.state.with_suffix(".log")
-        logger.add(log_file, level="DEBUG" if args.verbose else "INFO", rotation="10 MB",
-                   retention=5, format="{time:YYYY-MM-DD HH:mm:ss} {level: <7} {message}")
-        trader.install_signal_handlers()
-        poll = args.poll_seconds if args.poll_seconds is not None else paper.poll_seconds
-        booked = trader.loop(once=args.once, poll_seconds=poll, max_iterations=args.max_iterations)
-    print(f"booked {booked} bar(s); state {paper.state.resolve()}")
+    config = api.load_config(args.config)
+    booked = api_paper.paper_run(config, once=args.once, poll_seconds=args.poll_seconds,
+                                 max_iterations=args.max_iterations,
+                                 on_booked=lambda line: print(line, flush=True),
+                                 log_file=True, verbose=args.verbose, handle_signals=True)
+    state = config.paper_block().state.resolve()
+    print(f"booked {booked} bar(s); state {state}")
     return EXIT_OK
 
 
 def command_paper_status(args: argparse.Namespace) -> int:
     import json
 
-    from huice.engine.paper.account import status
-
-    with _paper_trader(args, writer=False) as trader:
-        info = status(trader.store)
+    info = api_paper.paper_status(args.config)
     if args.json:
         print(json.dumps(info, indent=2, sort_keys=True, default=str))
         return EXIT_OK
@@ -195,34 +121,20 @@ def command_paper_status(args: argparse.Namespace) -> int:
 
 
 def command_paper_report(args: argparse.Namespace) -> int:
-    from huice.engine.paper.account import paper_result
-    from huice.engine.results.report import write_report
-    from huice.engine.results.writer import write_run
-
-    with _paper_trader(args, writer=False) as trader:
-        result = paper_result(trader)
-    out_dir = Path(args.out) if args.out else Path("runs") / f"{trader.config.name}_paper"
-    write_run(result, out_dir, report_writer=write_report)
-    print(f"{trader.config.name} (paper)\n{_summary(result.metrics)}")
+    config = api.load_config(args.config)
+    out_dir = Path(args.out) if args.out else Path("runs") / f"{config.name}_paper"
+    result = api_paper.paper_report(config, out=out_dir)
+    print(f"{config.name} (paper)\n{_summary(result.metrics)}")
     print(f"report: {out_dir / 'report.html'}")
     return EXIT_OK
 
 
 def command_validate(args: argparse.Namespace) -> int:
-    from huice.feeds.coverage import coverage, span_note
-    from huice.feeds.loading import load_market
-
-    loaded = load_config(args.config)
-    plugin = build_strategy(loaded)
-    config = loaded.config
-    with located_in(loaded):
-        symbols = plugin.symbols() + ([config.data.benchmark] if config.data.benchmark else [])
-        market = load_market(config.data, symbols)
-    print(f"{args.config}: valid (strategy {plugin.name}, {len(plugin.symbols())} instruments)")
-    span = span_note(market, config.data.start, config.data.end)
-    if span:
-        print(f"  WARNING: {span}")
-    for item in coverage(market, symbols, config.data.start, config.data.end):
+    found = api.validate(args.config)
+    print(f"{args.config}: valid (strategy {found.strategy}, {found.instruments} instruments)")
+    if found.span_note:
+        print(f"  WARNING: {found.span_note}")
+    for item in found.coverage:
         print(f"  {item.symbol:<18} {item.first} .. {item.last}  {item.bars:>5} bars"
               + ("" if item.complete else f"  WARNING: run spans {item.span_start} .. "
                                           f"{item.span_end}"))
@@ -230,39 +142,21 @@ def command_validate(args: argparse.Namespace) -> int:
 
 
 def command_strategies(args: argparse.Namespace) -> int:
-    import json
-
-    from pydantic_core import to_jsonable_python
-
-    from huice.strategies.registry import REGISTRY
-
-    for name, cls in REGISTRY.classes().items():
-        print(f"{name}: {cls.description}")
-        for field_name, field in cls.Params.model_fields.items():
-            default = ("required" if field.is_required() else "default " + json.dumps(
-                to_jsonable_python(field.get_default(call_default_factory=True)),
-                ensure_ascii=False))
-            print(f"    {field_name} ({default}): {field.description or ''}")
+    for info in api.strategies():
+        print(f"{info.name}: {info.description}")
+        for name, default, description in info.params:
+            print(f"    {name} ({default}): {description}")
     return EXIT_OK
 
 
 def command_monitor(args: argparse.Namespace) -> int:
-    from huice.monitor import run_monitor
-
-    loaded = load_config(args.config)
-    out_dir = Path(args.out) if args.out else Path("runs") / f"{loaded.config.name}_crowding"
-    with located_in(loaded):
-        ranked = run_monitor(loaded.config, out_dir, args.date)
+    config = api.load_config(args.config)
+    out_dir = Path(args.out) if args.out else Path("runs") / f"{config.name}_crowding"
+    ranked = api.monitor_crowding(config, date=args.date, out=out_dir)
     print(ranked[["rank", "symbol", "name", "score"]].head(10).to_string(index=False,
                                                                         float_format="%.1f"))
     print(f"report: {out_dir / 'report.html'}")
     return EXIT_OK
-
-
-def command_data(args: argparse.Namespace) -> int:
-    from huice.cli_data import command_data as run_data
-
-    return run_data(args)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -299,8 +193,6 @@ def parser() -> argparse.ArgumentParser:
                                                             "paper ledger")
     paper_report.add_argument("config")
     paper_report.add_argument("--out", help="output folder (default: runs/<name>_paper)")
-    from huice.cli_data import add_data_commands
-
     add_data_commands(commands)
     monitor = commands.add_parser("monitor", help="monitors: industry crowding")
     monitor.add_argument("kind", choices=["crowding"])
@@ -329,10 +221,10 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"backtest": command_backtest, "sweep": command_sweep, "paper": command_paper,
                 "paper-status": command_paper_status, "paper-report": command_paper_report,
                 "validate": command_validate, "strategies": command_strategies,
-                "data": command_data, "monitor": command_monitor}
+                "data": run_data_command, "monitor": command_monitor}
     try:
         return handlers[args.command](args)
-    except HuiceError as exc:
+    except api.HuiceError as exc:
         if args.verbose:
             traceback.print_exc()
         print(f"error: {exc}", file=sys.stderr)
@@ -340,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of our output went away (| head): nothing to say
+        sys.stderr.close()
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ def monitor_settings(config: RunConfig) -> tuple[list[str], str, CrowdingParams]
 def heatmap_chart(scores: pd.DataFrame, names: dict[str, str]) -> str:
     """Industries down, days across, the score on a fixed 0-100 scale (green calm, red
     crowded), drawn by the report's inline plotly.js."""
-    from huice.engine.results.plotly_charts import DIVERGING, chart_div, dates, heatmap
+    from huice.engine.results.plotly_traces import DIVERGING, chart_div, dates, heatmap
 
     traces, layout = heatmap(scores.T.to_numpy(dtype=float), dates(scores.index),
                              [f"{s} {names.get(s, '')}" for s in scores.columns],

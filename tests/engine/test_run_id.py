@@ -4,7 +4,7 @@ give the same id from any checkout, any paper state path and any data folder."""
 from __future__ import annotations
 
 import huice
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, REPO
 
 
 def test_run_id_ignores_where_state_and_data_live(tmp_path):
@@ -36,3 +36,25 @@ def test_report_language_changes_neither_the_run_id_nor_a_paper_account():
     assert huice.backtest(english).run_id == huice.backtest(chinese).run_id
     other = huice.load_config(config, overrides={"report.risk_free_rate": 0.02})
     assert account_config_hash(other) != account_config_hash(english)
+
+
+def test_identity_is_marked_once_in_the_schema_and_both_hashes_read_it():
+    """The paper example's account keeps the hash it had before the marks existed (accounts
+    created then keep opening), and each mark does what it says for both identities."""
+    import huice
+    from huice.config.identity import identity_tree
+    from huice.config.overrides import config_tree
+    from huice.config.schema import RunConfig
+    from huice.engine.paper.trader import account_config_hash
+
+    example = REPO / "config/examples/paper_barbell_etf.yaml"
+    config = huice.load_config(example)
+    assert account_config_hash(config) == "c87ae484968a919b"
+    tree = config_tree(config)
+    run = identity_tree(RunConfig, tree, "run")
+    account = identity_tree(RunConfig, tree, "account")
+    assert "state" not in run["paper"] and "path" not in run["paper"]["source"]
+    assert "language" not in run["report"] and "runner" not in run
+    assert "paper" not in account and "sweep" not in account and "end" not in account["data"]
+    assert "language" not in account["report"] and "instruments" not in account["strategy"]
+    assert run["data"]["end"] == tree["data"]["end"]  # a run's span is part of what it computed

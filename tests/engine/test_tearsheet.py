@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import huice
-from huice.engine.results.report_tables import notes_by_code
+from huice.engine.results.html_tables import notes_by_code
 from huice.engine.results.tearsheet import build_tear_sheet
 from tests.conftest import EXAMPLES
 

@@ -1,6 +1,6 @@
 """The report's tables as HTML: grouped metrics with explanations, yearly returns against the
 benchmark, the monthly heatmap, the worst drawdown periods, trades and orders (refusals
-summarised by reason, the details collapsible)."""
+summarised by refusal code, the details collapsible)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The charts of a run's report, as plotly specs (see :mod:`plotly_charts`): equity against
+"""The charts of a run's report, as plotly specs (see :mod:`plotly_traces`): equity against
 the benchmark and buy-and-hold, underwater, rolling Sharpe and volatility, the strategy's own
 diagnostics, and holdings by weight."""
 
@@ -9,7 +9,7 @@ import pandas as pd
 
 from huice.engine.results.diagnostic import DiagnosticChart
 from huice.engine.results.labels import WORDS, text
-from huice.engine.results.plotly_charts import (
+from huice.engine.results.plotly_traces import (
     BENCHMARK_COLOUR,
     PALETTE,
     STRATEGY_COLOUR,

@@ -1,4 +1,5 @@
-"""The tables of a run (orders, fills, trades, corporate actions) with fixed columns and dtypes."""
+"""The ledger of a run as DataFrames (orders, fills, round trips, corporate actions) with fixed
+columns and dtypes: what the CSV files and the paper store hold."""
 
 from __future__ import annotations
 

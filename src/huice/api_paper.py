@@ -1,0 +1,95 @@
+"""The Python API of a paper account: book new days, read the account, its report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from loguru import logger
+
+from huice.api import ConfigLike, Result, _origin_of, located, runnable_config
+from huice.config.errors import ConfigError
+from huice.config.schema import RunConfig
+
+__all__ = ["paper_report", "paper_run", "paper_status"]
+
+
+def _paper_config(config: ConfigLike) -> RunConfig:
+    config = runnable_config(config)
+    if config.paper is None:
+        raise ConfigError("has no paper: block (see docs/paper-trading.md)",
+                          source=_origin_of(config).source, where="paper")
+    return config
+
+
+def paper_run(config: ConfigLike, *, once: bool = True, poll_seconds: float | None = None,
+              max_iterations: int | None = None,
+              on_booked: Callable[[str], None] | None = None, log_file: bool = False,
+              verbose: bool = False, handle_signals: bool = False) -> int:
+    """Book every new complete day of the config's paper account (``once``), or poll until
+    ``max_iterations``; returns how many bars were booked.
+
+    ``on_booked`` hears one line per booked day (equity, cash, fills, pending orders);
+    ``log_file`` also logs to ``paper.log_file`` (default ``<state>.log``; DEBUG with
+    ``verbose``); ``handle_signals``: SIGINT/SIGTERM finish the bar in hand, then stop (the
+    CLI's daemon; main thread only).
+    """
+    from huice.engine.paper.store import PaperStore
+    from huice.engine.paper.trader import PaperTrader
+    from huice.strategies.factory import plugin_for
+
+    config = _paper_config(config)
+    paper = config.paper_block()
+    with located(config):
+        store = PaperStore(paper.state, writer=True)
+        sink = None
+        try:
+            trader = PaperTrader(config, plugin_for, store, on_booked=on_booked)
+            if log_file:
+                sink = logger.add(paper.log_file or paper.state.with_suffix(".log"),
+                                  level="DEBUG" if verbose else "INFO", rotation="10 MB",
+                                  retention=5,
+                                  format="{time:YYYY-MM-DD HH:mm:ss} {level: <7} {message}")
+            if handle_signals:
+                trader.install_signal_handlers()
+            poll = poll_seconds if poll_seconds is not None else paper.poll_seconds
+            return trader.loop(once=once, poll_seconds=poll, max_iterations=max_iterations)
+        finally:
+            if sink is not None:
+                logger.remove(sink)
+            store.close()
+
+
+def paper_status(config: ConfigLike) -> dict[str, Any]:
+    """The paper account now (read-only): cash, equity, positions, open orders, last fills."""
+    from huice.engine.paper.account import status
+    from huice.engine.paper.store import PaperStore
+
+    config = _paper_config(config)
+    with located(config):
+        store = PaperStore(config.paper_block().state, writer=False)
+        try:
+            return status(store)
+        finally:
+            store.close()
+
+
+def paper_report(config: ConfigLike, *, out: str | Path | None = None) -> Result:
+    """The paper ledger as a :class:`Result` (the same report as a backtest), read-only;
+    written with its report.html to ``out`` when given."""
+    from huice.engine.paper.account import paper_result
+    from huice.engine.paper.store import PaperStore
+    from huice.engine.paper.trader import PaperTrader
+    from huice.strategies.factory import plugin_for
+
+    config = _paper_config(config)
+    with located(config):
+        store = PaperStore(config.paper_block().state, writer=False)
+        try:
+            result = paper_result(PaperTrader(config, plugin_for, store))
+        finally:
+            store.close()
+    if out is not None:
+        result.save(out)
+    return result
