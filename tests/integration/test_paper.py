@@ -25,7 +25,7 @@ from tests.conftest import DATA, REPO, run_cli
 
 FIXTURES = REPO / "tests" / "fixtures"
 STRATEGIES = {
-    "drawdown_reversion": ("2010-01-04", "2016-12-30",
+    "drawdown_reversion": ("2012-01-04", "2015-12-31",
                            {"target": "801080.SI", "window": "expanding", "min_history_days": 250,
                             "trade": "target"}),
     "barbell": ("2021-01-04", "2022-12-30",
