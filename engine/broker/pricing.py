@@ -54,7 +54,11 @@ def _stop_limit_at_open(order: Order, bar: BarView) -> float | None:
     """A stop-limit not yet triggered. Through the stop at the open: a limit order for the whole
     bar. Reached inside the bar: at the stop when the limit allows it; at the limit when the
     bar's path after the stop must have crossed it (it went up to the stop and closed at or
-    below the limit, for a buy); otherwise it rests as a limit order from the next bar."""
+    below the limit, for a buy); otherwise it rests as a limit order from the next bar.
+
+    The two sides are written out rather than one mirroring the other: backtrader's own rule
+    is not symmetric where the bar opens and closes at the same price (a buy needs open > close,
+    a sell open <= close), and huice keeps its answer there too."""
     stop, limit = _given(order.stop_price), _given(order.limit_price)
     if order.is_buy:
         if _at_or_above(bar.open, stop):

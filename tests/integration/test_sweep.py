@@ -128,6 +128,11 @@ def test_walk_forward_trades_only_inside_test_windows(tmp_path):
     fills = pd.read_csv(tmp_path / "wf" / "oos_fills.csv", parse_dates=["date"])
     oos = pd.read_csv(tmp_path / "wf" / "oos_equity.csv", parse_dates=["date"])
     assert len(folds) >= 5 and len(fills) >= 2
+    # ranked by total_return: train_return says it once (no train_total_return beside it)
+    assert "train_return" in folds.columns and "train_total_return" not in folds.columns
+    page = (tmp_path / "wf" / "report.html").read_text()
+    assert "<h1>Walk-forward: " in page and "<h1>Sweep: " not in page
+    assert "out-of-sample return" in result.stdout
     windows = folds.set_index("fold")
     for fill in fills.itertuples():
         window = windows.loc[fill.fold]
