@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import os
+import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,22 @@ from huice.feeds.formats import normalise
 from huice.feeds.store import CatalogStore
 
 AKSHARE_MODULE_ENV = "HUICE_AKSHARE_MODULE"
+
+
+def unresolvable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) says a host name does not resolve."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror) or "NameResolutionError" in type(current).__name__ \
+                or "Name or service not known" in str(current) \
+                or "Temporary failure in name resolution" in str(current):
+            return True
+        current = current.__cause__ or current.__context__
+        if current is None and exc.args and isinstance(exc.args[0], BaseException):
+            current = exc.args[0]
+    return False
 
 
 class FetchError(DataError):
@@ -60,7 +77,8 @@ class AkshareClient:
             try:
                 self.module = importlib.import_module(name)
             except ImportError:
-                raise DataError("akshare is not installed: pip install 'huice[akshare]'",
+                raise DataError("akshare is not installed: pip install -e \".[akshare]\" in a "
+                                "checkout (pip install 'huice[akshare]' from a wheel)",
                                 where="data fetch") from None
 
     def call(self, endpoint: str, label: str, **kwargs: Any) -> pd.DataFrame:
@@ -74,6 +92,10 @@ class AkshareClient:
             try:
                 frame = function(**kwargs)
             except Exception as exc:  # akshare raises whatever its HTTP client raised
+                if unresolvable(exc):  # a host name that does not resolve will not on retry
+                    raise FetchError(f"{label}: akshare.{endpoint} cannot reach its server: the "
+                                     f"host name does not resolve ({type(exc).__name__}); "
+                                     "check the network or DNS", where="data fetch") from None
                 if attempt == self.retries:
                     raise FetchError(f"{label}: akshare.{endpoint} failed {self.retries} times; "
                                      f"last error {type(exc).__name__}: {exc}",
@@ -98,7 +120,7 @@ def _bars(frame: pd.DataFrame, symbol: str, endpoint: str, tradable: bool) -> pd
     if frame.empty:
         return pd.DataFrame()
     imported = normalise(frame, source=f"akshare.{endpoint}({symbol})", tradable=tradable)
-    return imported.frame.set_index("date")
+    return imported.frame.drop(columns="line").set_index("date")
 
 
 def corporate_actions(raw: pd.DataFrame, adjusted: pd.DataFrame, tick: float = 0.001

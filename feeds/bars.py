@@ -11,6 +11,7 @@ volume of 0 means the instrument did not trade (suspended).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -48,20 +49,24 @@ def canonical_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[[c for c in frame.columns if c == "date" or c in ALL_COLUMNS]].copy()
 
 
-def _row_label(position: int, first_line: int | None) -> int | None:
-    return None if first_line is None else first_line + position
+def _row_label(position: int, first_line: int | Sequence[int] | None) -> int | None:
+    if first_line is None:
+        return None
+    if isinstance(first_line, int):
+        return first_line + position
+    return int(first_line[position])
 
 
-def _fail(message: str, source: str, position: int | None, first_line: int | None,
-          rule: str) -> DataError:
+def _fail(message: str, source: str, position: int | None,
+          first_line: int | Sequence[int] | None, rule: str) -> DataError:
     line = _row_label(position, first_line) if position is not None else None
     if line is None and position is not None:
         message = f"row {position}: {message}"
     return DataError(message, source=source, line=line, where=rule)
 
 
-def to_bar_frame(raw: pd.DataFrame, source: str | Path, *, first_line: int | None = None
-                 ) -> pd.DataFrame:
+def to_bar_frame(raw: pd.DataFrame, source: str | Path, *,
+                 first_line: int | Sequence[int] | None = None) -> pd.DataFrame:
     """Validate ``raw`` (a ``date`` column plus OHLCV) and return the canonical bar frame.
 
     Parameters
@@ -71,8 +76,9 @@ def to_bar_frame(raw: pd.DataFrame, source: str | Path, *, first_line: int | Non
     source:
         Name used in error messages (file path or ``<DataFrame name>``).
     first_line:
-        File line number of the first data row (2 for a CSV with a header), so errors name the
-        line; ``None`` for frames, where errors name the row position instead.
+        File line number of the first data row (2 for a CSV with a header), or each row's own
+        line (rows an import sorted), so errors name the line; ``None`` for frames, where errors
+        name the row position instead.
 
     Raises
     ------
@@ -91,7 +97,8 @@ def to_bar_frame(raw: pd.DataFrame, source: str | Path, *, first_line: int | Non
     if missing:
         raise DataError(f"missing column(s) {', '.join(missing)}; a bar file needs date, open, "
                         "high, low, close (volume, amount and extra lines optional)",
-                        source=source, line=1 if first_line else None, where="columns")
+                        source=source, line=1 if first_line is not None else None,
+                        where="columns")
     if len(frame) == 0:
         raise DataError("no rows", source=source, where="rows")
 

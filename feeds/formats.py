@@ -163,11 +163,22 @@ def normalise(raw: pd.DataFrame, *, source: str, tradable: bool | None = None) -
                             "file per instrument", source=source, where=code_column)
         code = codes[0] if len(codes) else None
     notes = [f"format: {fmt.name}"]
-    keep = [c for c in ("date", "open", "high", "low", "close", "volume", "amount", "shares",
-                        "nav", "dividend", "split_ratio", "pe", "pb") if c in frame.columns]
+    wanted = ("date", "open", "high", "low", "close", "volume", "amount", "shares", "nav",
+              "dividend", "split_ratio", "pe", "pb")
+    keep = [c for c in wanted if c in frame.columns]
+    missing = [c for c in ("date", "open", "high", "low", "close") if c not in frame.columns]
+    if missing:
+        found = ", ".join(map(str, raw.columns))
+        raise DataError(f"no {', '.join(missing)} column (found: {found}); a bar file needs "
+                        "date, open, high, low and close", source=source, line=1,
+                        where="columns")
+    used = set(fmt.columns) | set(wanted) | ({fmt.code_column} if fmt.code_column else set())
+    left_out = [str(c) for c in raw.columns if str(c).strip() not in used
+                and str(c).strip() not in {"name", "基金简称", "etf_name"}]
     frame = frame[keep].copy()
-    if "date" not in frame:
-        raise DataError("no date column", source=source, where="columns")
+    frame["line"] = np.arange(len(frame)) + 2  # the file's own line numbers (header: line 1)
+    if left_out:
+        notes.append(f"columns left out (not bar data huice keeps): {', '.join(left_out)}")
     for column in keep[1:]:
         frame[column] = _numbers(frame[column], column, source)
     text_dates = frame["date"].astype(str).str.strip()

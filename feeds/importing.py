@@ -14,10 +14,17 @@ from pathlib import Path
 import pandas as pd
 
 from huice.feeds.bars import to_bar_frame
+from huice.feeds.calendar import read_exchange_calendar
 from huice.feeds.catalog import Instrument
 from huice.feeds.codes import classify_code, normalise_code
 from huice.feeds.errors import DataError
 from huice.feeds.formats import normalise
+from huice.feeds.import_checks import (
+    compare_with_stored,
+    drop_non_trading_days,
+    gap_warnings,
+    repair_ohlc,
+)
 from huice.feeds.store import CatalogStore
 
 READABLE = (".csv", ".gz", ".xlsx", ".parquet")
@@ -53,13 +60,25 @@ class FileReport:
 
 
 def read_table(path: Path) -> pd.DataFrame:
-    """A user's file as text cells (CSV, gzip CSV, XLSX or Parquet)."""
+    """A user's file as text cells (CSV, gzip CSV, XLSX or Parquet). A CSV that is not UTF-8 is
+    read as GB18030 (GBK's superset, what Chinese Windows tools write); ``attrs["encoding"]``
+    says which."""
     try:
         if path.suffix == ".parquet":
             return pd.read_parquet(path)
         if path.suffix == ".xlsx":
             return pd.read_excel(path, dtype=str)
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
+                                    encoding=encoding)
+            except UnicodeDecodeError:
+                continue
+            frame.attrs["encoding"] = encoding
+            return frame
+        raise DataError("cannot read: neither UTF-8 nor GB18030 text", source=path)
+    except DataError:
+        raise
     except ImportError as exc:
         raise DataError(f"cannot read {path.suffix} files: {exc}", source=path) from None
     except Exception as exc:  # a parser's own error: name the file and what it said
@@ -91,21 +110,58 @@ def _shares_format(columns: list[str]) -> SharesFormat | None:
 
 
 def _instrument(symbol: str, asset_class: str | None, name: str, source: Path,
-                report: FileReport) -> Instrument:
+                report: FileReport, board: str | None = None) -> Instrument:
+    known = bundled_instrument(symbol)
     if asset_class:
         report.lines.append(f"asset class {asset_class} (given)")
-        return Instrument(symbol, name, asset_class, source=str(source))
-    found = classify_code(symbol)
-    if found is None:
-        raise DataError(f"cannot tell the asset class of {symbol} from its code: pass "
-                        "--asset-class", source=source)
-    report.lines.append(f"asset class {found.asset_class} (from its code: {found.reason})")
-    return Instrument(symbol, name, found.asset_class, found.board, source=str(source))
+        klass, code_board = asset_class, None
+    else:
+        found = classify_code(symbol)
+        if found is None:
+            raise DataError(f"cannot tell the asset class of {symbol} from its code: pass "
+                            "--asset-class", source=source)
+        report.lines.append(f"asset class {found.asset_class} (from its code: {found.reason})")
+        klass, code_board = found.asset_class, found.board
+    tracks = known.tracks if known is not None else None
+    if board:
+        report.lines.append(f"board {board} (given)")
+    elif known is not None and known.board:
+        board = known.board
+        report.lines.append(f"board {board} (as the bundled catalog has {known.symbol}"
+                            + (f", which tracks {tracks}" if tracks else "") + ")")
+    elif code_board:
+        board = code_board
+    elif klass not in ("index", "synthetic"):
+        board = "main"
+        report.lines.append("board main assumed (the code cannot tell which board the fund's "
+                            "index trades on: pass --board chinext or --board star for an ETF "
+                            "on ChiNext or STAR, whose limit is ±20%)")
+    return Instrument(symbol, name or (known.name if known is not None else ""), klass, board,
+                      tracks, source=str(source))
+
+
+def bundled_instrument(symbol: str) -> Instrument | None:
+    """What the bundled catalog says of ``symbol`` (or of its unadjusted code for a ``.qfq``
+    symbol): board and tracked index of the ETFs it ships."""
+    from huice.feeds.catalog import BUNDLED_CATALOG, read_catalog
+
+    entries = read_catalog(BUNDLED_CATALOG).entries
+    for candidate in (symbol, symbol.removesuffix(".qfq"), f"{symbol}.qfq"):
+        if candidate in entries:
+            return entries[candidate][0]
+    return None
+
+
+def _tick(asset_class: str) -> float:
+    return 0.01 if asset_class == "stock" else 0.001
 
 
 def import_bars(path: Path, raw: pd.DataFrame, *, symbol: str | None,
-                asset_class: str | None) -> tuple[Instrument, pd.DataFrame, FileReport]:
-    """One bar file to (instrument, canonical frame, report)."""
+                asset_class: str | None, board: str | None = None, strict: bool = False
+                ) -> tuple[Instrument, pd.DataFrame, FileReport]:
+    """One bar file to (instrument, canonical frame, report): its format and units, its
+    non-trading days dropped, rounding glitches repaired (``strict``: refused), gaps listed
+    (:mod:`huice.feeds.import_checks`)."""
     report = FileReport(path)
     probe = normalise(raw, source=str(path))
     code = symbol or normalise_code(probe.code or "") or normalise_code(path.name)
@@ -120,16 +176,27 @@ def import_bars(path: Path, raw: pd.DataFrame, *, symbol: str | None,
         if column in raw and raw[column].notna().any():
             name = str(raw[column].dropna().iloc[0])
             break
-    instrument = _instrument(code, asset_class, name, path, report)
+    instrument = _instrument(code, asset_class, name, path, report, board)
     tradable = instrument.asset_class not in ("index", "synthetic")
     imported = normalise(raw, source=str(path), tradable=tradable)
-    report.lines = imported.notes + report.lines
+    encoding = raw.attrs.get("encoding")
+    report.lines = ([f"read as {encoding.upper()} text"] if encoding == "gb18030" else []) \
+        + imported.notes + report.lines
     frame = imported.frame.set_index("date")
+    lines = frame.pop("line")
+    calendar = read_exchange_calendar()
+    frame, lines, dropped = drop_non_trading_days(frame, lines, calendar)
+    report.lines += dropped
     try:
-        frame = to_bar_frame(frame, path)
+        if len(frame) and frame[["open", "high", "low", "close"]].notna().all().all():
+            frame, repaired = repair_ohlc(frame, lines, _tick(instrument.asset_class), path,
+                                          strict)
+            report.lines += repaired
+        frame = to_bar_frame(frame, path, first_line=lines.tolist())
     except DataError as exc:
         exc.source = str(path)
         raise
+    report.lines += gap_warnings(frame, calendar)
     report.lines.append(f"{len(frame)} bars {frame.index[0].date()} .. {frame.index[-1].date()}")
     report.symbols.append(code)
     return instrument, frame, report
@@ -163,11 +230,14 @@ def import_shares(path: Path, raw: pd.DataFrame, fmt: SharesFormat, snapshot_dat
 
 
 def import_paths(paths: Sequence[str | Path], catalog: str | Path, *, symbol: str | None = None,
-                 asset_class: str | None = None, snapshot_date: str | None = None
+                 asset_class: str | None = None, snapshot_date: str | None = None,
+                 board: str | None = None, strict: bool = False, replace: bool = False
                  ) -> list[FileReport]:
     """Import every file into the catalog folder in one atomic change; return the reports.
 
     Shares files join the ``shares`` line of bars imported in the same call or already stored.
+    Bars of a code the catalog already holds must agree with it on their overlapping days, or
+    ``replace`` (the previous catalog stays restorable: :meth:`CatalogStore.undo`).
     """
     files = expand(paths)
     if symbol and len(files) > 1:
@@ -183,7 +253,12 @@ def import_paths(paths: Sequence[str | Path], catalog: str | Path, *, symbol: st
             continue
         try:
             instrument, frame, report = import_bars(path, raw, symbol=symbol,
-                                                    asset_class=asset_class)
+                                                    asset_class=asset_class, board=board,
+                                                    strict=strict)
+            stored = store.bars(instrument.symbol)
+            if stored is not None:
+                report.lines += compare_with_stored(instrument.symbol, frame, stored, path,
+                                                    replace)
         except DataError as exc:
             exc.source = exc.source or str(path)
             raise

@@ -28,6 +28,7 @@ from huice.feeds.catalog import CATALOG_COLUMNS, Instrument, read_catalog
 from huice.feeds.errors import DataError
 
 CATALOG_NAME = "catalog.csv"
+PREVIOUS_NAME = "catalog.previous.csv"
 # Fault injection for the crash test: seconds to pause between the bar files and the catalog.
 WRITE_PAUSE_ENV = "HUICE_STORE_WRITE_PAUSE"
 EXTRA_COLUMNS = ("first", "last", "source")
@@ -73,8 +74,18 @@ def _parquet_bytes(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
+def shareable_mode(directory: bool = False) -> int:
+    """The mode a new file (or folder) gets under this process's umask (0644 / 0755 under the
+    usual 022): what temporary files and folders, created 0600 / 0700, are set to before they
+    are renamed into place, so that colleagues and web servers can read the outputs."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return (0o777 if directory else 0o666) & ~mask
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.chmod(temporary, shareable_mode())
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
@@ -140,10 +151,38 @@ class CatalogStore:
         if pause:  # fault injection for the kill test: the new bar files exist, the catalog not
             (self.root / ".writing").write_text("bars written, catalog not yet")
             time.sleep(pause)
+        if self.catalog_path.exists():  # the version before this change stays restorable
+            _atomic_write(self.previous_path, self.catalog_path.read_bytes())
         _atomic_write(self.catalog_path, table.to_csv(index=False, lineterminator="\n").encode())
         (self.root / ".writing").unlink(missing_ok=True)
-        self._remove_unreferenced(set(table["path"]))
+        self._remove_unreferenced(set(table["path"]) | self._previous_paths())
         return list(entries)
+
+    @property
+    def previous_path(self) -> Path:
+        """The catalog as it was before the last change (``data undo`` restores it)."""
+        return self.root / PREVIOUS_NAME
+
+    def _previous_paths(self) -> set[str]:
+        if not self.previous_path.exists():
+            return set()
+        return set(pd.read_csv(self.previous_path, dtype=str, keep_default_na=False)["path"])
+
+    def undo(self) -> list[str]:
+        """Restore the catalog as it was before the last import or fetch (the two swap, so a
+        second undo redoes it); returns the symbols whose bars changed."""
+        if not self.previous_path.exists():
+            raise DataError("nothing to undo: no earlier version of this catalog is kept",
+                            source=self.catalog_path)
+        read_catalog(self.previous_path)  # a damaged earlier version is an error, not restored
+        before = self.rows().set_index("symbol")["path"]
+        after = pd.read_csv(self.previous_path, dtype=str,
+                            keep_default_na=False).set_index("symbol")["path"]
+        current = self.catalog_path.read_bytes()
+        _atomic_write(self.catalog_path, self.previous_path.read_bytes())
+        _atomic_write(self.previous_path, current)
+        symbols = set(before.index) | set(after.index)
+        return sorted(s for s in symbols if before.get(s) != after.get(s))
 
     def _remove_unreferenced(self, referenced: set[str]) -> None:
         for path in (self.root / "bars").glob("*.parquet"):

@@ -15,6 +15,7 @@ import yaml
 from huice.engine.results.formatting import json_safe
 from huice.engine.results.outputs import OutputKind, check_output_folder, write_marker
 from huice.engine.results.result import RunResult
+from huice.feeds.store import shareable_mode
 
 
 def _write_csv(frame: pd.DataFrame, path: Path, index: bool = False) -> None:
@@ -47,6 +48,7 @@ def write_folder(out_dir: Path, kind: OutputKind, write_files: Callable[[Path], 
     check_output_folder(out_dir, kind)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    os.chmod(staging, shareable_mode(directory=True))  # mkdtemp's 0700 ignores the umask
     try:
         write_marker(staging, kind)
         write_files(staging)

@@ -9,7 +9,7 @@ EXIT_OK = 0
 
 
 def add_data_commands(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """The ``data`` command and its three subcommands."""
+    """The ``data`` command and its subcommands (import, fetch, update, undo)."""
     data = commands.add_parser("data", help="import files, or fetch and update with akshare, "
                                             "into a catalog folder (docs/data.md)")
     actions = data.add_subparsers(dest="data_command", required=True)
@@ -20,6 +20,15 @@ def add_data_commands(commands: argparse._SubParsersAction) -> argparse.Argument
     imports.add_argument("--symbol", help="the instrument's code, when the file cannot tell")
     imports.add_argument("--asset-class", help="stock, etf, index, ... (default: from the code)")
     imports.add_argument("--date", help="the trading day a shares snapshot describes")
+    imports.add_argument("--board", choices=["main", "chinext", "star", "st", "beijing", "none"],
+                         help="the board whose daily limit applies (default: the bundled "
+                              "catalog's for a code it ships, else from the code)")
+    imports.add_argument("--strict", action="store_true",
+                         help="refuse every OHLC inconsistency instead of repairing rounding "
+                              "glitches")
+    imports.add_argument("--replace", action="store_true",
+                         help="replace a code's stored bars even where they disagree (the "
+                              "previous catalog stays restorable with data undo)")
     fetch = actions.add_parser("fetch", help="download symbols with akshare (huice[akshare])")
     fetch.add_argument("symbols", nargs="+", metavar="SYMBOL")
     fetch.add_argument("--catalog", required=True)
@@ -29,27 +38,37 @@ def add_data_commands(commands: argparse._SubParsersAction) -> argparse.Argument
                                                "last stored one")
     update.add_argument("--catalog", required=True)
     update.add_argument("--end", type=dt.date.fromisoformat, default=None)
-    for sub in (imports, fetch, update):
+    undo = actions.add_parser("undo", help="restore the catalog as it was before the last "
+                                           "import or fetch (a second undo redoes it)")
+    undo.add_argument("--catalog", required=True)
+    for sub in (imports, fetch, update, undo):
         sub.add_argument("-v", "--verbose", action="store_true",
                          help="log detail, and show tracebacks for errors")
     return data
 
 
 def command_data(args: argparse.Namespace) -> int:
-    """Run ``data import``, ``data fetch`` or ``data update``."""
+    """Run ``data import``, ``fetch``, ``update`` or ``undo``."""
     from huice.feeds.store import CatalogStore
 
     if args.data_command == "import":
         from huice.feeds.importing import import_paths
 
         reports = import_paths(args.paths, args.catalog, symbol=args.symbol,
-                               asset_class=args.asset_class, snapshot_date=args.date)
+                               asset_class=args.asset_class, snapshot_date=args.date,
+                               board=args.board, strict=args.strict, replace=args.replace)
         for report in reports:
             print(f"{report.path}:")
             for line in report.lines:
                 print(f"  {line}")
         print(f"catalog: {CatalogStore(args.catalog).catalog_path} "
               f"(name it in a config as data.catalog)")
+        return EXIT_OK
+    if args.data_command == "undo":
+        store = CatalogStore(args.catalog)
+        changed = store.undo()
+        print(f"restored {store.catalog_path} as it was before its last change; "
+              f"bars changed back: {', '.join(changed) or 'none'}")
         return EXIT_OK
     from huice.feeds.akshare_source import AkshareClient, fetch, update
 

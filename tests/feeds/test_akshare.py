@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -89,7 +90,6 @@ def test_killed_update_leaves_the_catalog_unchanged(tmp_path, client):
     store = CatalogStore(tmp_path / "cat")
     fetch(store, client, ["000300.SH", "801080.SI"], dt.date(2021, 1, 1), dt.date(2021, 3, 31))
     catalog = (tmp_path / "cat" / "catalog.csv").read_bytes()
-    files = sorted(p.name for p in (tmp_path / "cat" / "bars").iterdir())
     env = {**os.environ, AKSHARE_MODULE_ENV: "tests.fakes.akshare_fake", WRITE_PAUSE_ENV: "30",
            "PYTHONPATH": str(REPO)}
     process = subprocess.Popen([sys.executable, str(REPO / "run.py"), "data", "update",
@@ -105,10 +105,14 @@ def test_killed_update_leaves_the_catalog_unchanged(tmp_path, client):
     assert (tmp_path / "cat" / "catalog.csv").read_bytes() == catalog
     reopened = CatalogStore(tmp_path / "cat")
     assert reopened.bars("000300.SH").index[-1] == pd.Timestamp("2021-03-31")
-    # the next update completes and removes the orphaned files of the killed one
+    # the next update completes and removes the orphaned files of the killed one; what stays
+    # is what the catalog and its previous version (data undo) refer to
     update(reopened, client, end=dt.date(2021, 6, 30))
     assert reopened.bars("801080.SI").index[-1] == pd.Timestamp("2021-06-30")
-    assert len(list((tmp_path / "cat" / "bars").iterdir())) == len(files)
+    kept = {p.name for p in (tmp_path / "cat" / "bars").iterdir()}
+    referenced = {Path(path).name for name in ("catalog.csv", "catalog.previous.csv")
+                  for path in pd.read_csv(tmp_path / "cat" / name)["path"]}
+    assert kept == referenced
 
 
 @pytest.mark.network

@@ -1,0 +1,136 @@
+"""What ``data import`` checks against the calendar, repairs, and compares with bars the
+catalog already holds (docs/data.md, "Checks, repairs and refusals").
+
+- **Non-trading days**: a bar dated on a weekend or an exchange holiday is dropped, and each one
+  is listed with its line (free index data carries such rows: the CSI total-return files have
+  one on 2018-06-18).
+- **Gaps**: a stretch of more than ``GAP_DAYS`` trading days without a bar inside the file is
+  listed as a warning (a run treats those days as a suspension).
+- **OHLC glitches**: an open or close outside the bar's low..high by at most
+  ``max(REPAIR_TICKS ticks, REPAIR_FRACTION of the price)`` is a rounding glitch: the high and
+  low are stretched to contain it, as data/build.py repairs the bundled data, and each repaired
+  row is listed. Anything wider, and a high below its low, is refused naming the line;
+  ``--strict`` refuses every inconsistency.
+- **Another instrument's bars**: when the catalog already holds the code, the overlapping days
+  must agree (closes within ``CLOSE_TOLERANCE``, volume within ``VOLUME_FACTOR``x on the median
+  day); otherwise the import is refused with the first differing days, unless ``--replace``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from huice.feeds.errors import DataError
+
+GAP_DAYS = 5
+REPAIR_TICKS = 2
+REPAIR_FRACTION = 0.001          # 0.1% of the price: what real files' rounding glitches reach
+CLOSE_TOLERANCE = 0.005          # 0.5%: adjusted and unadjusted closes differ by far more
+VOLUME_FACTOR = 2.0
+
+
+def drop_non_trading_days(frame: pd.DataFrame, lines: pd.Series, calendar: pd.DatetimeIndex
+                          ) -> tuple[pd.DataFrame, pd.Series, list[str]]:
+    """Drop bars dated on days the exchange did not trade (inside the calendar's span)."""
+    inside = (frame.index >= calendar[0]) & (frame.index <= calendar[-1])
+    off = inside & ~frame.index.isin(calendar)
+    if not off.any():
+        return frame, lines, []
+    listed = ", ".join(f"{day.date()} (line {line})"
+                       for day, line in zip(frame.index[off], lines[off]))
+    notes = [f"dropped {int(off.sum())} bar(s) dated on a day the exchange did not trade: "
+             f"{listed}"]
+    return frame[~off], lines[~off], notes
+
+
+def gap_warnings(frame: pd.DataFrame, calendar: pd.DatetimeIndex) -> list[str]:
+    """Stretches of more than GAP_DAYS trading days without a bar inside the file's span."""
+    days = calendar[(calendar >= frame.index[0]) & (calendar <= frame.index[-1])]
+    missing = ~days.isin(frame.index)
+    notes = []
+    start = None
+    for position, absent in enumerate([*missing, False]):
+        if absent and start is None:
+            start = position
+        elif not absent and start is not None:
+            if position - start > GAP_DAYS:
+                notes.append(f"warning: no bars {days[start].date()} .. "
+                             f"{days[position - 1].date()} ({position - start} trading days): "
+                             "a run treats them as a suspension (no trading, last close held)")
+            start = None
+    return notes
+
+
+def repair_ohlc(frame: pd.DataFrame, lines: pd.Series, tick: float, source: Path,
+                strict: bool) -> tuple[pd.DataFrame, list[str]]:
+    """Stretch high and low over an open or close a rounding glitch left outside them; refuse
+    wider inconsistencies (every one with ``strict``)."""
+    opens, highs = frame["open"].to_numpy(float), frame["high"].to_numpy(float)
+    lows, closes = frame["low"].to_numpy(float), frame["close"].to_numpy(float)
+    inverted = np.flatnonzero(highs < lows)
+    if len(inverted):
+        row = int(inverted[0])
+        raise DataError(f"high {highs[row]:g} is below low {lows[row]:g} on "
+                        f"{frame.index[row].date()}: not a rounding glitch; fix the row",
+                        source=source, line=int(lines.iloc[row]), where="high >= low")
+    above = np.maximum(np.maximum(opens, closes) - highs, 0.0)
+    below = np.maximum(lows - np.minimum(opens, closes), 0.0)
+    gap = np.maximum(above, below)
+    tolerance = np.maximum(REPAIR_TICKS * tick, REPAIR_FRACTION * np.abs(closes))
+    wrong = np.flatnonzero(gap > 1e-12)
+    if not len(wrong):
+        return frame, []
+    too_wide = wrong if strict else wrong[gap[wrong] > tolerance[wrong] + 1e-12]
+    if len(too_wide):
+        row = int(too_wide[0])
+        side = "above the high" if above[row] > 0 else "below the low"
+        why = ("--strict refuses every inconsistency" if strict else
+               f"beyond the {REPAIR_TICKS} ticks or {REPAIR_FRACTION:.1%} of the price a "
+               "rounding glitch explains")
+        raise DataError(f"open {opens[row]:g} / close {closes[row]:g} lie {gap[row]:g} {side} "
+                        f"on {frame.index[row].date()} (high {highs[row]:g}, low {lows[row]:g}): "
+                        f"{why}; fix the row", source=source, line=int(lines.iloc[row]),
+                        where="low <= open, close <= high")
+    repaired = frame.copy()
+    repaired["high"] = np.maximum(highs, np.maximum(opens, closes))
+    repaired["low"] = np.minimum(lows, np.minimum(opens, closes))
+    listed = ", ".join(f"{frame.index[r].date()} (line {int(lines.iloc[r])}, by {gap[r]:g})"
+                       for r in wrong[:10]) + (" ..." if len(wrong) > 10 else "")
+    return repaired, [f"repaired {len(wrong)} bar(s) whose open or close lay outside its "
+                      f"high/low by a rounding glitch (high/low stretched): {listed}"]
+
+
+def compare_with_stored(symbol: str, frame: pd.DataFrame, stored: pd.DataFrame, source: Path,
+                        replace: bool) -> list[str]:
+    """Refuse bars that disagree with what the catalog holds for ``symbol`` (unless
+    ``replace``): another instrument's prices, other adjustments, other units."""
+    common = frame.index.intersection(stored.index)
+    if len(common) == 0:
+        return [f"{symbol} is in the catalog; these bars do not overlap it, so they replace it"]
+    new, old = frame.loc[common, "close"], stored.loc[common, "close"]
+    relative = (new / old - 1.0).abs()
+    differing = relative[relative > CLOSE_TOLERANCE]
+    problems = []
+    if len(differing):
+        shown = "; ".join(f"{day.date()} close {new[day]:g} vs {old[day]:g}"
+                          for day in differing.index[:3])
+        problems.append(f"{len(differing)} of {len(common)} overlapping days' closes differ by "
+                        f"more than {CLOSE_TOLERANCE:.1%} ({shown})")
+    if "volume" in frame and "volume" in stored:
+        volumes = (frame.loc[common, "volume"] / stored.loc[common, "volume"]).replace(
+            [np.inf, -np.inf], np.nan).dropna()
+        if len(volumes) and not (1 / VOLUME_FACTOR <= volumes.median() <= VOLUME_FACTOR):
+            problems.append(f"volume is {volumes.median():.3g}x the stored volume on the median "
+                            "overlapping day (other units?)")
+    if not problems:
+        return [f"{symbol} is in the catalog: the {len(common)} overlapping days agree"]
+    if replace:
+        return [f"{symbol} replaced (--replace) although " + " and ".join(problems)
+                + "; the previous catalog is kept: `data undo` restores it"]
+    raise DataError(f"{symbol} is already in the catalog and these bars disagree with it: "
+                    + " and ".join(problems) + ". If this file is right, import it with "
+                    "--replace (the previous catalog stays restorable with `data undo`)",
+                    source=source)
