@@ -84,3 +84,13 @@ def read_catalog(path: str | Path) -> Catalog:
                                 source=str(bar_path))
         entries[row.symbol] = (instrument, bar_path)
     return Catalog(path=path, entries=entries)
+
+
+def bundled_instrument(symbol: str) -> Instrument | None:
+    """What the bundled catalog says of ``symbol`` (or of its unadjusted code for a ``.qfq``
+    symbol): board and tracked index of the ETFs it ships."""
+    entries = read_catalog(BUNDLED_CATALOG).entries
+    for candidate in (symbol, symbol.removesuffix(".qfq"), f"{symbol}.qfq"):
+        if candidate in entries:
+            return entries[candidate][0]
+    return None

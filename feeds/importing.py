@@ -15,7 +15,7 @@ import pandas as pd
 
 from huice.feeds.bars import to_bar_frame
 from huice.feeds.calendar import read_exchange_calendar
-from huice.feeds.catalog import Instrument
+from huice.feeds.catalog import Instrument, bundled_instrument
 from huice.feeds.codes import classify_code, normalise_code
 from huice.feeds.errors import DataError
 from huice.feeds.formats import normalise
@@ -115,6 +115,9 @@ def _instrument(symbol: str, asset_class: str | None, name: str, source: Path,
     if asset_class:
         report.lines.append(f"asset class {asset_class} (given)")
         klass, code_board = asset_class, None
+    elif known is not None and known.asset_class != "index":
+        klass, code_board = known.asset_class, None
+        report.lines.append(f"asset class {klass} (as the bundled catalog has {known.symbol})")
     else:
         found = classify_code(symbol)
         if found is None:
@@ -138,18 +141,6 @@ def _instrument(symbol: str, asset_class: str | None, name: str, source: Path,
                             "on ChiNext or STAR, whose limit is ±20%)")
     return Instrument(symbol, name or (known.name if known is not None else ""), klass, board,
                       tracks, source=str(source))
-
-
-def bundled_instrument(symbol: str) -> Instrument | None:
-    """What the bundled catalog says of ``symbol`` (or of its unadjusted code for a ``.qfq``
-    symbol): board and tracked index of the ETFs it ships."""
-    from huice.feeds.catalog import BUNDLED_CATALOG, read_catalog
-
-    entries = read_catalog(BUNDLED_CATALOG).entries
-    for candidate in (symbol, symbol.removesuffix(".qfq"), f"{symbol}.qfq"):
-        if candidate in entries:
-            return entries[candidate][0]
-    return None
 
 
 def _tick(asset_class: str) -> float:

@@ -9,7 +9,13 @@ import pandas as pd
 
 from huice.config.schema import DataConfig
 from huice.feeds.calendar import read_exchange_calendar
-from huice.feeds.catalog import BUNDLED_CATALOG, Catalog, Instrument, read_catalog
+from huice.feeds.catalog import (
+    BUNDLED_CATALOG,
+    Catalog,
+    Instrument,
+    bundled_instrument,
+    read_catalog,
+)
 from huice.feeds.codes import classify_code
 from huice.feeds.csv_source import read_bars
 from huice.feeds.errors import DataError
@@ -122,10 +128,17 @@ def inferred_instrument(symbol: str, source: str, *, name: str = "", board: str 
 def file_instrument(symbol: str, data: DataConfig) -> Instrument:
     """What the file under ``data.files[symbol]`` holds: as given, or inferred from the code."""
     spec = data.files[symbol]
+    known = bundled_instrument(symbol)  # an ETF the bundled catalog ships: its board and class
+    board = spec.board or (known.board if known is not None else None)
+    if spec.asset_class is None and known is not None and known.asset_class != "index":
+        return Instrument(symbol=symbol, name=spec.name or known.name or symbol,
+                          asset_class=known.asset_class, board=board, tracks=known.tracks,
+                          source=str(spec.path),
+                          class_inferred=f"as the bundled catalog has {known.symbol}")
     if spec.asset_class is None:
-        return inferred_instrument(symbol, str(spec.path), name=spec.name, board=spec.board)
+        return inferred_instrument(symbol, str(spec.path), name=spec.name, board=board)
     return Instrument(symbol=symbol, name=spec.name or symbol, asset_class=spec.asset_class,
-                      board=spec.board, source=str(spec.path))
+                      board=board, source=str(spec.path))
 
 
 def instrument_metadata(data: DataConfig, symbol: str) -> Instrument:

@@ -29,7 +29,7 @@ def backtest_closes(catalog, symbol: str, start: str, end: str) -> pd.Series:
     ("510300.csv.gz", "510300.SH", ["format: akshare export (renamed)",
                                     "units: volume in lots of 100, 成交额 in CNY; the data agrees",
                                     "volume x100", "symbol 510300.SH (from the file name)",
-                                    "asset class etf (from its code"]),
+                                    "asset class etf (as the bundled catalog has 510300.SH)"]),
     ("sh000300.csv.gz", "000300.SH", ["format: baostock query_history_k_data_plus (no code column)",
                                       "an index's points are not prices",
                                       "asset class index (from its code"]),

@@ -1,0 +1,185 @@
+"""data import on files as they come from real sources (issue 19): what is harmless is
+repaired and listed, what is wrong is refused naming the line, good data is never replaced
+without a word. Built from the real fixture files in tests/fixtures/imports."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import socket
+import stat
+
+import pandas as pd
+import pytest
+
+from huice.feeds.akshare_source import AkshareClient, FetchError
+from huice.feeds.errors import DataError
+from huice.feeds.importing import import_paths
+from huice.feeds.store import CatalogStore
+from tests.conftest import REPO, run_cli
+
+FIXTURES = REPO / "tests" / "fixtures" / "imports"
+
+
+def baostock(tmp_path, edit=None, name="sh.510300.csv"):
+    """The baostock export of 510300.SH (2021), optionally edited."""
+    frame = pd.read_csv(FIXTURES / "baostock_sh.510300.csv", dtype=str, keep_default_na=False)
+    if edit is not None:
+        frame = edit(frame)
+    path = tmp_path / name
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_a_bar_on_a_holiday_is_dropped_and_listed(tmp_path):
+    def add_new_year(frame):
+        row = frame.iloc[[0]].copy()
+        row["date"] = "2021-01-01"  # New Year's Day: the exchanges are shut
+        return pd.concat([row, frame], ignore_index=True)
+
+    report = import_paths([baostock(tmp_path, add_new_year)], tmp_path / "cat")[0]
+    assert any("dropped 1 bar(s) dated on a day the exchange did not trade: 2021-01-01 (line 2)"
+               in line for line in report.lines)
+    assert CatalogStore(tmp_path / "cat").bars("510300.SH").index[0] == pd.Timestamp("2021-01-04")
+
+
+def test_a_missing_month_is_listed(tmp_path):
+    def drop_march(frame):
+        return frame[~frame["date"].str.startswith("2021-03")]
+
+    report = import_paths([baostock(tmp_path, drop_march)], tmp_path / "cat")[0]
+    assert any(line.startswith("warning: no bars 2021-03-01 .. 2021-03-31 (23 trading days)")
+               for line in report.lines)
+
+
+def test_a_rounding_glitch_is_repaired_and_a_real_error_refused(tmp_path):
+    def glitch(frame):  # close 0.001 below the low on 2021-01-05 (line 3)
+        frame.loc[1, "close"] = f"{float(frame.loc[1, 'low']) - 0.001:.4f}"
+        return frame
+
+    report = import_paths([baostock(tmp_path, glitch)], tmp_path / "cat")[0]
+    assert any("repaired 1 bar(s)" in line and "2021-01-05 (line 3, by 0.001)" in line
+               for line in report.lines)
+    bar = CatalogStore(tmp_path / "cat").bars("510300.SH").loc["2021-01-05"]
+    assert bar["low"] == bar["close"]
+    with pytest.raises(DataError, match="--strict refuses every inconsistency") as strict:
+        import_paths([baostock(tmp_path, glitch)], tmp_path / "cat2", strict=True)
+    assert strict.value.line == 3
+
+    def error(frame):  # 5% below the low: no rounding explains it
+        frame.loc[9, "close"] = f"{float(frame.loc[9, 'low']) * 0.95:.4f}"
+        return frame
+
+    with pytest.raises(DataError, match=r"beyond the 2 ticks or 0\.1% of the price") as refused:
+        import_paths([baostock(tmp_path, error)], tmp_path / "cat3")
+    assert refused.value.line == 11 and not (tmp_path / "cat3" / "catalog.csv").exists()
+
+
+def test_another_instruments_bars_never_replace_good_ones_silently(tmp_path):
+    import_paths([baostock(tmp_path)], tmp_path / "cat")
+    store = CatalogStore(tmp_path / "cat")
+    good = store.bars("510300.SH")
+    catalog = (tmp_path / "cat" / "catalog.csv").read_bytes()
+
+    def other_prices(frame):  # 159915.SZ-like prices under 510300's code
+        for column in ("open", "high", "low", "close"):
+            frame[column] = (frame[column].astype(float) * 0.6).map("{:.4f}".format)
+        return frame
+
+    foreign = baostock(tmp_path, other_prices, name="510300.SH.csv")
+    with pytest.raises(DataError, match="already in the catalog and these bars disagree"):
+        import_paths([foreign], tmp_path / "cat")
+    assert (tmp_path / "cat" / "catalog.csv").read_bytes() == catalog
+    report = import_paths([foreign], tmp_path / "cat", replace=True)[0]
+    assert any("replaced (--replace)" in line for line in report.lines)
+    assert CatalogStore(tmp_path / "cat").bars("510300.SH")["close"].iloc[0] != good["close"].iloc[0]
+    assert CatalogStore(tmp_path / "cat").undo() == ["510300.SH"]
+    restored = CatalogStore(tmp_path / "cat").bars("510300.SH")
+    assert restored["close"].equals(good["close"])
+
+
+def test_an_etf_gets_the_board_its_index_trades_on(tmp_path):
+    report = import_paths([FIXTURES / "159915.SZ.csv.gz"], tmp_path / "cat")[0]
+    assert any(line.startswith("board chinext (as the bundled catalog has 159915.SZ")
+               for line in report.lines)
+    rows = CatalogStore(tmp_path / "cat").rows()
+    assert rows.set_index("symbol").loc["159915.SZ", "board"] == "chinext"
+
+
+def test_every_bundled_etf_imports_with_the_bundled_rules(tmp_path):
+    """An import of a bundled ETF's own bars infers the board and class the catalog has."""
+    catalog = pd.read_csv(REPO / "data/catalog.csv", dtype=str, keep_default_na=False)
+    etfs = catalog[catalog["asset_class"].str.endswith("etf")]
+    for row in etfs.itertuples():
+        with gzip.open(REPO / "data" / row.path, "rt") as handle:
+            frame = pd.read_csv(handle)
+        path = tmp_path / f"{row.symbol}.csv"
+        frame.head(30).to_csv(path, index=False)
+        folder = tmp_path / row.symbol.replace(".", "_")
+        import_paths([path], folder, symbol=row.symbol)
+        stored = CatalogStore(folder).rows().iloc[0]
+        assert (stored["board"], stored["asset_class"]) == (row.board or "main",
+                                                          row.asset_class), row.symbol
+
+
+def test_a_gbk_export_and_a_missing_column_and_the_line_of_a_duplicate(tmp_path):
+    frame = pd.read_csv(FIXTURES / "510300.csv.gz", dtype=str).head(40)
+    gbk = tmp_path / "510300.csv"
+    frame.to_csv(gbk, index=False, encoding="gb18030")
+    report = import_paths([gbk], tmp_path / "cat")[0]
+    assert "read as GB18030 text" in report.lines
+    assert any(line.startswith("columns left out") and "振幅" in line for line in report.lines)
+    frame.drop(columns="low").to_csv(tmp_path / "no_low.csv", index=False)
+    with pytest.raises(DataError, match=r"no low column \(found: datetime, open, close, high, "):
+        import_paths([tmp_path / "no_low.csv"], tmp_path / "cat2", symbol="510300.SH")
+    duplicated = pd.concat([frame.iloc[:21], frame.iloc[[20]], frame.iloc[21:]])
+    duplicated.to_csv(tmp_path / "dup.csv", index=False)
+    with pytest.raises(DataError, match="duplicate date 2019-07-29") as error:
+        import_paths([tmp_path / "dup.csv"], tmp_path / "cat3", symbol="510300.SH")
+    assert error.value.line == 23  # the repeated row (line 22 is the first, legitimate one)
+
+
+def test_a_name_that_does_not_resolve_is_not_retried():
+    calls = []
+
+    class Unreachable:
+        def fund_etf_hist_em(self, **kwargs):
+            calls.append(kwargs)
+            raise ConnectionError("HTTPSConnectionPool: Max retries exceeded") from socket.gaierror(
+                -2, "Name or service not known")
+
+    client = AkshareClient(module=Unreachable(), sleep=lambda seconds: None)
+    with pytest.raises(FetchError, match="host name does not resolve"):
+        client.call("fund_etf_hist_em", "510300.SH", symbol="510300")
+    assert len(calls) == 1
+
+
+def test_outputs_follow_the_umask(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        import_paths([baostock(tmp_path)], tmp_path / "cat")
+        result = run_cli("backtest", str(REPO / "config/examples/barbell_etf.yaml"), "--out",
+                         str(tmp_path / "run"))
+    finally:
+        os.umask(previous)
+    assert result.code == 0, result.stderr
+    assert stat.S_IMODE((tmp_path / "cat" / "catalog.csv").stat().st_mode) == 0o644
+    parquet = next((tmp_path / "cat" / "bars").glob("*.parquet"))
+    assert stat.S_IMODE(parquet.stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "run").stat().st_mode) == 0o755
+    assert stat.S_IMODE((tmp_path / "run" / "report.html").stat().st_mode) == 0o644
+
+
+def test_data_files_get_the_bundled_board(tmp_path):
+    """159915.SZ under data.files trades at ChiNext's ±20% from 2020-08-24, as in the catalog."""
+    import huice
+
+    with gzip.open(REPO / "data/bars/159915.SZ.csv.gz", "rt") as handle:
+        (tmp_path / "159915.csv").write_text(handle.read())
+    config = huice.load_config({"name": "files", "data": {
+        "start": "2021-01-04", "end": "2021-03-31", "benchmark": None,
+        "files": {"159915.SZ": {"path": str(tmp_path / "159915.csv")}}},
+        "strategy": {"name": "target_weights", "params": {"path": str(tmp_path / "w.csv")}}})
+    (tmp_path / "w.csv").write_text("date,symbol,weight\n2021-01-04,159915.SZ,1.0\n")
+    result = huice.backtest(config)
+    assert any("159915.SZ" in note and "board chinext limits" in note for note in result.notes)
