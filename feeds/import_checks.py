@@ -134,3 +134,55 @@ def compare_with_stored(symbol: str, frame: pd.DataFrame, stored: pd.DataFrame, 
                     + " and ".join(problems) + ". If this file is right, import it with "
                     "--replace (the previous catalog stays restorable with `data undo`)",
                     source=source)
+
+
+# a broad or industry index trades at least 100 million CNY a day and never 10 trillion
+INDEX_AMOUNT_RANGE = (1e8, 1e13)
+AMOUNT_UNITS = ((1e4, "万 CNY"), (1e8, "亿 CNY"), (1e3, "thousand CNY"))
+
+
+def index_amount_units(frame: pd.DataFrame, symbol: str, source: Path
+                       ) -> tuple[pd.DataFrame, list[str]]:
+    """An index's amount cannot be checked against volume x close (points are not a price),
+    so it is checked by magnitude: a median day outside 1e8..1e13 CNY is converted by the one
+    power of ten that brings it inside (announced), or refused."""
+    if "amount" not in frame or frame["amount"].dropna().empty:
+        return frame, []
+    median = float(frame["amount"].dropna().median())
+    low, high = INDEX_AMOUNT_RANGE
+    if low <= median <= high or median <= 0:
+        return frame, []
+    fits = [(factor, name) for factor, name in AMOUNT_UNITS if low <= median * factor <= high]
+    if median < low and len(fits) == 1:
+        factor, name = fits[0]
+        converted = frame.copy()
+        converted["amount"] = converted["amount"] * factor
+        return converted, [f"amount looks like {name} (median day {median:g}, an index trades "
+                           f"1e8..1e13 CNY a day): x{factor:g}"]
+    units = " or ".join(name for _, name in fits)
+    raise DataError(f"{symbol}'s amount has a median day of {median:g}, not an index's daily "
+                    "turnover in CNY (1e8..1e13): "
+                    + (f"it could be in {units}; convert it to CNY in the file" if fits else
+                       "no power of ten makes it one; fix the file's units"),
+                    source=source, where="amount")
+
+
+def overnight_gap_warnings(frame: pd.DataFrame, limit: float) -> list[str]:
+    """Unadjusted bars that open beyond the day's limit from the previous close, on a day with
+    no dividend or split line: an unrecorded corporate action (the run would book none)."""
+    if limit <= 0 or len(frame) < 2:
+        return []
+    previous = frame["close"].shift()
+    move = (frame["open"] / previous - 1.0).abs()
+    actions = pd.Series(False, index=frame.index)
+    if "dividend" in frame:
+        actions |= frame["dividend"].fillna(0) > 0
+    if "split_ratio" in frame:
+        actions |= frame["split_ratio"].fillna(1) != 1
+    days = frame.index[(move > limit + 0.005) & ~actions]
+    if not len(days):
+        return []
+    listed = ", ".join(str(day.date()) for day in days[:8]) + (" ..." if len(days) > 8 else "")
+    return [f"warning: {len(days)} open(s) beyond the ±{limit:.0%} daily limit from the previous "
+            f"close with no dividend or split line ({listed}): unrecorded dividends or splits? "
+            "A run books none; import the actions, or use forward-adjusted bars (.qfq)"]

@@ -23,6 +23,8 @@ from huice.feeds.import_checks import (
     compare_with_stored,
     drop_non_trading_days,
     gap_warnings,
+    index_amount_units,
+    overnight_gap_warnings,
     repair_ohlc,
 )
 from huice.feeds.store import CatalogStore
@@ -143,6 +145,12 @@ def _instrument(symbol: str, asset_class: str | None, name: str, source: Path,
                       tracks, source=str(source))
 
 
+def _limit(instrument: Instrument) -> float:
+    """The widest daily limit the instrument's board has had (docs/broker.md)."""
+    return {"chinext": 0.20, "star": 0.20, "st": 0.05, "beijing": 0.30, "none": 0.0}.get(
+        instrument.board or "main", 0.10)
+
+
 def _tick(asset_class: str) -> float:
     return 0.01 if asset_class == "stock" else 0.001
 
@@ -188,6 +196,11 @@ def import_bars(path: Path, raw: pd.DataFrame, *, symbol: str | None,
         exc.source = str(path)
         raise
     report.lines += gap_warnings(frame, calendar)
+    if instrument.asset_class == "index":
+        frame, notes = index_amount_units(frame, code, path)
+        report.lines += notes
+    elif not code.endswith(".qfq"):
+        report.lines += overnight_gap_warnings(frame, _limit(instrument))
     report.lines.append(f"{len(frame)} bars {frame.index[0].date()} .. {frame.index[-1].date()}")
     report.symbols.append(code)
     return instrument, frame, report

@@ -183,3 +183,27 @@ def test_data_files_get_the_bundled_board(tmp_path):
     (tmp_path / "w.csv").write_text("date,symbol,weight\n2021-01-04,159915.SZ,1.0\n")
     result = huice.backtest(config)
     assert any("159915.SZ" in note and "board chinext limits" in note for note in result.notes)
+
+
+def test_an_index_amount_in_yi_is_converted_and_announced(tmp_path):
+    with gzip.open(FIXTURES / "sh000300.csv.gz", "rt") as handle:
+        frame = pd.read_csv(handle, dtype=str).head(300)
+    frame["amount"] = (frame["amount"].astype(float) / 1e8).map("{:.2f}".format)  # 亿 CNY
+    frame.to_csv(tmp_path / "sh000300.csv", index=False)
+    report = import_paths([tmp_path / "sh000300.csv"], tmp_path / "cat")[0]
+    assert any(line.startswith("amount looks like 亿 CNY") and line.endswith("x1e+08")
+               for line in report.lines)
+    stored = CatalogStore(tmp_path / "cat").bars("000300.SH")
+    assert stored["amount"].median() > 1e9
+
+
+def test_unadjusted_bars_with_an_unrecorded_dividend_are_flagged(tmp_path):
+    """510500.SH's 2015-04-15 split (x0.28) in a file without a split line."""
+    with gzip.open(REPO / "data/bars/510500.SH.csv.gz", "rt") as handle:
+        frame = pd.read_csv(handle)
+    frame = frame[(frame["date"] >= "2015-03-02") & (frame["date"] <= "2015-05-29")]
+    frame.drop(columns=["dividend", "split_ratio"]).to_csv(tmp_path / "510500.SH.csv",
+                                                           index=False)
+    report = import_paths([tmp_path / "510500.SH.csv"], tmp_path / "cat")[0]
+    assert any("beyond the ±10% daily limit" in line and "2015-04-15" in line
+               for line in report.lines)
