@@ -3,8 +3,10 @@ give the same id from any checkout, any paper state path and any data folder."""
 
 from __future__ import annotations
 
+import pytest
+
 import huice
-from tests.conftest import EXAMPLES, REPO
+from tests.conftest import EXAMPLES
 
 
 def test_run_id_ignores_where_state_and_data_live(tmp_path):
@@ -38,23 +40,42 @@ def test_report_language_changes_neither_the_run_id_nor_a_paper_account():
     assert account_config_hash(other) != account_config_hash(english)
 
 
-def test_identity_is_marked_once_in_the_schema_and_both_hashes_read_it():
-    """The paper example's account keeps the hash it had before the marks existed (accounts
-    created then keep opening), and each mark does what it says for both identities."""
+def _account_hash_before_the_schema_marks(config) -> str:
+    """The account identity as huice computed it by hand before the schema marked it (the
+    oracle: accounts created then must keep opening)."""
+    import hashlib
+    import json
+
+    from huice.config.overrides import config_tree
+
+    tree = config_tree(config, exclude={"paper", "sweep"})
+    tree["data"].pop("end", None)
+    tree.pop("runner", None)
+    tree.get("report", {}).pop("language", None)
+    if not tree["strategy"].get("instruments"):
+        tree["strategy"].pop("instruments", None)
+    return hashlib.sha256(json.dumps(tree, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.glob("*.yaml")))
+def test_identity_is_marked_once_in_the_schema_and_both_hashes_read_it(example):
+    """Every example's account keeps the hash it had before the marks existed (accounts created
+    then keep opening), and each mark does what it says for both identities."""
     import huice
     from huice.config.identity import identity_tree
     from huice.config.overrides import config_tree
     from huice.config.schema import RunConfig
     from huice.engine.paper.trader import account_config_hash
 
-    example = REPO / "config/examples/paper_barbell_etf.yaml"
-    config = huice.load_config(example)
-    assert account_config_hash(config) == "c87ae484968a919b"
+    config = huice.load_config(EXAMPLES / example)
+    assert account_config_hash(config) == _account_hash_before_the_schema_marks(config)
     tree = config_tree(config)
     run = identity_tree(RunConfig, tree, "run")
     account = identity_tree(RunConfig, tree, "account")
-    assert "state" not in run["paper"] and "path" not in run["paper"]["source"]
-    assert "language" not in run["report"] and "runner" not in run
+    assert "catalog" not in run["data"] and "language" not in run["report"]
+    assert "runner" not in run and "runner" not in account
     assert "paper" not in account and "sweep" not in account and "end" not in account["data"]
-    assert "language" not in account["report"] and "instruments" not in account["strategy"]
-    assert run["data"]["end"] == tree["data"]["end"]  # a run's span is part of what it computed
+    assert "language" not in account["report"]
+    if config.paper is not None:
+        assert "state" not in run["paper"] and "log_file" not in run["paper"]
+    assert run["data"].get("end") == tree["data"].get("end")  # a run's span is what it computed
