@@ -97,6 +97,8 @@ def normalise_code(text: str) -> str | None:
     upper = value.upper()
     if "." in upper and upper.rsplit(".", 1)[-1] in INDEX_SUFFIXES:
         return upper
+    if re.fullmatch(r"H\d{5}", upper):
+        return f"{upper}.CSI"               # CSI's total-return indices (H00300, ...)
     if re.fullmatch(r"\d{6}", value):
         if value.startswith(("801", "85")):
             return f"{value}.SI"            # Shenwan industry indices

@@ -65,7 +65,11 @@ FORMATS: tuple[BarFormat, ...] = (
     BarFormat("plain OHLCV", frozenset({"open", "high", "low", "close"}),
               {"datetime": "date", "trade_date": "date", "vol": "volume",
                "shares_outstanding": "shares", "turnover_cny": "amount"}),
+    # an index level series (CSI's total-return indices come as date, close): usable as a
+    # benchmark; open, high and low are set to the close and volume to 0 (never traded)
+    BarFormat("close only (an index level)", frozenset({"date", "close"}), {}),
 )
+CLOSE_ONLY = "close only (an index level)"
 UNIT_CANDIDATES = ((1.0, 1.0), (100.0, 1.0), (100.0, 1000.0), (1.0, 1000.0), (1e4, 1e4),
                    (1e8, 1e8), (100.0, 1e4), (1e4, 1.0))
 UNIT_NAMES = {1.0: "shares", 100.0: "lots of 100", 1e4: "10,000 shares", 1e8: "100 million shares"}
@@ -166,6 +170,14 @@ def normalise(raw: pd.DataFrame, *, source: str, tradable: bool | None = None) -
     wanted = ("date", "open", "high", "low", "close", "volume", "amount", "shares", "nav",
               "dividend", "split_ratio", "pe", "pb")
     keep = [c for c in wanted if c in frame.columns]
+    if fmt.name == CLOSE_ONLY:
+        if tradable:
+            raise DataError("has only a close: a traded instrument needs open, high, low and "
+                            "close (a close-only file is an index level, for a benchmark)",
+                            source=source, where="columns")
+        frame = frame.assign(open=frame["close"], high=frame["close"], low=frame["close"],
+                             volume="0")
+        keep = [c for c in wanted if c in frame.columns]
     missing = [c for c in ("date", "open", "high", "low", "close") if c not in frame.columns]
     if missing:
         found = ", ".join(map(str, raw.columns))
@@ -186,6 +198,9 @@ def normalise(raw: pd.DataFrame, *, source: str, tradable: bool | None = None) -
         frame["date"] = pd.to_datetime(text_dates, format="%Y%m%d", errors="coerce")
     else:
         frame["date"] = pd.to_datetime(text_dates, errors="coerce", format="mixed")
+    if fmt.name == CLOSE_ONLY:
+        notes.append("close only: open, high and low set to the close and volume to 0 (an "
+                     "index level for a benchmark; a run never trades a bar without volume)")
     prices = frame[["open", "high", "low", "close"]]
     empty = prices.isna().all(axis=1)
     if "volume" in frame:
@@ -196,6 +211,14 @@ def normalise(raw: pd.DataFrame, *, source: str, tradable: bool | None = None) -
             frame = frame.iloc[leading:]
             notes.append(f"dropped {leading} placeholder row(s) without volume before the first "
                          "traded day")
+    blank = frame[["open", "high", "low", "close"]].isna().all(axis=1)
+    if blank.any():  # rows with no price at all are no bars (a source's placeholders)
+        dropped = frame.loc[blank, "line"]
+        shown = ", ".join(str(line) for line in dropped.iloc[:8]) + (
+            " ..." if len(dropped) > 8 else "")
+        frame = frame[~blank]
+        notes.append(f"dropped {int(blank.sum())} row(s) with no open, high, low or close "
+                     f"(lines {shown})")
     if frame["date"].is_monotonic_decreasing and len(frame) > 1:
         frame = frame.iloc[::-1]
         notes.append("sorted oldest first (the file was newest first)")

@@ -207,3 +207,26 @@ def test_unadjusted_bars_with_an_unrecorded_dividend_are_flagged(tmp_path):
     report = import_paths([tmp_path / "510500.SH.csv"], tmp_path / "cat")[0]
     assert any("beyond the ±10% daily limit" in line and "2015-04-15" in line
                for line in report.lines)
+
+
+def test_a_close_only_total_return_index_imports_as_a_benchmark(tmp_path):
+    """CSI's total-return files hold date and close only (as in the shared raw data)."""
+    frame = pd.read_csv(REPO / "data/bars/H00300.CSI.csv.gz")[["date", "close"]].head(250)
+    frame.to_csv(tmp_path / "h00300.csv", index=False)
+    report = import_paths([tmp_path / "h00300.csv"], tmp_path / "cat")[0]
+    assert "symbol H00300.CSI (from the file name)" in report.lines
+    assert any(line.startswith("close only: open, high and low set to the close")
+               for line in report.lines)
+    stored = CatalogStore(tmp_path / "cat").bars("H00300.CSI")
+    assert (stored["open"] == stored["close"]).all() and (stored["volume"] == 0).all()
+    with pytest.raises(DataError, match="has only a close"):
+        import_paths([tmp_path / "h00300.csv"], tmp_path / "cat2", symbol="510300.SH")
+
+
+def test_blank_rows_in_the_middle_are_dropped_and_listed(tmp_path):
+    def blank(frame):
+        frame.loc[5, ["open", "high", "low", "close", "volume", "amount"]] = ""
+        return frame
+
+    report = import_paths([baostock(tmp_path, blank)], tmp_path / "cat")[0]
+    assert "dropped 1 row(s) with no open, high, low or close (lines 7)" in report.lines
