@@ -14,6 +14,7 @@ import pandas as pd
 
 from huice.engine.results.formatting import NOT_AVAILABLE, is_undefined, number, percent
 from huice.engine.results.labels import GROUP_TITLES, WORDS, metric_groups, text
+from huice.engine.results.plotly_traces import GREEN_UP, rgba
 from huice.engine.results.tearsheet import DrawdownPeriod
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -65,19 +66,22 @@ def metrics_tables(figures: Mapping[str, Any], language: str) -> str:
     return "".join(parts) + contribution_table(figures.get("contribution") or {}, language)
 
 
-def _signed_cell(value: float, bound: float) -> str:
-    """A table cell coloured green for gains and red for losses, deeper for larger ones."""
+Colours = tuple[tuple[int, int, int], tuple[int, int, int]]
+
+
+def _signed_cell(value: float, bound: float, colours: Colours = GREEN_UP) -> str:
+    """A table cell coloured for a gain or a loss (``colours``: gain, loss; see
+    :func:`~huice.engine.results.plotly_traces.gain_loss_colours`), deeper for larger ones."""
     if is_undefined(value):
         return "<td></td>"
     if value == 0:
         return f"<td>{value:.2%}</td>"
     strength = min(1.0, abs(value) / bound) if bound else 0.0
-    colour = (f"rgba(46,139,87,{0.12 + 0.6 * strength:.2f})" if value >= 0
-              else f"rgba(192,57,43,{0.12 + 0.6 * strength:.2f})")
+    colour = rgba(colours[0] if value >= 0 else colours[1], 0.12 + 0.6 * strength)
     return f'<td style="background:{colour}">{value:.2%}</td>'
 
 
-def yearly_table_html(table: pd.DataFrame, language: str) -> str:
+def yearly_table_html(table: pd.DataFrame, language: str, colours: Colours = GREEN_UP) -> str:
     """Year, strategy, benchmark, excess."""
     if table.empty:
         return "<p>None.</p>"
@@ -86,12 +90,14 @@ def yearly_table_html(table: pd.DataFrame, language: str) -> str:
     bound = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
     head = "".join(f"<th>{_escape(text(WORDS, c, language))}</th>" for c in ["year", *columns])
     body = "".join("<tr><td>" + str(int(row["year"])) + "</td>"
-                   + "".join(_signed_cell(float(row[c]), bound) for c in columns) + "</tr>"
+                   + "".join(_signed_cell(float(row[c]), bound, colours) for c in columns)
+                   + "</tr>"
                    for _, row in table.iterrows())
     return f'<table class="yearly"><tr>{head}</tr>{body}</table>'
 
 
-def monthly_heatmap_html(table: pd.DataFrame, yearly: pd.Series | None, language: str) -> str:
+def monthly_heatmap_html(table: pd.DataFrame, yearly: pd.Series | None, language: str,
+                         colours: Colours = GREEN_UP) -> str:
     """Years down, months across, each cell coloured on a scale centred on zero whose end is
     the largest monthly move of the run."""
     if table.empty:
@@ -105,7 +111,8 @@ def monthly_heatmap_html(table: pd.DataFrame, yearly: pd.Series | None, language
                else "") + "</tr>")
     rows = []
     for year, row in table.iterrows():
-        cells = "".join(_signed_cell(float(v), bound) for v in row.to_numpy(dtype=float))
+        cells = "".join(_signed_cell(float(v), bound, colours)
+                        for v in row.to_numpy(dtype=float))
         total = ""
         if yearly is not None:
             year_value = yearly.get(year, math.nan)

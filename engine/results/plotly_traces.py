@@ -27,6 +27,22 @@ PALETTE = ("#1f4e9c", "#d9822b", "#2e8b57", "#8e44ad", "#c0392b", "#16a085", "#7
 STRATEGY_COLOUR, BENCHMARK_COLOUR = "#1f4e9c", "#7f7f7f"
 # losses red, gains green, zero white (plotly.js has no built-in red-yellow-green scale)
 DIVERGING = [[0.0, "#b03a2e"], [0.5, "#f7f7f7"], [1.0, "#1e8449"]]
+# gains and losses: green up and red down (the Western convention), or red up and green down
+# (红涨绿跌, what every Chinese trading screen shows): (gain rgb, loss rgb)
+GREEN_UP = ((46, 139, 87), (192, 57, 43))
+RED_UP = ((192, 57, 43), (46, 139, 87))
+
+
+def gain_loss_colours(gains: str, language: str) -> tuple[tuple[int, int, int],
+                                                             tuple[int, int, int]]:
+    """The (gain, loss) colours: ``report.gains`` red or green, or auto (red for a Chinese
+    report, green otherwise)."""
+    red = gains == "red" or (gains == "auto" and language == "zh")
+    return RED_UP if red else GREEN_UP
+
+
+def rgba(colour: tuple[int, int, int], alpha: float) -> str:
+    return f"rgba({colour[0]},{colour[1]},{colour[2]},{alpha:.2f})"
 SEQUENTIAL = [[0.0, "#f7fbff"], [1.0, "#08519c"]]
 PLOT_CONFIG = {"displaylogo": False, "responsive": True,
                "modeBarButtonsToRemove": ["sendDataToCloud", "lasso2d", "select2d"]}

@@ -21,6 +21,7 @@ from huice.engine.results.html_tables import (
 )
 from huice.engine.results.labels import SECTION_TITLES, WORDS, text
 from huice.engine.results.page import html_page, section
+from huice.engine.results.plotly_traces import gain_loss_colours
 from huice.engine.results.report_charts import (
     diagnostic_chart,
     equity_chart,
@@ -71,6 +72,7 @@ def render_report(result: RunResult, charts: bool = True) -> str:
     config = result.resolved_config
     report = config.get("report", {})
     language = report.get("language", "en")
+    colours = gain_loss_colours(report.get("gains", "auto"), language)
     periods = int(report.get("periods_per_year", 252))
     sheet = result.tear_sheet()
     initial = float(result.metrics.initial_cash)
@@ -86,14 +88,15 @@ def render_report(result: RunResult, charts: bool = True) -> str:
     if charts and not empty:
         sections.append(_section("equity", language,
                                  equity_chart(result.equity, traded, initial, language)
-                                 + underwater_chart(result.equity, initial, language)))
+                                 + underwater_chart(result.equity, initial, language,
+                                                    colours[1])))
     yearly_total = (sheet.yearly.set_index("year")["strategy"] if len(sheet.yearly) else None)
     sections.append(_section("yearly-returns", language,
-                             yearly_table_html(sheet.yearly, language)))
-    monthly = monthly_heatmap_html(sheet.monthly, yearly_total, language)
+                             yearly_table_html(sheet.yearly, language, colours)))
+    monthly = monthly_heatmap_html(sheet.monthly, yearly_total, language, colours)
     if sheet.monthly_excess is not None:
         monthly += (f"<h3>{html.escape(text(WORDS, 'monthly_excess', language))}</h3>"
-                    + monthly_heatmap_html(sheet.monthly_excess, None, language))
+                    + monthly_heatmap_html(sheet.monthly_excess, None, language, colours))
     sections.append(_section("monthly-returns", language, monthly))
     sections.append(_section("drawdown-periods", language,
                              drawdowns_html(sheet.drawdowns, language)))

@@ -11,12 +11,14 @@ from huice.engine.results.diagnostic import DiagnosticChart
 from huice.engine.results.labels import WORDS, text
 from huice.engine.results.plotly_traces import (
     BENCHMARK_COLOUR,
+    GREEN_UP,
     PALETTE,
     STRATEGY_COLOUR,
     chart_div,
     dates,
     heatmap,
     line,
+    rgba,
     scale_buttons,
 )
 from huice.engine.results.tearsheet import rolling_ratios
@@ -49,12 +51,14 @@ def equity_chart(equity: pd.DataFrame, buy_and_hold: dict[str, pd.Series], initi
     return chart_div("chart-equity", traces, layout, height=420)
 
 
-def underwater_chart(equity: pd.DataFrame, initial: float, language: str = "en") -> str:
-    """Drawdown of equity from its running peak (the initial cash counts as the first peak)."""
+def underwater_chart(equity: pd.DataFrame, initial: float, language: str = "en",
+                     loss: tuple[int, int, int] = GREEN_UP[1]) -> str:
+    """Drawdown of equity from its running peak (the initial cash counts as the first peak),
+    in the report's colour for losses."""
     values = np.concatenate([[initial], equity["equity"].to_numpy(dtype=float)])
     drawdown = (values / np.maximum.accumulate(values) - 1.0)[1:]
-    trace = line(dates(equity.index), drawdown, text(WORDS, "drawdown", language), "#c0392b",
-                 fill="tozeroy", fillcolor="rgba(192,57,43,0.35)")
+    trace = line(dates(equity.index), drawdown, text(WORDS, "drawdown", language),
+                 rgba(loss, 1.0), fill="tozeroy", fillcolor=rgba(loss, 0.35))
     layout = {"title": {"text": text(WORDS, "underwater_title", language)},
               "yaxis": {"tickformat": ".0%"}, "showlegend": False}
     return chart_div("chart-underwater", [trace], layout, height=260)

@@ -154,3 +154,18 @@ def test_a_run_of_one_or_two_bars_has_a_report_without_warnings(end):
     assert 'id="yearly-returns"' in page
     if end == "2024-01-02":
         assert math.isnan(result.tear_sheet().figures["beta"])
+
+
+def test_gains_are_red_in_a_chinese_report_and_green_in_an_english_one():
+    """红涨绿跌: a zh report colours gains red and losses green (report.gains: auto), an en
+    report the other way; report.gains overrides either."""
+    config = EXAMPLES / "barbell_etf.yaml"
+    red, green = "rgba(192,57,43,", "rgba(46,139,87,"
+
+    def page(**overrides):
+        return huice.backtest(huice.load_config(config, overrides=overrides)).report_html()
+
+    zh, en = page(**{"report.language": "zh"}), page()
+    underwater = '"fillcolor": "{}0.35)"'
+    assert underwater.format(green) in zh and underwater.format(red) in en
+    assert underwater.format(red) in page(**{"report.language": "zh", "report.gains": "green"})
