@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,8 +90,14 @@ def read_catalog(path: str | Path) -> Catalog:
 def bundled_instrument(symbol: str) -> Instrument | None:
     """What the bundled catalog says of ``symbol`` (or of its unadjusted code for a ``.qfq``
     symbol): board and tracked index of the ETFs it ships."""
-    entries = read_catalog(BUNDLED_CATALOG).entries
+    entries = _bundled_entries()
     for candidate in (symbol, symbol.removesuffix(".qfq"), f"{symbol}.qfq"):
         if candidate in entries:
             return entries[candidate][0]
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled_entries() -> dict[str, tuple[Instrument, Path]]:
+    """The bundled catalog, read once per process (it ships with the package)."""
+    return read_catalog(BUNDLED_CATALOG).entries

@@ -55,6 +55,27 @@ class RunResult:
 
         return write_run(self, Path(out_dir), report_writer=write_report if report else None)
 
+    def summary(self) -> str:
+        """The headline figures as aligned text lines (what ``run.py backtest`` prints)."""
+        from huice.engine.results.formatting import number, percent
+
+        metrics = self.metrics.to_dict()
+        fractions = ["total_return", "annual_return", "buy_and_hold_return", "benchmark_return",
+                     "excess_vs_buy_and_hold", "excess_vs_benchmark", "max_drawdown",
+                     "volatility", "exposure"]
+        rows = [("strategy", metrics["strategy"]),
+                ("span", f"{metrics['start']} .. {metrics['end']} ({metrics['bars']} bars)")]
+        rows += [(key, percent(metrics[key])) for key in fractions]
+        rows += [("sharpe", number(metrics["sharpe"], ".3f")),
+                 ("longest_drawdown_days", str(metrics["longest_drawdown_days"])),
+                 ("trades", str(metrics["trades"])),
+                 ("turnover", number(metrics["turnover"], ".2f", "x")),
+                 ("fees (CNY)", ", ".join(f"{k} {v:,.2f}" for k, v in metrics["fees"].items())),
+                 ("final equity (CNY)", f"{metrics['final_equity']:,.2f}"),
+                 ("run_id", metrics["run_id"])]
+        width = max(len(name) for name, _ in rows)
+        return "\n".join(f"  {name:<{width}}  {value}" for name, value in rows)
+
     def report_html(self, charts: bool = True) -> str:
         """The self-contained HTML report as a string."""
         from huice.engine.results.report import render_report

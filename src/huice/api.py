@@ -32,7 +32,8 @@ from huice.strategies.factory import build_strategy as _build_strategy
 
 ConfigLike = str | Path | Mapping[str, Any] | RunConfig | LoadedConfig
 __all__ = ["ConfigError", "HuiceError", "Result", "backtest", "build_strategy", "load_config",
-           "located", "monitor_crowding", "runnable_config", "strategies", "sweep", "validate"]
+           "located", "monitor_crowding", "rank_sweep", "runnable_config", "strategies", "sweep",
+           "validate"]
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,15 @@ def sweep(config: ConfigLike, *, workers: int | None = None, backend: str = "loc
                                     backend=backend).folds
         return run_sweep(config, plugin_for, out_dir, workers=workers, backend=backend,
                          progress=progress).results
+
+
+def rank_sweep(results: pd.DataFrame, config: ConfigLike) -> pd.DataFrame:
+    """A sweep's successful runs best first, by the config's ``sweep.rank_by`` and
+    ``sweep.descending`` (the order of its report and of best/)."""
+    from huice.engine.sweep.runner import rank
+
+    sweep = load_config(config).sweep_block()
+    return rank(results, sweep.rank_by, sweep.descending)
 
 
 @dataclass(frozen=True)

@@ -21,34 +21,14 @@ import datetime as dt
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
 
 from loguru import logger
 
 from huice import api, api_paper
 from huice.cli_data import add_data_commands
 from huice.cli_data import command_data as run_data_command
-from huice.engine.results.formatting import number, percent
 
 EXIT_OK, EXIT_USER_ERROR = 0, 2
-
-
-def _summary(metrics: dict[str, Any]) -> str:
-    fractions = ["total_return", "annual_return", "buy_and_hold_return", "benchmark_return",
-                 "excess_vs_buy_and_hold", "excess_vs_benchmark", "max_drawdown", "volatility",
-                 "exposure"]
-    rows = [("strategy", metrics["strategy"]), ("span", f"{metrics['start']} .. {metrics['end']}"
-                                                    f" ({metrics['bars']} bars)")]
-    rows += [(key, percent(metrics[key])) for key in fractions]
-    rows += [("sharpe", number(metrics["sharpe"], ".3f")),
-             ("longest_drawdown_days", str(metrics["longest_drawdown_days"])),
-             ("trades", str(metrics["trades"])),
-             ("turnover", number(metrics["turnover"], ".2f", "x")),
-             ("fees (CNY)", ", ".join(f"{k} {v:,.2f}" for k, v in metrics["fees"].items())),
-             ("final equity (CNY)", f"{metrics['final_equity']:,.2f}"),
-             ("run_id", metrics["run_id"])]
-    width = max(len(name) for name, _ in rows)
-    return "\n".join(f"  {name:<{width}}  {value}" for name, value in rows)
 
 
 def command_backtest(args: argparse.Namespace) -> int:
@@ -57,7 +37,7 @@ def command_backtest(args: argparse.Namespace) -> int:
     # a progress bar on long runs in a terminal; never in pipes or CI logs
     progress = True if args.progress else (None if sys.stderr.isatty() else False)
     result = api.backtest(config, progress=progress, runner=args.runner, out=out_dir)
-    print(f"{config.name}\n{_summary(result.metrics)}")
+    print(f"{config.name}\n{result.summary()}")
     print(f"report: {out_dir / 'report.html'}")
     return EXIT_OK
 
@@ -74,9 +54,7 @@ def command_sweep(args: argparse.Namespace) -> int:
               "compounded)")
         print(f"results: {out_dir / 'walk_forward.csv'}")
     else:
-        ok = table[table["status"] == "ok"]
-        ranked = ok.sort_values([sweep.rank_by, "index"], ascending=[not sweep.descending, True],
-                                kind="stable")
+        ranked = api.rank_sweep(table, config)
         keys = [c for c in table.columns if "." in c]
         columns = list(dict.fromkeys(["index", *keys, sweep.rank_by, "total_return"]))
         print(ranked.head(sweep.top)[columns].to_string(index=False))
@@ -124,7 +102,7 @@ def command_paper_report(args: argparse.Namespace) -> int:
     config = api.load_config(args.config)
     out_dir = Path(args.out) if args.out else Path("runs") / f"{config.name}_paper"
     result = api_paper.paper_report(config, out=out_dir)
-    print(f"{config.name} (paper)\n{_summary(result.metrics)}")
+    print(f"{config.name} (paper)\n{result.summary()}")
     print(f"report: {out_dir / 'report.html'}")
     return EXIT_OK
 

@@ -48,37 +48,31 @@ def add_data_commands(commands: argparse._SubParsersAction) -> argparse.Argument
 
 
 def command_data(args: argparse.Namespace) -> int:
-    """Run ``data import``, ``fetch``, ``update`` or ``undo``."""
-    from huice.feeds.store import CatalogStore
+    """Run ``data import``, ``fetch``, ``update`` or ``undo``: one call of the API, printed."""
+    from huice import api_data
 
     if args.data_command == "import":
-        from huice.feeds.importing import import_paths
-
-        reports = import_paths(args.paths, args.catalog, symbol=args.symbol,
-                               asset_class=args.asset_class, snapshot_date=args.date,
-                               board=args.board, strict=args.strict, replace=args.replace)
+        reports = api_data.data_import(args.paths, args.catalog, symbol=args.symbol,
+                                       asset_class=args.asset_class, snapshot_date=args.date,
+                                       board=args.board, strict=args.strict,
+                                       replace=args.replace)
         for report in reports:
             print(f"{report.path}:")
             for line in report.lines:
                 print(f"  {line}")
-        print(f"catalog: {CatalogStore(args.catalog).catalog_path} "
+        print(f"catalog: {api_data.catalog_file(args.catalog)} "
               f"(name it in a config as data.catalog)")
         return EXIT_OK
     if args.data_command == "undo":
-        store = CatalogStore(args.catalog)
-        changed = store.undo()
-        print(f"restored {store.catalog_path} as it was before its last change; "
-              f"bars changed back: {', '.join(changed) or 'none'}")
+        changed = api_data.data_undo(args.catalog)
+        print(f"restored {api_data.catalog_file(args.catalog)} as it was before its last "
+              f"change; bars changed back: {', '.join(changed) or 'none'}")
         return EXIT_OK
-    from huice.feeds.akshare_source import AkshareClient, fetch, update
-
-    store = CatalogStore(args.catalog)
-    client = AkshareClient()
     if args.data_command == "fetch":
-        lines = fetch(store, client, args.symbols, args.start, args.end or dt.date.today())
+        lines = api_data.data_fetch(args.symbols, args.catalog, args.start, args.end)
     else:
-        lines = update(store, client, args.end)
+        lines = api_data.data_update(args.catalog, args.end)
     for line in lines:
         print(line)
-    print(f"catalog: {store.catalog_path}")
+    print(f"catalog: {api_data.catalog_file(args.catalog)}")
     return EXIT_OK

@@ -96,12 +96,16 @@ class ScriptedStrategy(bt.Strategy):
             self.index_of[order.ref] = len(self.placed)
             self.placed.append(order)
 
-    def _order(self, action: dict[str, Any]) -> None:
-        size = action["size"]
+    def _size(self, action: dict[str, Any]) -> float:
+        """The action's size, a sale cut to the room left (0: skip it)."""
         if action["side"] == "sell":
-            size = min(size, self._sell_room())
-            if size <= 0:
-                return
+            return max(min(action["size"], self._sell_room()), 0)
+        return action["size"]
+
+    def _order(self, action: dict[str, Any]) -> None:
+        size = self._size(action)
+        if not size:
+            return
         oco = action.get("oco")
         oco_order = self.placed[oco] if oco is not None and oco < len(self.placed) else None
         kwargs = dict(size=size, exectype=_TYPES[action["type"]],
@@ -116,11 +120,9 @@ class ScriptedStrategy(bt.Strategy):
         self._register(place(**kwargs))
 
     def _bracket(self, action: dict[str, Any]) -> None:
-        size = action["size"]
-        if action["side"] == "sell":
-            size = min(size, self._sell_room())
-            if size <= 0:
-                return
+        size = self._size(action)
+        if not size:
+            return
         place = self.buy_bracket if action["side"] == "buy" else self.sell_bracket
         orders = place(size=size, price=self._price(action.get("price")),
                        stopprice=self._price(action["stopprice"]),

@@ -1,0 +1,61 @@
+"""The Python API of a catalog folder of your own bars: import files, fetch and update with
+akshare, undo the last change (docs/data.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from huice.feeds.importing import FileReport
+
+__all__ = ["data_fetch", "data_import", "data_undo", "data_update"]
+
+
+def data_import(paths: Sequence[str | Path], catalog: str | Path, *, symbol: str | None = None,
+                asset_class: str | None = None, snapshot_date: str | None = None,
+                board: str | None = None, strict: bool = False,
+                replace: bool = False) -> list[FileReport]:
+    """Import akshare, tushare, baostock or plain OHLCV files (and shares files) into the
+    catalog folder in one atomic change; one report per file (what was found, converted,
+    repaired, dropped or warned)."""
+    from huice.feeds.importing import import_paths
+
+    return import_paths(paths, catalog, symbol=symbol, asset_class=asset_class,
+                        snapshot_date=snapshot_date, board=board, strict=strict,
+                        replace=replace)
+
+
+def data_fetch(symbols: Sequence[str], catalog: str | Path, start: dt.date,
+               end: dt.date | None = None) -> list[str]:
+    """Download ``symbols`` with akshare into the catalog folder; what was stored, line by
+    line."""
+    from huice.feeds.akshare_source import AkshareClient, fetch
+    from huice.feeds.store import CatalogStore
+
+    return fetch(CatalogStore(catalog), AkshareClient(), list(symbols), start,
+                 end or dt.date.today())
+
+
+def data_update(catalog: str | Path, end: dt.date | None = None) -> list[str]:
+    """Fetch the days after each akshare symbol's last stored one."""
+    from huice.feeds.akshare_source import AkshareClient, update
+    from huice.feeds.store import CatalogStore
+
+    return update(CatalogStore(catalog), AkshareClient(), end)
+
+
+def data_undo(catalog: str | Path) -> list[str]:
+    """Restore the catalog as it was before its last change; the symbols whose bars changed."""
+    from huice.feeds.store import CatalogStore
+
+    return CatalogStore(catalog).undo()
+
+
+def catalog_file(catalog: str | Path) -> Path:
+    """The catalog CSV of a catalog folder (what a config names as ``data.catalog``)."""
+    from huice.feeds.store import CatalogStore
+
+    return CatalogStore(catalog).catalog_path
