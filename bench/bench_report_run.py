@@ -20,23 +20,23 @@ NOTE = ("\nThe last row is the whole command in a fresh interpreter, report.html
 
 def huice_engine() -> None:
     """Load config and data, run, compute metrics (no files written)."""
-    from huice import cli
+    from huice import api
     from huice.config.loader import load_config
     from huice.engine.run.assembly import run_backtest
 
     loaded = load_config(CONFIG)
-    run_backtest(loaded.config, cli.build_strategy(loaded))
+    run_backtest(loaded.config, api.build_strategy(api.load_config(loaded)))
 
 
 def huice_with_outputs(out: Path):
     def run() -> None:
-        from huice import cli
+        from huice import api
         from huice.config.loader import load_config
         from huice.engine.results.writer import write_run
         from huice.engine.run.assembly import run_backtest
 
         loaded = load_config(CONFIG)
-        result = run_backtest(loaded.config, cli.build_strategy(loaded))
+        result = run_backtest(loaded.config, api.build_strategy(api.load_config(loaded)))
         write_run(result, out / "run")
     return run
 
