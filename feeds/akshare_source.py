@@ -120,7 +120,8 @@ def _bars(frame: pd.DataFrame, symbol: str, endpoint: str, tradable: bool) -> pd
     if frame.empty:
         return pd.DataFrame()
     imported = normalise(frame, source=f"akshare.{endpoint}({symbol})", tradable=tradable)
-    return imported.frame.drop(columns="line").set_index("date")
+    # 涨跌额's previous close is not used here: actions come from the qfq series (below)
+    return imported.frame.drop(columns=["line", "pre_close"], errors="ignore").set_index("date")
 
 
 def corporate_actions(raw: pd.DataFrame, adjusted: pd.DataFrame, tick: float = 0.001

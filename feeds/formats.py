@@ -36,7 +36,7 @@ class BarFormat:
 
 
 _AKSHARE_EM = {"日期": "date", "开盘": "open", "收盘": "close", "最高": "high", "最低": "low",
-               "成交量": "volume", "成交额": "amount"}
+               "成交量": "volume", "成交额": "amount", "涨跌额": "change"}
 FORMATS: tuple[BarFormat, ...] = (
     BarFormat("tushare sw_daily", frozenset({"ts_code", "trade_date", "vol", "amount", "pct_change"}),
               {"trade_date": "date", "vol": "volume"}, 1e4, 1e4,
@@ -46,10 +46,10 @@ FORMATS: tuple[BarFormat, ...] = (
               "vol in lots of 100, amount in thousand CNY", "ts_code", True),
     BarFormat("baostock query_history_k_data_plus",
               frozenset({"date", "code", "open", "close", "volume", "amount"}),
-              {}, 1.0, 1.0, "volume in shares, amount in CNY", "code"),
+              {"preclose": "pre_close"}, 1.0, 1.0, "volume in shares, amount in CNY", "code"),
     BarFormat("baostock query_history_k_data_plus (no code column)",
               frozenset({"date", "open", "close", "volume", "amount", "turn", "pctChg"}),
-              {}, 1.0, 1.0, "volume in shares, amount in CNY"),
+              {"preclose": "pre_close"}, 1.0, 1.0, "volume in shares, amount in CNY"),
     BarFormat("akshare index_hist_sw", frozenset({"代码", "日期", "收盘", "成交量", "成交额"}),
               {**_AKSHARE_EM, "代码": "code"}, 1e8, 1e8,
               "成交量 in 100 million shares, 成交额 in 100 million CNY", "code"),
@@ -57,7 +57,7 @@ FORMATS: tuple[BarFormat, ...] = (
               _AKSHARE_EM, 100.0, 1.0, "成交量 in lots of 100, 成交额 in CNY"),
     # an akshare export whose first columns were renamed to English (成交额, 振幅 kept)
     BarFormat("akshare export (renamed)", frozenset({"open", "close", "volume", "成交额", "振幅"}),
-              {"datetime": "date", "成交额": "amount"}, 100.0, 1.0,
+              {"datetime": "date", "成交额": "amount", "涨跌额": "change"}, 100.0, 1.0,
               "volume in lots of 100, 成交额 in CNY"),
     # tushare-like names without ts_code/trade_date: units are not documented, the data decides
     BarFormat("tushare-like (code, pre_close, vol, amount)", frozenset({"date", "code", "pre_close", "vol"}),
@@ -168,7 +168,7 @@ def normalise(raw: pd.DataFrame, *, source: str, tradable: bool | None = None) -
         code = codes[0] if len(codes) else None
     notes = [f"format: {fmt.name}"]
     wanted = ("date", "open", "high", "low", "close", "volume", "amount", "shares", "nav",
-              "dividend", "split_ratio", "pe", "pb")
+              "dividend", "split_ratio", "pe", "pb", "pre_close", "change")
     keep = [c for c in wanted if c in frame.columns]
     if fmt.name == CLOSE_ONLY:
         if tradable:
@@ -188,11 +188,16 @@ def normalise(raw: pd.DataFrame, *, source: str, tradable: bool | None = None) -
     left_out = [str(c) for c in raw.columns if str(c).strip() not in used
                 and str(c).strip() not in {"name", "基金简称", "etf_name"}]
     frame = frame[keep].copy()
+    if "change" in frame and "pre_close" in frame:  # tushare has both: pre_close is the source
+        frame = frame.drop(columns="change")
+        keep.remove("change")
     frame["line"] = np.arange(len(frame)) + 2  # the file's own line numbers (header: line 1)
     if left_out:
         notes.append(f"columns left out (not bar data huice keeps): {', '.join(left_out)}")
     for column in keep[1:]:
         frame[column] = _numbers(frame[column], column, source)
+    if "change" in frame:  # akshare's 涨跌额: the close minus the exchange's previous close
+        frame["pre_close"] = (frame["close"] - frame.pop("change")).round(4)
     text_dates = frame["date"].astype(str).str.strip()
     if fmt.compact_dates or text_dates.str.fullmatch(r"\d{8}").all():
         frame["date"] = pd.to_datetime(text_dates, format="%Y%m%d", errors="coerce")

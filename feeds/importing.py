@@ -7,12 +7,15 @@ given), and the result written to the store (:mod:`huice.feeds.store`) in one at
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from huice.feeds.action_tables import action_table_format, join_actions, read_action_table
+from huice.feeds.actions import actions_from_previous_close
 from huice.feeds.bars import to_bar_frame
 from huice.feeds.calendar import read_exchange_calendar
 from huice.feeds.catalog import Instrument, bundled_instrument
@@ -30,6 +33,11 @@ from huice.feeds.import_checks import (
 from huice.feeds.store import CatalogStore
 
 READABLE = (".csv", ".gz", ".xlsx", ".parquet")
+NO_ACTIONS = ("warning: no dividends or splits: the file has no previous-close column (pre_close, "
+              "preclose, 涨跌额) and no dividend lines, so a run books none. Import the fund's "
+              "dividend table with it (tushare fund_div, akshare fund_fh_em / fund_cf_em, "
+              "baostock query_dividend_data, or date,dividend,split_ratio), or use "
+              "forward-adjusted bars (.qfq)")
 
 
 @dataclass(frozen=True)
@@ -163,7 +171,8 @@ def import_bars(path: Path, raw: pd.DataFrame, *, symbol: str | None,
     (:mod:`huice.feeds.import_checks`)."""
     report = FileReport(path)
     probe = normalise(raw, source=str(path))
-    code = symbol or normalise_code(probe.code or "") or normalise_code(path.name)
+    code = (symbol or normalise_code(probe.code or "") or normalise_code(path.name)
+            or normalise_code(re.split(r"[_\s]", path.name)[0]))  # 510300_daily.csv
     if code is None:
         raise DataError("cannot tell the symbol from the file's code column or name: pass "
                         "--symbol (e.g. 510300.SH)", source=path)
@@ -191,6 +200,16 @@ def import_bars(path: Path, raw: pd.DataFrame, *, symbol: str | None,
             frame, repaired = repair_ohlc(frame, lines, _tick(instrument.asset_class), path,
                                           strict)
             report.lines += repaired
+        unadjusted = tradable and not code.endswith(".qfq")
+        if "pre_close" in frame:
+            if unadjusted:
+                frame, derived = actions_from_previous_close(frame, calendar,
+                                                             _tick(instrument.asset_class))
+                report.lines += derived
+            else:
+                frame = frame.drop(columns="pre_close")
+        elif unadjusted and not {"dividend", "split_ratio"} & set(frame.columns):
+            report.lines.append(NO_ACTIONS)
         frame = to_bar_frame(frame, path, first_line=lines.tolist())
     except DataError as exc:
         exc.source = str(path)
@@ -248,12 +267,16 @@ def import_paths(paths: Sequence[str | Path], catalog: str | Path, *, symbol: st
         raise DataError("--symbol names one instrument: import one file at a time with it")
     store = CatalogStore(catalog)
     entries: dict[str, tuple[Instrument, pd.DataFrame]] = {}
-    reports, shares_files = [], []
+    reports, shares_files, action_files = [], [], []
     for path in files:
         raw = read_table(path)
         shares_format = _shares_format(list(raw.columns))
         if shares_format is not None:
             shares_files.append((path, raw, shares_format))
+            continue
+        action_format = action_table_format(list(raw.columns))
+        if action_format is not None:
+            action_files.append((path, raw, action_format))
             continue
         try:
             instrument, frame, report = import_bars(path, raw, symbol=symbol,
@@ -275,15 +298,8 @@ def import_paths(paths: Sequence[str | Path], catalog: str | Path, *, symbol: st
         series, report = import_shares(path, raw, fmt, snapshot_date)
         joined = []
         for code, values in series.items():
-            if code not in entries:
-                stored = store.bars(code)
-                if stored is None:
-                    continue
-                rows = store.rows()
-                row = rows[rows["symbol"] == code].iloc[0]
-                entries[code] = (Instrument(code, row["name"], row["asset_class"],
-                                            row["board"] or None, row["tracks"] or None,
-                                            row["source"]), stored)
+            if not _with_entry(store, entries, code):
+                continue
             instrument, frame = entries[code]
             frame = frame.copy()
             frame["shares"] = values.reindex(frame.index).combine_first(
@@ -296,6 +312,40 @@ def import_paths(paths: Sequence[str | Path], catalog: str | Path, *, symbol: st
                             + (f"; {len(skipped)} without bars in the catalog skipped"
                                if skipped else ""))
         reports.append(report)
+    for path, raw, action_format in action_files:
+        report = FileReport(path, lines=[f"format: {action_format.name} (dividends and splits)"])
+        tables = read_action_table(path, raw, action_format, symbol)
+        for code, actions in tables.items():
+            if not _with_entry(store, entries, code):
+                continue
+            instrument, frame = entries[code]
+            frame, lines = join_actions(code, frame, actions, path, replace)
+            entries[code] = (instrument, frame)
+            report.symbols.append(code)
+            report.lines += lines
+        skipped = len(tables) - len(report.symbols)
+        if not report.symbols:
+            report.lines.append("no code in this table has bars in the catalog or among the "
+                                "files imported with it: nothing booked")
+        elif skipped:
+            report.lines.append(f"{skipped} code(s) without bars in the catalog left out")
+        reports.append(report)
     if entries:
         store.write(entries)
     return reports
+
+
+def _with_entry(store: CatalogStore, entries: dict[str, tuple[Instrument, pd.DataFrame]],
+                code: str) -> bool:
+    """Make sure ``entries`` holds ``code`` (imported in this call, or read from the store);
+    False when neither has it."""
+    if code in entries:
+        return True
+    stored = store.bars(code)
+    if stored is None:
+        return False
+    rows = store.rows()
+    row = rows[rows["symbol"] == code].iloc[0]
+    entries[code] = (Instrument(code, row["name"], row["asset_class"], row["board"] or None,
+                                row["tracks"] or None, row["source"]), stored)
+    return True

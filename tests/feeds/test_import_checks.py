@@ -22,8 +22,9 @@ FIXTURES = REPO / "tests" / "fixtures" / "imports"
 
 
 def baostock(tmp_path, edit=None, name="sh.510300.csv"):
-    """The baostock export of 510300.SH (2021), optionally edited."""
+    """The baostock export of 510300.SH (2021-01-04 .. 2021-06-30), optionally edited."""
     frame = pd.read_csv(FIXTURES / "baostock_sh.510300.csv", dtype=str, keep_default_na=False)
+    frame = frame[frame["date"].between("2021-01-04", "2021-06-30")].reset_index(drop=True)
     if edit is not None:
         frame = edit(frame)
     path = tmp_path / name
