@@ -97,6 +97,16 @@ def bundled_instrument(symbol: str) -> Instrument | None:
     return None
 
 
+def bundled_bars(symbol: str) -> pd.DataFrame | None:
+    """The bundled catalog's bars of exactly ``symbol`` (None when it ships none)."""
+    entry = _bundled_entries().get(symbol)
+    if entry is None:
+        return None
+    from huice.feeds.csv_source import read_bars
+
+    return read_bars(entry[1])
+
+
 @functools.lru_cache(maxsize=1)
 def _bundled_entries() -> dict[str, tuple[Instrument, Path]]:
     """The bundled catalog, read once per process (it ships with the package)."""

@@ -86,9 +86,19 @@ class Imported:
     notes: list[str] = field(default_factory=list)
 
 
+# English names some tools capitalise (backtrader's sample data: Date, Open, ..., OpenInterest)
+_CASE_FREE = frozenset({"date", "datetime", "time", "open", "high", "low", "close", "volume",
+                        "amount", "openinterest", "adj close"})
+
+
+def _column_name(column: object) -> str:
+    name = str(column).strip()
+    return name.lower() if name.lower() in _CASE_FREE else name
+
+
 def detect_format(columns: list[str]) -> BarFormat:
     """The first known format whose signature columns are all present."""
-    present = {str(c).strip() for c in columns}
+    present = {_column_name(c) for c in columns}
     for candidate in FORMATS:
         if candidate.signature <= present:
             return candidate
@@ -156,7 +166,7 @@ def normalise(raw: pd.DataFrame, *, source: str, tradable: bool | None = None) -
     caller later (the unit check is skipped).
     """
     fmt = detect_format(list(raw.columns))
-    frame = raw.rename(columns={c: str(c).strip() for c in raw.columns})
+    frame = raw.rename(columns={c: _column_name(c) for c in raw.columns})
     frame = frame.rename(columns=fmt.columns)
     code = None
     code_column = fmt.columns.get(fmt.code_column, fmt.code_column) if fmt.code_column else None
@@ -185,13 +195,18 @@ def normalise(raw: pd.DataFrame, *, source: str, tradable: bool | None = None) -
                         "date, open, high, low and close", source=source, line=1,
                         where="columns")
     used = set(fmt.columns) | set(wanted) | ({fmt.code_column} if fmt.code_column else set())
-    left_out = [str(c) for c in raw.columns if str(c).strip() not in used
+    left_out = [str(c) for c in raw.columns if _column_name(c) not in used
                 and str(c).strip() not in {"name", "基金简称", "etf_name"}]
     frame = frame[keep].copy()
     if "change" in frame and "pre_close" in frame:  # tushare has both: pre_close is the source
         frame = frame.drop(columns="change")
         keep.remove("change")
     frame["line"] = np.arange(len(frame)) + 2  # the file's own line numbers (header: line 1)
+    for column, factor, unit in (("amount_yi", 1e8, "亿 CNY"), ("amount_wan", 1e4, "万 CNY")):
+        if column in raw.columns and "amount" not in frame:  # same rows as raw here
+            frame["amount"] = _numbers(raw[column], column, source).to_numpy() * factor
+            notes.append(f"amount from {column} ({unit}): x{factor:g}")
+            left_out.remove(column)
     if left_out:
         notes.append(f"columns left out (not bar data huice keeps): {', '.join(left_out)}")
     for column in keep[1:]:

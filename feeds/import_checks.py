@@ -65,42 +65,61 @@ def gap_warnings(frame: pd.DataFrame, calendar: pd.DatetimeIndex) -> list[str]:
 
 
 def repair_ohlc(frame: pd.DataFrame, lines: pd.Series, tick: float, source: Path,
-                strict: bool) -> tuple[pd.DataFrame, list[str]]:
+                strict: bool, drop_bad: bool = False
+                ) -> tuple[pd.DataFrame, pd.Series, list[str]]:
     """Stretch high and low over an open or close a rounding glitch left outside them; refuse
-    wider inconsistencies (every one with ``strict``)."""
+    wider inconsistencies (every one with ``strict``), or with ``drop_bad`` drop those rows and
+    list each. Returns the frame, its lines and the report's lines."""
     opens, highs = frame["open"].to_numpy(float), frame["high"].to_numpy(float)
     lows, closes = frame["low"].to_numpy(float), frame["close"].to_numpy(float)
-    inverted = np.flatnonzero(highs < lows)
-    if len(inverted):
-        row = int(inverted[0])
-        raise DataError(f"high {highs[row]:g} is below low {lows[row]:g} on "
-                        f"{frame.index[row].date()}: not a rounding glitch; fix the row",
-                        source=source, line=int(lines.iloc[row]), where="high >= low")
     above = np.maximum(np.maximum(opens, closes) - highs, 0.0)
     below = np.maximum(lows - np.minimum(opens, closes), 0.0)
     gap = np.maximum(above, below)
     tolerance = np.maximum(REPAIR_TICKS * tick, REPAIR_FRACTION * np.abs(closes))
-    wrong = np.flatnonzero(gap > 1e-12)
-    if not len(wrong):
-        return frame, []
-    too_wide = wrong if strict else wrong[gap[wrong] > tolerance[wrong] + 1e-12]
-    if len(too_wide):
-        row = int(too_wide[0])
+    inverted = highs < lows
+    wrong = gap > 1e-12
+    too_wide = inverted | (wrong if strict else gap > tolerance + 1e-12)
+    notes = []
+    if too_wide.any() and drop_bad:
+        rows = np.flatnonzero(too_wide)
+        listed = ", ".join(f"{frame.index[r].date()} (line {int(lines.iloc[r])}: "
+                           + ("high below low" if inverted[r] else
+                              f"open/close {gap[r]:g} outside high/low") + ")"
+                           for r in rows[:10]) + (" ..." if len(rows) > 10 else "")
+        notes.append(f"warning: dropped {len(rows)} bar(s) that break the bar rules beyond a "
+                     f"rounding glitch (--drop-bad-rows): {listed}")
+        keep = ~too_wide
+        frame, lines = frame[keep], lines[keep]
+        opens, highs, lows, closes = opens[keep], highs[keep], lows[keep], closes[keep]
+        gap, wrong = gap[keep], wrong[keep]
+    elif inverted.any():
+        row = int(np.flatnonzero(inverted)[0])
+        raise DataError(f"high {highs[row]:g} is below low {lows[row]:g} on "
+                        f"{frame.index[row].date()}: not a rounding glitch; fix the row, or "
+                        "import with --drop-bad-rows to leave such rows out (each is listed)",
+                        source=source, line=int(lines.iloc[row]), where="high >= low")
+    elif too_wide.any():
+        row = int(np.flatnonzero(too_wide)[0])
         side = "above the high" if above[row] > 0 else "below the low"
         why = ("--strict refuses every inconsistency" if strict else
                f"beyond the {REPAIR_TICKS} ticks or {REPAIR_FRACTION:.1%} of the price a "
                "rounding glitch explains")
         raise DataError(f"open {opens[row]:g} / close {closes[row]:g} lie {gap[row]:g} {side} "
                         f"on {frame.index[row].date()} (high {highs[row]:g}, low {lows[row]:g}): "
-                        f"{why}; fix the row", source=source, line=int(lines.iloc[row]),
+                        f"{why}; fix the row, or import with --drop-bad-rows to leave such "
+                        "rows out (each is listed)", source=source, line=int(lines.iloc[row]),
                         where="low <= open, close <= high")
+    fixed = np.flatnonzero(wrong)
+    if not len(fixed):
+        return frame, lines, notes
     repaired = frame.copy()
     repaired["high"] = np.maximum(highs, np.maximum(opens, closes))
     repaired["low"] = np.minimum(lows, np.minimum(opens, closes))
     listed = ", ".join(f"{frame.index[r].date()} (line {int(lines.iloc[r])}, by {gap[r]:g})"
-                       for r in wrong[:10]) + (" ..." if len(wrong) > 10 else "")
-    return repaired, [f"repaired {len(wrong)} bar(s) whose open or close lay outside its "
-                      f"high/low by a rounding glitch (high/low stretched): {listed}"]
+                       for r in fixed[:10]) + (" ..." if len(fixed) > 10 else "")
+    return repaired, lines, notes + [
+        f"repaired {len(fixed)} bar(s) whose open or close lay outside its high/low by a "
+        f"rounding glitch (high/low stretched): {listed}"]
 
 
 def compare_with_stored(symbol: str, frame: pd.DataFrame, stored: pd.DataFrame, source: Path,
@@ -141,13 +160,34 @@ INDEX_AMOUNT_RANGE = (1e8, 1e13)
 AMOUNT_UNITS = ((1e4, "万 CNY"), (1e8, "亿 CNY"), (1e3, "thousand CNY"))
 
 
-def index_amount_units(frame: pd.DataFrame, symbol: str, source: Path
-                       ) -> tuple[pd.DataFrame, list[str]]:
+def index_amount_units(frame: pd.DataFrame, symbol: str, source: Path,
+                       reference: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[str]]:
     """An index's amount cannot be checked against volume x close (points are not a price),
-    so it is checked by magnitude: a median day outside 1e8..1e13 CNY is converted by the one
-    power of ten that brings it inside (announced), or refused."""
+    so it is checked against the bundled catalog's amount for the same index where it has one
+    (``reference``; a clean power of ten is applied and announced), else by magnitude: a median
+    day outside 1e8..1e13 CNY is converted by the one power of ten that brings it inside
+    (announced), or refused."""
     if "amount" not in frame or frame["amount"].dropna().empty:
         return frame, []
+    factor = _factor_from_reference(frame, reference, "amount")
+    volume_factor = _factor_from_reference(frame, reference, "volume") \
+        if factor is None and (frame.get("volume") is None or frame["volume"].fillna(0).eq(0).all()) \
+        else None
+    if volume_factor is not None:
+        moved = frame.copy()
+        moved["volume"] = moved.pop("amount") * volume_factor
+        unit = {1.0: "shares", 100.0: "lots of 100"}.get(volume_factor, f"x{volume_factor:g}")
+        return moved, [f"the amount column holds volume in {unit}, not CNY (the bundled "
+                       f"{symbol}'s volume is {volume_factor:g}x it on the shared days): used "
+                       f"as volume x{volume_factor:g}; amount left empty"]
+    if factor is not None:
+        if factor == 1.0:
+            return frame, [f"amount in CNY (it matches the bundled {symbol}'s amount)"]
+        converted = frame.copy()
+        converted["amount"] = converted["amount"] * factor
+        name = dict(AMOUNT_UNITS).get(factor, f"units of {factor:g} CNY")
+        return converted, [f"amount looks like {name} (the bundled {symbol}'s amount is "
+                           f"{factor:g}x it on the shared days): x{factor:g}"]
     median = float(frame["amount"].dropna().median())
     low, high = INDEX_AMOUNT_RANGE
     if low <= median <= high or median <= 0:
@@ -165,6 +205,26 @@ def index_amount_units(frame: pd.DataFrame, symbol: str, source: Path
                     + (f"it could be in {units}; convert it to CNY in the file" if fits else
                        "no power of ten makes it one; fix the file's units"),
                     source=source, where="amount")
+
+
+def _factor_from_reference(frame: pd.DataFrame, reference: pd.DataFrame | None,
+                           column: str) -> float | None:
+    """The power of ten (1, 100, 1e3, 1e4, 1e8) that makes ``frame``'s amount the reference's
+    ``column`` on the median shared day, when one is within 5%; None without a usable
+    reference."""
+    if reference is None or column not in reference:
+        return None
+    common = frame.index.intersection(reference.index)
+    ratio = (reference.loc[common, column] / frame.loc[common, "amount"]).replace(
+        [np.inf, -np.inf], np.nan).dropna()
+    ratio = ratio[ratio > 0]
+    if len(ratio) < 20:
+        return None
+    median = float(ratio.median())
+    for factor in (1.0, 100.0, 1e3, 1e4, 1e8):
+        if abs(median / factor - 1.0) <= 0.05:
+            return factor
+    return None
 
 
 def overnight_gap_warnings(frame: pd.DataFrame, limit: float) -> list[str]:

@@ -18,7 +18,7 @@ from huice.feeds.action_tables import action_table_format, join_actions, read_ac
 from huice.feeds.actions import actions_from_previous_close
 from huice.feeds.bars import to_bar_frame
 from huice.feeds.calendar import read_exchange_calendar
-from huice.feeds.catalog import Instrument, bundled_instrument
+from huice.feeds.catalog import Instrument, bundled_bars, bundled_instrument
 from huice.feeds.codes import classify_code, normalise_code
 from huice.feeds.errors import DataError
 from huice.feeds.formats import normalise
@@ -57,6 +57,8 @@ SHARES_FORMATS = (
     SharesFormat("akshare fund_scale_daily_szse", "基金代码", "日期", "基金份额", 1.0),
     SharesFormat("akshare fund_etf_scale_sse", "基金代码", "统计日期", "基金份额", 1.0),
     SharesFormat("akshare fund_etf_scale_szse (a snapshot)", "基金代码", None, "基金份额", 1.0),
+    SharesFormat("SZSE fund shares (份额(万份))", "代码", "日期", "份额(万份)", 1e4),
+    SharesFormat("shares in 10,000 units (shares_10k)", "code", "date", "shares_10k", 1e4),
 )
 
 
@@ -153,6 +155,33 @@ def _instrument(symbol: str, asset_class: str | None, name: str, source: Path,
                       tracks, source=str(source))
 
 
+def _bundled_by_closes(name: str, frame: pd.DataFrame) -> tuple[str | None, str]:
+    """A bare 000xxx file name is a Shenzhen stock or a Shanghai index: when the bundled
+    catalog ships exactly one of them and the file's closes equal its closes (within 0.1% on
+    the median shared day, over at least 20 days), that is the code."""
+    match = re.match(r"(\d{6})", name)
+    if match is None:
+        return None, ""
+    closes = pd.Series(pd.to_numeric(frame["close"], errors="coerce").to_numpy(),
+                       index=pd.to_datetime(frame["date"], errors="coerce"))
+    found = []
+    for candidate in (f"{match.group(1)}.SH", f"{match.group(1)}.SZ", f"{match.group(1)}.CSI"):
+        bars = bundled_bars(candidate)
+        if bars is None:
+            continue
+        common = bars.index.intersection(closes.index[closes.index.notna()])
+        common = common[~common.duplicated()]
+        if len(common) < 20:
+            continue
+        shared = closes[~closes.index.duplicated()].loc[common]
+        if float((shared / bars.loc[common, "close"] - 1).abs().median()) <= 0.001:
+            found.append((candidate, len(common)))
+    if len(found) != 1:
+        return None, ""
+    return found[0][0], (f"from the file name: its closes equal the bundled {found[0][0]}'s "
+                         f"on {found[0][1]} shared days")
+
+
 def _limit(instrument: Instrument) -> float:
     """The widest daily limit the instrument's board has had (docs/broker.md)."""
     return {"chinext": 0.20, "star": 0.20, "st": 0.05, "beijing": 0.30, "none": 0.0}.get(
@@ -164,8 +193,8 @@ def _tick(asset_class: str) -> float:
 
 
 def import_bars(path: Path, raw: pd.DataFrame, *, symbol: str | None,
-                asset_class: str | None, board: str | None = None, strict: bool = False
-                ) -> tuple[Instrument, pd.DataFrame, FileReport]:
+                asset_class: str | None, board: str | None = None, strict: bool = False,
+                drop_bad_rows: bool = False) -> tuple[Instrument, pd.DataFrame, FileReport]:
     """One bar file to (instrument, canonical frame, report): its format and units, its
     non-trading days dropped, rounding glitches repaired (``strict``: refused), gaps listed
     (:mod:`huice.feeds.import_checks`)."""
@@ -173,12 +202,13 @@ def import_bars(path: Path, raw: pd.DataFrame, *, symbol: str | None,
     probe = normalise(raw, source=str(path))
     code = (symbol or normalise_code(probe.code or "") or normalise_code(path.name)
             or normalise_code(re.split(r"[_\s]", path.name)[0]))  # 510300_daily.csv
+    how = ("given" if symbol else "from the code column" if probe.code else "from the file name")
+    if code is None:
+        code, how = _bundled_by_closes(path.name, probe.frame)
     if code is None:
         raise DataError("cannot tell the symbol from the file's code column or name: pass "
                         "--symbol (e.g. 510300.SH)", source=path)
-    report.lines.append(f"symbol {code} ("
-                        + ("given" if symbol else "from the code column" if probe.code
-                           else "from the file name") + ")")
+    report.lines.append(f"symbol {code} ({how})")
     name = ""
     for column in ("name", "基金简称", "etf_name"):
         if column in raw and raw[column].notna().any():
@@ -197,8 +227,8 @@ def import_bars(path: Path, raw: pd.DataFrame, *, symbol: str | None,
     report.lines += dropped
     try:
         if len(frame) and frame[["open", "high", "low", "close"]].notna().all().all():
-            frame, repaired = repair_ohlc(frame, lines, _tick(instrument.asset_class), path,
-                                          strict)
+            frame, lines, repaired = repair_ohlc(frame, lines, _tick(instrument.asset_class),
+                                                 path, strict, drop_bad_rows)
             report.lines += repaired
         unadjusted = tradable and not code.endswith(".qfq")
         if "pre_close" in frame:
@@ -216,7 +246,7 @@ def import_bars(path: Path, raw: pd.DataFrame, *, symbol: str | None,
         raise
     report.lines += gap_warnings(frame, calendar)
     if instrument.asset_class == "index":
-        frame, notes = index_amount_units(frame, code, path)
+        frame, notes = index_amount_units(frame, code, path, bundled_bars(code))
         report.lines += notes
     elif not code.endswith(".qfq"):
         report.lines += overnight_gap_warnings(frame, _limit(instrument))
@@ -254,8 +284,8 @@ def import_shares(path: Path, raw: pd.DataFrame, fmt: SharesFormat, snapshot_dat
 
 def import_paths(paths: Sequence[str | Path], catalog: str | Path, *, symbol: str | None = None,
                  asset_class: str | None = None, snapshot_date: str | None = None,
-                 board: str | None = None, strict: bool = False, replace: bool = False
-                 ) -> list[FileReport]:
+                 board: str | None = None, strict: bool = False, replace: bool = False,
+                 drop_bad_rows: bool = False) -> list[FileReport]:
     """Import every file into the catalog folder in one atomic change; return the reports.
 
     Shares files join the ``shares`` line of bars imported in the same call or already stored.
@@ -281,7 +311,7 @@ def import_paths(paths: Sequence[str | Path], catalog: str | Path, *, symbol: st
         try:
             instrument, frame, report = import_bars(path, raw, symbol=symbol,
                                                     asset_class=asset_class, board=board,
-                                                    strict=strict)
+                                                    strict=strict, drop_bad_rows=drop_bad_rows)
             stored = store.bars(instrument.symbol)
             if stored is not None:
                 report.lines += compare_with_stored(instrument.symbol, frame, stored, path,

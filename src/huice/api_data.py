@@ -17,15 +17,17 @@ __all__ = ["data_fetch", "data_import", "data_undo", "data_update"]
 def data_import(paths: Sequence[str | Path], catalog: str | Path, *, symbol: str | None = None,
                 asset_class: str | None = None, snapshot_date: str | None = None,
                 board: str | None = None, strict: bool = False,
-                replace: bool = False) -> list[FileReport]:
+                replace: bool = False, drop_bad_rows: bool = False) -> list[FileReport]:
     """Import akshare, tushare, baostock or plain OHLCV files (and shares files) into the
     catalog folder in one atomic change; one report per file (what was found, converted,
-    repaired, dropped or warned)."""
+    repaired, dropped or warned). Dividend tables join bars imported with them or stored;
+    ``drop_bad_rows`` leaves out (and lists) bars that break the bar rules beyond a rounding
+    glitch instead of refusing the file."""
     from huice.feeds.importing import import_paths
 
     return import_paths(paths, catalog, symbol=symbol, asset_class=asset_class,
                         snapshot_date=snapshot_date, board=board, strict=strict,
-                        replace=replace)
+                        replace=replace, drop_bad_rows=drop_bad_rows)
 
 
 def data_fetch(symbols: Sequence[str], catalog: str | Path, start: dt.date,

@@ -26,6 +26,9 @@ def add_data_commands(commands: argparse._SubParsersAction) -> argparse.Argument
     imports.add_argument("--strict", action="store_true",
                          help="refuse every OHLC inconsistency instead of repairing rounding "
                               "glitches")
+    imports.add_argument("--drop-bad-rows", action="store_true",
+                         help="leave out (and list) bars that break the bar rules beyond a "
+                              "rounding glitch, instead of refusing the file")
     imports.add_argument("--replace", action="store_true",
                          help="replace a code's stored bars even where they disagree (the "
                               "previous catalog stays restorable with data undo)")
@@ -55,7 +58,8 @@ def command_data(args: argparse.Namespace) -> int:
         reports = api_data.data_import(args.paths, args.catalog, symbol=args.symbol,
                                        asset_class=args.asset_class, snapshot_date=args.date,
                                        board=args.board, strict=args.strict,
-                                       replace=args.replace)
+                                       replace=args.replace,
+                                       drop_bad_rows=args.drop_bad_rows)
         for report in reports:
             print(f"{report.path}:")
             for line in report.lines:

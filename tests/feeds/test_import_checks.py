@@ -231,3 +231,68 @@ def test_blank_rows_in_the_middle_are_dropped_and_listed(tmp_path):
 
     report = import_paths([baostock(tmp_path, blank)], tmp_path / "cat")[0]
     assert "dropped 1 row(s) with no open, high, low or close (lines 7)" in report.lines
+
+
+def test_rows_beyond_repair_are_dropped_and_listed_only_when_asked(tmp_path):
+    def broken(frame):  # high below low on 2021-01-05 (line 3), close 5% off on line 11
+        frame.loc[1, "high"] = f"{float(frame.loc[1, 'low']) - 0.05:.4f}"
+        frame.loc[9, "close"] = f"{float(frame.loc[9, 'low']) * 0.95:.4f}"
+        return frame
+
+    path = baostock(tmp_path, broken)
+    with pytest.raises(DataError, match="import with --drop-bad-rows") as refused:
+        import_paths([path], tmp_path / "cat")
+    assert refused.value.line == 3
+    report = import_paths([path], tmp_path / "cat", drop_bad_rows=True)[0]
+    assert any(line.startswith("warning: dropped 2 bar(s) that break the bar rules beyond a "
+                               "rounding glitch (--drop-bad-rows): 2021-01-05 (line 3: high "
+                               "below low), 2021-01-15 (line 11: open/close")
+               for line in report.lines), report.lines
+    stored = CatalogStore(tmp_path / "cat").bars("510300.SH")
+    assert pd.Timestamp("2021-01-05") not in stored.index and len(stored) == 118 - 2
+
+
+def test_an_index_amount_that_is_volume_is_told_by_the_bundled_index(tmp_path):
+    """chrisphoenixsoar's sh000300.csv has an 'amount' column that is the volume in lots: the
+    bundled CSI 300's volume is exactly 100x it. A magnitude check alone could not tell 万 CNY
+    from thousand CNY; the bundled index can."""
+    bundled = pd.read_csv(REPO / "data/bars/000300.SH.csv.gz").iloc[-300:]
+    path = tmp_path / "sh000300.csv"
+    pd.DataFrame({"date": bundled["date"], "open": bundled["open"], "high": bundled["high"],
+                  "low": bundled["low"], "close": bundled["close"],
+                  "amount": (bundled["volume"] / 100).round(), "info": "{}"}).to_csv(path, index=False)
+    report = import_paths([path], tmp_path / "cat")[0]
+    assert ("the amount column holds volume in lots of 100, not CNY (the bundled 000300.SH's "
+            "volume is 100x it on the shared days): used as volume x100; amount left empty"
+            in report.lines)
+    stored = CatalogStore(tmp_path / "cat").bars("000300.SH")
+    assert (stored["volume"] - bundled.set_index(pd.to_datetime(bundled["date"]))["volume"]
+            ).abs().max() <= 50
+    assert stored["amount"].isna().all()
+
+
+def test_files_as_other_tools_write_them(tmp_path):
+    """A bare 000xxx name resolved by the bundled closes, capitalised headers (backtrader's
+    samples), an amount in 亿 CNY by its column name, shares in 10,000 units."""
+    bundled = pd.read_csv(REPO / "data/bars/000905.SH.csv.gz").iloc[-100:]
+    bare = tmp_path / "000905.csv"
+    pd.DataFrame({"Date": bundled["date"], "Open": bundled["open"], "High": bundled["high"],
+                  "Low": bundled["low"], "Close": bundled["close"],
+                  "amount_yi": (bundled["amount"] / 1e8).round(4)}).to_csv(bare, index=False)
+    report = import_paths([bare], tmp_path / "cat")[0]
+    assert "symbol 000905.SH (from the file name: its closes equal the bundled 000905.SH's on " \
+           "100 shared days)" in report.lines
+    assert "amount from amount_yi (亿 CNY): x1e+08" in report.lines
+    stored = CatalogStore(tmp_path / "cat").bars("000905.SH")
+    assert (stored["amount"] / bundled.set_index(pd.to_datetime(bundled["date"]))["amount"]
+            - 1).abs().max() < 1e-4
+    elsewhere = tmp_path / "000999.csv"  # no bundled instrument to tell SH from SZ
+    bare.rename(elsewhere)
+    with pytest.raises(DataError, match="pass --symbol"):
+        import_paths([elsewhere], tmp_path / "cat2")
+    shares = tmp_path / "etf_shares.csv"
+    pd.DataFrame({"date": ["2021-01-05"], "code": ["510300"], "name": ["沪深300ETF"],
+                  "shares_10k": [1234567.0]}).to_csv(shares, index=False)
+    report = import_paths([baostock(tmp_path), shares], tmp_path / "cat3")[1]
+    assert report.lines[0] == "format: shares in 10,000 units (shares_10k) (shares outstanding, x10000)"
+    assert CatalogStore(tmp_path / "cat3").bars("510300.SH").loc["2021-01-05", "shares"] == 12345670000.0
