@@ -83,8 +83,9 @@ def test_the_paper_functions_of_the_api(tmp_path):
                                                    "paper.source.start": "2025-03-31",
                                                    "data.end": "2025-03-31"})
     lines: list[str] = []
-    booked = huice.paper_run(config, once=True, on_booked=lines.append)
-    assert booked > 0 and len(lines) == booked and "equity" in lines[-1]
+    step = huice.paper_run(config, once=True, on_booked=lines.append)
+    assert step.booked > 0 and len(lines) == step.booked and "equity" in lines[-1]
+    assert step.problems == []
     status = huice.paper_status(config)
     assert status["last_bar"] == "2025-03-31"
     assert status["cash"] + status["holdings"] == pytest.approx(status["equity"], abs=0.01)
@@ -92,4 +93,4 @@ def test_the_paper_functions_of_the_api(tmp_path):
     assert report.metrics.final_equity == pytest.approx(status["equity"], abs=0.005)
     backtest = huice.backtest(config)
     assert backtest.metrics.final_equity == pytest.approx(report.metrics.final_equity, abs=0.005)
-    assert huice.paper_run(config, once=True) == 0  # nothing new: books nothing
+    assert huice.paper_run(config, once=True).booked == 0  # nothing new: books nothing

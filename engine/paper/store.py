@@ -25,6 +25,11 @@ from huice.config.errors import HuiceError
 from huice.engine.results.ledger_frames import ACTION_COLUMNS, FILL_COLUMNS, ORDER_COLUMNS, TRADE_COLUMNS
 
 _TRADE_COLUMNS_SQL = ", ".join(TRADE_COLUMNS).replace("return", "return_")
+# tables added after accounts existed: a writer creates them in an older account
+ADDED_TABLES = """
+CREATE TABLE IF NOT EXISTS accepted (symbol TEXT, date TEXT, kind TEXT, note TEXT,
+                                     accepted_at TEXT, PRIMARY KEY (symbol, date, kind));
+"""
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS bars_done (date TEXT PRIMARY KEY, committed_at TEXT NOT NULL);
@@ -37,7 +42,7 @@ CREATE TABLE IF NOT EXISTS positions (date TEXT, symbol TEXT, quantity REAL, pri
                                       value REAL, PRIMARY KEY (date, symbol));
 CREATE TABLE IF NOT EXISTS signals (date TEXT PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS actions (seq INTEGER PRIMARY KEY AUTOINCREMENT, {", ".join(ACTION_COLUMNS)});
-"""
+{ADDED_TABLES}"""
 # columns added after accounts existed, with the value older rows read as
 NEW_COLUMNS = {"orders": {"kind": "''", "codes": "''"}, "trades": {"dividends": "0.0"}}
 # Fault injection for the crash tests: seconds to pause inside each bar's transaction.
@@ -158,8 +163,10 @@ class PaperStore:
 
     def _add_new_columns(self) -> None:
         """An account created before a table had a column (orders' ``kind`` and ``codes``,
-        trades' ``dividends``) gets it, empty (or 0) for the rows already booked; nothing else
-        of the account changes."""
+        trades' ``dividends``) gets it, empty (or 0) for the rows already booked, and the tables
+        added since (``accepted``, ...) are created empty; nothing else of the account
+        changes."""
+        self.connection.executescript(ADDED_TABLES)
         for table, columns in NEW_COLUMNS.items():
             have = {row[1] for row in self.connection.execute(f"PRAGMA table_info({table})")}
             for column, default in columns.items():
@@ -211,6 +218,20 @@ class PaperStore:
         if broker is None or strategy is None:
             raise HuiceError("the paper account has no booked day yet", source=self.path)
         return json.loads(broker), json.loads(strategy)
+
+    def accepted(self) -> set[tuple[str, dt.date, str]]:
+        """The (symbol, day, kind) the user accepted on purpose (``paper-accept``)."""
+        try:
+            rows = self.connection.execute("SELECT symbol, date, kind FROM accepted").fetchall()
+        except sqlite3.OperationalError:  # an older account opened read-only
+            return set()
+        return {(symbol, dt.date.fromisoformat(day), kind) for symbol, day, kind in rows}
+
+    def accept(self, symbol: str, day: dt.date, kind: str, note: str) -> None:
+        """Record an acceptance (one transaction)."""
+        self.connection.execute("INSERT OR REPLACE INTO accepted VALUES (?, ?, ?, ?, ?)",
+                                (symbol, day.isoformat(), kind, note,
+                                 dt.datetime.now(dt.UTC).isoformat()))
 
     def table(self, name: str) -> pd.DataFrame:
         frame = pd.read_sql_query(f"SELECT * FROM {name}", self.connection)

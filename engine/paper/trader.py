@@ -24,6 +24,8 @@ from loguru import logger
 from huice.config.identity import identity_tree
 from huice.config.overrides import config_tree, with_overrides
 from huice.config.schema import RunConfig
+from huice.engine.broker.rules import InstrumentRules, resolve_rules
+from huice.engine.paper.gate import GateProblem, candidate_days, judge_days
 from huice.engine.paper.store import PaperStore
 from huice.engine.results.ledger_frames import (
     FILL_COLUMNS,
@@ -36,6 +38,7 @@ from huice.engine.results.ledger_frames import (
 from huice.engine.run.analyzers import LedgerRecorder
 from huice.engine.run.assembly import PreparedRun, Resume, execute_run, prepare_run
 from huice.engine.run.plugin import PluginFactory
+from huice.feeds.calendar import read_exchange_calendar
 from huice.feeds.catalog import Instrument
 from huice.feeds.live_sources import (
     CatalogSource,
@@ -45,6 +48,9 @@ from huice.feeds.live_sources import (
     SqliteTableSource,
 )
 from huice.feeds.loading import base_symbols, instrument_metadata, load_market
+
+_EMPTY = pd.DataFrame(columns=["open", "high", "low", "close", "volume"],
+                      index=pd.DatetimeIndex([], name="date"))
 
 
 def account_config_hash(config: RunConfig) -> str:
@@ -123,6 +129,12 @@ class PaperTrader:
         self.instruments: dict[str, Instrument] = {
             s: instrument_metadata(config.data, s) for s in self.base_symbols}
         self.source = self._make_source()
+        self.calendar = read_exchange_calendar()
+        self.gate_rules: dict[str, InstrumentRules | None] = {
+            s: (resolve_rules(s, i.asset_class, i.board, config.broker)
+                if i.asset_class not in ("index", "synthetic") else None)
+            for s, i in self.instruments.items()}
+        self.problems: list[GateProblem] = []
         store.bind_config(account_config_hash(config))
 
     def _make_source(self) -> CsvFolderSource | CatalogSource | SqliteTableSource | ReplaySource:
@@ -152,17 +164,34 @@ class PaperTrader:
         return read
 
     def process_available(self) -> list[dt.date]:
-        """Book every day that is complete in the source and past the watermark."""
+        """Book every day past the watermark that the source has and the gate passes
+        (:mod:`huice.engine.paper.gate`); the first day it refuses, and the days after, wait.
+        ``self.problems`` holds the refused day's problems (empty when all was booked)."""
         read = self.poll()
-        last = read.last_complete_day(self.base_symbols)
         watermark = self.store.watermark
-        if last is None or (watermark is not None and last.date() <= watermark):
-            logger.debug("no new complete day (watermark {}, source up to {})", watermark, last)
+        frames = {s: read.frames.get(s, _EMPTY) for s in self.base_symbols}
+        days = candidate_days(frames, watermark, self.config.data.end)
+        if not days:
+            self.problems = []
+            logger.debug("no new day (watermark {})", watermark)
             return []
-        if self.config.data.end and last.date() > self.config.data.end:
-            last = pd.Timestamp(self.config.data.end)
-        config = with_overrides(self.config, {"data.end": last.date()})
-        frames = {s: read.frames[s] for s in self.base_symbols}
+        # a new account's history is what a backtest over the same bars sees: the gate judges
+        # the days an account books from then on, and in the first step the days from the last
+        # one every instrument has reported (the days before it are history)
+        history: list[dt.date] = []
+        if watermark is None:
+            complete = read.last_complete_day(self.base_symbols)
+            history = [d for d in days if complete is not None and d < complete.date()]
+        verdict = judge_days(days[len(history):], frames, self.gate_rules, self.calendar,
+                             self.store.accepted())
+        self.problems = verdict.problems
+        for problem in verdict.problems:
+            logger.warning(problem.line())
+        bookable = history + verdict.bookable
+        if not bookable:
+            return []
+        last = bookable[-1]
+        config = with_overrides(self.config, {"data.end": last})
         market = load_market(config.data, self.symbols, frames=frames,
                              instruments=self.instruments)
         plugin = self.factory(config)
@@ -177,7 +206,8 @@ class PaperTrader:
         return booking.processed
 
     def loop(self, *, once: bool, poll_seconds: float, max_iterations: int | None) -> int:
-        """Process new bars until stopped; returns how many bars were booked."""
+        """Process new bars until stopped; returns how many bars were booked (the last poll's
+        gate problems stay in ``self.problems``)."""
         booked = 0
         iteration = 0
         while not self.stop.is_set():

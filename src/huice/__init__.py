@@ -28,11 +28,11 @@ from huice.api import (
     validate,
 )
 from huice.api_data import data_fetch, data_import, data_undo, data_update
-from huice.api_paper import paper_report, paper_run, paper_status
+from huice.api_paper import PaperStep, paper_accept, paper_report, paper_run, paper_status
 
-__all__ = ["Result", "backtest", "build_strategy", "data_fetch", "data_import", "data_undo",
-           "data_update", "load_config", "monitor_crowding", "paper_report", "paper_run",
-           "paper_status", "strategies", "sweep", "validate"]
+__all__ = ["PaperStep", "Result", "backtest", "build_strategy", "data_fetch", "data_import",
+           "data_undo", "data_update", "load_config", "monitor_crowding", "paper_accept",
+           "paper_report", "paper_run", "paper_status", "strategies", "sweep", "validate"]
 __version__ = "0.2.0"
 
 # a library stays quiet unless asked: logger.enable("huice") shows its log (the CLI does)

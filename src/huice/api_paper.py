@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,16 @@ from huice.api import ConfigLike, Result, _origin_of, located, runnable_config
 from huice.config.errors import ConfigError
 from huice.config.schema import RunConfig
 
-__all__ = ["paper_report", "paper_run", "paper_status"]
+__all__ = ["PaperStep", "paper_accept", "paper_report", "paper_run", "paper_status"]
+
+
+@dataclass(frozen=True)
+class PaperStep:
+    """What a paper run did: the days it booked, and the gate's problems with the first day it
+    refused (empty when every available day was booked; the CLI then exits 0, else 3)."""
+
+    booked: int
+    problems: list[str] = field(default_factory=list)
 
 
 def _paper_config(config: ConfigLike) -> RunConfig:
@@ -26,9 +37,10 @@ def _paper_config(config: ConfigLike) -> RunConfig:
 def paper_run(config: ConfigLike, *, once: bool = True, poll_seconds: float | None = None,
               max_iterations: int | None = None,
               on_booked: Callable[[str], None] | None = None, log_file: bool = False,
-              verbose: bool = False, handle_signals: bool = False) -> int:
-    """Book every new complete day of the config's paper account (``once``), or poll until
-    ``max_iterations``; returns how many bars were booked.
+              verbose: bool = False, handle_signals: bool = False) -> PaperStep:
+    """Book every new day of the config's paper account that the gate passes (``once``), or
+    poll until ``max_iterations``; returns how many bars were booked and the gate's problems
+    (docs/paper-trading.md, "The gate").
 
     ``on_booked`` hears one line per booked day (equity, cash, fills, pending orders);
     ``log_file`` also logs to ``paper.log_file`` (default ``<state>.log``; DEBUG with
@@ -54,11 +66,44 @@ def paper_run(config: ConfigLike, *, once: bool = True, poll_seconds: float | No
             if handle_signals:
                 trader.install_signal_handlers()
             poll = poll_seconds if poll_seconds is not None else paper.poll_seconds
-            return trader.loop(once=once, poll_seconds=poll, max_iterations=max_iterations)
+            booked = trader.loop(once=once, poll_seconds=poll, max_iterations=max_iterations)
+            return PaperStep(booked, [problem.line() for problem in trader.problems])
         finally:
             if sink is not None:
                 logger.remove(sink)
             store.close()
+
+
+def paper_accept(config: ConfigLike, symbol: str, day: dt.date, kind: str,
+                 note: str = "") -> str:
+    """Accept on purpose what the gate refused: ``kind`` ``suspension`` books ``day`` without a
+    bar of ``symbol`` (the exchange suspended it), ``bar`` books its bar as it is (a real
+    repeat, or a move beyond the limit); recorded in the account's state. Returns what was
+    recorded, as one line."""
+    from huice.engine.paper.gate import ACCEPT_KINDS
+    from huice.engine.paper.store import PaperStore
+    from huice.engine.paper.trader import PaperTrader
+    from huice.strategies.factory import plugin_for
+
+    config = _paper_config(config)
+    if kind not in ACCEPT_KINDS:
+        raise ConfigError(f"--as {kind!r}: one of {', '.join(ACCEPT_KINDS)}", where="--as")
+    with located(config):
+        store = PaperStore(config.paper_block().state, writer=True)
+        try:
+            trader = PaperTrader(config, plugin_for, store)
+            if symbol not in trader.base_symbols:
+                raise ConfigError(f"{symbol} is not an instrument of this account (it has "
+                                  f"{', '.join(trader.base_symbols)})", where="SYMBOL")
+            watermark = store.watermark
+            if watermark is not None and day <= watermark:
+                raise ConfigError(f"{day} is already booked (the account is booked through "
+                                  f"{watermark}): only a day still to book can be accepted",
+                                  where="DATE")
+            store.accept(symbol, day, kind, note)
+        finally:
+            store.close()
+    return f"accepted {symbol} {day} as {kind}" + (f" ({note})" if note else "")
 
 
 def paper_status(config: ConfigLike) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from huice import api, api_paper
 from huice.cli_data import add_data_commands
 from huice.cli_data import command_data as run_data_command
 
-EXIT_OK, EXIT_USER_ERROR = 0, 2
+EXIT_OK, EXIT_USER_ERROR, EXIT_GATE = 0, 2, 3  # 3: the paper gate refused a day
 
 
 def command_backtest(args: argparse.Namespace) -> int:
@@ -65,12 +65,23 @@ def command_sweep(args: argparse.Namespace) -> int:
 
 def command_paper(args: argparse.Namespace) -> int:
     config = api.load_config(args.config)
-    booked = api_paper.paper_run(config, once=args.once, poll_seconds=args.poll_seconds,
-                                 max_iterations=args.max_iterations,
-                                 on_booked=lambda line: print(line, flush=True),
-                                 log_file=True, verbose=args.verbose, handle_signals=True)
+    step = api_paper.paper_run(config, once=args.once, poll_seconds=args.poll_seconds,
+                               max_iterations=args.max_iterations,
+                               on_booked=lambda line: print(line, flush=True),
+                               log_file=True, verbose=args.verbose, handle_signals=True)
     state = config.paper_block().state.resolve()
-    print(f"booked {booked} bar(s); state {state}")
+    print(f"booked {step.booked} bar(s); state {state}")
+    for line in step.problems:
+        print(line, file=sys.stderr)
+    if step.problems:
+        print(f"not booked: the gate refused a day (exit code {EXIT_GATE}); see "
+              "docs/paper-trading.md, \"The gate\"", file=sys.stderr)
+        return EXIT_GATE
+    return EXIT_OK
+
+
+def command_paper_accept(args: argparse.Namespace) -> int:
+    print(api_paper.paper_accept(args.config, args.symbol, args.date, args.kind, args.note))
     return EXIT_OK
 
 
@@ -164,6 +175,14 @@ def parser() -> argparse.ArgumentParser:
                        help="seconds between polls (default: paper.poll_seconds)")
     paper.add_argument("--max-iterations", type=int, default=None,
                        help="stop after this many polls")
+    accept = commands.add_parser("paper-accept", help="book a day the gate refused, on "
+                                                      "purpose (a suspension, or a real bar)")
+    accept.add_argument("config")
+    accept.add_argument("symbol")
+    accept.add_argument("date", type=dt.date.fromisoformat)
+    accept.add_argument("--as", dest="kind", required=True, choices=["suspension", "bar"],
+                        help="suspension: no bar that day is right; bar: its bar is right")
+    accept.add_argument("--note", default="", help="why (kept in the state)")
     paper_status = commands.add_parser("paper-status", help="the paper account now")
     paper_status.add_argument("config")
     paper_status.add_argument("--json", action="store_true")
@@ -182,7 +201,7 @@ def parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check a config without running it")
     validate.add_argument("config")
     commands.add_parser("strategies", help="list the strategies and their params")
-    for sub in (backtest, sweep, paper, paper_status, paper_report, validate,
+    for sub in (backtest, sweep, paper, accept, paper_status, paper_report, validate,
                 commands.choices["strategies"]):
         sub.add_argument("-v", "--verbose", action="store_true",
                          help="log detail, and show tracebacks for errors")
@@ -197,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     logger.add(sys.stderr, level="DEBUG" if args.verbose else "WARNING",
                format="<level>{level: <7}</level> {message}")
     handlers = {"backtest": command_backtest, "sweep": command_sweep, "paper": command_paper,
+                "paper-accept": command_paper_accept,
                 "paper-status": command_paper_status, "paper-report": command_paper_report,
                 "validate": command_validate, "strategies": command_strategies,
                 "data": run_data_command, "monitor": command_monitor}

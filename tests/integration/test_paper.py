@@ -7,6 +7,7 @@ import gzip
 import json
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -92,6 +93,33 @@ def write_bars(folder: Path, symbol: str, frame: pd.DataFrame) -> None:
     frame.to_csv(folder / f"{symbol}.csv", index=False, lineterminator="\n")
 
 
+# days the bundled data has no bar for an instrument inside its life: the gate refuses each
+# once, and the cron routine accepts it as a suspension (512100 converted its shares on
+# 2022-09-02; the industry and CSI gaps are listed in data/README.md)
+GAPS = {"barbell": {("512100.SH.qfq", "2022-09-02")},
+        "etf_flow": {("159919.SZ", "2019-01-11")},  # suspended on its ex-dividend day
+        "drawdown_reversion": {("801080.SI", day) for day in (
+            "2013-05-29", "2013-05-31", "2013-07-23", "2013-08-01", "2013-09-11", "2013-09-23")}}
+
+
+def run_accepting_suspensions(config: Path) -> set[tuple[str, str]]:
+    """``paper --once``; each day the gate refuses for a missing bar is accepted as a
+    suspension (``paper-accept``) and the step run again, as a user would after checking."""
+    accepted = set()
+    while True:
+        result = run_cli("paper", str(config), "--once")
+        if result.code == 0:
+            return accepted
+        assert result.code == 3, result.stderr
+        missing = re.findall(r"gate: (\S+) (\S+): no bar, though the source has later ones",
+                             result.stderr)
+        assert missing, result.stderr
+        for day, symbol in missing:
+            assert run_cli("paper-accept", str(config), symbol, day, "--as", "suspension",
+                           "--note", "bundled data has no bar").code == 0
+            accepted.add((symbol, day))
+
+
 @pytest.mark.parametrize("strategy", sorted(STRATEGIES))
 def test_once_on_growing_csv_data_equals_one_backtest(tmp_path, strategy):
     start, end, params = STRATEGIES[strategy]
@@ -106,11 +134,12 @@ def test_once_on_growing_csv_data_equals_one_backtest(tmp_path, strategy):
     calendar = sorted(set(full["000300.SH"]["date"]) & {d for d in full["000300.SH"]["date"]
                                                         if start <= d <= end})
     cuts = [calendar[len(calendar) * k // 4] for k in (1, 2, 3)] + [calendar[-1]]
+    accepted = set()
     for cut in cuts:  # the data job appends, then cron runs --once
         for symbol, frame in full.items():
             write_bars(tmp_path / "incoming", symbol, frame[frame["date"] <= cut])
-        result = run_cli("paper", str(config), "--once")
-        assert result.code == 0, result.stderr
+        accepted |= run_accepting_suspensions(config)
+    assert accepted == GAPS.get(strategy, set())
     assert_parity(tmp_path, config, calendar[-1])
     fills, _ = ledger(tmp_path)
     assert len(fills) >= 2, "the strategy must trade for parity to mean anything"
@@ -126,6 +155,8 @@ def test_killed_at_random_moments_ends_with_the_parity_ledger(tmp_path):
                           start, end, params)
     state = tmp_path / "state" / "paper.sqlite"
     marker = state.with_name(state.name + ".in-transaction")
+    for symbol, day in GAPS["barbell"]:  # checked beforehand, as a user would
+        assert run_cli("paper-accept", str(config), symbol, day, "--as", "suspension").code == 0
     env = {**os.environ, COMMIT_PAUSE_ENV: "0.03"}
     command = [sys.executable, str(REPO / "run.py"), "paper", str(config), "--poll-seconds", "0",
                "--max-iterations", "200"]
@@ -218,7 +249,9 @@ def test_fault_missing_file_waits(tmp_path):
     config, frame = csv_account(tmp_path, as_csv)
     (tmp_path / "incoming" / "510300.SH.qfq.csv").unlink()
     result = run_cli("paper", str(config), "--once")
-    assert result.code == 0 and "510300.SH.qfq.csv: missing; waiting for it" in result.stderr
+    assert result.code == 3 and "510300.SH.qfq.csv: missing; waiting for it" in result.stderr
+    assert "gate: 2021-01-04 510300.SH.qfq: no bar yet while other instruments have one" \
+        in result.stderr
     assert watermark(tmp_path) is None
     (tmp_path / "incoming" / "510300.SH.qfq.csv").write_text(as_csv(frame))
     assert run_cli("paper", str(config), "--once").code == 0
@@ -229,7 +262,8 @@ def test_fault_line_still_being_written_is_read_once_complete(tmp_path):
     config, frame = csv_account(tmp_path, lambda f: as_csv(f.iloc[:30]) + ",".join(
         map(str, f.iloc[30].tolist()))[:12])
     result = run_cli("paper", str(config), "--once")
-    assert "is still being written" in result.stderr
+    assert result.code == 3 and "is still being written" in result.stderr
+    assert f"gate: {frame['date'].iloc[30]} 510300.SH.qfq: no bar yet" in result.stderr
     assert watermark(tmp_path) == frame["date"].iloc[29]
     (tmp_path / "incoming" / "510300.SH.qfq.csv").write_text(as_csv(frame.iloc[:31]))
     run_cli("paper", str(config), "--once")
@@ -267,7 +301,7 @@ def test_fault_bad_rows_stop_the_symbol_until_fixed(tmp_path, fault, message):
 
     config, frame = csv_account(tmp_path, corrupt)
     result = run_cli("paper", str(config), "--once")
-    assert result.code == 0
+    assert result.code == 3  # the gate: the other instrument has days this one stops before
     assert "510300.SH.qfq.csv: line 27" in result.stderr and message in result.stderr
     assert watermark(tmp_path) == frame["date"].iloc[24]   # nothing past the last good bar
     (tmp_path / "incoming" / "510300.SH.qfq.csv").write_text(as_csv(frame))  # fixed
