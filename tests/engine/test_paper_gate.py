@@ -67,14 +67,15 @@ def test_a_repeated_bar_is_stale(frames):
 
 def test_a_move_beyond_the_limit_needs_an_action(frames):
     etf = frames["510300.SH"].copy()
-    previous = etf.loc["2021-01-21", "close"]  # 5.562: limits 5.562 x 0.9 and x 1.1 on the tick
-    etf.loc["2021-01-22", ["open", "high", "low", "close"]] = [previous * 0.85] * 4
+    # every price from 2021-01-22 on 15% lower, as after a 1 -> 1/0.85 split
+    etf.loc["2021-01-22":, ["open", "high", "low", "close"]] *= 0.85
     frames["510300.SH"] = etf
     verdict = judge(frames)
     assert [(p.day, p.kind) for p in verdict.problems] == [(dt.date(2021, 1, 22), "limit_move")]
+    # the previous close 5.562: limits 5.562 x 0.9 and x 1.1 on the tick
     assert "beyond the day's limits 5.006 .. 6.118 from the previous close 5.562 and no " \
            "dividend or split that day explains it" in verdict.problems[0].detail
-    etf.loc["2021-01-22", "split_ratio"] = 1 / 0.85     # a split explains it
+    etf.loc["2021-01-22", "split_ratio"] = 1 / 0.85     # the split line explains it
     assert judge(frames).problems == []
 
 
