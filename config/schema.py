@@ -298,8 +298,16 @@ class PaperConfig(StrictModel):
     poll_seconds: float = Field(60.0, ge=0)
     log_file: Path | None = Field(None, description="rotating log; default: <state>.log",
                                   json_schema_extra=left_out_of("run"))
+    tickets: Path | None = Field(None, description="folder of the next session's order "
+                                                   "tickets; default: <state>.tickets next to "
+                                                   "the state",
+                                 json_schema_extra=left_out_of("run"))
 
-    _resolve = field_validator("state", "log_file")(_resolve_path)
+    _resolve = field_validator("state", "log_file", "tickets")(_resolve_path)
+
+    def tickets_folder(self) -> Path:
+        """Where the order tickets are written."""
+        return self.tickets or self.state.with_name(self.state.stem + ".tickets")
 
 
 class RunConfig(StrictModel):

@@ -13,6 +13,7 @@ from huice.config.errors import HuiceError
 from huice.config.overrides import with_overrides
 from huice.engine.broker.account import Trade
 from huice.engine.broker.orders import Fill
+from huice.engine.paper.glance import account_glance, order_state
 from huice.engine.paper.store import PaperStore
 from huice.engine.results.ledger_frames import trades_frame
 from huice.engine.results.result import RunResult
@@ -24,31 +25,41 @@ if TYPE_CHECKING:
     from huice.engine.paper.trader import PaperTrader
 
 
-def status(store: PaperStore) -> dict[str, Any]:
-    """The account as of the watermark: cash, equity, positions, open orders, last fills."""
+def status(store: PaperStore, initial_cash: float, calendar: pd.DatetimeIndex
+           ) -> dict[str, Any]:
+    """The account as of the watermark: cash, equity, positions with their cost basis and
+    unrealised P&L, realised and today's P&L, the next step's date, open orders (a partly
+    filled one says so), the last day's fills and the days accepted on purpose."""
     watermark = store.watermark
     if watermark is None:
         return {"last_bar": None, "message": "no bar processed yet"}
-    equity = store.table("equity").set_index("date")
-    last = equity.loc[watermark.isoformat()]
-    positions = store.table("positions")
-    positions = positions[positions["date"] == watermark.isoformat()]
+    equity = store.table("equity")
+    last = equity.set_index("date").loc[watermark.isoformat()]
     orders = store.table("orders")
+    orders["state"] = [order_state(r.status, r.filled, r.quantity) for r in orders.itertuples()]
     fills = store.table("fills")
     broker_state, _ = store.states()
+    glance = account_glance(equity, store.table("positions"), broker_state, initial_cash,
+                            calendar)
+    last_day = orders[orders["created"] == watermark.isoformat()]
     return {
         "last_bar": watermark.isoformat(),
+        "next_step": glance["next_step"],
         "bars_processed": len(equity),
         "cash": float(last["cash"]),
         "holdings": float(last["holdings"]),
         "equity": float(last["equity"]),
-        "positions": [{"symbol": r.symbol, "quantity": r.quantity, "price": r.price,
-                       "value": r.value} for r in positions.itertuples()],
+        **{key: glance[key] for key in ("cost_basis", "unrealised_pnl", "realised_pnl",
+                                        "total_pnl", "today_pnl")},
+        "positions": glance["positions"],
         "bought_today_t_plus_1": {s: p["bought_today"]
                                   for s, p in broker_state["positions"].items()
                                   if p["bought_today"]},
         "open_orders": orders[orders["status"].isin(["pending", "partial"])].to_dict("records"),
+        "last_day_orders": last_day.to_dict("records"),
         "last_day_fills": fills[fills["date"] == watermark.isoformat()].to_dict("records"),
+        "accepted": [{"symbol": s, "date": d.isoformat(), "as": k}
+                     for s, d, k in sorted(store.accepted())],
     }
 
 
@@ -99,4 +110,8 @@ def paper_result(trader: PaperTrader) -> RunResult:
                                          f"{len(ledger.equity)} bars booked, {first} .. "
                                          f"{watermark}."])
     result.paper = True  # its report leads with today's positions and the last orders
+    broker_state, _ = store.states()
+    result.paper_glance = account_glance(store.table("equity"), store.table("positions"),
+                                         broker_state, config.broker.initial_cash,
+                                         trader.calendar)
     return result

@@ -17,6 +17,7 @@ import json
 import signal
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 from loguru import logger
@@ -26,7 +27,9 @@ from huice.config.overrides import config_tree, with_overrides
 from huice.config.schema import RunConfig
 from huice.engine.broker.rules import InstrumentRules, resolve_rules
 from huice.engine.paper.gate import GateProblem, candidate_days, judge_days
+from huice.engine.paper.glance import next_session
 from huice.engine.paper.store import PaperStore
+from huice.engine.paper.tickets import build_tickets, check_tickets, write_ticket_files
 from huice.engine.results.ledger_frames import (
     FILL_COLUMNS,
     ORDER_COLUMNS,
@@ -203,7 +206,31 @@ class PaperTrader:
         booking = BarBooking(self.store, run, self.stop, watermark, self.on_booked)
         run.on_each_bar(booking.after_bar)
         execute_run(run)
+        if booking.processed:
+            self.write_tickets(frames)
         return booking.processed
+
+    def write_tickets(self, frames: dict[str, pd.DataFrame]) -> list[Path]:
+        """The next session's order tickets, from the booked broker state, checked against the
+        exchange rules (:mod:`huice.engine.paper.tickets`); returns the files written."""
+        watermark = self.store.watermark
+        if watermark is None:
+            return []
+        session = next_session(self.calendar, watermark)
+        if session is None:
+            logger.warning("no trading day after {} in the calendar: no tickets", watermark)
+            return []
+        broker_state, _ = self.store.states()
+        rules = {s: r for s, r in self.gate_rules.items() if r is not None}
+        closes = {s: float(frames[s]["close"].loc[:pd.Timestamp(watermark)].iloc[-1])
+                  for s in rules if len(frames[s].loc[:pd.Timestamp(watermark)])}
+        tickets = build_tickets(broker_state["pending"], session, rules, closes)
+        holdings = {s: p["quantity"] for s, p in broker_state["positions"].items()}
+        for problem in check_tickets(tickets, rules, holdings):
+            logger.warning("ticket check: {}", problem)
+        paths = write_ticket_files(self.config.paper_block().tickets_folder(), tickets, session)
+        logger.info("{} ticket(s) for {}: {}", len(tickets), session, paths[0])
+        return paths
 
     def loop(self, *, once: bool, poll_seconds: float, max_iterations: int | None) -> int:
         """Process new bars until stopped; returns how many bars were booked (the last poll's

@@ -60,3 +60,11 @@ def trades_frame(closed: list[Trade], still_open: list[Trade]) -> pd.DataFrame:
     return frame.sort_values(["opened", "symbol"], kind="stable").reset_index(drop=True)
 
 
+def order_state(status: str, filled: float, quantity: float) -> str:
+    """An order's state in words: a partly filled order says so."""
+    if 0 < filled < quantity and status in ("expired", "cancelled"):
+        rest = "expired" if status == "expired" else "cancelled"
+        return f"partially filled ({filled:,.0f} of {quantity:,.0f}), rest {rest}"
+    if 0 < filled < quantity and status == "partial":
+        return f"partially filled ({filled:,.0f} of {quantity:,.0f}), rest open"
+    return status

@@ -11,6 +11,8 @@ import html
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from huice.engine.results.html_tables import (
     drawdowns_html,
     frame_html,
@@ -20,6 +22,7 @@ from huice.engine.results.html_tables import (
     yearly_table_html,
 )
 from huice.engine.results.labels import SECTION_TITLES, WORDS, text
+from huice.engine.results.ledger_frames import order_state
 from huice.engine.results.page import html_page, section
 from huice.engine.results.plotly_traces import gain_loss_colours
 from huice.engine.results.report_charts import (
@@ -57,9 +60,18 @@ def _paper_sections(result: RunResult, language: str) -> str:
         held = f"<p>As of {html.escape(str(last))}.</p>{held}"
     else:
         held = "<p>Nothing held.</p>"
-    orders = result.orders
+    glance = result.paper_glance
+    if glance is not None:
+        totals = pd.DataFrame([{key: glance[key] for key in (
+            "last_booked", "next_step", "equity", "cost_basis", "unrealised_pnl",
+            "realised_pnl", "today_pnl", "total_pnl")}])
+        held = frame_html(totals) + (frame_html(pd.DataFrame(glance["positions"]))
+                                     if glance["positions"] else "<p>Nothing held.</p>")
+    orders = result.orders.copy()
     recent = orders
     if len(orders):
+        orders["status"] = [order_state(r.status, r.filled, r.quantity)
+                            for r in orders.itertuples()]
         days = sorted(orders["created"].unique())[-PAPER_ORDER_DAYS:]
         recent = orders[orders["created"].isin(days)].iloc[::-1]
     return (_section("positions", language, held)

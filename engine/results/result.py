@@ -37,6 +37,7 @@ class RunResult:
     actions: pd.DataFrame | None = None  # dividends and splits booked
     analyzers: dict[str, Any] = field(default_factory=dict)  # extra backtrader analyzers' output
     paper: bool = False  # a paper account's ledger: its report leads with today's positions
+    paper_glance: dict[str, Any] | None = None  # cost basis and P&L (engine.paper.glance)
 
     def tear_sheet(self) -> TearSheet:
         """The report's figures and tables (:class:`huice.engine.results.tearsheet.TearSheet`):

@@ -107,15 +107,17 @@ def paper_accept(config: ConfigLike, symbol: str, day: dt.date, kind: str,
 
 
 def paper_status(config: ConfigLike) -> dict[str, Any]:
-    """The paper account now (read-only): cash, equity, positions, open orders, last fills."""
+    """The paper account now (read-only): cash, equity, positions with cost basis and
+    unrealised P&L, realised and today's P&L, the next step's date, open orders, last fills."""
     from huice.engine.paper.account import status
     from huice.engine.paper.store import PaperStore
+    from huice.feeds.calendar import read_exchange_calendar
 
     config = _paper_config(config)
     with located(config):
         store = PaperStore(config.paper_block().state, writer=False)
         try:
-            return status(store)
+            return status(store, config.broker.initial_cash, read_exchange_calendar())
         finally:
             store.close()
 

@@ -95,17 +95,27 @@ def command_paper_status(args: argparse.Namespace) -> int:
     if info["last_bar"] is None:
         print(info["message"])
         return EXIT_OK
-    print(f"last bar {info['last_bar']} ({info['bars_processed']} booked)\n"
-          f"  cash     {info['cash']:,.2f}\n  holdings {info['holdings']:,.2f}\n"
-          f"  equity   {info['equity']:,.2f}")
+    print(f"last booked day {info['last_bar']} ({info['bars_processed']} booked); next step "
+          f"{info['next_step'] or 'past the calendar'}\n"
+          f"  cash           {info['cash']:>16,.2f}\n  holdings       {info['holdings']:>16,.2f}\n"
+          f"  equity         {info['equity']:>16,.2f}\n"
+          f"  cost basis     {info['cost_basis']:>16,.2f}\n"
+          f"  unrealised P&L {info['unrealised_pnl']:>16,.2f}\n"
+          f"  realised P&L   {info['realised_pnl']:>16,.2f}\n"
+          f"  today's P&L    {info['today_pnl']:>16,.2f}")
     for position in info["positions"]:
-        print(f"  {position['symbol']:<16} {position['quantity']:>14,.2f} x "
-              f"{position['price']:.4f} = {position['value']:,.2f}")
+        print(f"  {position['symbol']:<16} {position['quantity']:>12,d} x "
+              f"{position['price']:.4f} = {position['value']:>14,.2f}  cost "
+              f"{position['cost']:>14,.2f} ({position['average_cost']:.4f})  unrealised "
+              f"{position['unrealised']:>12,.2f}")
     print(f"open orders: {len(info['open_orders'])}; fills on the last day: "
           f"{len(info['last_day_fills'])}")
-    for order in info["open_orders"]:
-        print(f"  #{order['order_id']} {order['side']} {order['quantity']:g} {order['symbol']} "
-              f"({order['status']}) {order['tag']}")
+    for order in info["open_orders"] + [o for o in info["last_day_orders"]
+                                        if o["state"] != o["status"]]:
+        print(f"  #{order['order_id']} {order['side']} {order['quantity']:,.0f} "
+              f"{order['symbol']} ({order['state']}) {order['tag']}")
+    for item in info["accepted"]:
+        print(f"  accepted: {item['symbol']} {item['date']} as {item['as']}")
     return EXIT_OK
 
 

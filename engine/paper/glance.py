@@ -1,0 +1,54 @@
+"""A paper account at a glance: cost basis, unrealised, realised and today's P&L, the last booked
+day and the next step's date, from the booked ledger and the broker's state.
+
+Money is split by one identity, so the figures always add up: total P&L = equity - initial cash
+= realised + unrealised, where unrealised is each position's value less its cost (average
+costing, buy fees included, as the broker keeps it) and realised is the rest (sales at their
+average cost, sell fees and taxes, dividends).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from huice.engine.results.ledger_frames import order_state
+
+__all__ = ["account_glance", "next_session", "order_state"]
+
+
+def next_session(calendar: pd.DatetimeIndex, after: dt.date) -> dt.date | None:
+    """The first trading day after ``after`` (None past the calendar's end)."""
+    later = calendar[calendar > pd.Timestamp(after)]
+    return later[0].date() if len(later) else None
+
+
+def account_glance(equity: pd.DataFrame, positions: pd.DataFrame, broker_state: dict[str, Any],
+                   initial_cash: float, calendar: pd.DatetimeIndex) -> dict[str, Any]:
+    """The account as of its last booked day. ``equity`` has date, cash, holdings, equity (one
+    row per booked day); ``positions`` the booked positions (date, symbol, quantity, price,
+    value)."""
+    equity = equity.sort_values("date")
+    last_day = str(equity["date"].iloc[-1])
+    today = float(equity["equity"].iloc[-1])
+    before = float(equity["equity"].iloc[-2]) if len(equity) > 1 else initial_cash
+    held = positions[positions["date"] == last_day]
+    costs = {s: float(p["cost"]) for s, p in broker_state["positions"].items()}
+    rows = []
+    for row in held.itertuples():
+        cost = round(costs.get(row.symbol, 0.0), 2)
+        value = round(float(row.value), 2)
+        rows.append({"symbol": row.symbol, "quantity": round(float(row.quantity)),
+                     "price": float(row.price), "value": value, "cost": cost,
+                     "average_cost": round(cost / row.quantity, 4) if row.quantity else 0.0,
+                     "unrealised": round(value - cost, 2),
+                     "unrealised_return": round(value / cost - 1, 6) if cost else 0.0})
+    unrealised = round(sum(r["unrealised"] for r in rows), 2)
+    total = round(today - initial_cash, 2)
+    step = next_session(calendar, dt.date.fromisoformat(last_day))
+    return {"last_booked": last_day, "next_step": step.isoformat() if step else None,
+            "equity": round(today, 2), "cost_basis": round(sum(r["cost"] for r in rows), 2),
+            "unrealised_pnl": unrealised, "realised_pnl": round(total - unrealised, 2),
+            "total_pnl": total, "today_pnl": round(today - before, 2), "positions": rows}

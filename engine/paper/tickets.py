@@ -1,0 +1,196 @@
+"""Order tickets: the next session's orders of a paper account, in a form a trader can read or
+an execution tool can take (docs/paper-trading.md, "Order tickets").
+
+After a step books its last day, the broker's pending orders are the orders the next session
+will try. Each becomes one ticket line: the code and its exchange, side, quantity (and lots),
+order type and a limit price on the tick inside the session's price band, and the strategy's
+reason. The band is computed from the last booked close (the exchange computes it from the
+ex-rights previous close, so on an ex-dividend day the real band is a little lower: the ticket
+says so). A market order becomes a marketable limit at the band's edge (limit-up for a buy,
+limit-down for a sell), which is how an A-share market order is protected; a limit outside the
+band is brought to the band's edge (the exchange refuses a price outside it; every price the
+order could fill at is still inside). Stop, trailing and at-close orders have no exchange
+equivalent on SSE/SZSE for retail accounts: they are listed with ``action`` = ``watch`` and not
+exported to the execution file.
+
+:func:`check_tickets` validates a ticket against the exchange rules (lots, tick, band,
+sellable quantity); every ticket written has passed it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from huice.engine.broker.money import tick_decimals
+from huice.engine.broker.rules import InstrumentRules
+from huice.engine.results.writer import write_csv_atomically, write_file_atomically
+
+TICKET_COLUMNS = ["session", "order_id", "symbol", "code", "exchange", "side", "quantity",
+                  "lots", "order_type", "limit_price", "stop_price", "band_low", "band_high",
+                  "action", "validity", "reason", "note"]
+EXECUTABLE = ("market", "limit")
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """One order for the next session."""
+
+    session: str
+    order_id: int
+    symbol: str
+    code: str
+    exchange: str
+    side: str
+    quantity: int
+    lots: float
+    order_type: str
+    limit_price: float | None
+    stop_price: float | None
+    band_low: float | None
+    band_high: float | None
+    action: str          # place | watch
+    validity: str
+    reason: str
+    note: str
+
+
+def _code(symbol: str) -> tuple[str, str]:
+    parts = symbol.removesuffix(".qfq").split(".")
+    return parts[0], (parts[1] if len(parts) > 1 else "")
+
+
+def build_tickets(pending: list[dict[str, Any]], session: dt.date,
+                  rules: Mapping[str, InstrumentRules], last_close: Mapping[str, float]
+                  ) -> list[Ticket]:
+    """The tickets of ``pending`` (the broker state's pending orders) for ``session``."""
+    tickets = []
+    for order in pending:
+        if not order.get("active", True):
+            continue  # a bracket child waits for its parent: not an order yet
+        symbol = order["symbol"]
+        rule = rules[symbol]
+        is_buy = bool(order["is_buy"])
+        remaining = round(float(order["quantity"]) - float(order.get("filled", 0.0)))
+        kind = order.get("kind", "market")
+        up, down = rule.day_limits(float(last_close[symbol]), session)
+        notes = []
+        limit = order.get("limit_price")
+        action = "place"
+        if kind in ("market", "close"):
+            limit = up if is_buy else down
+            order_type = "limit" if limit is not None else "market"
+            if limit is not None:
+                notes.append("a market order as a marketable limit at the band's edge")
+            if kind == "close":
+                action = "watch"
+                notes.append("at the close: place it in the closing call auction by hand")
+        elif kind == "limit":
+            order_type = "limit"
+            limit = rule.limit_on_tick(float(order["limit_price"]), is_buy)
+            if up is not None and down is not None and not down <= limit <= up:
+                edge = up if limit > up else down
+                notes.append(f"limit {limit:g} outside the band: placed at {edge:g}")
+                limit = edge
+        else:
+            order_type = kind
+            action = "watch"
+            notes.append("no exchange stop order: watch the price and place it when the stop "
+                         "is reached")
+        if up is not None:
+            notes.append("band from the last close; on an ex-dividend day the exchange's band "
+                         "starts from the ex-rights price")
+        lots = remaining / rule.lot if rule.lot else float(remaining)
+        code, exchange = _code(symbol)
+        tickets.append(Ticket(
+            session=session.isoformat(), order_id=int(order["order_id"]), symbol=symbol,
+            code=code, exchange=exchange, side="buy" if is_buy else "sell",
+            quantity=remaining, lots=round(lots, 4), order_type=order_type,
+            limit_price=_price(limit, rule), stop_price=_price(order.get("stop_price"), rule),
+            band_low=_price(down, rule), band_high=_price(up, rule), action=action,
+            validity=order.get("valid_until") or order.get("validity", "day"),
+            reason=order.get("tag", ""), note="; ".join(notes)))
+    return tickets
+
+
+def _price(value: float | None, rule: InstrumentRules) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return round(float(value), tick_decimals(rule.tick)) if rule.tick else float(value)
+
+
+def check_tickets(tickets: list[Ticket], rules: Mapping[str, InstrumentRules],
+                  holdings: Mapping[str, float]) -> list[str]:
+    """What breaks the exchange's rules in ``tickets`` (empty when nothing does): whole lots for
+    buys (a sale may end with the odd lot of a position), limit prices on the tick and inside
+    the band, sales within the quantity held at the close (all of it is sellable next session
+    under T+1), counting every sale of the same code."""
+    problems = []
+    selling: dict[str, float] = {}
+    for ticket in tickets:
+        rule = rules[ticket.symbol]
+        where = f"ticket #{ticket.order_id} {ticket.side} {ticket.quantity} {ticket.symbol}"
+        if ticket.quantity <= 0:
+            problems.append(f"{where}: no quantity")
+        if ticket.side == "buy" and not rule.fractional and (
+                ticket.quantity % rule.lot or ticket.quantity < rule.smallest_order):
+            problems.append(f"{where}: a buy must be whole {rule.describe_lots()}")
+        if ticket.side == "sell":
+            selling[ticket.symbol] = selling.get(ticket.symbol, 0.0) + ticket.quantity
+            held = float(holdings.get(ticket.symbol, 0.0))
+            if selling[ticket.symbol] > held + 1e-9:
+                problems.append(f"{where}: sells {selling[ticket.symbol]:g} in all, more than "
+                                f"the {held:g} held")
+            elif not rule.fractional and ticket.quantity % rule.lot and \
+                    abs(selling[ticket.symbol] - held) > 1e-9:
+                problems.append(f"{where}: an odd lot may only be sold with the whole position")
+        if ticket.action != "place" or ticket.limit_price is None:
+            continue
+        if rule.tick and abs(ticket.limit_price / rule.tick - round(ticket.limit_price /
+                                                                     rule.tick)) > 1e-6:
+            problems.append(f"{where}: limit {ticket.limit_price} is not on the "
+                            f"{rule.tick:g} tick")
+        if ticket.band_low is not None and ticket.band_high is not None and not (
+                ticket.band_low - 1e-9 <= ticket.limit_price <= ticket.band_high + 1e-9):
+            problems.append(f"{where}: limit {ticket.limit_price} outside the band "
+                            f"{ticket.band_low} .. {ticket.band_high}")
+    return problems
+
+
+def tickets_frame(tickets: list[Ticket]) -> pd.DataFrame:
+    """The tickets as a table (the CSV's columns)."""
+    return pd.DataFrame([asdict(t) for t in tickets], columns=TICKET_COLUMNS)
+
+
+def easytrader_calls(tickets: list[Ticket]) -> list[dict[str, Any]]:
+    """The tickets to place as easytrader calls: ``user.buy(security, price, amount)`` and
+    ``user.sell(security, price, amount)`` (limit orders). Orders to watch are left out."""
+    return [{"method": t.side, "kwargs": {"security": t.code, "price": t.limit_price,
+                                          "amount": t.quantity},
+             "order_id": t.order_id, "reason": t.reason}
+            for t in tickets if t.action == "place" and t.limit_price is not None]
+
+
+def tickets_json(tickets: list[Ticket]) -> str:
+    """The tickets as JSON text (one object per ticket)."""
+    return json.dumps([asdict(t) for t in tickets], ensure_ascii=False, indent=1) + "\n"
+
+
+def write_ticket_files(folder: Path, tickets: list[Ticket], session: dt.date) -> list[Path]:
+    """``<session>.csv``, ``<session>.json`` and ``<session>.easytrader.json`` in ``folder``,
+    each written atomically (a folder of earlier sessions' tickets is kept)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = session.isoformat()
+    paths = [folder / f"{stem}.csv", folder / f"{stem}.json", folder / f"{stem}.easytrader.json"]
+    write_csv_atomically(tickets_frame(tickets), paths[0])
+    write_file_atomically(paths[1], tickets_json(tickets))
+    write_file_atomically(paths[2], json.dumps(easytrader_calls(tickets), ensure_ascii=False,
+                                               indent=1) + "\n")
+    return paths
