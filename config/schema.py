@@ -289,6 +289,27 @@ class PaperSourceConfig(StrictModel):
         return self
 
 
+STATEMENT_FIELDS = ("date", "code", "side", "quantity", "price", "value", "commission",
+                    "stamp_duty", "transfer_fee", "other_fees")
+
+
+class StatementConfig(StrictModel):
+    """How to read the broker's fills export for ``paper-reconcile``: which column holds each
+    field, where the defaults (成交日期, 证券代码, 买卖标志, 成交数量, 成交价格, 成交金额, 佣金,
+    印花税, 过户费, ...) do not fit."""
+
+    columns: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("columns")
+    @classmethod
+    def _known_fields(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(STATEMENT_FIELDS))
+        if unknown:
+            raise ValueError(f"unknown field(s) {', '.join(unknown)}; allowed: "
+                             f"{', '.join(STATEMENT_FIELDS)}")
+        return value
+
+
 class PaperConfig(StrictModel):
     """A paper-trading account: its state database, its bar source, how often to poll."""
 
@@ -302,6 +323,8 @@ class PaperConfig(StrictModel):
                                                    "tickets; default: <state>.tickets next to "
                                                    "the state",
                                  json_schema_extra=left_out_of("run"))
+    statement: StatementConfig = Field(default_factory=StatementConfig,
+                                       json_schema_extra=left_out_of("run"))
 
     _resolve = field_validator("state", "log_file", "tickets")(_resolve_path)
 

@@ -60,6 +60,7 @@ def status(store: PaperStore, initial_cash: float, calendar: pd.DatetimeIndex
         "last_day_fills": fills[fills["date"] == watermark.isoformat()].to_dict("records"),
         "accepted": [{"symbol": s, "date": d.isoformat(), "as": k}
                      for s, d, k in sorted(store.accepted())],
+        "drift": live_vs_paper(store).get("drift"),
     }
 
 
@@ -114,4 +115,17 @@ def paper_result(trader: PaperTrader) -> RunResult:
     result.paper_glance = account_glance(store.table("equity"), store.table("positions"),
                                          broker_state, config.broker.initial_cash,
                                          trader.calendar)
+    result.paper_glance.update(live_vs_paper(store))
     return result
+
+
+def live_vs_paper(store: PaperStore) -> dict[str, Any]:
+    """The reconciled groups and the latest drift (empty before any reconciliation)."""
+    rows = store.optional_table("reconciled")
+    drift = store.optional_table("drift")
+    if rows is None or rows.empty or drift is None or drift.empty:
+        return {}
+    latest = drift.sort_values("through").iloc[-1]
+    return {"reconciled": rows.drop(columns="statement").to_dict("records"),
+            "drift": {"through": str(latest["through"]), "cash": float(latest["cash"]),
+                      "positions": json.loads(latest["positions"])}}

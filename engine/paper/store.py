@@ -29,6 +29,14 @@ _TRADE_COLUMNS_SQL = ", ".join(TRADE_COLUMNS).replace("return", "return_")
 ADDED_TABLES = """
 CREATE TABLE IF NOT EXISTS accepted (symbol TEXT, date TEXT, kind TEXT, note TEXT,
                                      accepted_at TEXT, PRIMARY KEY (symbol, date, kind));
+CREATE TABLE IF NOT EXISTS reconciled (date TEXT, code TEXT, side TEXT, paper_quantity REAL,
+                                       real_quantity REAL, paper_price REAL, real_price REAL,
+                                       slippage_per_unit REAL, slippage_ticks REAL,
+                                       slippage_cost REAL, paper_fees REAL, real_fees REAL,
+                                       fee_difference REAL, status TEXT, order_ids TEXT,
+                                       statement TEXT, PRIMARY KEY (date, code, side));
+CREATE TABLE IF NOT EXISTS drift (through TEXT PRIMARY KEY, cash REAL, positions TEXT,
+                                  statement TEXT, reconciled_at TEXT);
 """
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -232,6 +240,33 @@ class PaperStore:
         self.connection.execute("INSERT OR REPLACE INTO accepted VALUES (?, ?, ?, ?, ?)",
                                 (symbol, day.isoformat(), kind, note,
                                  dt.datetime.now(dt.UTC).isoformat()))
+
+    def record_reconciliation(self, rows: Iterable[Sequence[Any]], first: str, last: str,
+                              statement: str, cash_drift: float,
+                              position_drift: dict[str, int]) -> None:
+        """Replace the reconciled groups of ``first`` .. ``last`` with ``rows`` and record the
+        drift through ``last`` (over every reconciled day), in one transaction."""
+        db = self.connection
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("DELETE FROM reconciled WHERE date BETWEEN ? AND ?", (first, last))
+            db.executemany("INSERT INTO reconciled VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                           "?, ?, ?, ?)", [(*row, statement) for row in rows])
+            db.execute("INSERT OR REPLACE INTO drift VALUES (?, ?, ?, ?, ?)",
+                       (last, cash_drift, json.dumps(position_drift, sort_keys=True),
+                        statement, dt.datetime.now(dt.UTC).isoformat()))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def optional_table(self, name: str) -> pd.DataFrame | None:
+        """A table added after accounts existed (None when an older account opened read-only
+        does not have it yet)."""
+        try:
+            return self.table(name)
+        except (sqlite3.OperationalError, pd.errors.DatabaseError):
+            return None
 
     def table(self, name: str) -> pd.DataFrame:
         frame = pd.read_sql_query(f"SELECT * FROM {name}", self.connection)

@@ -74,8 +74,21 @@ def _paper_sections(result: RunResult, language: str) -> str:
                             for r in orders.itertuples()]
         days = sorted(orders["created"].unique())[-PAPER_ORDER_DAYS:]
         recent = orders[orders["created"].isin(days)].iloc[::-1]
-    return (_section("positions", language, held)
-            + _section("recent-orders", language, frame_html(recent.reset_index(drop=True))))
+    sections = (_section("positions", language, held)
+                + _section("recent-orders", language, frame_html(recent.reset_index(drop=True))))
+    if glance is not None and glance.get("reconciled"):
+        drift = glance["drift"]
+        rows = pd.DataFrame(glance["reconciled"])
+        totals = (f"<p>Through {html.escape(drift['through'])}: slippage "
+                  f"{rows['slippage_cost'].sum():,.2f} CNY, fees "
+                  f"{rows['fee_difference'].sum():+,.2f} CNY against the paper's, "
+                  f"{int((rows['status'] != 'matched').sum())} group(s) not matched; drift: "
+                  f"cash {drift['cash']:+,.2f}"
+                  + "".join(f", {html.escape(c)} {u:+,d}" for c, u
+                            in sorted(drift["positions"].items())) + ".</p>")
+        sections += _section("live-vs-paper", language,
+                             totals + frame_html(rows.iloc[::-1].reset_index(drop=True)))
+    return sections
 
 
 def render_report(result: RunResult, charts: bool = True) -> str:

@@ -8,13 +8,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from loguru import logger
 
 from huice.api import ConfigLike, Result, _origin_of, located, runnable_config
 from huice.config.errors import ConfigError
 from huice.config.schema import RunConfig
 
-__all__ = ["PaperStep", "paper_accept", "paper_report", "paper_run", "paper_status"]
+__all__ = ["PaperStep", "paper_accept", "paper_reconcile", "paper_report", "paper_run",
+           "paper_status"]
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,62 @@ def paper_accept(config: ConfigLike, symbol: str, day: dt.date, kind: str,
         finally:
             store.close()
     return f"accepted {symbol} {day} as {kind}" + (f" ({note})" if note else "")
+
+
+def paper_reconcile(config: ConfigLike, statement: str | Path) -> list[str]:
+    """Compare the broker's fills export with the paper fills of the days it covers and record
+    the slippage, missed and extra fills, fee differences and the drift of positions and cash
+    in the account's state, in one transaction (docs/paper-trading.md, "Reconciliation").
+    Returns the findings, one line each, and the totals."""
+    from huice.engine.paper.reconcile import drift_of, reconcile
+    from huice.engine.paper.statement import read_statement
+    from huice.engine.paper.store import PaperStore
+
+    config = _paper_config(config)
+    paper = config.paper_block()
+    path = Path(statement)
+    with located(config):
+        fills, notes = read_statement(path, paper.statement.columns)
+        if fills.empty:
+            raise ConfigError("holds no buy or sell", source=path)
+        store = PaperStore(paper.state, writer=True)
+        try:
+            watermark = store.watermark
+            if watermark is None or fills["date"].max() > watermark.isoformat():
+                raise ConfigError(f"has fills through {fills['date'].max()}, but the paper "
+                                  f"account is booked only through {watermark}: run the paper "
+                                  "step for those days first", source=path)
+            ticks = _ticks(config)
+            found = reconcile(store.table("fills"), fills, ticks)
+            kept = store.optional_table("reconciled")
+            every = found.rows if kept is None or kept.empty else pd.concat(
+                [kept[(kept["date"] < found.first) | (kept["date"] > found.last)]
+                 .drop(columns="statement"), found.rows], ignore_index=True)
+            positions, cash = drift_of(every)
+            store.record_reconciliation(found.rows.itertuples(index=False, name=None),
+                                        found.first, found.last, path.name, cash, positions)
+        finally:
+            store.close()
+    return notes + found.summary() + [f"drift since the first reconciled day: cash {cash:+,.2f}"
+                                      + "".join(f", {c} {u:+,d}" for c, u
+                                                in sorted(positions.items()))]
+
+
+def _ticks(config: RunConfig) -> dict[str, float]:
+    """code -> tick of the account's traded instruments."""
+    from huice.engine.broker.rules import resolve_rules
+    from huice.feeds.loading import instrument_metadata
+    from huice.strategies.factory import plugin_for
+
+    ticks = {}
+    for symbol in plugin_for(config).symbols():
+        for part in symbol.split("/"):
+            found = instrument_metadata(config.data, part)
+            if found.asset_class in ("index", "synthetic"):
+                continue
+            rule = resolve_rules(part, found.asset_class, found.board, config.broker)
+            ticks[part.removesuffix(".qfq").split(".")[0]] = rule.tick or 0.001
+    return ticks
 
 
 def paper_status(config: ConfigLike) -> dict[str, Any]:

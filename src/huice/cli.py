@@ -80,6 +80,12 @@ def command_paper(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_paper_reconcile(args: argparse.Namespace) -> int:
+    for line in api_paper.paper_reconcile(args.config, args.statement):
+        print(line)
+    return EXIT_OK
+
+
 def command_paper_accept(args: argparse.Namespace) -> int:
     print(api_paper.paper_accept(args.config, args.symbol, args.date, args.kind, args.note))
     return EXIT_OK
@@ -116,6 +122,11 @@ def command_paper_status(args: argparse.Namespace) -> int:
               f"{order['symbol']} ({order['state']}) {order['tag']}")
     for item in info["accepted"]:
         print(f"  accepted: {item['symbol']} {item['date']} as {item['as']}")
+    if info["drift"]:
+        drift = info["drift"]
+        print(f"live vs paper through {drift['through']}: cash {drift['cash']:+,.2f}"
+              + "".join(f", {code} {units:+,d}" for code, units
+                        in sorted(drift["positions"].items())))
     return EXIT_OK
 
 
@@ -193,6 +204,11 @@ def parser() -> argparse.ArgumentParser:
     accept.add_argument("--as", dest="kind", required=True, choices=["suspension", "bar"],
                         help="suspension: no bar that day is right; bar: its bar is right")
     accept.add_argument("--note", default="", help="why (kept in the state)")
+    reconcile = commands.add_parser("paper-reconcile", help="compare the broker's fills "
+                                                            "export with the paper fills")
+    reconcile.add_argument("config")
+    reconcile.add_argument("statement", help="the broker's fills export (CSV or XLSX, GBK or "
+                                             "UTF-8)")
     paper_status = commands.add_parser("paper-status", help="the paper account now")
     paper_status.add_argument("config")
     paper_status.add_argument("--json", action="store_true")
@@ -211,7 +227,7 @@ def parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check a config without running it")
     validate.add_argument("config")
     commands.add_parser("strategies", help="list the strategies and their params")
-    for sub in (backtest, sweep, paper, accept, paper_status, paper_report, validate,
+    for sub in (backtest, sweep, paper, accept, reconcile, paper_status, paper_report, validate,
                 commands.choices["strategies"]):
         sub.add_argument("-v", "--verbose", action="store_true",
                          help="log detail, and show tracebacks for errors")
@@ -226,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     logger.add(sys.stderr, level="DEBUG" if args.verbose else "WARNING",
                format="<level>{level: <7}</level> {message}")
     handlers = {"backtest": command_backtest, "sweep": command_sweep, "paper": command_paper,
-                "paper-accept": command_paper_accept,
+                "paper-accept": command_paper_accept, "paper-reconcile": command_paper_reconcile,
                 "paper-status": command_paper_status, "paper-report": command_paper_report,
                 "validate": command_validate, "strategies": command_strategies,
                 "data": run_data_command, "monitor": command_monitor}

@@ -1,0 +1,127 @@
+"""Reconciliation: what the broker actually filled against what the paper account booked
+(docs/paper-trading.md, "Reconciliation").
+
+Real fills (:mod:`huice.engine.paper.statement`) and paper fills are grouped by day, code and
+side, and each group is compared:
+
+- ``status``: ``matched`` (same quantity), ``partial`` (the broker filled less), ``over`` (more),
+  ``missed`` (the paper account filled, the broker did not), ``extra`` (the broker filled what
+  the paper account did not);
+- slippage per unit against the paper price, signed so that positive is worse for the account
+  (paid more on a buy, got less on a sale), in CNY, in ticks, and in CNY over the quantity both
+  filled;
+- fees: the broker's less the paper's;
+- the drift of each code's position (real less paper units) and of cash (real less paper),
+  cumulative over every reconciled day.
+
+Only days the paper account has booked are reconciled, and within the statement's first and
+last day a paper fill with no broker fill is ``missed``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+RECONCILED_COLUMNS = ["date", "code", "side", "paper_quantity", "real_quantity", "paper_price",
+                      "real_price", "slippage_per_unit", "slippage_ticks", "slippage_cost",
+                      "paper_fees", "real_fees", "fee_difference", "status", "order_ids"]
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """The compared groups, and the drift after the last reconciled day."""
+
+    rows: pd.DataFrame                  # RECONCILED_COLUMNS
+    position_drift: dict[str, int]      # code -> real less paper units
+    cash_drift: float                   # real less paper cash
+    first: str
+    last: str
+
+    def summary(self) -> list[str]:
+        """One line per finding worth a look, then the totals."""
+        rows = self.rows
+        lines = []
+        for row in rows[rows["status"] != "matched"].itertuples():
+            lines.append(f"{row.date} {row.code} {row.side}: {row.status} (paper "
+                         f"{row.paper_quantity:,.0f}, broker {row.real_quantity:,.0f})")
+        worse = rows[rows["slippage_ticks"].abs() >= 1]
+        for row in worse.itertuples():
+            lines.append(f"{row.date} {row.code} {row.side}: filled {row.real_price:g} against "
+                         f"the paper {row.paper_price:g}: {row.slippage_ticks:+g} tick(s), "
+                         f"{row.slippage_cost:,.2f} CNY")
+        lines.append(f"{len(rows)} group(s) {self.first} .. {self.last}: slippage "
+                     f"{rows['slippage_cost'].sum():,.2f} CNY, fees "
+                     f"{rows['fee_difference'].sum():+,.2f} CNY against the paper's; drift: cash "
+                     f"{self.cash_drift:+,.2f}"
+                     + "".join(f", {code} {units:+,d}" for code, units
+                               in sorted(self.position_drift.items()) if units))
+        return lines
+
+
+def _code(symbol: str) -> str:
+    return symbol.removesuffix(".qfq").split(".")[0]
+
+
+def _cash_flow(side: pd.Series, value: pd.Series, fees: pd.Series) -> pd.Series:
+    return (value.where(side == "sell", -value) - fees).round(2)
+
+
+def reconcile(paper_fills: pd.DataFrame, real: pd.DataFrame, ticks: dict[str, float]
+              ) -> Reconciliation:
+    """Compare the paper fills with the broker's (both with date, side, quantity, value, fees;
+    the paper's with symbol and order_id, the broker's with code). ``ticks``: code -> tick."""
+    first, last = str(real["date"].min()), str(real["date"].max())
+    paper = paper_fills[(paper_fills["date"] >= first) & (paper_fills["date"] <= last)].copy()
+    paper["code"] = paper["symbol"].map(_code)
+    keys = ["date", "code", "side"]
+    paper_groups = paper.groupby(keys).agg(paper_quantity=("quantity", "sum"),
+                                           paper_value=("value", "sum"),
+                                           paper_fees=("fees", "sum"),
+                                           order_ids=("order_id", lambda ids: " ".join(
+                                               str(i) for i in sorted(set(ids)))))
+    real_groups = real.groupby(keys).agg(real_quantity=("quantity", "sum"),
+                                         real_value=("value", "sum"), real_fees=("fees", "sum"))
+    rows = paper_groups.join(real_groups, how="outer").reset_index()
+    for column in ("paper_quantity", "paper_value", "paper_fees", "real_quantity",
+                   "real_value", "real_fees"):
+        rows[column] = rows[column].fillna(0.0)
+    rows["order_ids"] = rows["order_ids"].fillna("")
+    rows["paper_price"] = (rows["paper_value"] / rows["paper_quantity"]).where(
+        rows["paper_quantity"] > 0)
+    rows["real_price"] = (rows["real_value"] / rows["real_quantity"]).where(
+        rows["real_quantity"] > 0)
+    sign = rows["side"].map({"buy": 1.0, "sell": -1.0})
+    per_unit = ((rows["real_price"] - rows["paper_price"]) * sign).fillna(0.0)
+    rows["slippage_per_unit"] = per_unit.round(6)
+    tick = rows["code"].map(ticks).fillna(0.001)
+    rows["slippage_ticks"] = (per_unit / tick).round(2)
+    both = rows[["paper_quantity", "real_quantity"]].min(axis=1)
+    rows["slippage_cost"] = (per_unit * both).round(2)
+    rows["fee_difference"] = (rows["real_fees"] - rows["paper_fees"]).round(2)
+    rows["status"] = "matched"
+    rows.loc[rows["real_quantity"] < rows["paper_quantity"], "status"] = "partial"
+    rows.loc[rows["real_quantity"] > rows["paper_quantity"], "status"] = "over"
+    rows.loc[rows["real_quantity"] == 0, "status"] = "missed"
+    rows.loc[rows["paper_quantity"] == 0, "status"] = "extra"
+    rows = rows.sort_values(keys).reset_index(drop=True)
+    rows = rows[RECONCILED_COLUMNS].round({"paper_price": 6, "real_price": 6, "paper_fees": 2,
+                                           "real_fees": 2})
+    positions, cash = drift_of(rows)
+    return Reconciliation(rows, positions, cash, first, last)
+
+
+def drift_of(rows: pd.DataFrame) -> tuple[dict[str, int], float]:
+    """Position drift per code (real less paper units) and cash drift (real less paper CNY)
+    over reconciled groups (RECONCILED_COLUMNS; the value is quantity x average price)."""
+    if rows.empty:
+        return {}, 0.0
+    sign = rows["side"].map({"buy": 1.0, "sell": -1.0})
+    units = ((rows["real_quantity"] - rows["paper_quantity"]) * sign).groupby(rows["code"]).sum()
+    real_value = rows["real_quantity"] * rows["real_price"].fillna(0.0)
+    paper_value = rows["paper_quantity"] * rows["paper_price"].fillna(0.0)
+    cash = (_cash_flow(rows["side"], real_value, rows["real_fees"])
+            - _cash_flow(rows["side"], paper_value, rows["paper_fees"])).sum()
+    return ({code: round(float(v)) for code, v in units.items() if round(float(v))},
+            round(float(cash), 2))
