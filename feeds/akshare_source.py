@@ -9,7 +9,8 @@ Endpoints used, by what a symbol is (its code):
 - indices: ``index_zh_a_hist``; Shenwan industries (``.SI``): ``index_hist_sw``.
 
 Each call is retried with exponential backoff and spaced by a throttle; a failure names the
-symbol and the endpoint. ``update`` fetches only the days after each symbol's last stored one.
+symbol and the endpoint. ``data update`` (:mod:`huice.feeds.failover`) fetches only the days
+after each symbol's last stored one.
 Nothing is written until every symbol of the call has been fetched and validated, and then in
 one atomic change of the catalog (:mod:`huice.feeds.store`).
 """
@@ -83,7 +84,10 @@ class AkshareClient:
 
     def call(self, endpoint: str, label: str, **kwargs: Any) -> pd.DataFrame:
         """``akshare.<endpoint>(**kwargs)`` with retries; FetchError naming both on failure."""
-        function = getattr(self.module, endpoint)
+        function = getattr(self.module, endpoint, None)
+        if function is None:
+            raise FetchError(f"{label}: this akshare has no {endpoint} (an older version? "
+                             "pip install -U akshare)", where="data fetch")
         for attempt in range(1, self.retries + 1):
             wait = self.throttle_seconds - (time.monotonic() - self._last_call)
             if wait > 0:
@@ -242,28 +246,4 @@ def fetch(store: CatalogStore, client: AkshareClient, symbols: Sequence[str],
                 entries[name] = (instrument, bars)
     if entries:
         store.write(entries)
-    return lines
-
-
-def update(store: CatalogStore, client: AkshareClient, end: dt.date | None = None) -> list[str]:
-    """Fetch, for every akshare symbol of the catalog, the days after its last stored one."""
-    rows = store.rows()
-    end = end or dt.date.today()
-    lines: list[str] = []
-    targets: dict[str, dt.date] = {}
-    for row in rows.itertuples():
-        if not str(row.source).startswith("akshare") or row.symbol.endswith(".qfq"):
-            continue
-        last = dt.date.fromisoformat(row.last)
-        if last < end:
-            targets[row.symbol] = last + dt.timedelta(days=1)
-    if not targets:
-        return ["nothing to update: every akshare symbol is up to date"]
-    for symbol, start in targets.items():
-        # the qfq series is re-fetched whole: a new dividend changes every earlier price
-        qfq = f"{symbol}.qfq"
-        has_qfq = qfq in set(rows["symbol"])
-        first = dt.date.fromisoformat(rows.loc[rows["symbol"] == (qfq if has_qfq else symbol),
-                                               "first"].iloc[0])
-        lines += fetch(store, client, [symbol], first if has_qfq else start, end, merge=True)
     return lines

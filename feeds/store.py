@@ -83,7 +83,8 @@ def shareable_mode(directory: bool = False) -> int:
     return (0o777 if directory else 0o666) & ~mask
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a synced temporary sibling renamed over it."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.chmod(temporary, shareable_mode())
     try:
@@ -139,7 +140,7 @@ class CatalogStore:
             data = _parquet_bytes(frame)
             digest = hashlib.sha256(data).hexdigest()[:12]
             name = f"bars/{symbol}-{digest}.parquet"
-            _atomic_write(self.root / name, data)
+            atomic_write(self.root / name, data)
             rows.loc[symbol] = {
                 "symbol": symbol, "name": instrument.name or symbol,
                 "asset_class": instrument.asset_class, "board": instrument.board or "",
@@ -152,8 +153,8 @@ class CatalogStore:
             (self.root / ".writing").write_text("bars written, catalog not yet")
             time.sleep(pause)
         if self.catalog_path.exists():  # the version before this change stays restorable
-            _atomic_write(self.previous_path, self.catalog_path.read_bytes())
-        _atomic_write(self.catalog_path, table.to_csv(index=False, lineterminator="\n").encode())
+            atomic_write(self.previous_path, self.catalog_path.read_bytes())
+        atomic_write(self.catalog_path, table.to_csv(index=False, lineterminator="\n").encode())
         (self.root / ".writing").unlink(missing_ok=True)
         self._remove_unreferenced(set(table["path"]) | self._previous_paths())
         return list(entries)
@@ -179,8 +180,8 @@ class CatalogStore:
         after = pd.read_csv(self.previous_path, dtype=str,
                             keep_default_na=False).set_index("symbol")["path"]
         current = self.catalog_path.read_bytes()
-        _atomic_write(self.catalog_path, self.previous_path.read_bytes())
-        _atomic_write(self.previous_path, current)
+        atomic_write(self.catalog_path, self.previous_path.read_bytes())
+        atomic_write(self.previous_path, current)
         symbols = set(before.index) | set(after.index)
         return sorted(s for s in symbols if before.get(s) != after.get(s))
 

@@ -188,8 +188,8 @@ class PaperTrader:
         verdict = judge_days(days[len(history):], frames, self.gate_rules, self.calendar,
                              self.store.accepted())
         self.problems = verdict.problems
-        for problem in verdict.problems:
-            logger.warning(problem.line())
+        for problem in verdict.problems:  # the caller shows them (the CLI: one line each)
+            logger.info(problem.line())
         bookable = history + verdict.bookable
         if not bookable:
             return []

@@ -31,22 +31,38 @@ def data_import(paths: Sequence[str | Path], catalog: str | Path, *, symbol: str
 
 
 def data_fetch(symbols: Sequence[str], catalog: str | Path, start: dt.date,
-               end: dt.date | None = None) -> list[str]:
+               end: dt.date | None = None, *, throttle_seconds: float = 1.0,
+               retries: int = 4) -> list[str]:
     """Download ``symbols`` with akshare into the catalog folder; what was stored, line by
-    line."""
+    line. Calls are spaced by ``throttle_seconds`` and tried ``retries`` times with
+    exponential backoff."""
     from huice.feeds.akshare_source import AkshareClient, fetch
     from huice.feeds.store import CatalogStore
 
-    return fetch(CatalogStore(catalog), AkshareClient(), list(symbols), start,
-                 end or dt.date.today())
+    client = AkshareClient(throttle_seconds=throttle_seconds, retries=retries)
+    return fetch(CatalogStore(catalog), client, list(symbols), start, end or dt.date.today())
 
 
-def data_update(catalog: str | Path, end: dt.date | None = None) -> list[str]:
-    """Fetch the days after each akshare symbol's last stored one."""
-    from huice.feeds.akshare_source import AkshareClient, update
+def data_update(catalog: str | Path, end: dt.date | None = None, *,
+                sources: Sequence[str] = ("em", "sina", "tencent"), check_days: int = 3,
+                tushare_token_file: str | Path | None = None, throttle_seconds: float = 1.0,
+                retries: int = 4) -> list[str]:
+    """Fetch the days after each fetched symbol's last stored one from ``sources`` in order
+    (the first with fresh bars wins; em, sina, tencent, baostock, tushare), then cross-check
+    the last ``check_days`` days against every other source that answers (docs/data.md,
+    "Sources"). tushare needs a token: ``tushare_token_file`` or ``TUSHARE_TOKEN``."""
+    from huice.feeds.akshare_source import AkshareClient
+    from huice.feeds.daily_sources import make_sources, tushare_token
+    from huice.feeds.failover import update_with_failover
     from huice.feeds.store import CatalogStore
 
-    return update(CatalogStore(catalog), AkshareClient(), end)
+    token = tushare_token(tushare_token_file) if "tushare" in sources else None
+    chosen = make_sources(list(sources), token, lambda module: AkshareClient(
+        module=module, throttle_seconds=throttle_seconds, retries=retries))
+    lines = [] if token is not None or "tushare" not in sources else [
+        "tushare left out: no token (TUSHARE_TOKEN, or --tushare-token-file)"]
+    return lines + update_with_failover(CatalogStore(catalog), chosen, end or dt.date.today(),
+                                        check_days)
 
 
 def data_undo(catalog: str | Path) -> list[str]:

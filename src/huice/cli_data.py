@@ -41,6 +41,19 @@ def add_data_commands(commands: argparse._SubParsersAction) -> argparse.Argument
                                                "last stored one")
     update.add_argument("--catalog", required=True)
     update.add_argument("--end", type=dt.date.fromisoformat, default=None)
+    update.add_argument("--sources", default="em,sina,tencent",
+                        help="sources in the order to try, comma-separated: em, sina, tencent, "
+                             "baostock, tushare (default: em,sina,tencent)")
+    update.add_argument("--check-days", type=int, default=3,
+                        help="cross-check the last N days against every other source (0: off)")
+    update.add_argument("--tushare-token-file",
+                        help="a file outside the repo holding the tushare token (default: the "
+                             "TUSHARE_TOKEN environment variable)")
+    for sub in (fetch, update):
+        sub.add_argument("--throttle-seconds", type=float, default=1.0,
+                         help="seconds between two calls to a source (default 1)")
+        sub.add_argument("--retries", type=int, default=4,
+                         help="tries per call, with exponential backoff (default 4)")
     undo = actions.add_parser("undo", help="restore the catalog as it was before the last "
                                            "import or fetch (a second undo redoes it)")
     undo.add_argument("--catalog", required=True)
@@ -73,9 +86,16 @@ def command_data(args: argparse.Namespace) -> int:
               f"change; bars changed back: {', '.join(changed) or 'none'}")
         return EXIT_OK
     if args.data_command == "fetch":
-        lines = api_data.data_fetch(args.symbols, args.catalog, args.start, args.end)
+        lines = api_data.data_fetch(args.symbols, args.catalog, args.start, args.end,
+                                    throttle_seconds=args.throttle_seconds,
+                                    retries=args.retries)
     else:
-        lines = api_data.data_update(args.catalog, args.end)
+        lines = api_data.data_update(args.catalog, args.end,
+                                     sources=[n.strip() for n in args.sources.split(",") if n],
+                                     check_days=args.check_days,
+                                     tushare_token_file=args.tushare_token_file,
+                                     throttle_seconds=args.throttle_seconds,
+                                     retries=args.retries)
     for line in lines:
         print(line)
     print(f"catalog: {api_data.catalog_file(args.catalog)}")

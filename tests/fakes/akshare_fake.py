@@ -59,10 +59,12 @@ def fund_etf_hist_em(symbol="159707", period="daily", start_date="19700101",
                                     adjust=adjust))
     code = {"510300": "510300.SH", "159915": "159915.SZ"}[symbol]
     name = code + (".qfq" if adjust == "qfq" else "")
+    if adjust != "qfq":
+        return _em(_window(_seen_by("em", code, _bars(code)), start_date, end_date))
     if adjust == "qfq":
         # forward-adjusted from the unadjusted bars and their dividends (the factor steps on
         # each ex-date), rounded to the tick as eastmoney serves them
-        raw = _bars(code)
+        raw = _seen_by("em", code, _bars(code))
         factor = ((raw["close"].shift() - raw["dividend"]) / raw["split_ratio"]
                   / raw["close"].shift()).fillna(1.0)
         cumulative = factor[::-1].cumprod()[::-1].shift(-1).fillna(1.0)
@@ -76,7 +78,8 @@ def fund_etf_hist_em(symbol="159707", period="daily", start_date="19700101",
 def index_zh_a_hist(symbol="000300", period="daily", start_date="19700101",
                     end_date="20500101"):
     _flaky("index_zh_a_hist", dict(symbol=symbol, start_date=start_date, end_date=end_date))
-    return _em(_window(_bars(f"{symbol}.SH"), start_date, end_date))
+    code = f"{symbol}.SH"
+    return _em(_window(_seen_by("em", code, _bars(code)), start_date, end_date))
 
 
 def index_hist_sw(symbol="801030", period="day"):
@@ -106,3 +109,75 @@ def fund_etf_scale_sse(date="20250115"):
     return pd.DataFrame({"序号": [1], "基金代码": ["510300"], "基金简称": ["沪深300ETF"],
                          "ETF类型": ["股票型"], "统计日期": [day.date()],
                          "基金份额": [float(frame.loc[day, "shares"])]})
+
+
+# -- a world for rehearsals: what the sources know on a given evening ---------------------------
+# HUICE_FAKE_WORLD names a JSON file: {"today": "2021-03-05", "down": ["em"],
+# "missing": {"159915.SZ": [["2021-03-12", "2021-03-15"]]}, "stale": {"em": {"510300.SH":
+# "2021-03-19"}}}: the sources serve bars up to today; a source in "down" raises; a bar listed
+# under "missing" is absent from every source until the second date (null: never); a stale
+# entry makes that source serve the previous bar under that date.
+WORLD_ENV = "HUICE_FAKE_WORLD"
+
+
+def world() -> dict:
+    import json
+    import os
+
+    path = os.environ.get(WORLD_ENV)
+    return json.loads(Path(path).read_text()) if path else {}
+
+
+def _seen_by(source: str, symbol: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as ``source`` serves it tonight (raises when the source is down)."""
+    now = world()
+    if not now:
+        return frame
+    if source in now.get("down", []):
+        raise ConnectionError(f"('Connection aborted.', ConnectionResetError(104, "
+                              f"'Connection reset by peer')) [{source}]")
+    today = pd.Timestamp(now["today"])
+    frame = frame.loc[:today]
+    for day, until in now.get("missing", {}).get(symbol, []):
+        if until is None or today < pd.Timestamp(until):
+            frame = frame.drop(pd.Timestamp(day), errors="ignore")
+    stale = now.get("stale", {}).get(source, {}).get(symbol)
+    if stale and pd.Timestamp(stale) in frame.index:
+        position = frame.index.get_loc(pd.Timestamp(stale))
+        frame = frame.copy()
+        frame.iloc[position] = frame.iloc[position - 1]
+    return frame
+
+
+_SINA_CODES = {"sh510300": "510300.SH", "sz159915": "159915.SZ", "sh000300": "000300.SH"}
+
+
+def _sina(symbol: str) -> pd.DataFrame:
+    code = _SINA_CODES[symbol]
+    frame = _seen_by("sina", code, _bars(code))
+    return pd.DataFrame({"date": frame.index.date, "open": frame["open"].to_numpy(),
+                         "high": frame["high"].to_numpy(), "low": frame["low"].to_numpy(),
+                         "close": frame["close"].to_numpy(),
+                         "volume": frame["volume"].astype("int64").to_numpy()})
+
+
+def fund_etf_hist_sina(symbol="sh510050"):
+    _flaky("fund_etf_hist_sina", dict(symbol=symbol))
+    return _sina(symbol)
+
+
+def stock_zh_index_daily(symbol="sh000922"):
+    _flaky("stock_zh_index_daily", dict(symbol=symbol))
+    return _sina(symbol)
+
+
+def stock_zh_a_hist_tx(symbol="sz000001", start_date="19000101", end_date="20500101",
+                       adjust="", timeout=None):
+    _flaky("stock_zh_a_hist_tx", dict(symbol=symbol, start_date=start_date, end_date=end_date))
+    code = _SINA_CODES[symbol]
+    frame = _window(_seen_by("tencent", code, _bars(code)), start_date, end_date)
+    return pd.DataFrame({"date": frame.index.date, "open": frame["open"].to_numpy(),
+                         "close": frame["close"].to_numpy(), "high": frame["high"].to_numpy(),
+                         "low": frame["low"].to_numpy(),
+                         "volume": frame["volume"].astype(float).to_numpy(),
+                         "turnover": 0.0, "amount": frame["amount"].astype(float).to_numpy()})

@@ -16,7 +16,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from huice.feeds.akshare_source import AKSHARE_MODULE_ENV, AkshareClient, FetchError, fetch, update
+from huice.feeds.akshare_source import AKSHARE_MODULE_ENV, AkshareClient, FetchError, fetch
+from huice.feeds.daily_sources import EastmoneySource
+from huice.feeds.failover import update_with_failover
 from huice.feeds.store import WRITE_PAUSE_ENV, CatalogStore
 from tests.conftest import DATA, REPO
 from tests.fakes import akshare_fake
@@ -70,6 +72,11 @@ def test_retries_with_backoff_then_names_symbol_and_endpoint(tmp_path, client):
     assert set(store.rows()["symbol"]) == {"000300.SH"}  # nothing half-written
 
 
+def update(store, client, end):
+    """``data update`` from akshare's Eastmoney endpoints alone, without a cross-check."""
+    return update_with_failover(store, [EastmoneySource(client)], end, check_days=0)
+
+
 def test_update_fetches_only_the_new_days(tmp_path, client):
     store = CatalogStore(tmp_path / "cat")
     fetch(store, client, ["000300.SH"], dt.date(2021, 1, 1), dt.date(2021, 3, 31))
@@ -83,7 +90,7 @@ def test_update_fetches_only_the_new_days(tmp_path, client):
     assert list(stored.index) == list(reference.index)
     assert (stored["close"] == reference["close"]).all()
     assert update(store, client, end=dt.date(2021, 6, 30)) == [
-        "nothing to update: every akshare symbol is up to date"]
+        "nothing to update: every fetched symbol is up to date"]
 
 
 def test_killed_update_leaves_the_catalog_unchanged(tmp_path, client):

@@ -1,0 +1,181 @@
+"""``data update`` over several sources: the first that answers with fresh bars wins, and the
+last days are cross-checked against every other source that answers (docs/data.md, "Sources").
+
+For each symbol of the catalog that an update keeps current, the days after its last stored one
+are asked of the sources in order. A source that fails (down, empty, not a table, a column
+missing) or answers with a stale bar (the last stored bar again under a new date) is passed
+over, with one line saying why, and the next one is asked. The bars kept are validated like any
+import and written, for every symbol at once, in one atomic change of the catalog.
+
+Then, for the last ``check_days`` stored days, every other source is asked too: closes must
+agree to the tick and volumes within ``VOLUME_TOLERANCE`` (Sina's volume is compared at the
+power of ten that fits). Disagreements are listed and kept in ``crosscheck.csv`` in the catalog
+folder (one row per day, symbol, source and field, newest findings last).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from huice.feeds.catalog import Instrument
+from huice.feeds.daily_sources import DailySource, SourceFailure
+from huice.feeds.store import CatalogStore, atomic_write
+
+VOLUME_TOLERANCE = 0.02
+CROSSCHECK_FILE = "crosscheck.csv"
+CROSSCHECK_COLUMNS = ["checked", "date", "symbol", "source", "field", "stored", "other"]
+
+
+def _targets(store: CatalogStore, end: dt.date) -> dict[str, dt.date]:
+    """The fetched symbols (not imported files) behind ``end``, and the day after their last."""
+    targets = {}
+    for row in store.rows().itertuples():
+        if row.symbol.endswith(".qfq") or not str(row.source).startswith("akshare"):
+            continue
+        last = dt.date.fromisoformat(row.last)
+        if last < end:
+            targets[row.symbol] = last + dt.timedelta(days=1)
+    return targets
+
+
+def _stale(new: pd.DataFrame, stored: pd.DataFrame) -> bool:
+    """The first new bar repeats the last stored one (open, high, low, close, volume)."""
+    columns = [c for c in ("open", "high", "low", "close", "volume") if c in new and c in stored]
+    if new.empty or stored.empty:
+        return False
+    return bool((new.iloc[0][columns].to_numpy() == stored.iloc[-1][columns].to_numpy()).all())
+
+
+def update_with_failover(store: CatalogStore, sources: list[DailySource], end: dt.date,
+                         check_days: int = 3) -> list[str]:
+    """Bring every kept-current symbol of the catalog to ``end``; the report's lines."""
+    targets = _targets(store, end)
+    if not targets:
+        return ["nothing to update: every fetched symbol is up to date"]
+    rows = store.rows().set_index("symbol")
+    entries: dict[str, tuple[Instrument, pd.DataFrame]] = {}
+    lines: list[str] = []
+    for symbol, start in targets.items():
+        stored = store.bars(symbol)
+        chosen = None
+        for source in sources:
+            # em's forward-adjusted twin is fetched whole: a new dividend rescales its history
+            twin = store.bars(f"{symbol}.qfq") if source.name == "em" else None
+            ask_from = twin.index[0].date() if twin is not None and len(twin) else start
+            try:
+                answer = source.bars(symbol, ask_from, end)
+            except SourceFailure as exc:
+                lines.append(f"{symbol}: {source.name} failed: {exc.message}; trying the next "
+                             "source")
+                continue
+            new = answer.bars.loc[pd.Timestamp(start):]
+            if new.empty:
+                lines.append(f"{symbol}: {source.name} has nothing after "
+                             f"{start - dt.timedelta(1)}; trying the next source")
+                continue
+            if stored is not None and _stale(new, stored):
+                lines.append(f"{symbol}: {source.name} repeats {stored.index[-1].date()}'s bar "
+                             f"under {new.index[0].date()} (a stale bar): not stored; trying the "
+                             "next source")
+                continue
+            chosen = (source, answer, new)
+            break
+        if chosen is None:
+            lines.append(f"{symbol}: no source gave fresh bars after {start - dt.timedelta(1)}: "
+                         "nothing stored (the paper gate will wait for it)")
+            continue
+        source, answer, new = chosen
+        lines += answer.lines
+        row = rows.loc[symbol]
+        if not answer.has_actions and row["asset_class"] != "index":
+            lines.append(f"{symbol}: the {len(new)} day(s) from {source.name} carry no dividend "
+                         "or split: one going ex on them would not be booked")
+        instrument = Instrument(symbol, row["name"], row["asset_class"], row["board"] or None,
+                                row["tracks"] or None, source=row["source"])
+        merged = new if stored is None else pd.concat([stored, new[new.index >
+                                                                   stored.index[-1]]])
+        entries[symbol] = (instrument, merged.reindex(columns=_columns(stored, new)))
+        entries.update(answer.extra)
+        lines.append(f"{symbol}: {len(new)} new day(s) from {source.name}, through "
+                     f"{new.index[-1].date()}")
+    if entries:
+        store.write(entries)
+    if check_days > 0:
+        lines += cross_check(store, sources, list(targets), end, check_days)
+    return lines
+
+
+def _columns(stored: pd.DataFrame | None, new: pd.DataFrame) -> list[str]:
+    columns = list(stored.columns) if stored is not None else []
+    return columns + [c for c in new.columns if c not in columns]
+
+
+def cross_check(store: CatalogStore, sources: list[DailySource], symbols: list[str],
+                end: dt.date, days: int) -> list[str]:
+    """Compare the last ``days`` stored bars of ``symbols`` with every source that answers;
+    disagreements are listed and appended to ``crosscheck.csv``."""
+    findings = []
+    lines = []
+    for symbol in symbols:
+        stored = store.bars(symbol)
+        if stored is None or stored.empty:
+            continue
+        recent = stored.iloc[-days:]
+        start = recent.index[0].date()
+        agreeing = []
+        for source in sources:
+            try:
+                other = source.bars(symbol, start, end).bars
+            except SourceFailure:
+                continue
+            common = recent.index.intersection(other.index)
+            if not len(common):
+                continue
+            found = _disagreements(symbol, source.name, recent.loc[common], other.loc[common])
+            findings += found
+            if not found:
+                agreeing.append(source.name)
+        lines.append(f"{symbol}: last {len(recent)} day(s) cross-checked: "
+                     + (", ".join(agreeing) + " agree" if agreeing else "no source agrees")
+                     + (f"; {sum(1 for f in findings if f[2] == symbol)} disagreement(s)"
+                        if any(f[2] == symbol for f in findings) else ""))
+    for finding in findings:
+        lines.append(f"cross-check: {finding[1]} {finding[2]} {finding[4]}: stored "
+                     f"{finding[5]:g}, {finding[3]} {finding[6]:g}")
+    if findings:
+        _keep(store.root / CROSSCHECK_FILE, findings)
+    return lines
+
+
+def _disagreements(symbol: str, source: str, stored: pd.DataFrame, other: pd.DataFrame
+                   ) -> list[tuple[str, str, str, str, str, float, float]]:
+    checked = dt.date.today().isoformat()
+    found = []
+    for day in stored.index:
+        if abs(float(stored.loc[day, "close"]) - float(other.loc[day, "close"])) > 0.0005:
+            found.append((checked, str(day.date()), symbol, source, "close",
+                          float(stored.loc[day, "close"]), float(other.loc[day, "close"])))
+    if "volume" in stored and "volume" in other:
+        mine, theirs = stored["volume"].astype(float), other["volume"].astype(float)
+        usable = (mine > 0) & (theirs > 0)
+        if usable.any():
+            ratio = float(np.median(mine[usable] / theirs[usable]))
+            factor = min((1.0, 100.0, 0.01), key=lambda f: abs(np.log(ratio / f)))
+            off = (mine[usable] / (theirs[usable] * factor) - 1).abs() > VOLUME_TOLERANCE
+            for day in off[off].index:
+                found.append((checked, str(day.date()), symbol, source, "volume",
+                              float(mine[day]), float(theirs[day] * factor)))
+    return found
+
+
+def _keep(path: Path, findings: list[tuple[str, str, str, str, str, float, float]]) -> None:
+    new = pd.DataFrame(findings, columns=CROSSCHECK_COLUMNS)
+    if path.exists():
+        new = pd.concat([pd.read_csv(path, dtype={"date": str, "checked": str}), new],
+                        ignore_index=True).drop_duplicates(
+            subset=["date", "symbol", "source", "field", "stored", "other"], keep="last")
+    atomic_write(path, new.to_csv(index=False, lineterminator="\n").encode())
