@@ -243,12 +243,24 @@ class PaperStore:
 
     def record_reconciliation(self, rows: Iterable[Sequence[Any]], first: str, last: str,
                               statement: str, cash_drift: float,
-                              position_drift: dict[str, int]) -> None:
+                              position_drift: dict[str, int],
+                              followed_state: dict[str, Any] | None = None) -> None:
         """Replace the reconciled groups of ``first`` .. ``last`` with ``rows`` and record the
-        drift through ``last`` (over every reconciled day), in one transaction."""
+        drift through ``last`` (over every reconciled day), in one transaction; with
+        ``followed_state`` the broker's booked state becomes it (``--follow``) and ``last`` is
+        remembered as followed."""
         db = self.connection
         db.execute("BEGIN IMMEDIATE")
         try:
+            if followed_state is not None:
+                followed = self.meta("followed_through")
+                if followed is not None and first <= followed:
+                    raise HuiceError(f"the account already follows the broker through "
+                                     f"{followed}: a statement from {first} would apply those "
+                                     "days twice", source=self.path)
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('broker_state', ?)",
+                           (json.dumps(followed_state, sort_keys=True),))
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('followed_through', ?)", (last,))
             db.execute("DELETE FROM reconciled WHERE date BETWEEN ? AND ?", (first, last))
             db.executemany("INSERT INTO reconciled VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
                            "?, ?, ?, ?)", [(*row, statement) for row in rows])

@@ -108,11 +108,13 @@ def paper_accept(config: ConfigLike, symbol: str, day: dt.date, kind: str,
     return f"accepted {symbol} {day} as {kind}" + (f" ({note})" if note else "")
 
 
-def paper_reconcile(config: ConfigLike, statement: str | Path) -> list[str]:
+def paper_reconcile(config: ConfigLike, statement: str | Path, *,
+                    follow: bool = False) -> list[str]:
     """Compare the broker's fills export with the paper fills of the days it covers and record
     the slippage, missed and extra fills, fee differences and the drift of positions and cash
     in the account's state, in one transaction (docs/paper-trading.md, "Reconciliation").
-    Returns the findings, one line each, and the totals."""
+    With ``follow`` the account's positions and cash become the broker's from the next step
+    on. Returns the findings, one line each, and the totals."""
     from huice.engine.paper.reconcile import drift_of, reconcile
     from huice.engine.paper.statement import read_statement
     from huice.engine.paper.store import PaperStore
@@ -138,29 +140,46 @@ def paper_reconcile(config: ConfigLike, statement: str | Path) -> list[str]:
                 [kept[(kept["date"] < found.first) | (kept["date"] > found.last)]
                  .drop(columns="statement"), found.rows], ignore_index=True)
             positions, cash = drift_of(every)
+            followed, follow_lines = None, []
+            if follow:
+                from huice.engine.paper.follow import follow_state
+
+                broker_state, _ = store.states()
+                symbols = {s.removesuffix(".qfq").split(".")[0]: s for s in _traded(config)}
+                followed, follow_lines = follow_state(broker_state, found.rows, watermark,
+                                                      symbols)
             store.record_reconciliation(found.rows.itertuples(index=False, name=None),
-                                        found.first, found.last, path.name, cash, positions)
+                                        found.first, found.last, path.name, cash, positions,
+                                        followed)
         finally:
             store.close()
-    return notes + found.summary() + [f"drift since the first reconciled day: cash {cash:+,.2f}"
-                                      + "".join(f", {c} {u:+,d}" for c, u
-                                                in sorted(positions.items()))]
+    return notes + found.summary() + [
+        f"drift since the first reconciled day: cash {cash:+,.2f}"
+        + "".join(f", {c} {u:+,d}" for c, u in sorted(positions.items()))] + (
+        ["following the broker from the next step:"] + [f"  {line}" for line in follow_lines]
+        if follow else [])
+
+
+def _traded(config: RunConfig) -> list[str]:
+    """The account's traded instruments (its strategy's symbols less indices)."""
+    from huice.feeds.loading import instrument_metadata
+    from huice.strategies.factory import plugin_for
+
+    parts = {part for symbol in plugin_for(config).symbols() for part in symbol.split("/")}
+    return sorted(p for p in parts if instrument_metadata(config.data, p).asset_class
+                  not in ("index", "synthetic"))
 
 
 def _ticks(config: RunConfig) -> dict[str, float]:
     """code -> tick of the account's traded instruments."""
     from huice.engine.broker.rules import resolve_rules
     from huice.feeds.loading import instrument_metadata
-    from huice.strategies.factory import plugin_for
 
     ticks = {}
-    for symbol in plugin_for(config).symbols():
-        for part in symbol.split("/"):
-            found = instrument_metadata(config.data, part)
-            if found.asset_class in ("index", "synthetic"):
-                continue
-            rule = resolve_rules(part, found.asset_class, found.board, config.broker)
-            ticks[part.removesuffix(".qfq").split(".")[0]] = rule.tick or 0.001
+    for symbol in _traded(config):
+        found = instrument_metadata(config.data, symbol)
+        rule = resolve_rules(symbol, found.asset_class, found.board, config.broker)
+        ticks[symbol.removesuffix(".qfq").split(".")[0]] = rule.tick or 0.001
     return ticks
 
 

@@ -81,7 +81,7 @@ def command_paper(args: argparse.Namespace) -> int:
 
 
 def command_paper_reconcile(args: argparse.Namespace) -> int:
-    for line in api_paper.paper_reconcile(args.config, args.statement):
+    for line in api_paper.paper_reconcile(args.config, args.statement, follow=args.follow):
         print(line)
     return EXIT_OK
 
@@ -209,6 +209,9 @@ def parser() -> argparse.ArgumentParser:
     reconcile.add_argument("config")
     reconcile.add_argument("statement", help="the broker's fills export (CSV or XLSX, GBK or "
                                              "UTF-8)")
+    reconcile.add_argument("--follow", action="store_true",
+                           help="from the next step on, trade from the broker's positions and "
+                                "cash (the account follows the broker)")
     paper_status = commands.add_parser("paper-status", help="the paper account now")
     paper_status.add_argument("config")
     paper_status.add_argument("--json", action="store_true")

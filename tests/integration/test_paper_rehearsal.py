@@ -191,7 +191,8 @@ def test_thirty_evenings_with_faults(rehearsal):
     calls = json.loads((folder / "2021-03-03.easytrader.json").read_text())
     assert calls[0]["method"] == "buy" and calls[0]["kwargs"]["amount"] == 20000
     # reconciliation against the broker's statement
-    report = run_cli("paper-reconcile", str(config), str(statement(tmp_path)))
+    statement_path = statement(tmp_path)
+    report = run_cli("paper-reconcile", str(config), str(statement_path))
     assert report.code == 0, report.stderr
     paper_buy = fills.iloc[0]
     assert "1 row(s) that are not buys or sells left out (银证转入)" in report.stdout
@@ -208,6 +209,23 @@ def test_thirty_evenings_with_faults(rehearsal):
                           - real_fees + fills["fees"].sum(), 2)
     assert status["drift"]["cash"] == pytest.approx(expected_cash, abs=0.011)
     assert status["positions"][0]["cost"] > 0 and "realised_pnl" in status
+    # following the broker: from the next step the account holds what the broker holds
+    before = status["cash"]
+    followed = run_cli("paper-reconcile", str(config), str(statement_path), "--follow")
+    assert followed.code == 0 and "following the broker from the next step:" in followed.stdout
+    assert "159915.SZ: -10,000 unit(s) from 2021-03-11's buy" in followed.stdout
+    again = run_cli("paper-reconcile", str(config), str(statement_path), "--follow")
+    assert again.code == 2 and "already follows the broker through 2021-03-31" in again.stderr
+    tonight("2021-04-13")
+    text, code = evening(config, tmp_path, "2021-04-13")
+    assert code == 0, text
+    after = json.loads(run_cli("paper-status", str(config), "--json").stdout)
+    held = {p["symbol"]: p["quantity"] for p in after["positions"]}
+    assert held == {"510300.SH": 10000, "159915.SZ": 20000}
+    assert after["cash"] == pytest.approx(before + expected_cash, abs=0.011)
+    closes = {s: bars(s).loc["2021-04-13", "close"] for s in held}
+    assert after["equity"] == pytest.approx(after["cash"] + sum(
+        q * closes[s] for s, q in held.items()), abs=0.011)
     # the token: used by the tushare cross-check, written nowhere
     assert tushare_fake.USED
     for path in tmp_path.rglob("*"):
