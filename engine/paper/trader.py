@@ -11,6 +11,7 @@ therefore gives exactly the fills, cash and equity of a backtest over the same N
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import json
@@ -40,6 +41,7 @@ from huice.engine.results.ledger_frames import (
 )
 from huice.engine.run.analyzers import LedgerRecorder
 from huice.engine.run.assembly import PreparedRun, Resume, execute_run, prepare_run
+from huice.engine.run.native import NativeStrategy
 from huice.engine.run.plugin import PluginFactory
 from huice.feeds.calendar import read_exchange_calendar
 from huice.feeds.catalog import Instrument
@@ -202,7 +204,14 @@ class PaperTrader:
         if watermark is not None:
             broker_state, strategy_state = self.store.states()
             resume = Resume(watermark, broker_state, strategy_state)
-        run = prepare_run(config, plugin, market, resume=resume)
+        # a huice strategy's state is in the booked state: the step runs only the new days
+        # (engine's own loop, the same outputs as Cerebro's); a backtrader strategy keeps its
+        # state in Python objects, so its booked days are simulated again to warm it up
+        incremental = resume is not None and not isinstance(plugin, NativeStrategy)
+        run = prepare_run(config, plugin, market, resume=resume,
+                          runner="fast" if incremental else None)
+        if incremental and watermark is not None:
+            run.start_index = bisect.bisect_right(run.clock.dates, watermark)
         booking = BarBooking(self.store, run, self.stop, watermark, self.on_booked)
         run.on_each_bar(booking.after_bar)
         execute_run(run)

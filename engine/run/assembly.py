@@ -140,6 +140,7 @@ class PreparedRun:
     strategies: list[bt.Strategy] = field(default_factory=list)
     runner: str = "cerebro"
     hooks: list[BarCallback] = field(default_factory=list)
+    start_index: int = 0  # the fast runner's first day (a paper step skips booked days)
 
     def on_each_bar(self, callback: BarCallback) -> None:
         """Call ``callback(recorder, stop)`` after each bar's ledger snapshot (either runner)."""
@@ -203,7 +204,8 @@ def execute_run(run: PreparedRun) -> LedgerRecorder:
     """Run it (Cerebro, or the engine's own loop); return the ledger recorder."""
     try:
         if run.cerebro is None:
-            return run_fast(run.broker, run.session, run.config.data.benchmark, run.hooks)
+            return run_fast(run.broker, run.session, run.config.data.benchmark, run.hooks,
+                            run.start_index)
         run.strategies = run.cerebro.run()
         recorder: LedgerRecorder = run.strategies[0].analyzers.ledger.recorder
         return recorder

@@ -20,16 +20,19 @@ BarCallback = Callable[[LedgerRecorder, Callable[[], None]], None]
 
 
 def run_fast(broker: AShareBroker, session: BacktestSession, benchmark: str | None,
-             hooks: Sequence[BarCallback] = ()) -> LedgerRecorder:
-    """Run every calendar day of ``broker.clock``; return the ledger recorder."""
+             hooks: Sequence[BarCallback] = (), start_index: int = 0) -> LedgerRecorder:
+    """Run the calendar days of ``broker.clock`` from ``start_index`` (a paper step whose
+    earlier days are booked, their state restored on the first day run); return the ledger
+    recorder."""
     recorder = LedgerRecorder(broker, benchmark)
+    broker.clock.index = start_index - 1
     stopped = []
 
     def stop() -> None:
         stopped.append(True)
 
     times = broker.clock.bt_times
-    for index in range(len(times)):
+    for index in range(start_index, len(times)):
         broker.next()
         session.on_bar(times[index])
         recorder.snapshot()
