@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from bench.timing import interleaved, median
@@ -43,7 +44,8 @@ def measure(rounds: int = 5) -> dict:
             huice.paper_run(_config(booked, START[years]), once=True)  # through 2022-12-30
             copies = iter(range(10_000))
 
-            def step(years: int = years, booked: Path = booked) -> None:
+            def step(years: int = years, booked: Path = booked,
+                     copies: Iterator[int] = copies) -> None:
                 copy = Path(tmp) / f"step_{years}_{next(copies)}.sqlite"
                 shutil.copy(booked, copy)
                 done = huice.paper_run(_config(copy, START[years]), once=True)
