@@ -104,6 +104,9 @@ def build_tickets(pending: list[dict[str, Any]], session: dt.date,
             action = "watch"
             notes.append("no exchange stop order: watch the price and place it when the stop "
                          "is reached")
+        if rule.asset_class in ("index", "synthetic"):
+            action = "watch"
+            notes.append("an index is not traded: place the order on an ETF that tracks it")
         if up is not None:
             notes.append("band from the last close; on an ex-dividend day the exchange's band "
                          "starts from the ex-rights price")

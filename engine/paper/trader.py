@@ -230,7 +230,8 @@ class PaperTrader:
             logger.warning("no trading day after {} in the calendar: no tickets", watermark)
             return []
         broker_state, _ = self.store.states()
-        rules = {s: r for s, r in self.gate_rules.items() if r is not None}
+        rules = {s: resolve_rules(s, i.asset_class, i.board, self.config.broker)
+                 for s, i in self.instruments.items()}
         closes = {s: float(frames[s]["close"].loc[:pd.Timestamp(watermark)].iloc[-1])
                   for s in rules if len(frames[s].loc[:pd.Timestamp(watermark)])}
         tickets = build_tickets(broker_state["pending"], session, rules, closes)
