@@ -106,7 +106,7 @@ class DailySource:
         try:
             return self.client.call(function, label, **kwargs)
         except FetchError as exc:
-            raise SourceFailure(str(exc), where="data update") from None
+            raise SourceFailure(exc.message, where="data update") from None
 
 
 class EastmoneySource(DailySource):
@@ -118,7 +118,7 @@ class EastmoneySource(DailySource):
         try:
             download = fetch_symbol(self.client, symbol, start, end)
         except FetchError as exc:
-            raise SourceFailure(str(exc), where="data update") from None
+            raise SourceFailure(exc.message, where="data update") from None
         except (KeyError, ValueError) as exc:
             raise SourceFailure(f"{symbol}: em's answer could not be read ({exc})",
                                 where="data update") from None
