@@ -82,7 +82,7 @@ def test_baostock_error_code_and_its_previous_close():
     refused = module(login=lambda: None, logout=lambda: None,
                      query_history_k_data_plus=lambda *a, **k: _Result(code="10002007",
                                                                        message="网络接收错误"))
-    with pytest.raises(SourceFailure, match="510300.SH: baostock error 10002007: 网络接收错误"):
+    with pytest.raises(SourceFailure, match=r"510300\.SH: baostock error 10002007: 网络接收错误"):
         BaostockSource(client(refused)).bars("510300.SH", START, END)
     rows = pd.DataFrame({"date": ["2021-01-15", "2021-01-18"], "code": "sh.510300",
                          "open": ["5.5430", "5.4510"], "high": ["5.5760", "5.5470"],
