@@ -24,18 +24,30 @@ FILL_DTYPES = dict(zip(FILL_COLUMNS, [_INT, _TEXT, _TEXT, _TEXT] + [_FLOAT] * 10
 TRADE_DTYPES = dict(zip(TRADE_COLUMNS, [_TEXT, _TEXT, _TEXT] + [_FLOAT] * 7))
 
 
+def whole_units(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Quantity ``columns`` as integers when every value is a whole number of units (A-share
+    quantities always are); a fractional instrument's stay floats."""
+    for column in columns:
+        values = frame[column]
+        if values.notna().all() and (values == values.round()).all():
+            frame[column] = values.round().astype(_INT)
+    return frame
+
+
 def orders_frame(orders: list[Order]) -> pd.DataFrame:
     rows = [(o.order_id, o.created.isoformat(), o.symbol, o.side, o.kind.value, o.quantity,
              o.filled, o.status.value, o.closed.isoformat() if o.closed else "", o.tag,
              " ".join(code.value for code in o.codes), "; ".join(o.reasons)) for o in orders]
-    return pd.DataFrame(rows, columns=ORDER_COLUMNS).astype(ORDER_DTYPES)
+    return whole_units(pd.DataFrame(rows, columns=ORDER_COLUMNS).astype(ORDER_DTYPES),
+                       ("quantity", "filled"))
 
 
 def actions_frame(actions: list[CorporateAction]) -> pd.DataFrame:
     rows = [(a.date.isoformat(), a.symbol, a.kind, a.quantity_before, a.quantity_after,
              a.per_unit, a.cash, a.cash_after) for a in actions]
-    return pd.DataFrame(rows, columns=ACTION_COLUMNS).astype(
-        dict(zip(ACTION_COLUMNS, [_TEXT, _TEXT, _TEXT] + [_FLOAT] * 5)))
+    return whole_units(pd.DataFrame(rows, columns=ACTION_COLUMNS).astype(
+        dict(zip(ACTION_COLUMNS, [_TEXT, _TEXT, _TEXT] + [_FLOAT] * 5))),
+        ("quantity_before", "quantity_after"))
 
 
 def fills_frame(fills: list[Fill]) -> pd.DataFrame:
@@ -43,7 +55,8 @@ def fills_frame(fills: list[Fill]) -> pd.DataFrame:
              f.quantity, f.price, f.reference_price, f.value, f.commission, f.stamp_duty,
              f.transfer_fee, round(f.fees, 2), round(f.slippage_cost, 6), f.cash_after)
             for f in fills]
-    return pd.DataFrame(rows, columns=FILL_COLUMNS).astype(FILL_DTYPES)
+    return whole_units(pd.DataFrame(rows, columns=FILL_COLUMNS).astype(FILL_DTYPES),
+                       ("quantity",))
 
 
 def trades_frame(closed: list[Trade], still_open: list[Trade]) -> pd.DataFrame:
@@ -56,7 +69,8 @@ def trades_frame(closed: list[Trade], still_open: list[Trade]) -> pd.DataFrame:
                      round(trade.fees, 2),
                      round(trade.dividends, 2), trade.pnl if finished else float("nan"),
                      trade.pnl / trade.buy_value if finished and trade.buy_value else float("nan")))
-    frame = pd.DataFrame(rows, columns=TRADE_COLUMNS).astype(TRADE_DTYPES)
+    frame = whole_units(pd.DataFrame(rows, columns=TRADE_COLUMNS).astype(TRADE_DTYPES),
+                        ("quantity",))
     return frame.sort_values(["opened", "symbol"], kind="stable").reset_index(drop=True)
 
 

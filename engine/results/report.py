@@ -57,7 +57,7 @@ def _paper_sections(result: RunResult, language: str) -> str:
         last = positions["date"].max()
         today = positions[positions["date"] == last]
         held = frame_html(today.reset_index(drop=True))
-        held = f"<p>As of {html.escape(str(last))}.</p>{held}"
+        held = f"<p>As of {html.escape(str(pd.Timestamp(last).date()))}.</p>{held}"
     else:
         held = "<p>Nothing held.</p>"
     glance = result.paper_glance
@@ -89,6 +89,18 @@ def _paper_sections(result: RunResult, language: str) -> str:
         sections += _section("live-vs-paper", language,
                              totals + frame_html(rows.iloc[::-1].reset_index(drop=True)))
     return sections
+
+
+def _trades_shown(trades: pd.DataFrame) -> pd.DataFrame:
+    """The round trips as the page shows them: money to the cent, the return in % (the CSV
+    keeps the fraction)."""
+    shown = trades.copy()
+    if "return" in shown:
+        shown["return"] = [f"{value:.2%}" if pd.notna(value) else "" for value in shown["return"]]
+    for column in ("buy_value", "sell_value", "fees", "dividends", "pnl"):
+        if column in shown:
+            shown[column] = [f"{value:,.2f}" if pd.notna(value) else "" for value in shown[column]]
+    return shown
 
 
 def render_report(result: RunResult, charts: bool = True) -> str:
@@ -135,7 +147,7 @@ def render_report(result: RunResult, charts: bool = True) -> str:
         holdings = holdings_chart(result.positions, result.equity, language)
         if holdings:
             sections.append(_section("holdings", language, holdings))
-    sections.append(_section("trades", language, frame_html(result.trades)))
+    sections.append(_section("trades", language, frame_html(_trades_shown(result.trades))))
     sections.append(_section("orders", language, orders_html(result.orders, language)))
     sections.append(_section("config", language, f"<pre>{html.escape(_yaml(config))}</pre>"))
     navigation = [(s, text(SECTION_TITLES, s, language))

@@ -144,7 +144,8 @@ def rolling_ratios(returns: pd.Series, periods: int, window: int) -> pd.DataFram
 
 def trade_statistics(trades: pd.DataFrame) -> dict[str, float]:
     """Win rate, profit factor and payoff of closed round trips."""
-    closed = trades[trades["closed"].astype(str) != ""]["pnl"].astype(float)
+    finished = trades["closed"].notna() & ~trades["closed"].astype(str).isin(["", "NaT"])
+    closed = trades[finished]["pnl"].astype(float)
     wins, losses = closed[closed > 0], closed[closed < 0]
     return {"trade_win_rate": len(wins) / len(closed) if len(closed) else math.nan,
             "profit_factor": wins.sum() / -losses.sum() if len(losses) else math.nan,

@@ -33,12 +33,13 @@ class LedgerRecorder:
         for symbol in (sorted(positions) if len(positions) > 1 else positions):
             quantity = positions[symbol].quantity
             price = clock.last_close(symbol)
-            value = quantity * price
+            value = round(quantity * price, 2)  # marked to market in cents
             holdings += value
             self.position_rows.append((day, symbol, quantity, price, value))
         benchmark = clock.last_close(self.benchmark) if self.benchmark else math.nan
         cash = broker.account.cash
-        self.rows.append((day, cash, holdings, cash + holdings, benchmark))
+        holdings = round(holdings, 2)
+        self.rows.append((day, cash, holdings, round(cash + holdings, 2), benchmark))
 
 
 class LedgerAnalyzer(bt.Analyzer):

@@ -17,6 +17,7 @@ import pandas as pd
 from huice.config.schema import RunConfig
 from huice.engine.broker.orders import Fill
 from huice.engine.broker.rules import InstrumentRules
+from huice.engine.results.ledger_frames import whole_units
 from huice.engine.results.metrics import (
     buy_and_hold_return,
     compute_metrics,
@@ -98,10 +99,18 @@ def build_result(ledger: Ledger, *, config: RunConfig, plugin: StrategyPlugin,
         execution=config.broker.execution)
     notes = list(leading_notes) + run_notes(config, plugin, market, rules)
     shown = dict.fromkeys(traded + ([benchmark] if benchmark else []))
+    def table(frame: pd.DataFrame, name: str, quantities: tuple[str, ...]) -> pd.DataFrame:
+        return whole_units(frame.copy(), quantities)
+
     return RunResult(run_id=run_id, resolved_config=resolved, strategy_name=plugin.name,
-                     equity=equity, positions=ledger.positions, orders=ledger.orders,
-                     fills=ledger.fills_table, trades=ledger.trades, signals=ledger.signals,
+                     equity=equity, positions=table(ledger.positions, "positions", ("quantity",)),
+                     orders=table(ledger.orders, "orders", ("quantity", "filled")),
+                     fills=table(ledger.fills_table, "fills", ("quantity",)),
+                     trades=table(ledger.trades, "trades", ("quantity",)),
+                     signals=ledger.signals,
                      metrics=metrics, notes=notes, diagnostic_chart=plugin.diagnostic_chart,
                      prices={s: holding_value(market.bars(s)) if s in traded
                              else market.bars(s)["close"] for s in shown},
-                     fill_objects=list(ledger.fills), actions=ledger.actions)
+                     fill_objects=list(ledger.fills),
+                     actions=table(ledger.actions, "actions",
+                                   ("quantity_before", "quantity_after")))

@@ -86,7 +86,7 @@ def test_signal_enters_above_threshold_and_exits_at_new_high():
     assert fills["side"].tolist() == ["buy", "sell", "buy", "sell"]
     # r bought at 0.80, sold at 1.01, bought at 0.8466, sold at 1.03, fully invested each time
     expected = 1e6 * (1.01 / 0.80) * (1.03 / 0.8466)
-    assert result.metrics["final_equity"] == pytest.approx(expected, rel=1e-12)
+    assert result.metrics["final_equity"] == pytest.approx(expected, abs=0.005)  # to the cent
     assert result.metrics["trades"] == 2
 
 
