@@ -32,6 +32,8 @@ from huice.engine.sweep.report_parts import (
     short,
     table_html,
     varied_params,
+    without_effect,
+    without_effect_html,
 )
 
 RUNNER_NOTES = {
@@ -102,6 +104,11 @@ def write_sweep_report(base: RunConfig, results: pd.DataFrame, ranked: pd.DataFr
                              sensitivity_html(results, varied, metric) if len(ranked)
                              else "<p>No run succeeded.</p>"))
     instrument = instrument_param(results, varied)
+    if len(ranked):
+        sections.append(_section("no-effect", "Parameters that changed nothing",
+                                 without_effect_html(
+                                     without_effect(results, varied, instrument),
+                                     results[instrument].nunique() if instrument else 0)))
     if instrument is not None and len(ranked):
         sections.append(_section("per-instrument", f"Per instrument ({short(instrument)})",
                                  table_html(per_instrument(results, instrument, metric,

@@ -129,8 +129,7 @@ def sensitivity_html(results: pd.DataFrame, varied: Sequence[str], metric: str) 
 def deduplicated(ranked: pd.DataFrame, varied: Sequence[str]) -> pd.DataFrame:
     """One row per distinct result (same return, drawdown, trades, fills and final equity),
     best first, with ``same_as`` listing the params of the runs that gave the same result."""
-    outcome = [c for c in OUTCOME if c in ranked.columns]
-    keys = ranked[outcome].round(8).astype(str).agg("|".join, axis=1)
+    keys = _outcome_keys(ranked)
     rows: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     for key, (_, row) in zip(keys, ranked.iterrows()):
@@ -146,6 +145,61 @@ def deduplicated(ranked: pd.DataFrame, varied: Sequence[str]) -> pd.DataFrame:
         frame["same_as"] = frame["same_as"].map(lambda items: "; ".join(items[:6])
                                                 + (" ..." if len(items) > 6 else ""))
     return frame
+
+
+def _outcome_keys(frame: pd.DataFrame) -> pd.Series:
+    outcome = [c for c in OUTCOME if c in frame.columns]
+    return frame[outcome].round(8).astype(str).agg("|".join, axis=1)
+
+
+def without_effect(results: pd.DataFrame, varied: Sequence[str],
+                   instrument: str | None) -> dict[str, list[str]]:
+    """The varied params that changed no result: for each, the instruments (or ``["all"]``
+    without an instrument param) where every group of runs that differ only in it gave one
+    and the same outcome (return, drawdown, trades, fills, final equity)."""
+    ok = results[results["status"] == "ok"].copy()
+    if ok.empty:
+        return {}
+    ok["_outcome"] = _outcome_keys(ok)
+    found: dict[str, list[str]] = {}
+    for param in varied:
+        if param == instrument or ok[param].nunique() < 2:
+            continue
+        others = [q for q in varied if q != param]
+        keys = ok[others].astype(str).agg("|".join, axis=1) if others else pd.Series(
+            "all", index=ok.index)
+        groups = ok.groupby(keys)
+        same = (groups[param].nunique() < 2) | (groups["_outcome"].nunique() == 1)
+        if instrument is None:
+            if same.all():
+                found[param] = ["all"]
+            continue
+        where = ok.groupby(keys)[instrument].first()
+        per_instrument = same.groupby(where).all()
+        inert = sorted(str(v) for v, flag in per_instrument.items() if flag)
+        if inert:
+            found[param] = inert
+    return found
+
+
+def without_effect_html(found: dict[str, list[str]], instruments: int) -> str:
+    """The sweep report's note on params that changed nothing."""
+    if not found:
+        return ("<p>Every varied parameter changed at least one result (for every instrument "
+                "where it was varied).</p>")
+    items = []
+    for param, where in found.items():
+        scope = ("any run" if where == ["all"] else f"any of the {len(where)} instruments"
+                 if len(where) == instruments else
+                 f"{len(where)} of {instruments} instruments ({', '.join(where[:12])}"
+                 + (" ..." if len(where) > 12 else "") + ")")
+        why = (" (drawdown reversion's share never moves the threshold: "
+               "docs/strategies/drawdown_reversion.md)" if short(param) == "share" else "")
+        items.append(f"<li><b>{html.escape(short(param))}</b> changed no result in "
+                     f"{html.escape(scope)}: its values gave the same runs whatever the other "
+                     "parameters were. Drop it from the grid, or check why it has no effect"
+                     f"{html.escape(why)}.</li>")
+    return f"<ul>{''.join(items)}</ul>"
 
 
 def table_html(frame: pd.DataFrame, percent_columns: Sequence[str] = ()) -> str:

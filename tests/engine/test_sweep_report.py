@@ -78,3 +78,27 @@ def test_per_instrument_table():
 def test_annualised_return():
     assert annualised(0.21, 504, 252) == pytest.approx(0.1)
     assert np.isnan(annualised(-1.0, 252, 252))
+
+
+def test_a_parameter_that_changed_nothing_is_named_per_instrument():
+    from huice.engine.sweep.report_parts import without_effect, without_effect_html
+
+    rows = []
+    for target, base in (("801080.SI", 0.5), ("801050.SI", 0.2)):
+        for share in (0.6, 0.8, 1.0):
+            for ratio in (0.6, 0.8):
+                # share never matters; ratio matters for 801080 only
+                total = base + (ratio if target == "801080.SI" else 0.0)
+                rows.append({"strategy.params.target": target, "strategy.params.share": share,
+                             "strategy.params.ratio": ratio, "status": "ok",
+                             "total_return": total, "max_drawdown": 0.1, "trades": 3,
+                             "fills": 6, "final_equity": 1e6 * (1 + total)})
+    results = pd.DataFrame(rows)
+    varied = ["strategy.params.target", "strategy.params.share", "strategy.params.ratio"]
+    found = without_effect(results, varied, "strategy.params.target")
+    assert found == {"strategy.params.share": ["801050.SI", "801080.SI"],
+                     "strategy.params.ratio": ["801050.SI"]}
+    text = without_effect_html(found, 2)
+    assert "<b>share</b> changed no result in any of the 2 instruments" in text
+    assert "docs/strategies/drawdown_reversion.md" in text
+    assert "<b>ratio</b> changed no result in 1 of 2 instruments (801050.SI)" in text
