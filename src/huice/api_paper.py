@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from loguru import logger
 
 from huice.api import ConfigLike, Result, _origin_of, located, runnable_config
@@ -115,6 +114,8 @@ def paper_reconcile(config: ConfigLike, statement: str | Path, *,
     in the account's state, in one transaction (docs/paper-trading.md, "Reconciliation").
     With ``follow`` the account's positions and cash become the broker's from the next step
     on. Returns the findings, one line each, and the totals."""
+    import pandas as pd
+
     from huice.engine.paper.reconcile import drift_of, reconcile
     from huice.engine.paper.statement import read_statement
     from huice.engine.paper.store import PaperStore
