@@ -100,6 +100,13 @@ def chart_div(chart_id: str, traces: list[Trace], layout: dict[str, Any],
             "hovermode": "x unified", "legend": {"orientation": "h", "y": -0.15},
             "font": {"family": "system-ui, sans-serif", "size": 12}}
     base.update(layout)
+    for key in [k for k in base if k.startswith(("xaxis", "yaxis"))] or ["yaxis"]:
+        # room for the tick labels, however wide (2,200,000 never loses its "2,")
+        axis = dict(base.get(key) or {})
+        axis.setdefault("automargin", True)
+        base[key] = axis
+    if "yaxis" not in base:
+        base["yaxis"] = {"automargin": True}
     payload = json.dumps({"data": traces, "layout": base, "config": PLOT_CONFIG},
                          default=_plain, allow_nan=False, ensure_ascii=False)
     payload = payload.replace("</", "<\\/")  # never end the script early

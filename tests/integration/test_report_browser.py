@@ -24,6 +24,21 @@ SECTIONS = ("metrics", "yearly-returns", "monthly-returns", "drawdown-periods", 
 EXAMPLE_CONFIGS = sorted(p for p in EXAMPLES.glob("*.yaml")
                          if not p.stem.startswith(("sweep_", "walk_forward_")))
 ARTIFACTS = Path(os.environ.get("HUICE_ARTIFACTS", REPO / "test-artifacts")) / "screenshots"
+# tick labels drawn left of their chart's box (clipped by the page), and anything that makes the
+# page wider than the window (a table that does not scroll inside its box)
+LAYOUT = """() => {
+  const clipped = [];
+  for (const div of document.querySelectorAll('div.chart')) {
+    const box = div.getBoundingClientRect();
+    for (const t of div.querySelectorAll('g.ytick text, g.y2tick text')) {
+      const r = t.getBoundingClientRect();
+      if (r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1))
+        clipped.push(div.id + ': ' + t.textContent);
+    }
+  }
+  const wide = document.documentElement.scrollWidth > window.innerWidth + 1;
+  return {clipped: clipped, overflow: wide ? document.documentElement.scrollWidth : 0};
+}"""
 DRAWN = """() => Array.from(document.querySelectorAll('div.chart')).map(div => ({
     id: div.id,
     svg: div.querySelectorAll('svg.main-svg').length,
@@ -58,7 +73,7 @@ def browser():
 
 def open_report(browser, report: Path, shot_name: str) -> dict:
     """Load ``report`` and return what the page did: errors, requests, charts."""
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors: list[str] = []
     requests: list[str] = []
     page.on("console", lambda message: errors.append(message.text)
@@ -69,13 +84,19 @@ def open_report(browser, report: Path, shot_name: str) -> dict:
     page.wait_for_function("() => Array.from(document.querySelectorAll('div.chart'))"
                            ".every(d => d.querySelector('svg.main-svg'))", timeout=30_000)
     charts = page.evaluate(DRAWN)
+    layout = {1280: page.evaluate(LAYOUT)}
+    page.set_viewport_size({"width": 1920, "height": 1000})
+    page.wait_for_timeout(200)
+    layout[1920] = page.evaluate(LAYOUT)
+    page.set_viewport_size({"width": 1280, "height": 900})
     ids = page.evaluate("() => Array.from(document.querySelectorAll('section[id]'))"
                         ".map(s => s.id)")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{shot_name}.png"), full_page=True)
     page.close()
     outside = [url for url in requests if url != report.resolve().as_uri()]
-    return {"errors": errors, "requests": outside, "charts": charts, "sections": ids}
+    return {"errors": errors, "requests": outside, "charts": charts, "sections": ids,
+            "layout": layout}
 
 
 def assert_clean(seen: dict) -> None:
@@ -84,6 +105,9 @@ def assert_clean(seen: dict) -> None:
     assert seen["charts"], "no chart on the page"
     for chart in seen["charts"]:
         assert chart["svg"] > 0 and chart["marks"] > 0, f"chart {chart['id']} did not draw"
+    for width, found in seen["layout"].items():
+        assert found["clipped"] == [], (width, found["clipped"][:5])
+        assert found["overflow"] == 0, f"the page is {found['overflow']} px wide at {width} px"
 
 
 @pytest.mark.parametrize("config", EXAMPLE_CONFIGS, ids=lambda p: p.stem)
