@@ -17,15 +17,15 @@ documentation; docs/data.md lists them):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from huice.feeds.codes import normalise_code
+from huice.feeds.codes import code_from_file_name, normalise_code
 from huice.feeds.errors import DataError
+from huice.feeds.formats import parse_dates, parse_numbers
 
 AGREE = 0.0005      # half an ETF tick: a table and the bars agree on a dividend within it
 
@@ -75,19 +75,6 @@ def action_table_format(columns: list[str]) -> ActionTableFormat | None:
     return next((f for f in ACTION_FORMATS if f.signature <= present), None)
 
 
-def _numbers(values: pd.Series) -> pd.Series:
-    text = values.astype("string").str.strip().str.replace(",", "")
-    return pd.to_numeric(text.replace({"": None}), errors="coerce").astype("float64")
-
-
-def _dates(values: pd.Series) -> pd.Series:
-    text = values.astype("string").str.strip()
-    compact = text.str.fullmatch(r"\d{8}").fillna(False)
-    parsed = pd.to_datetime(text.where(~compact), errors="coerce", format="mixed")
-    parsed[compact] = pd.to_datetime(text[compact], format="%Y%m%d", errors="coerce")
-    return parsed
-
-
 def read_action_table(path: Path, raw: pd.DataFrame, fmt: ActionTableFormat,
                       symbol: str | None) -> dict[str, pd.DataFrame]:
     """Each code's actions: a frame indexed by ex-date with ``dividend``, ``split_ratio`` and
@@ -97,14 +84,14 @@ def read_action_table(path: Path, raw: pd.DataFrame, fmt: ActionTableFormat,
     if fmt.implemented and fmt.implemented[0] in frame:
         column, value = fmt.implemented
         frame = frame[frame[column].astype(str).str.strip() == value]
-    dates = _dates(frame[fmt.date])
-    cash = _numbers(frame[fmt.cash]).fillna(0.0) if fmt.cash and fmt.cash in frame \
+    dates = parse_dates(frame[fmt.date])
+    cash = parse_numbers(frame[fmt.cash]).fillna(0.0) if fmt.cash and fmt.cash in frame \
         else pd.Series(0.0, index=frame.index)
-    ratio = _numbers(frame[fmt.ratio]).fillna(1.0) if fmt.ratio and fmt.ratio in frame \
+    ratio = parse_numbers(frame[fmt.ratio]).fillna(1.0) if fmt.ratio and fmt.ratio in frame \
         else pd.Series(1.0, index=frame.index)
     for column in fmt.bonus:
         if column in frame:
-            ratio = ratio + _numbers(frame[column]).fillna(0.0)
+            ratio = ratio + parse_numbers(frame[column]).fillna(0.0)
     bad = dates.isna() & frame[fmt.date].astype("string").str.strip().fillna("").ne("")
     bad |= (cash < 0) | (ratio <= 0)
     if bad.any():
@@ -113,8 +100,7 @@ def read_action_table(path: Path, raw: pd.DataFrame, fmt: ActionTableFormat,
                         "non-negative cash amount and a positive split ratio", source=path,
                         line=int(lines[row]), where=fmt.date)
     if fmt.code is None:
-        code = symbol or normalise_code(path.name) or normalise_code(
-            re.split(r"[_\s]", path.name)[0])
+        code = symbol or code_from_file_name(path.name)
         if code is None:
             raise DataError("a dividend table without a code column: pass --symbol, or name "
                             "the file for its code (510300.SH_dividends.csv)", source=path)

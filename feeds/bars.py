@@ -185,3 +185,10 @@ def to_bar_frame(raw: pd.DataFrame, source: str | Path, *,
     result = frame[columns].copy()
     result.index = pd.DatetimeIndex(date_values, name="date")
     return result
+
+
+def repeats(bar: pd.Series, previous: pd.Series) -> bool:
+    """Whether ``bar`` repeats ``previous`` exactly: open, high, low, close and (where both
+    have it) volume all equal, the mark of a source re-sending yesterday under today's date."""
+    columns = [c for c in (*PRICE_COLUMNS, "volume") if c in bar.index and c in previous.index]
+    return bool((bar[columns].to_numpy() == previous[columns].to_numpy()).all())

@@ -109,3 +109,15 @@ def normalise_code(text: str) -> str | None:
         if value.startswith(("43", "83", "87", "88", "92")):
             return f"{value}.BJ"
     return None  # 000xxx is a Shenzhen stock or a Shanghai index: the user must say which
+
+
+def code_from_file_name(name: str) -> str | None:
+    """The code a file is named for: the whole name (``159915.SZ.csv``, ``sh000300.csv``) or
+    its first word (``510300_daily.csv``, ``510300.SH_dividends.csv``)."""
+    return normalise_code(name) or normalise_code(re.split(r"[_\s]", name)[0])
+
+
+def bare_code(symbol: str) -> str:
+    """The six digits a broker or an execution tool knows a symbol by (``510300.SH.qfq`` ->
+    ``510300``)."""
+    return symbol.removesuffix(".qfq").split(".")[0]

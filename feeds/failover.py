@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from huice.feeds.bars import repeats
 from huice.feeds.catalog import Instrument
 from huice.feeds.daily_sources import DailySource, SourceFailure
 from huice.feeds.store import CatalogStore, atomic_write
@@ -43,11 +44,8 @@ def _targets(store: CatalogStore, end: dt.date) -> dict[str, dt.date]:
 
 
 def _stale(new: pd.DataFrame, stored: pd.DataFrame) -> bool:
-    """The first new bar repeats the last stored one (open, high, low, close, volume)."""
-    columns = [c for c in ("open", "high", "low", "close", "volume") if c in new and c in stored]
-    if new.empty or stored.empty:
-        return False
-    return bool((new.iloc[0][columns].to_numpy() == stored.iloc[-1][columns].to_numpy()).all())
+    """The first new bar repeats the last stored one."""
+    return not new.empty and not stored.empty and repeats(new.iloc[0], stored.iloc[-1])
 
 
 def update_with_failover(store: CatalogStore, sources: list[DailySource], end: dt.date,

@@ -144,6 +144,23 @@ def choose_units(fmt: BarFormat, ratio: float | None, tradable: bool
     return (*best, [note + f", not the format's {fmt.units}: using the data"])
 
 
+def parse_numbers(values: pd.Series) -> pd.Series:
+    """Cells as floats: thousands separators removed, an empty or missing cell NaN, and any
+    other text that is not a number NaN too (the caller decides whether that is an error)."""
+    text = values.astype("string").str.strip().str.replace(",", "")
+    return pd.to_numeric(text.replace({"": None}), errors="coerce").astype("float64")
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """Cells as dates, each ``YYYYMMDD`` or any ISO-like form (rows may mix them); NaT for a
+    missing cell or one that is not a date."""
+    text = values.astype("string").str.strip()
+    compact = text.str.fullmatch(r"\d{8}").fillna(False).astype(bool)
+    parsed = pd.to_datetime(text.where(~compact), errors="coerce", format="mixed")
+    parsed[compact] = pd.to_datetime(text[compact], format="%Y%m%d", errors="coerce")
+    return parsed
+
+
 def _numbers(values: pd.Series, column: str, source: str) -> pd.Series:
     """Cells as floats; an empty cell is missing, any other text that is not a number is an
     error naming its line (header = line 1)."""

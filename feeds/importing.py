@@ -19,7 +19,7 @@ from huice.feeds.actions import actions_from_previous_close
 from huice.feeds.bars import to_bar_frame
 from huice.feeds.calendar import read_exchange_calendar
 from huice.feeds.catalog import Instrument, bundled_bars, bundled_instrument
-from huice.feeds.codes import classify_code, normalise_code
+from huice.feeds.codes import classify_code, code_from_file_name, normalise_code
 from huice.feeds.errors import DataError
 from huice.feeds.formats import normalise
 from huice.feeds.import_checks import (
@@ -200,8 +200,7 @@ def import_bars(path: Path, raw: pd.DataFrame, *, symbol: str | None,
     (:mod:`huice.feeds.import_checks`)."""
     report = FileReport(path)
     probe = normalise(raw, source=str(path))
-    code = (symbol or normalise_code(probe.code or "") or normalise_code(path.name)
-            or normalise_code(re.split(r"[_\s]", path.name)[0]))  # 510300_daily.csv
+    code = symbol or normalise_code(probe.code or "") or code_from_file_name(path.name)
     how = ("given" if symbol else "from the code column" if probe.code else "from the file name")
     if code is None:
         code, how = _bundled_by_closes(path.name, probe.frame)

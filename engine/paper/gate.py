@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from huice.engine.broker.rules import InstrumentRules
+from huice.feeds.bars import repeats
 
 ACCEPT_KINDS = ("suspension", "bar")
 # a forward-adjusted (.qfq) series may pass its limit by this fraction of the previous close:
@@ -115,8 +116,7 @@ def _judge(day: dt.date, symbol: str, frame: pd.DataFrame, rules: InstrumentRule
     volume = float(bar.get("volume", math.nan))
     if volume == 0:
         return []  # the exchange's own suspension: no trade, prices carried
-    columns = ["open", "high", "low", "close"] + (["volume"] if "volume" in frame else [])
-    if all(bar[c] == previous[c] for c in columns) and not math.isnan(volume):
+    if not math.isnan(volume) and repeats(bar, previous):
         return [GateProblem(day, symbol, "repeat",
                             f"the bar repeats {frame.index[position - 1].date()}'s exactly "
                             "(open, high, low, close and volume): a stale bar under a new date "

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from huice.feeds.codes import bare_code
+
 RECONCILED_COLUMNS = ["date", "code", "side", "paper_quantity", "real_quantity", "paper_price",
                       "real_price", "slippage_per_unit", "slippage_ticks", "slippage_cost",
                       "paper_fees", "real_fees", "fee_difference", "status", "order_ids"]
@@ -60,10 +62,6 @@ class Reconciliation:
         return lines
 
 
-def _code(symbol: str) -> str:
-    return symbol.removesuffix(".qfq").split(".")[0]
-
-
 def _cash_flow(side: pd.Series, value: pd.Series, fees: pd.Series) -> pd.Series:
     return (value.where(side == "sell", -value) - fees).round(2)
 
@@ -74,7 +72,7 @@ def reconcile(paper_fills: pd.DataFrame, real: pd.DataFrame, ticks: dict[str, fl
     the paper's with symbol and order_id, the broker's with code). ``ticks``: code -> tick."""
     first, last = str(real["date"].min()), str(real["date"].max())
     paper = paper_fills[(paper_fills["date"] >= first) & (paper_fills["date"] <= last)].copy()
-    paper["code"] = paper["symbol"].map(_code)
+    paper["code"] = paper["symbol"].map(bare_code)
     keys = ["date", "code", "side"]
     paper_groups = paper.groupby(keys).agg(paper_quantity=("quantity", "sum"),
                                            paper_value=("value", "sum"),

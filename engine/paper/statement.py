@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from huice.config.errors import HuiceError
+from huice.feeds.formats import parse_dates, parse_numbers
 from huice.feeds.importing import read_table
 
 DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -77,9 +78,9 @@ def read_statement(path: Path, columns: Mapping[str, str] | None = None) -> tupl
     for name in ("quantity", "price", "value", "commission", "stamp_duty", "transfer_fee",
                  "other_fees"):
         if name in frame:
-            text = frame[name].astype(str).str.replace(",", "").str.strip()
-            values = pd.to_numeric(text.replace({"": None, "nan": None}), errors="coerce")
-            bad = values.isna() & ~text.isin(["", "nan", "None"])
+            values = parse_numbers(frame[name])
+            text = frame[name].astype("string").str.strip()
+            bad = values.isna() & text.notna() & (text != "")
             if bad.any():
                 row = frame.index[bad.to_numpy()][0]
                 raise HuiceError(f"{chosen[name]} {frame.loc[row, name]!r} is not a number",
@@ -88,9 +89,7 @@ def read_statement(path: Path, columns: Mapping[str, str] | None = None) -> tupl
         else:
             frame[name] = 0.0
     text_dates = frame["date"].astype(str).str.strip()
-    compact = text_dates.str.fullmatch(r"\d{8}")
-    frame["date"] = pd.to_datetime(text_dates.where(~compact), errors="coerce", format="mixed")
-    frame.loc[compact, "date"] = pd.to_datetime(text_dates[compact], format="%Y%m%d")
+    frame["date"] = parse_dates(frame["date"])
     if frame["date"].isna().any():
         row = frame.index[frame["date"].isna().to_numpy()][0]
         raise HuiceError(f"{chosen['date']} {text_dates[row]!r} is not a date",

@@ -9,13 +9,14 @@ write: an exclusive lock on ``<state>.lock`` is held for the writer's lifetime.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fcntl
 import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -241,6 +242,19 @@ class PaperStore:
                                 (symbol, day.isoformat(), kind, note,
                                  dt.datetime.now(dt.UTC).isoformat()))
 
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed when the block ends, rolled back if it raises
+        (or the process dies inside it)."""
+        db = self.connection
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
     def record_reconciliation(self, rows: Iterable[Sequence[Any]], first: str, last: str,
                               statement: str, cash_drift: float,
                               position_drift: dict[str, int],
@@ -249,9 +263,7 @@ class PaperStore:
         drift through ``last`` (over every reconciled day), in one transaction; with
         ``followed_state`` the broker's booked state becomes it (``--follow``) and ``last`` is
         remembered as followed."""
-        db = self.connection
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as db:
             if followed_state is not None:
                 followed = self.meta("followed_through")
                 if followed is not None and first <= followed:
@@ -267,10 +279,6 @@ class PaperStore:
             db.execute("INSERT OR REPLACE INTO drift VALUES (?, ?, ?, ?, ?)",
                        (last, cash_drift, json.dumps(position_drift, sort_keys=True),
                         statement, dt.datetime.now(dt.UTC).isoformat()))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
 
     def optional_table(self, name: str) -> pd.DataFrame | None:
         """A table added after accounts existed (None when an older account opened read-only
@@ -310,9 +318,7 @@ class PaperStore:
                    signals: dict[str, float] | None,
                    actions: Iterable[Sequence[Any]] = ()) -> None:
         """Book one processed bar atomically (and refuse a bar at or before the watermark)."""
-        db = self.connection
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as db:
             current = self.watermark
             if current is not None and day <= current:
                 raise RuntimeError(f"bar {day} is at or before the watermark {current}: "
@@ -340,9 +346,5 @@ class PaperStore:
             if self._pause:  # fault injection: widen the window a kill can land in
                 self._marker.write_text(day.isoformat())
                 time.sleep(self._pause)
-            db.execute("COMMIT")
-            if self._pause:
-                self._marker.unlink(missing_ok=True)
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+        if self._pause:
+            self._marker.unlink(missing_ok=True)

@@ -135,9 +135,12 @@ class PaperTrader:
             s: instrument_metadata(config.data, s) for s in self.base_symbols}
         self.source = self._make_source()
         self.calendar = read_exchange_calendar()
+        self.rules: dict[str, InstrumentRules] = {
+            s: resolve_rules(s, i.asset_class, i.board, config.broker)
+            for s, i in self.instruments.items()}
+        # the gate checks price limits on traded instruments only
         self.gate_rules: dict[str, InstrumentRules | None] = {
-            s: (resolve_rules(s, i.asset_class, i.board, config.broker)
-                if i.asset_class not in ("index", "synthetic") else None)
+            s: (None if i.asset_class in ("index", "synthetic") else self.rules[s])
             for s, i in self.instruments.items()}
         self.problems: list[GateProblem] = []
         store.bind_config(account_config_hash(config))
@@ -230,8 +233,7 @@ class PaperTrader:
             logger.warning("no trading day after {} in the calendar: no tickets", watermark)
             return []
         broker_state, _ = self.store.states()
-        rules = {s: resolve_rules(s, i.asset_class, i.board, self.config.broker)
-                 for s, i in self.instruments.items()}
+        rules = self.rules
         closes = {s: float(frames[s]["close"].loc[:pd.Timestamp(watermark)].iloc[-1])
                   for s in rules if len(frames[s].loc[:pd.Timestamp(watermark)])}
         tickets = build_tickets(broker_state["pending"], session, rules, closes)

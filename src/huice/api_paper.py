@@ -144,9 +144,10 @@ def paper_reconcile(config: ConfigLike, statement: str | Path, *,
             followed, follow_lines = None, []
             if follow:
                 from huice.engine.paper.follow import follow_state
+                from huice.feeds.codes import bare_code
 
                 broker_state, _ = store.states()
-                symbols = {s.removesuffix(".qfq").split(".")[0]: s for s in _traded(config)}
+                symbols = {bare_code(s): s for s in _traded(config)}
                 followed, follow_lines = follow_state(broker_state, found.rows, watermark,
                                                       symbols)
             store.record_reconciliation(found.rows.itertuples(index=False, name=None),
@@ -174,13 +175,14 @@ def _traded(config: RunConfig) -> list[str]:
 def _ticks(config: RunConfig) -> dict[str, float]:
     """code -> tick of the account's traded instruments."""
     from huice.engine.broker.rules import resolve_rules
+    from huice.feeds.codes import bare_code
     from huice.feeds.loading import instrument_metadata
 
     ticks = {}
     for symbol in _traded(config):
         found = instrument_metadata(config.data, symbol)
         rule = resolve_rules(symbol, found.asset_class, found.board, config.broker)
-        ticks[symbol.removesuffix(".qfq").split(".")[0]] = rule.tick or 0.001
+        ticks[bare_code(symbol)] = rule.tick or 0.001
     return ticks
 
 
