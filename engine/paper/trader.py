@@ -26,18 +26,18 @@ from loguru import logger
 from huice.config.identity import identity_tree
 from huice.config.overrides import config_tree, with_overrides
 from huice.config.schema import RunConfig
+from huice.engine.broker.orders import Order
 from huice.engine.broker.rules import InstrumentRules, resolve_rules
 from huice.engine.paper.gate import GateProblem, candidate_days, judge_days
 from huice.engine.paper.glance import next_session
 from huice.engine.paper.store import PaperStore
 from huice.engine.paper.tickets import build_tickets, check_tickets, write_ticket_files
 from huice.engine.results.ledger_frames import (
-    FILL_COLUMNS,
-    ORDER_COLUMNS,
-    actions_frame,
-    fills_frame,
-    orders_frame,
-    trades_frame,
+    Row,
+    action_rows,
+    fill_rows,
+    order_rows,
+    trade_rows,
 )
 from huice.engine.run.analyzers import LedgerRecorder
 from huice.engine.run.assembly import PreparedRun, Resume, execute_run, prepare_run
@@ -78,6 +78,13 @@ class BarBooking:
         self.on_booked = on_booked
         self.processed: list[dt.date] = []
         self._fills_seen = self._trades_seen = self._positions_seen = self._actions_seen = 0
+        self._written: dict[int, Row] = {}  # each order's row as last written to the store
+
+    def _changed_orders(self, orders: list[Order]) -> list[Row]:
+        """The rows of orders that are new or changed since the last booked bar: the store
+        keeps every order's latest row, so rewriting the unchanged ones (all of them, each
+        bar) would only cost time."""
+        return [row for row in order_rows(orders) if self._written.get(row[0]) != row]
 
     def after_bar(self, ledger: LedgerRecorder, stop_run: Callable[[], None]) -> None:
         run = self.run
@@ -89,22 +96,21 @@ class BarBooking:
         _, cash, holdings, equity, benchmark = ledger.rows[-1]
         positions = ledger.position_rows[self._positions_seen:]
         self._positions_seen = len(ledger.position_rows)
-        fills = fills_frame(broker.fills[self._fills_seen:])
+        fills = fill_rows(broker.fills[self._fills_seen:])
         self._fills_seen = len(broker.fills)
-        actions = actions_frame(broker.actions[self._actions_seen:])
+        actions = action_rows(broker.actions[self._actions_seen:])
         self._actions_seen = len(broker.actions)
         closed = broker.account.closed_trades[self._trades_seen:]
         self._trades_seen = len(broker.account.closed_trades)
-        orders = orders_frame(broker.orders)
+        orders = self._changed_orders(broker.orders)
         self.store.commit_bar(
             day, broker_state=broker.export_state(), strategy_state=run.plugin.get_state(),
-            orders=orders[ORDER_COLUMNS].itertuples(index=False, name=None),
-            fills=fills[FILL_COLUMNS].itertuples(index=False, name=None),
-            trades=trades_frame(closed, []).itertuples(index=False, name=None),
+            orders=orders, fills=fills, trades=trade_rows(closed),
             equity=(day.isoformat(), cash, holdings, equity, benchmark),
             positions=[(d.isoformat(), s, q, p, v) for d, s, q, p, v in positions],
             signals=run.context.records.get(clock.index),
-            actions=actions.itertuples(index=False, name=None))
+            actions=actions)
+        self._written.update((row[0], row) for row in orders)
         self.processed.append(day)
         if self.on_booked is not None:
             self.on_booked(f"{day}  equity {equity:,.2f}  cash {cash:,.2f}  fills {len(fills)}  "

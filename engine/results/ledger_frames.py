@@ -3,6 +3,8 @@ columns and dtypes: what the CSV files and the paper store hold."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from huice.engine.broker.account import Trade
@@ -18,6 +20,7 @@ ACTION_COLUMNS = ["date", "symbol", "kind", "quantity_before", "quantity_after",
 TRADE_COLUMNS = ["symbol", "opened", "closed", "quantity", "buy_value", "sell_value", "fees",
                  "dividends", "pnl", "return"]
 _TEXT, _FLOAT, _INT = "object", "float64", "int64"
+Row = tuple[Any, ...]  # one row of a ledger table, as the paper store keeps it
 ORDER_DTYPES = dict(zip(ORDER_COLUMNS, [_INT, _TEXT, _TEXT, _TEXT, _TEXT, _FLOAT, _FLOAT, _TEXT,
                                         _TEXT, _TEXT, _TEXT, _TEXT]))
 FILL_DTYPES = dict(zip(FILL_COLUMNS, [_INT, _TEXT, _TEXT, _TEXT] + [_FLOAT] * 10))
@@ -34,41 +37,81 @@ def whole_units(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     return frame
 
 
+def _units(quantity: float) -> int | float:
+    """A quantity as the store keeps it: an integer when it is a whole number of units."""
+    return int(quantity) if float(quantity).is_integer() else float(quantity)
+
+
+def _order_row(o: Order) -> Row:
+    return (o.order_id, o.created.isoformat(), o.symbol, o.side, o.kind.value, float(o.quantity),
+            float(o.filled), o.status.value, o.closed.isoformat() if o.closed else "", o.tag,
+            " ".join(code.value for code in o.codes), "; ".join(o.reasons))
+
+
+def _action_row(a: CorporateAction) -> Row:
+    return (a.date.isoformat(), a.symbol, a.kind, float(a.quantity_before),
+            float(a.quantity_after), float(a.per_unit), float(a.cash), float(a.cash_after))
+
+
+def _fill_row(f: Fill) -> Row:
+    return (f.order_id, f.date.isoformat(), f.symbol, "buy" if f.is_buy else "sell",
+            float(f.quantity), float(f.price), float(f.reference_price), float(f.value),
+            float(f.commission), float(f.stamp_duty), float(f.transfer_fee), round(f.fees, 2),
+            round(f.slippage_cost, 6), float(f.cash_after))
+
+
+def _trade_row(trade: Trade) -> Row:
+    finished = trade.closed is not None
+    return (trade.symbol, trade.opened.isoformat(),
+            trade.closed.isoformat() if trade.closed is not None else "",
+            float(trade.bought_quantity), round(trade.buy_value, 2), round(trade.sell_value, 2),
+            round(trade.fees, 2), round(trade.dividends, 2),
+            float(trade.pnl) if finished else float("nan"),
+            trade.pnl / trade.buy_value if finished and trade.buy_value else float("nan"))
+
+
+def order_rows(orders: list[Order]) -> list[Row]:
+    """``orders`` as the paper store's rows (ORDER_COLUMNS), without building a DataFrame: the
+    values ``orders_frame`` holds, whole quantities as integers."""
+    return [row[:5] + (_units(row[5]), _units(row[6])) + row[7:] for row in map(_order_row, orders)]
+
+
+def action_rows(actions: list[CorporateAction]) -> list[Row]:
+    """``actions`` as the paper store's rows (ACTION_COLUMNS)."""
+    return [row[:3] + (_units(row[3]), _units(row[4])) + row[5:]
+            for row in map(_action_row, actions)]
+
+
+def fill_rows(fills: list[Fill]) -> list[Row]:
+    """``fills`` as the paper store's rows (FILL_COLUMNS)."""
+    return [row[:4] + (_units(row[4]),) + row[5:] for row in map(_fill_row, fills)]
+
+
+def trade_rows(closed: list[Trade]) -> list[Row]:
+    """Closed round trips as the paper store's rows (TRADE_COLUMNS), in the order
+    ``trades_frame`` sorts them."""
+    rows = [row[:3] + (_units(row[3]),) + row[4:] for row in map(_trade_row, closed)]
+    return sorted(rows, key=lambda row: (row[1], row[0]))
+
+
 def orders_frame(orders: list[Order]) -> pd.DataFrame:
-    rows = [(o.order_id, o.created.isoformat(), o.symbol, o.side, o.kind.value, o.quantity,
-             o.filled, o.status.value, o.closed.isoformat() if o.closed else "", o.tag,
-             " ".join(code.value for code in o.codes), "; ".join(o.reasons)) for o in orders]
-    return whole_units(pd.DataFrame(rows, columns=ORDER_COLUMNS).astype(ORDER_DTYPES),
-                       ("quantity", "filled"))
+    return whole_units(pd.DataFrame(list(map(_order_row, orders)), columns=ORDER_COLUMNS)
+                       .astype(ORDER_DTYPES), ("quantity", "filled"))
 
 
 def actions_frame(actions: list[CorporateAction]) -> pd.DataFrame:
-    rows = [(a.date.isoformat(), a.symbol, a.kind, a.quantity_before, a.quantity_after,
-             a.per_unit, a.cash, a.cash_after) for a in actions]
-    return whole_units(pd.DataFrame(rows, columns=ACTION_COLUMNS).astype(
-        dict(zip(ACTION_COLUMNS, [_TEXT, _TEXT, _TEXT] + [_FLOAT] * 5))),
-        ("quantity_before", "quantity_after"))
+    return whole_units(pd.DataFrame(list(map(_action_row, actions)), columns=ACTION_COLUMNS)
+                       .astype(dict(zip(ACTION_COLUMNS, [_TEXT, _TEXT, _TEXT] + [_FLOAT] * 5))),
+                       ("quantity_before", "quantity_after"))
 
 
 def fills_frame(fills: list[Fill]) -> pd.DataFrame:
-    rows = [(f.order_id, f.date.isoformat(), f.symbol, "buy" if f.is_buy else "sell",
-             f.quantity, f.price, f.reference_price, f.value, f.commission, f.stamp_duty,
-             f.transfer_fee, round(f.fees, 2), round(f.slippage_cost, 6), f.cash_after)
-            for f in fills]
-    return whole_units(pd.DataFrame(rows, columns=FILL_COLUMNS).astype(FILL_DTYPES),
-                       ("quantity",))
+    return whole_units(pd.DataFrame(list(map(_fill_row, fills)), columns=FILL_COLUMNS)
+                       .astype(FILL_DTYPES), ("quantity",))
 
 
 def trades_frame(closed: list[Trade], still_open: list[Trade]) -> pd.DataFrame:
-    rows = []
-    for trade in closed + still_open:
-        finished = trade.closed is not None
-        rows.append((trade.symbol, trade.opened.isoformat(),
-                     trade.closed.isoformat() if trade.closed is not None else "",
-                     trade.bought_quantity, round(trade.buy_value, 2), round(trade.sell_value, 2),
-                     round(trade.fees, 2),
-                     round(trade.dividends, 2), trade.pnl if finished else float("nan"),
-                     trade.pnl / trade.buy_value if finished and trade.buy_value else float("nan")))
+    rows = list(map(_trade_row, closed + still_open))
     frame = whole_units(pd.DataFrame(rows, columns=TRADE_COLUMNS).astype(TRADE_DTYPES),
                         ("quantity",))
     return frame.sort_values(["opened", "symbol"], kind="stable").reset_index(drop=True)

@@ -125,3 +125,38 @@ def test_equity_after_the_last_fill(ledger):
     final = ledger.equity.iloc[-1]
     assert final["cash"] == pytest.approx(198854.45, abs=1e-9)
     assert final["equity"] == pytest.approx(final["cash"] + final["holdings"], abs=1e-9)
+
+
+def test_paper_store_rows_equal_the_ledger_frames(tmp_path):
+    """The paper account books each bar from row builders (no DataFrame per bar); their rows must
+    be the ledger frames' rows, value for value and type for type (whole quantities as int),
+    here over a run with partial and refused orders, round trips and dividends."""
+    from huice.engine.results import ledger_frames as lf
+    from huice.engine.run.assembly import execute_run, prepare_run
+    from huice.feeds.loading import load_market
+
+    path = tmp_path / "orders.csv"
+    path.write_text(ORDERS + "2021-01-14,510300.SH,buy,10050\n2021-01-20,510300.SH,sell,5000\n")
+    params = {"path": str(path)}
+    config = make_config("orders", params, start="2021-01-04", end="2023-09-29",
+                         broker={"initial_cash": 200000,
+                                 "instruments": {A: {"asset_class": "stock"}}})
+    plugin = ReplayOrders.from_params(params)
+    run = prepare_run(config, plugin, load_market(config.data, plugin.symbols() + ["000300.SH"]))
+    execute_run(run)
+    broker = run.broker
+    closed = broker.account.closed_trades
+    assert broker.actions and closed and any(o.reasons for o in broker.orders)
+
+    def frame_rows(frame):
+        return list(frame.itertuples(index=False, name=None))
+
+    def typed(rows):
+        return [tuple((type(v).__name__, v) for v in row) for row in rows]
+
+    pairs = [(lf.order_rows(broker.orders), lf.orders_frame(broker.orders)),
+             (lf.fill_rows(broker.fills), lf.fills_frame(broker.fills)),
+             (lf.action_rows(broker.actions), lf.actions_frame(broker.actions)),
+             (lf.trade_rows(closed), lf.trades_frame(closed, []))]
+    for rows, frame in pairs:
+        assert typed(rows) == typed(frame_rows(frame))
