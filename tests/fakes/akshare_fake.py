@@ -12,6 +12,7 @@ fund_scale_daily_szse: 日期, 基金代码, 基金简称, 基金份额 (shares)
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pandas as pd
@@ -21,8 +22,15 @@ FAIL_FIRST = {"count": 0}
 CALLS: list[tuple[str, dict]] = []
 
 
-def _bars(name: str) -> pd.DataFrame:
+@functools.lru_cache(maxsize=None)
+def _read_bars(name: str) -> pd.DataFrame:
     return pd.read_csv(DATA / f"{name}.csv.gz", parse_dates=["date"]).set_index("date")
+
+
+def _bars(name: str) -> pd.DataFrame:
+    """The bundled bars of ``name`` (read once per process; a copy each call, as a server's
+    answer would be)."""
+    return _read_bars(name).copy()
 
 
 def _window(frame: pd.DataFrame, start_date: str, end_date: str) -> pd.DataFrame:
