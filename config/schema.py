@@ -182,9 +182,10 @@ class ReportConfig(StrictModel):
         "en", description="labels and explanations of report.html; en by default because the "
                           "run notes, CSV columns and docs are English",
         json_schema_extra=left_out_of("run", "account"))  # how a page is worded
-    gains: Literal["auto", "red", "green"] = Field(
-        "auto", description="colour of gains in report.html: red (红涨绿跌, as Chinese trading "
-                            "screens show them) or green; auto: red for a zh report",
+    colors: Literal["auto", "cn", "intl"] = Field(
+        "auto", description="colours of gains and losses in every chart and table: cn (红涨绿跌, "
+                            "red up and green down, as Chinese trading screens show them) or "
+                            "intl (green up, red down); auto: cn for a zh report, else intl",
         json_schema_extra=left_out_of("run", "account"))  # how a page is coloured
 
 

@@ -41,6 +41,10 @@ SHENWAN_L1 = {
     "801890": "Machinery", "801950": "Coal", "801960": "Oil & petrochemicals",
     "801970": "Environmental protection", "801980": "Beauty care",
 }
+# Chinese display names of the broad indices (the industries' come from their file names)
+INDEX_NAMES_ZH = {"000300.SH": "沪深300", "000905.SH": "中证500", "000852.SH": "中证1000",
+                  "000922.CSI": "中证红利", "H00300.CSI": "沪深300全收益",
+                  "H00905.CSI": "中证500全收益", "H00852.CSI": "中证1000全收益"}
 # 801950 in the primary source is a different series before this date (SOURCES.md).
 COAL_PRIMARY_VALID_FROM = pd.Timestamp("2021-12-13")
 
@@ -332,12 +336,14 @@ def main(argv: list[str] | None = None) -> int:
     catalog_rows: list[dict[str, str]] = []
 
     def emit(symbol: str, name: str, asset_class: str, frame: pd.DataFrame, source: str,
-             board: str = "", tracks: str = "") -> None:
+             board: str = "", tracks: str = "", name_zh: str = "") -> None:
         frame = repair_bar_bounds(frame, symbol, log)
         frame["date"] = frame["date"].dt.strftime("%Y-%m-%d")
         relative = f"bars/{symbol}.csv.gz"
         write_csv_gz(frame, REPO_DATA / relative)
-        catalog_rows.append({"symbol": symbol, "name": name, "asset_class": asset_class,
+        catalog_rows.append({"symbol": symbol, "name": name,
+                             "name_zh": name_zh or INDEX_NAMES_ZH.get(symbol, name),
+                             "asset_class": asset_class,
                              "board": board, "tracks": tracks, "path": relative,
                              "first": frame["date"].iloc[0], "last": frame["date"].iloc[-1],
                              "source": source})
@@ -353,9 +359,11 @@ def main(argv: list[str] | None = None) -> int:
         emit(f"{code}.CSI", f"{name} Total Return", "index",
              build_total_return_index(raw, f"{code.lower()}.csv", f"{code}.CSI", calendar, log),
              "hriszc/zechenhehuo (total return, close only)")
+    industry_files = raw / "wxygeek-industry-trend/sw_level1_daily"
     for symbol, frame in build_shenwan(raw, calendar, log).items():
+        name_zh = next(industry_files.glob(f"{symbol[:6]}_*.csv")).stem.split("_", 1)[1]
         emit(symbol, f"SW {SHENWAN_L1[symbol[:6]]}", "index", frame,
-             "wxygeek/industry-trend + oonauzz Wind export (gaps)")
+             "wxygeek/industry-trend + oonauzz Wind export (gaps)", name_zh=f"申万{name_zh}")
 
     log.add("\n### ETFs\n")
     shares = build_etf_shares(raw, log)

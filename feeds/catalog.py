@@ -28,6 +28,12 @@ class Instrument:
     source: str = ""
     components: tuple[str, str] | None = None
     class_inferred: str = ""  # why the asset class was inferred from the code ("" if given)
+    name_zh: str = ""  # the Chinese display name (catalog column name_zh; optional)
+
+    def display_name(self, language: str = "en") -> str:
+        """The name a report shows beside the code: the Chinese one in a Chinese report when
+        the catalog has it, else ``name``."""
+        return (self.name_zh or self.name) if language == "zh" else (self.name or self.name_zh)
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,8 @@ class Catalog:
 
 
 def read_catalog(path: str | Path) -> Catalog:
-    """Read a catalog CSV with columns symbol, name, asset_class, board, tracks, path."""
+    """Read a catalog CSV with columns symbol, name, asset_class, board, tracks, path (and
+    optionally name_zh, the Chinese display name)."""
     path = Path(path)
     if not path.is_file():
         raise DataError("catalog file not found", source=path)
@@ -82,7 +89,7 @@ def read_catalog(path: str | Path) -> Catalog:
             bar_path = path.parent / bar_path
         instrument = Instrument(symbol=row.symbol, name=row.name, asset_class=row.asset_class,
                                 board=row.board or None, tracks=row.tracks or None,
-                                source=str(bar_path))
+                                source=str(bar_path), name_zh=getattr(row, "name_zh", ""))
         entries[row.symbol] = (instrument, bar_path)
     return Catalog(path=path, entries=entries)
 

@@ -123,13 +123,18 @@ def test_wheel_has_one_import_root_and_runs_outside_the_repo(tmp_path):
     assert tops == {"huice", wheel.name.split("-py3")[0] + ".dist-info"}, tops
     assert "huice/data/catalog.csv" in names and "huice/engine/broker/ashare.py" in names
     assert "huice/engine/results/labels.yaml" in names  # the report's words
+    # the report's vendored plotly.js and Chinese font, with their licences
+    assert {"huice/engine/results/assets/plotly-cartesian-4.1.1.min.js",
+            "huice/engine/results/assets/huice-cjk-wqy-microhei-subset.woff",
+            "huice/engine/results/assets/plotly.js-LICENSE.txt",
+            "huice/engine/results/assets/wqy-microhei-LICENSE.txt"} <= set(names)
     target = tmp_path / "site"
     install = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q",
                               "--target", str(target), str(wheel)], capture_output=True,
                              text=True, timeout=300)
     assert install.returncode == 0, install.stderr
     script = ("import huice; r = huice.backtest('config/examples/barbell_etf.yaml'); "
-              "assert 'Sharpe ratio' in r.report_html(); "
+              "page = r.report_html(); assert 'Sharpe ratio' in page and '@font-face' in page; "
               "print(huice.__file__); print(repr(r.metrics.total_return))")
     env = {**os.environ, "PYTHONPATH": str(target)}
     run = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env,

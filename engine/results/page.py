@@ -6,11 +6,12 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
+from huice.engine.results.cjk_font import FAMILY, font_face_css
 from huice.engine.results.plotly_traces import script_tag
 
 STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,"PingFang SC","Microsoft YaHei",
-sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222}
+body{font-family:"HUICE_CJK",system-ui,-apple-system,Segoe UI,Helvetica,Arial,"PingFang SC",
+"Microsoft YaHei",sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}
 h3{font-size:1em;margin:1em 0 .3em}
 table{border-collapse:collapse;font-size:.9em;margin:.3em 0}
@@ -23,8 +24,8 @@ th{text-align:left;background:#f6f6f6}td:first-child{text-align:left}
 .notes li{margin:.3em 0}.warn{color:#a0301e;font-weight:600}
 .scroll{overflow-x:auto;max-width:100%}.small{color:#777;font-size:.85em}
 .chart{width:100%;min-height:240px}details{margin:.5em 0}summary{cursor:pointer}
-nav a{margin-right:.9em;font-size:.9em}
-"""
+nav a{margin-right:.9em;font-size:.9em}pre{font-family:"HUICE_CJK",monospace}
+""".replace("HUICE_CJK", FAMILY)
 
 
 def section(section_id: str, title: str, body: str) -> str:
@@ -40,15 +41,18 @@ def html_page(*, title: str, heading: str, intro: Sequence[str], sections: Seque
     embedded only when the page has ``charts``."""
     nav = "".join(f'<a href="#{anchor}">{html.escape(label)}</a>' for anchor, label in navigation)
     paragraphs = "".join(f"<p>{paragraph}</p>\n" for paragraph in intro if paragraph)
-    return f"""<!DOCTYPE html>
-<html lang="{'zh-CN' if language == 'zh' else 'en'}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(title)}</title>
-<style>{STYLE}</style>{script_tag() if charts else ""}</head><body>
-<h1>{html.escape(heading)}</h1>
+    body = f"""<h1>{html.escape(heading)}</h1>
 {paragraphs}{f"<nav>{nav}</nav>" if nav else ""}
 {"".join(sections)}
 {extra_html}
 {f'<p class="small">{footer}</p>' if footer else ""}
-</body></html>
+"""
+    # the Chinese glyphs this page uses travel with it (no CJK font needed on the machine)
+    font = font_face_css(title + body)
+    return f"""<!DOCTYPE html>
+<html lang="{'zh-CN' if language == 'zh' else 'en'}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+<style>{font}{STYLE}</style>{script_tag() if charts else ""}</head><body>
+{body}</body></html>
 """

@@ -26,7 +26,8 @@ from huice.config.errors import HuiceError
 PALETTE = ("#1f4e9c", "#d9822b", "#2e8b57", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d",
            "#b8860b", "#2c3e50", "#e377c2")
 STRATEGY_COLOUR, BENCHMARK_COLOUR = "#1f4e9c", "#7f7f7f"
-# losses red, gains green, zero white (plotly.js has no built-in red-yellow-green scale)
+# high red, low green, the middle white (plotly.js has no built-in red-white-green scale): the
+# crowding monitor's scale (crowded is the warning, whatever the market's colour convention)
 DIVERGING = [[0.0, "#b03a2e"], [0.5, "#f7f7f7"], [1.0, "#1e8449"]]
 # gains and losses: green up and red down (the Western convention), or red up and green down
 # (红涨绿跌, what every Chinese trading screen shows): (gain rgb, loss rgb)
@@ -34,12 +35,18 @@ GREEN_UP = ((46, 139, 87), (192, 57, 43))
 RED_UP = ((192, 57, 43), (46, 139, 87))
 
 
-def gain_loss_colours(gains: str, language: str) -> tuple[tuple[int, int, int],
-                                                             tuple[int, int, int]]:
-    """The (gain, loss) colours: ``report.gains`` red or green, or auto (red for a Chinese
-    report, green otherwise)."""
-    red = gains == "red" or (gains == "auto" and language == "zh")
+def gain_loss_colours(colors: str, language: str) -> tuple[tuple[int, int, int],
+                                                              tuple[int, int, int]]:
+    """The (gain, loss) colours: ``report.colors`` cn (red up) or intl (green up), or auto (cn
+    for a Chinese report, intl otherwise)."""
+    red = colors == "cn" or (colors == "auto" and language == "zh")
     return RED_UP if red else GREEN_UP
+
+
+def gain_loss_scale(colours: tuple[tuple[int, int, int], tuple[int, int, int]]) -> list[list[Any]]:
+    """A heatmap colour scale from losses (low) through white (zero) to gains (high)."""
+    gain, loss = colours
+    return [[0.0, rgba(loss, 1.0)], [0.5, "#f7f7f7"], [1.0, rgba(gain, 1.0)]]
 
 
 def rgba(colour: tuple[int, int, int], alpha: float) -> str:
@@ -49,6 +56,9 @@ PLOT_CONFIG = {"displaylogo": False, "responsive": True,
                "modeBarButtonsToRemove": ["sendDataToCloud", "lasso2d", "select2d"]}
 
 Trace = dict[str, Any]  # one plotly trace, as JSON types
+# the page's embedded Chinese glyphs first (they answer only for CJK code points), then the
+# reader's own fonts
+CHART_FONT = '"Huice CJK", system-ui, sans-serif'
 
 
 PLOTLY_BUNDLE = Path(__file__).resolve().parent / "assets" / "plotly-cartesian-4.1.1.min.js"
@@ -99,7 +109,7 @@ def chart_div(chart_id: str, traces: list[Trace], layout: dict[str, Any],
     """A ``<div>`` and the script that draws ``traces`` into it."""
     base: dict[str, Any] = {"height": height, "margin": {"l": 60, "r": 20, "t": 40, "b": 40},
             "hovermode": "x unified", "legend": {"orientation": "h", "y": -0.15},
-            "font": {"family": "system-ui, sans-serif", "size": 12}}
+            "font": {"family": CHART_FONT, "size": 12}}
     base.update(layout)
     for key in [k for k in base if k.startswith(("xaxis", "yaxis"))] or ["yaxis"]:
         # room for the tick labels, however wide (2,200,000 never loses its "2,")

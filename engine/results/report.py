@@ -8,6 +8,7 @@ Sections, each an element with an id: ``metrics``, ``equity``, ``yearly-returns`
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -91,10 +92,12 @@ def _paper_sections(result: RunResult, language: str) -> str:
     return sections
 
 
-def _trades_shown(trades: pd.DataFrame) -> pd.DataFrame:
-    """The round trips as the page shows them: money to the cent, the return in % (the CSV
-    keeps the fraction)."""
+def _trades_shown(trades: pd.DataFrame, name: Callable[[str], str] = str) -> pd.DataFrame:
+    """The round trips as the page shows them: each instrument with its name, money to the
+    cent, the return in % (the CSV keeps the fraction)."""
     shown = trades.copy()
+    if "symbol" in shown:
+        shown["symbol"] = [name(symbol) for symbol in shown["symbol"]]
     if "return" in shown:
         shown["return"] = [f"{value:.2%}" if pd.notna(value) else "" for value in shown["return"]]
     for column in ("buy_value", "sell_value", "fees", "dividends", "pnl"):
@@ -109,9 +112,13 @@ def render_report(result: RunResult, charts: bool = True) -> str:
     config = result.resolved_config
     report = config.get("report", {})
     language = report.get("language", "en")
-    colours = gain_loss_colours(report.get("gains", "auto"), language)
+    colours = gain_loss_colours(report.get("colors", "auto"), language)
     periods = int(report.get("periods_per_year", 252))
     sheet = result.tear_sheet()
+
+    def name(symbol: str) -> str:
+        return result.display_name(symbol, language)
+
     initial = float(result.metrics.initial_cash)
     notes = "".join(
         f'<li class="{"warn" if note.startswith("IN-SAMPLE") else ""}">{html.escape(note)}</li>'
@@ -124,7 +131,7 @@ def render_report(result: RunResult, charts: bool = True) -> str:
     sections.append(_section("metrics", language, f'<div class="groups">{groups}</div>'))
     if charts and not empty:
         sections.append(_section("equity", language,
-                                 equity_chart(result.equity, traded, initial, language)
+                                 equity_chart(result.equity, traded, initial, language, name)
                                  + underwater_chart(result.equity, initial, language,
                                                     colours[1])))
     yearly_total = (sheet.yearly.set_index("year")["strategy"] if len(sheet.yearly) else None)
@@ -144,10 +151,11 @@ def render_report(result: RunResult, charts: bool = True) -> str:
         diagnostics = _diagnostics(result)
         if diagnostics:
             sections.append(_section("diagnostics", language, diagnostics))
-        holdings = holdings_chart(result.positions, result.equity, language)
+        holdings = holdings_chart(result.positions, result.equity, language, name)
         if holdings:
             sections.append(_section("holdings", language, holdings))
-    sections.append(_section("trades", language, frame_html(_trades_shown(result.trades))))
+    sections.append(_section("trades", language,
+                             frame_html(_trades_shown(result.trades, name))))
     sections.append(_section("orders", language, orders_html(result.orders, language)))
     sections.append(_section("config", language, f"<pre>{html.escape(_yaml(config))}</pre>"))
     navigation = [(s, text(SECTION_TITLES, s, language))

@@ -4,6 +4,8 @@ diagnostics, and holdings by weight."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -27,9 +29,9 @@ ROLLING_WINDOWS = ((126, "6-month"), (252, "12-month"))
 
 
 def equity_chart(equity: pd.DataFrame, buy_and_hold: dict[str, pd.Series], initial: float,
-                 language: str = "en") -> str:
+                 language: str = "en", label: Callable[[str], str] = str) -> str:
     """Strategy equity against the benchmark and each traded instrument held throughout, all
-    starting at the initial cash; a linear / log switch."""
+    starting at the initial cash; a linear / log switch. ``label`` names an instrument."""
     x = dates(equity.index)
     traces = [line(x, equity["equity"], text(WORDS, "strategy", language), STRATEGY_COLOUR,
                    line={"width": 2, "color": STRATEGY_COLOUR})]
@@ -41,7 +43,7 @@ def equity_chart(equity: pd.DataFrame, buy_and_hold: dict[str, pd.Series], initi
         first = series.dropna()
         if len(first):
             traces.append(line(x, series / first.iloc[0] * initial,
-                               f"{text(WORDS, 'buy_and_hold', language)} {symbol}",
+                               f"{text(WORDS, 'buy_and_hold', language)} {label(symbol)}",
                                PALETTE[(position + 1) % len(PALETTE)],
                                visible=True if len(buy_and_hold) <= 3 else "legendonly"))
     layout = {"title": {"text": text(WORDS, "equity_title", language)},
@@ -137,8 +139,10 @@ def diagnostic_chart(signals: pd.DataFrame, spec: DiagnosticChart, chart_id: str
     return chart_div(chart_id, traces, layout)
 
 
-def holdings_chart(positions: pd.DataFrame, equity: pd.DataFrame, language: str = "en") -> str:
-    """Each instrument's share of equity, and cash's, stacked to 100% ("" with no positions)."""
+def holdings_chart(positions: pd.DataFrame, equity: pd.DataFrame, language: str = "en",
+                   label: Callable[[str], str] = str) -> str:
+    """Each instrument's share of equity, and cash's, stacked to 100% ("" with no positions);
+    ``label`` names an instrument."""
     if positions.empty:
         return ""
     values = positions.pivot_table(index="date", columns="symbol", values="value",
@@ -147,7 +151,7 @@ def holdings_chart(positions: pd.DataFrame, equity: pd.DataFrame, language: str 
     values = values.reindex(equity.index).fillna(0.0)
     total = equity["equity"].replace(0.0, np.nan)
     x = dates(equity.index)
-    traces = [line(x, values[symbol] / total, symbol, PALETTE[position % len(PALETTE)],
+    traces = [line(x, values[symbol] / total, label(symbol), PALETTE[position % len(PALETTE)],
                    stackgroup="weights")
               for position, symbol in enumerate(values.columns)]
     traces.append(line(x, equity["cash"] / total, text(WORDS, "cash", language), "#bbbbbb",

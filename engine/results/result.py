@@ -38,6 +38,15 @@ class RunResult:
     analyzers: dict[str, Any] = field(default_factory=dict)  # extra backtrader analyzers' output
     paper: bool = False  # a paper account's ledger: its report leads with today's positions
     paper_glance: dict[str, Any] | None = None  # cost basis and P&L (engine.paper.glance)
+    # each instrument's display names (English, Chinese) from its catalog, for the report
+    names: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def display_name(self, symbol: str, language: str = "en") -> str:
+        """``symbol`` with its name in ``language`` beside it ("801080.SI 申万电子"), as the
+        report shows an instrument; the bare symbol when its catalog gives no name."""
+        english, chinese = self.names.get(symbol, ("", ""))
+        name = (chinese or english) if language == "zh" else (english or chinese)
+        return f"{symbol} {name}" if name and name != symbol else symbol
 
     def tear_sheet(self) -> TearSheet:
         """The report's figures and tables (:class:`huice.engine.results.tearsheet.TearSheet`):

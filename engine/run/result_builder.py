@@ -113,4 +113,5 @@ def build_result(ledger: Ledger, *, config: RunConfig, plugin: StrategyPlugin,
                              else market.bars(s)["close"] for s in shown},
                      fill_objects=list(ledger.fills),
                      actions=table(ledger.actions, "actions",
-                                   ("quantity_before", "quantity_after")))
+                                   ("quantity_before", "quantity_after")),
+                     names={s: (i.name, i.name_zh) for s, i in market.instruments.items()})

@@ -18,6 +18,7 @@ from huice.engine.results.plotly_traces import (
     PALETTE,
     chart_div,
     dates,
+    gain_loss_colours,
     line,
     scale_buttons,
 )
@@ -99,7 +100,9 @@ def write_sweep_report(base: RunConfig, results: pd.DataFrame, ranked: pd.DataFr
         + (curves_chart(best, varied, curve_of) if curve_of is not None and len(best) else "")))]
     axes = heatmap_axes(results, varied)
     if axes is not None and len(ranked):
-        sections.append(_section("heatmap", "Heatmap", heatmap_html(results, *axes, metric)))
+        colours = gain_loss_colours(base.report.colors, base.report.language)
+        sections.append(_section("heatmap", "Heatmap",
+                                 heatmap_html(results, *axes, metric, colours)))
     sections.append(_section("sensitivity", "Sensitivity per parameter",
                              sensitivity_html(results, varied, metric) if len(ranked)
                              else "<p>No run succeeded.</p>"))

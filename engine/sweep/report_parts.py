@@ -12,7 +12,14 @@ import numpy as np
 import pandas as pd
 
 from huice.engine.results.html_tables import frame_html
-from huice.engine.results.plotly_traces import DIVERGING, PALETTE, SEQUENTIAL, chart_div, heatmap
+from huice.engine.results.plotly_traces import (
+    GREEN_UP,
+    PALETTE,
+    SEQUENTIAL,
+    chart_div,
+    gain_loss_scale,
+    heatmap,
+)
 
 NOT_PARAMS = ("index", "task_id", "run_id", "status", "error")
 # metrics whose sign means something (a loss, a negative Sharpe): their colour scale is
@@ -63,9 +70,11 @@ def colour_range(values: np.ndarray, metric: str) -> tuple[float, float]:
     return min(0.0, float(finite.min())), max(float(finite.max()), 1e-12)
 
 
-def heatmap_html(results: pd.DataFrame, x: str, y: str, metric: str) -> str:
+def heatmap_html(results: pd.DataFrame, x: str, y: str, metric: str,
+                 colours: tuple[tuple[int, int, int], tuple[int, int, int]] = GREEN_UP) -> str:
     """Mean of ``metric`` over everything else (e.g. instruments) per (x, y) cell, every cell
-    labelled, the colour range and the run-to-run spread stated."""
+    labelled, the colour range and the run-to-run spread stated; gains and losses in
+    ``colours`` (report.colors)."""
     ok = results[results["status"] == "ok"]
     table = ok.pivot_table(index=y, columns=x, values=metric, aggfunc="mean")
     spread = ok.pivot_table(index=y, columns=x, values=metric, aggfunc="std")
@@ -77,7 +86,8 @@ def heatmap_html(results: pd.DataFrame, x: str, y: str, metric: str) -> str:
                              [f"{v:g}" for v in table.index],
                              title=f"mean {metric} by {short(x)} and {short(y)}",
                              colour_title=metric, zrange=(low, high),
-                             colorscale=DIVERGING if metric in SIGNED_METRICS else SEQUENTIAL,
+                             colorscale=(gain_loss_scale(colours) if metric in SIGNED_METRICS
+                                         else SEQUENTIAL),
                              labelled=True, percent=percent)
     per_cell = int(ok.groupby([x, y]).size().max()) if len(ok) else 0
     if per_cell > 1:

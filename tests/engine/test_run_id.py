@@ -52,7 +52,7 @@ def _account_hash_before_the_schema_marks(config) -> str:
     tree["data"].pop("end", None)
     tree.pop("runner", None)
     tree.get("report", {}).pop("language", None)
-    tree.get("report", {}).pop("gains", None)  # added later and left out, as language is
+    tree.get("report", {}).pop("colors", None)  # added later and left out, as language is
     if not tree["strategy"].get("instruments"):
         tree["strategy"].pop("instruments", None)
     return hashlib.sha256(json.dumps(tree, sort_keys=True).encode()).hexdigest()[:16]

@@ -157,8 +157,8 @@ def test_a_run_of_one_or_two_bars_has_a_report_without_warnings(end):
 
 
 def test_gains_are_red_in_a_chinese_report_and_green_in_an_english_one():
-    """红涨绿跌: a zh report colours gains red and losses green (report.gains: auto), an en
-    report the other way; report.gains overrides either."""
+    """红涨绿跌: a zh report colours gains red and losses green (report.colors: auto), an en
+    report the other way; report.colors overrides either."""
     config = EXAMPLES / "barbell_etf.yaml"
     red, green = "rgba(192,57,43,", "rgba(46,139,87,"
 
@@ -168,4 +168,27 @@ def test_gains_are_red_in_a_chinese_report_and_green_in_an_english_one():
     zh, en = page(**{"report.language": "zh"}), page()
     underwater = '"fillcolor": "{}0.35)"'
     assert underwater.format(green) in zh and underwater.format(red) in en
-    assert underwater.format(red) in page(**{"report.language": "zh", "report.gains": "green"})
+    assert underwater.format(red) in page(**{"report.language": "zh", "report.colors": "intl"})
+    assert underwater.format(green) in page(**{"report.colors": "cn"})
+
+
+def test_sweep_heatmap_follows_report_colors():
+    from huice.engine.results.plotly_traces import GREEN_UP, RED_UP, gain_loss_scale
+
+    assert gain_loss_scale(RED_UP) == [[0.0, "rgba(46,139,87,1.00)"], [0.5, "#f7f7f7"],
+                                       [1.0, "rgba(192,57,43,1.00)"]]
+    assert gain_loss_scale(GREEN_UP)[0][1] == "rgba(192,57,43,1.00)"
+
+
+def test_instruments_are_named_beside_their_codes_in_both_languages():
+    config = EXAMPLES / "drawdown_reversion_801080.yaml"
+    result = huice.backtest(config, runner="fast")
+    assert result.display_name("801080.SI") == "801080.SI SW Electronics"
+    assert result.display_name("801080.SI", "zh") == "801080.SI 申万电子"
+    assert result.display_name("000300.SH", "zh") == "000300.SH 沪深300"
+    assert result.display_name("NOT.IN.CATALOG") == "NOT.IN.CATALOG"
+    en = result.report_html()
+    zh = huice.backtest(huice.load_config(config, overrides={"report.language": "zh"}),
+                        runner="fast").report_html()
+    assert "买入持有 801080.SI 申万电子" in zh and "buy & hold 801080.SI SW Electronics" in en
+    assert "<td>801080.SI 申万电子</td>" in zh  # the round trips

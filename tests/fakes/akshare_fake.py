@@ -22,7 +22,7 @@ FAIL_FIRST = {"count": 0}
 CALLS: list[tuple[str, dict]] = []
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _read_bars(name: str) -> pd.DataFrame:
     return pd.read_csv(DATA / f"{name}.csv.gz", parse_dates=["date"]).set_index("date")
 

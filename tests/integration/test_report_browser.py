@@ -53,22 +53,31 @@ def chromium_path() -> str | None:
     return None
 
 
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
 @pytest.fixture(scope="module")
-def browser():
+def playwright():
+    """playwright and the system's Chromium (one playwright per process: it cannot nest)."""
     playwright_api = pytest.importorskip("playwright.sync_api")
     executable = chromium_path()
     if executable is None:
         if os.environ.get("HUICE_REQUIRE_BROWSER") == "1":
             pytest.fail("no Chromium found (apt-get install chromium, or set HUICE_CHROMIUM)")
         pytest.skip("no Chromium on this machine (apt-get install chromium)")
-    with playwright_api.sync_playwright() as playwright:
-        # no background networking: this machine's network is closed, and the test is about
-        # what the page requests, not what the browser does for itself
-        launched = playwright.chromium.launch(executable_path=executable, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        yield launched
-        launched.close()
+    with playwright_api.sync_playwright() as running:
+        yield running, executable
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    # no background networking: this machine's network is closed, and the test is about
+    # what the page requests, not what the browser does for itself
+    running, executable = playwright
+    launched = running.chromium.launch(executable_path=executable, args=BROWSER_ARGS)
+    yield launched
+    launched.close()
 
 
 def open_report(browser, report: Path, shot_name: str) -> dict:
@@ -123,13 +132,79 @@ def test_example_report_opens_in_chromium(browser, config, tmp_path):
             "chart-rolling-volatility"} <= {chart["id"] for chart in seen["charts"]}
 
 
+# characters drawn in a canvas with the page's own font stack. The control: two characters the
+# page never uses (so not in its embedded subset) come out as the same box when no font on the
+# machine has Chinese; the page's own character must be drawn, neither that box nor nothing
+GLYPHS = """async ([used, unused, other]) => {
+  await document.fonts.load('40px "Huice CJK"', used);
+  await document.fonts.ready;
+  const canvas = document.createElement('canvas');
+  canvas.width = 120; canvas.height = 60;
+  const g = canvas.getContext('2d');
+  const draw = (text, family) => {
+    g.clearRect(0, 0, 120, 60); g.fillStyle = '#000'; g.font = '40px ' + family;
+    g.fillText(text, 10, 45);
+    return Array.from(g.getImageData(0, 0, 120, 60).data).join(',');
+  };
+  const family = getComputedStyle(document.body).fontFamily;
+  return {family: family, used: draw(used, family), unused: draw(unused, family),
+          other: draw(other, family), blank: draw(' ', family),
+          loaded: Array.from(document.fonts).filter(f => f.family.includes('Huice CJK'))
+                       .map(f => f.status)};
+}"""
+LATIN_FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+               "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf")
+
+
+@pytest.fixture(scope="module")
+def browser_without_cjk_fonts(playwright, tmp_path_factory):
+    """Chromium whose fontconfig knows one Latin font and no Chinese one at all."""
+    running, executable = playwright
+    home = tmp_path_factory.mktemp("fonts")
+    (home / "fonts").mkdir()
+    for latin in LATIN_FONTS:
+        if Path(latin).is_file():
+            shutil.copy(latin, home / "fonts")
+            break
+    config = home / "fonts.conf"
+    config.write_text(f"""<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig><dir>{home / "fonts"}</dir><cachedir>{home / "cache"}</cachedir></fontconfig>""")
+    launched = running.chromium.launch(
+        executable_path=executable, env={**os.environ, "FONTCONFIG_FILE": str(config)},
+        args=BROWSER_ARGS)
+    yield launched
+    launched.close()
+
+
 def test_chinese_report_opens_in_chromium(browser, tmp_path):
     config = huice.load_config(EXAMPLES / "barbell_etf.yaml",
                                overrides={"report.language": "zh"})
-    huice.backtest(config).save(tmp_path / "run")
+    huice.backtest(config, runner="fast").save(tmp_path / "run")
     report = tmp_path / "run" / "report.html"
     assert "夏普比率" in report.read_text(encoding="utf-8")
     assert_clean(open_report(browser, report, "barbell_etf_zh"))
+
+
+def test_chinese_report_draws_its_glyphs_with_no_cjk_font_installed(browser_without_cjk_fonts,
+                                                                    tmp_path):
+    config = huice.load_config(EXAMPLES / "barbell_etf.yaml",
+                               overrides={"report.language": "zh"})
+    huice.backtest(config, runner="fast").save(tmp_path / "run")
+    report = tmp_path / "run" / "report.html"
+    page_text = report.read_text(encoding="utf-8")
+    assert "夏" in page_text and "龘" not in page_text and "龖" not in page_text
+    seen = open_report(browser_without_cjk_fonts, report, "barbell_etf_zh_no_cjk_fonts")
+    assert_clean(seen)
+    page = browser_without_cjk_fonts.new_page()
+    page.goto(report.resolve().as_uri(), wait_until="load")
+    glyphs = page.evaluate(GLYPHS, ["夏", "龘", "龖"])
+    page.close()
+    assert glyphs["loaded"] == ["loaded"], glyphs["loaded"]
+    # the machine really has no Chinese font: two characters outside the page's subset are
+    # the same box
+    assert glyphs["unused"] == glyphs["other"] != glyphs["blank"]
+    # and the page's own is drawn: neither that box nor nothing
+    assert glyphs["used"] not in (glyphs["unused"], glyphs["blank"])
 
 
 def small_sweep(name: str) -> dict:

@@ -112,8 +112,9 @@ def test_rotation_holds_the_top_k_it_ranked(tmp_path):
 def test_example_from_the_cli_the_api_a_sweep_and_paper(tmp_path):
     example = EXAMPLES / "industry_rotation.yaml"
     # the CLI's figures are pinned by tests/golden/industry_rotation.json; the API gives them too
+    # (on the fast runner, whose bytes equal Cerebro's: tests/engine/test_fast_runner.py)
     golden = json.loads((REPO / "tests/golden/industry_rotation.json").read_text())["metrics"]
-    api = huice.backtest(example)
+    api = huice.backtest(example, runner="fast")
     assert api.metrics.total_return == golden["total_return"]
     assert "Crowding of what is held" in api.report_html()
     short = {"data.start": "2019-01-02", "data.end": "2020-12-31", "data.trade_start": None}
