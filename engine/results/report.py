@@ -27,9 +27,11 @@ from huice.engine.results.ledger_frames import order_state
 from huice.engine.results.page import html_page, section
 from huice.engine.results.plotly_traces import gain_loss_colours
 from huice.engine.results.report_charts import (
+    costs_chart,
     diagnostic_chart,
     equity_chart,
     holdings_chart,
+    returns_histogram,
     rolling_charts,
     underwater_chart,
 )
@@ -144,9 +146,16 @@ def render_report(result: RunResult, charts: bool = True) -> str:
     sections.append(_section("monthly-returns", language, monthly))
     sections.append(_section("drawdown-periods", language,
                              drawdowns_html(sheet.drawdowns, language)))
-    rolling = (rolling_charts(sheet.returns, periods, language) if charts and not empty
-               else "<p>Charts are off (report.charts: false).</p>")
+    rolling = (rolling_charts(sheet.returns, periods, language, sheet.benchmark)
+               if charts and not empty else f"<p>{html.escape(text(WORDS, 'charts_off', language))}</p>")
     sections.append(_section("rolling", language, rolling))
+    if charts and not empty:
+        histogram = returns_histogram(sheet.returns, language)
+        if histogram:
+            sections.append(_section("distribution", language, histogram))
+        costs = costs_chart(result.fills, result.equity, language)
+        if costs:
+            sections.append(_section("costs", language, costs))
     if charts:
         diagnostics = _diagnostics(result)
         if diagnostics:

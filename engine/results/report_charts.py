@@ -23,7 +23,7 @@ from huice.engine.results.plotly_traces import (
     rgba,
     scale_buttons,
 )
-from huice.engine.results.tearsheet import rolling_ratios
+from huice.engine.results.tearsheet import rolling_beta, rolling_ratios
 
 ROLLING_WINDOWS = ((126, "6-month"), (252, "12-month"))
 
@@ -66,21 +66,86 @@ def underwater_chart(equity: pd.DataFrame, initial: float, language: str = "en",
     return chart_div("chart-underwater", [trace], layout, height=260)
 
 
-def rolling_charts(returns: pd.Series, periods: int, language: str = "en") -> str:
-    """Rolling 6- and 12-month Sharpe ratio and volatility (annualised)."""
+def rolling_charts(returns: pd.Series, periods: int, language: str = "en",
+                   benchmark: pd.Series | None = None) -> str:
+    """Rolling 6- and 12-month Sharpe ratio, volatility (annualised) and, with a benchmark,
+    beta."""
     x = dates(returns.index)
-    sharpe, volatility = [], []
+    sharpe, volatility, beta = [], [], []
     for colour, (window, name) in zip((STRATEGY_COLOUR, "#d9822b"), ROLLING_WINDOWS):
         ratios = rolling_ratios(returns, periods, window)
         label = text(WORDS, name, language)
         sharpe.append(line(x, ratios["sharpe"], label, colour))
         volatility.append(line(x, ratios["volatility"], label, colour))
-    return (chart_div("chart-rolling-sharpe", sharpe,
-                      {"title": {"text": text(WORDS, "rolling_sharpe_title", language)}},
-                      height=300)
-            + chart_div("chart-rolling-volatility", volatility,
-                        {"title": {"text": text(WORDS, "rolling_volatility_title", language)},
-                         "yaxis": {"tickformat": ".0%"}}, height=300))
+        if benchmark is not None:
+            beta.append(line(x, rolling_beta(returns, benchmark, window), label, colour))
+    charts = (chart_div("chart-rolling-sharpe", sharpe,
+                        {"title": {"text": text(WORDS, "rolling_sharpe_title", language)}},
+                        height=300)
+              + chart_div("chart-rolling-volatility", volatility,
+                          {"title": {"text": text(WORDS, "rolling_volatility_title", language)},
+                           "yaxis": {"tickformat": ".0%"}}, height=300))
+    if beta:
+        charts += chart_div("chart-rolling-beta", beta,
+                            {"title": {"text": text(WORDS, "rolling_beta_title", language)}},
+                            height=300)
+    return charts
+
+
+HISTOGRAM_BINS = 60
+
+
+def returns_histogram(returns: pd.Series, language: str = "en") -> str:
+    """Daily returns in bins against the normal distribution of the same mean and deviation
+    (scaled to the counts): fat tails show as bars beyond the curve ("" under three days)."""
+    values = returns.to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    if len(values) < 3 or not values.std():
+        return ""
+    counts, edges = np.histogram(values, bins=HISTOGRAM_BINS)
+    centres = (edges[:-1] + edges[1:]) / 2
+    width = float(edges[1] - edges[0])
+    mean, deviation = float(values.mean()), float(values.std(ddof=1))
+    grid = np.linspace(edges[0], edges[-1], 200)
+    normal = len(values) * width * np.exp(-0.5 * ((grid - mean) / deviation) ** 2) / (
+        deviation * np.sqrt(2 * np.pi))
+    traces = [{"type": "bar", "x": [round(float(c), 8) for c in centres],
+               "y": [int(c) for c in counts], "name": text(WORDS, "days", language),
+               "marker": {"color": STRATEGY_COLOUR}, "width": width},
+              line([round(float(g), 8) for g in grid], normal, text(WORDS, "normal", language),
+                   "#d9822b", line={"width": 2, "color": "#d9822b"})]
+    layout = {"title": {"text": text(WORDS, "histogram_title", language)},
+              "xaxis": {"tickformat": ".1%"}, "yaxis": {"title": {"text":
+                                                                  text(WORDS, "days", language)}},
+              "bargap": 0, "hovermode": "closest"}
+    return chart_div("chart-returns-histogram", traces, layout, height=320)
+
+
+def costs_chart(fills: pd.DataFrame, equity: pd.DataFrame, language: str = "en") -> str:
+    """Fees per calendar month (CNY, bars) and turnover (value traded over the month's mean
+    equity, line), from the fills ("" without fills)."""
+    if fills.empty:
+        return ""
+    days = pd.DatetimeIndex(pd.to_datetime(fills["date"]))
+    traded = pd.Series(fills["value"].to_numpy(dtype=float), index=days).resample("ME").sum()
+    fees = pd.Series(fills["fees"].to_numpy(dtype=float), index=days).resample("ME").sum()
+    mean_equity = equity["equity"].resample("ME").mean()
+    months = mean_equity.index
+    traded, fees = traded.reindex(months, fill_value=0.0), fees.reindex(months, fill_value=0.0)
+    turnover = traded / mean_equity.where(mean_equity > 0)
+    x = [d.strftime("%Y-%m") for d in months]
+    traces = [{"type": "bar", "x": x, "y": [round(float(v), 2) for v in fees],
+               "name": text(WORDS, "fees_cny", language), "marker": {"color": "#7f8c8d"}},
+              line(x, turnover, text(WORDS, "turnover", language), STRATEGY_COLOUR,
+                   yaxis="y2", mode="lines+markers", marker={"size": 3})]
+    layout = {"title": {"text": text(WORDS, "costs_title", language)},
+              "yaxis": {"title": {"text": text(WORDS, "fees_cny", language)},
+                        "tickformat": ",.0f", "rangemode": "tozero"},
+              "yaxis2": {"overlaying": "y", "side": "right", "tickformat": ".0%",
+                         "title": {"text": text(WORDS, "turnover", language)},
+                         "rangemode": "tozero", "showgrid": False, "automargin": True},
+              "xaxis": {"type": "category", "nticks": 24}}
+    return chart_div("chart-costs", traces, layout, height=320)
 
 
 def heatmap_diagnostic(signals: pd.DataFrame, spec: DiagnosticChart, chart_id: str) -> str:

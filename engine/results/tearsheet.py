@@ -11,9 +11,23 @@ returns b from the benchmark curve; P periods a year, 252 by default; risk-free 
 - tracking error = std(r - b) x sqrt(P); information ratio = mean(r - b) / std(r - b) x sqrt(P);
 - daily / monthly win rate = share of days / calendar months with a positive return;
 - profit factor = gains of winning round trips / losses of losing ones; payoff = mean win /
-  mean loss.
+  mean loss;
+- win rate in the market = days with a positive return / days with a non-zero return (a flat
+  day out of the market is neither a win nor a loss; quantstats' win rate);
+- skew and kurtosis of daily returns, bias-corrected sample estimates (kurtosis in excess of the
+  normal's 3);
+- daily VaR (95%) = the 5th percentile of daily returns (linear interpolation); CVaR = the mean
+  of the worst k daily returns, k = floor((n - 1) x 0.05) + 1; tail ratio = |95th percentile| /
+  |5th percentile|;
+- best / worst day and calendar month;
+- MTD and YTD: the last close over the last close of the previous calendar month / year (the
+  initial cash when the run began inside it); trailing 1, 3 and 5 years: the last close over the
+  close of the last bar at least that many calendar years before it, the 3- and 5-year figures
+  annualised; undefined when the run is shorter;
+- rolling beta over a window: beta of that window's daily returns.
 
-tests/engine/test_tearsheet.py checks them against empyrical-reloaded.
+tests/engine/test_tearsheet.py checks them against empyrical-reloaded (and scipy for skew and
+kurtosis, the functions quantstats calls).
 """
 
 from __future__ import annotations
@@ -142,6 +156,64 @@ def rolling_ratios(returns: pd.Series, periods: int, window: int) -> pd.DataFram
                          "volatility": deviation * math.sqrt(periods)})
 
 
+def rolling_beta(returns: pd.Series, benchmark: pd.Series, window: int) -> pd.Series:
+    """Beta of the strategy's daily returns to the benchmark's over each ``window`` bars."""
+    covariance = returns.rolling(window).cov(benchmark)
+    variance = benchmark.rolling(window).var()
+    return covariance / variance.where(variance > 0)
+
+
+def distribution_figures(returns: pd.Series, months: pd.Series) -> dict[str, float]:
+    """Shape and tails of the daily returns; best and worst day and month."""
+    values = returns.to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    if len(values) < 2:
+        return dict.fromkeys(("skew", "kurtosis", "var_95", "cvar_95", "tail_ratio", "best_day",
+                              "worst_day", "best_month", "worst_month"), math.nan)
+    ordered = np.sort(values)
+    worst = int((len(ordered) - 1) * 0.05) + 1
+    low, high = np.percentile(values, 5), np.percentile(values, 95)
+    return {"skew": float(pd.Series(values).skew()),
+            "kurtosis": float(pd.Series(values).kurt()),
+            "var_95": float(low), "cvar_95": float(ordered[:worst].mean()),
+            "tail_ratio": float(abs(high) / abs(low)) if low else math.nan,
+            "best_day": float(ordered[-1]), "worst_day": float(ordered[0]),
+            "best_month": float(months.max()) if len(months) else math.nan,
+            "worst_month": float(months.min()) if len(months) else math.nan}
+
+
+def period_to_date(equity: pd.Series, initial: float, period: str) -> float:
+    """Return since the last close of the previous calendar month (``M``) or year (``Y``)."""
+    last = equity.index[-1]
+    if period == "M":
+        before = equity[(equity.index.year < last.year)
+                        | ((equity.index.year == last.year) & (equity.index.month < last.month))]
+    else:
+        before = equity[equity.index.year < last.year]
+    base = float(before.iloc[-1]) if len(before) else initial
+    return float(equity.iloc[-1]) / base - 1.0
+
+
+def trailing_return(equity: pd.Series, years: int) -> float:
+    """Return over the last ``years`` calendar years (annualised beyond one); NaN when the run
+    holds no bar that far back."""
+    last = equity.index[-1]
+    anchor = equity[equity.index <= last - pd.DateOffset(years=years)]
+    if anchor.empty:
+        return math.nan
+    growth = float(equity.iloc[-1]) / float(anchor.iloc[-1])
+    return growth ** (1.0 / years) - 1.0 if years > 1 else growth - 1.0
+
+
+def period_figures(equity: pd.Series, initial: float) -> dict[str, float]:
+    """MTD, YTD and trailing 1-, 3- and 5-year returns at the last bar."""
+    return {"mtd": period_to_date(equity, initial, "M"),
+            "ytd": period_to_date(equity, initial, "Y"),
+            "trailing_1y": trailing_return(equity, 1),
+            "trailing_3y": trailing_return(equity, 3),
+            "trailing_5y": trailing_return(equity, 5)}
+
+
 def trade_statistics(trades: pd.DataFrame) -> dict[str, float]:
     """Win rate, profit factor and payoff of closed round trips."""
     finished = trades["closed"].notna() & ~trades["closed"].astype(str).isin(["", "NaT"])
@@ -164,7 +236,10 @@ def tear_sheet_figures(returns: pd.Series, bench: pd.Series | None, months: pd.S
         figures.update(alpha=math.nan, beta=math.nan, tracking_error=math.nan,
                        information_ratio=math.nan)
     figures["daily_win_rate"] = float((returns > 0).mean())
+    moved = int((returns != 0).sum())
+    figures["win_rate_in_market"] = float((returns > 0).sum()) / moved if moved else math.nan
     figures["monthly_win_rate"] = float((months > 0).mean()) if len(months) else math.nan
+    figures.update(distribution_figures(returns, months))
     figures.update(trade_statistics(trades))
     return figures
 
@@ -198,6 +273,7 @@ def build_tear_sheet(metrics: dict[str, Any], equity: pd.DataFrame, trades: pd.D
     bench = benchmark_returns(equity["benchmark"], initial) if has_benchmark else None
     months = calendar_returns(equity["equity"], initial, "ME")
     figures.update(tear_sheet_figures(returns, bench, months, trades, periods))
+    figures.update(period_figures(equity["equity"], initial))
     annual, deepest = metrics["annual_return"], metrics["max_drawdown"]
     figures["calmar"] = annual / deepest if deepest else math.nan
     drawdowns = drawdown_periods(equity["equity"], initial)

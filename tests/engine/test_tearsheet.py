@@ -192,3 +192,85 @@ def test_instruments_are_named_beside_their_codes_in_both_languages():
                         runner="fast").report_html()
     assert "买入持有 801080.SI 申万电子" in zh and "buy & hold 801080.SI SW Electronics" in en
     assert "<td>801080.SI 申万电子</td>" in zh  # the round trips
+
+
+def test_distribution_and_period_figures_agree_with_empyrical_and_scipy(run):
+    """The depth added after quantstats' and pyfolio's tear sheets, each against an independent
+    computation: empyrical for VaR, CVaR, the tail ratio and the monthly returns, scipy.stats
+    (what quantstats calls) for skew and kurtosis, pandas on the equity table for the rest."""
+    from scipy import stats
+
+    result, sheet = run
+    figures = sheet.figures
+    returns, _ = independent_returns(result)
+    months = empyrical.aggregate_returns(returns, "monthly")
+    expected = {
+        "skew": stats.skew(returns, bias=False),
+        "kurtosis": stats.kurtosis(returns, fisher=True, bias=False),
+        "var_95": empyrical.value_at_risk(returns, cutoff=0.05),
+        "cvar_95": empyrical.conditional_value_at_risk(returns, cutoff=0.05),
+        "tail_ratio": empyrical.tail_ratio(returns),
+        "best_day": returns.max(), "worst_day": returns.min(),
+        "best_month": months.max(), "worst_month": months.min(),
+        # quantstats' win rate: positive days over days that moved
+        "win_rate_in_market": (returns > 0).sum() / (returns != 0).sum(),
+    }
+    for name, value in expected.items():
+        assert figures[name] == pytest.approx(value, abs=TOLERANCE, rel=TOLERANCE), name
+    # MTD / YTD / trailing: compounded daily returns since the anchor close, as quantstats does
+    last = returns.index[-1]
+    month_start = returns[(returns.index.year == last.year) & (returns.index.month == last.month)]
+    year_start = returns[returns.index.year == last.year]
+    assert figures["mtd"] == pytest.approx(empyrical.cum_returns_final(month_start), abs=1e-9)
+    assert figures["ytd"] == pytest.approx(empyrical.cum_returns_final(year_start), abs=1e-9)
+    for years in (1, 3, 5):
+        anchor = returns.index[returns.index <= last - pd.DateOffset(years=years)]
+        if len(anchor) == 0:
+            assert math.isnan(figures[f"trailing_{years}y"])
+            continue
+        growth = 1 + empyrical.cum_returns_final(returns[returns.index > anchor[-1]])
+        expected_trailing = growth ** (1 / years) - 1 if years > 1 else growth - 1
+        assert figures[f"trailing_{years}y"] == pytest.approx(expected_trailing, abs=1e-9), years
+
+
+def test_rolling_beta_agrees_with_empyrical():
+    from huice.engine.results.tearsheet import rolling_beta
+
+    result = huice.backtest(huice.load_config(EXAMPLES / "drawdown_reversion_801080.yaml"),
+                            runner="fast")
+    returns, benchmark = independent_returns(result)
+    ours = rolling_beta(returns, benchmark, 126)
+    theirs = empyrical.roll_beta(returns, benchmark, window=126)
+    both = pd.concat([ours, theirs], axis=1).dropna()
+    assert len(both) > 2000
+    assert np.allclose(both.iloc[:, 0], both.iloc[:, 1], atol=1e-9)
+
+
+def chart_payload(html_text: str, chart_id: str) -> dict:
+    import json
+    import re
+
+    match = re.search(r'var f=(\{.*?\});Plotly\.newPlot\("' + re.escape(chart_id), html_text)
+    return json.loads(match.group(1).replace("<\\/", "</"))
+
+
+def test_fees_and_turnover_by_month_add_up_to_the_ledger():
+    from huice.engine.results.report_charts import costs_chart, returns_histogram
+
+    result = huice.backtest(huice.load_config(EXAMPLES / "barbell_etf.yaml"), runner="fast")
+    fees, turnover = chart_payload(costs_chart(result.fills, result.equity), "chart-costs")["data"]
+    months = pd.to_datetime(result.fills["date"]).dt.strftime("%Y-%m")
+    by_month = result.fills.groupby(months)["fees"].sum()
+    shown = dict(zip(fees["x"], fees["y"]))
+    for month, value in by_month.items():
+        assert shown[month] == pytest.approx(round(value, 2), abs=1e-9), month
+    assert sum(fees["y"]) == pytest.approx(result.metrics.fees.total, abs=0.005 * len(shown))
+    # turnover of a month: value traded over that month's mean equity
+    month = "2020-01"
+    equity = result.equity["equity"]
+    traded = result.fills[months == month]["value"].sum()
+    mean = equity[equity.index.strftime("%Y-%m") == month].mean()
+    assert turnover["y"][turnover["x"].index(month)] == pytest.approx(traded / mean, rel=1e-9)
+    histogram = chart_payload(returns_histogram(result.tear_sheet().returns),
+                              "chart-returns-histogram")["data"][0]
+    assert sum(histogram["y"]) == len(result.equity)  # every day in one bin

@@ -128,8 +128,10 @@ def test_example_report_opens_in_chromium(browser, config, tmp_path):
     assert_clean(seen)
     for section in SECTIONS:
         assert section in seen["sections"], section
+    drawn = {chart["id"] for chart in seen["charts"]}
     assert {"chart-equity", "chart-underwater", "chart-rolling-sharpe",
-            "chart-rolling-volatility"} <= {chart["id"] for chart in seen["charts"]}
+            "chart-rolling-volatility", "chart-returns-histogram", "chart-costs"} <= drawn
+    assert "chart-rolling-beta" in drawn or "benchmark: null" in config.read_text()
 
 
 # characters drawn in a canvas with the page's own font stack. The control: two characters the
