@@ -10,12 +10,14 @@ from bench import raw_backtrader_801080
 from bench.timing import REPO, command, interleaved, median
 
 CONFIG = REPO / "config/examples/drawdown_reversion_801080_report.yaml"
-NOTE = ("\nThe last row is the whole command in a fresh interpreter, report.html included "
-        "(issue 13's target: at most 1.3x the raw script in a fresh interpreter). The report no "
-        "longer renders anything server-side: its charts are plotly.js specs drawn by the "
-        "browser. What remains on top of the raw script is importing huice's own modules, "
-        "pydantic and loguru (about 0.2 s, `python -X importtime`), the ledger and result "
-        "tables, and writing the outputs and the tear sheet.\n")
+NOTE = ("\nThe fresh-interpreter rows are the whole command, report.html included (issues 13 "
+        "and 22: at most 1.3x the raw script in a fresh interpreter). The config's default "
+        "runner is backtrader's Cerebro, as the raw script's; the `--runner fast` row is huice's "
+        "own loop over the same config (byte-identical outputs, tests/engine/test_fast_runner.py)."
+        " What remains on top of the raw script with Cerebro is importing pydantic, loguru and "
+        "huice's own modules (about 0.5 s, `python -X importtime`), the ledger and result "
+        "tables, and writing the outputs, the tear sheet and the report.\n")
+EXAMPLES = REPO / "config/examples"
 
 
 def huice_engine() -> None:
@@ -52,8 +54,26 @@ def measure(rounds: int = 7) -> dict:
                 command("bench/raw_backtrader_801080.py"),
             "python run.py backtest (fresh interpreter, with report.html)":
                 command("run.py", "backtest", str(CONFIG), "--out", str(Path(tmp) / "cli")),
-        }, max(3, rounds // 2))
-    return {"in_process": in_process, "end_to_end": end_to_end}
+            "python run.py backtest --runner fast (fresh interpreter, with report.html)":
+                command("run.py", "backtest", str(CONFIG), "--runner", "fast", "--out",
+                        str(Path(tmp) / "cli-fast")),
+        }, max(5, rounds // 2))
+        sizes = report_sizes(Path(tmp))
+    return {"in_process": in_process, "end_to_end": end_to_end, "sizes": sizes}
+
+
+def report_sizes(tmp: Path) -> dict[str, int]:
+    """Bytes of each example's report.html (fast runner: the same page as Cerebro's)."""
+    from huice import api
+
+    sizes = {}
+    for config in sorted(EXAMPLES.glob("*.yaml")):
+        if config.stem.startswith(("sweep_", "walk_forward_", "paper_")):
+            continue
+        out = tmp / "sizes" / config.stem
+        api.backtest(api.load_config(config), runner="fast").save(out)
+        sizes[config.stem] = (out / "report.html").stat().st_size
+    return sizes
 
 
 def markdown(results: dict) -> str:
@@ -61,11 +81,21 @@ def markdown(results: dict) -> str:
              "Same data, same algorithm, fills at the close, no costs. Candidates alternate "
              "round by round; times are medians. Target: huice within 1.3x of the raw script.",
              "", "| candidate | median s | ratio to raw |", "|---|---|---|"]
+    lines[-2:] = ["| candidate | median s | ratio to raw | spread of paired rounds |",
+                  "|---|---|---|---|"]
     for group in ("in_process", "end_to_end"):
         times = results[group]
-        baseline = median(next(iter(times.values())))
+        base_values = next(iter(times.values()))
+        baseline = median(base_values)
         for name, values in times.items():
-            lines.append(f"| {name} | {median(values):.3f} | {median(values) / baseline:.2f}x |")
+            paired = [v / b for v, b in zip(values, base_values)]
+            lines.append(f"| {name} | {median(values):.3f} | {median(values) / baseline:.2f}x | "
+                         f"{min(paired):.2f}x .. {max(paired):.2f}x |")
+    sizes = results.get("sizes") or {}
+    if sizes:
+        lines += ["", "Size of each example's report.html (issue 22's target: under 2.5 MB; "
+                  "1.5 MB of it is plotly.js):", "", "| example | MB |", "|---|---|"]
+        lines += [f"| {name} | {size / 1e6:.2f} |" for name, size in sizes.items()]
     return "\n".join(lines) + "\n" + NOTE
 
 

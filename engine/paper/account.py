@@ -15,6 +15,7 @@ from huice.engine.broker.account import Trade
 from huice.engine.broker.orders import Fill
 from huice.engine.paper.glance import account_glance, order_state
 from huice.engine.paper.store import PaperStore
+from huice.engine.results.labels import NOTES, text
 from huice.engine.results.ledger_frames import trades_frame
 from huice.engine.results.result import RunResult
 from huice.engine.run.instrument_rules import resolve_all_rules
@@ -107,9 +108,10 @@ def paper_result(trader: PaperTrader) -> RunResult:
     first = ledger.equity.index[0].date()
     result = build_result(ledger, config=config, plugin=trader.factory(config), market=market,
                           rules=resolve_all_rules(config, market),
-                          leading_notes=[f"Paper account {store.path.name}: "
-                                         f"{len(ledger.equity)} bars booked, {first} .. "
-                                         f"{watermark}."])
+                          leading_notes=[text(NOTES, "paper_account", config.report.language)
+                                         .format(state=store.path.name,
+                                                 bars=len(ledger.equity), first=first,
+                                                 last=watermark)])
     result.paper = True  # its report leads with today's positions and the last orders
     broker_state, _ = store.states()
     result.paper_glance = account_glance(store.table("equity"), store.table("positions"),

@@ -13,7 +13,15 @@ import numpy as np
 import pandas as pd
 
 from huice.engine.results.formatting import NOT_AVAILABLE, is_undefined, number, percent
-from huice.engine.results.labels import GROUP_TITLES, WORDS, metric_groups, text
+from huice.engine.results.labels import (
+    CODES,
+    COLUMNS,
+    GROUP_TITLES,
+    VALUES,
+    WORDS,
+    metric_groups,
+    text,
+)
 from huice.engine.results.plotly_traces import GREEN_UP, rgba
 from huice.engine.results.tearsheet import DrawdownPeriod
 
@@ -84,7 +92,7 @@ def _signed_cell(value: float, bound: float, colours: Colours = GREEN_UP) -> str
 def yearly_table_html(table: pd.DataFrame, language: str, colours: Colours = GREEN_UP) -> str:
     """Year, strategy, benchmark, excess."""
     if table.empty:
-        return "<p>None.</p>"
+        return f"<p>{_escape(text(WORDS, 'none', language))}</p>"
     columns = [c for c in ("strategy", "benchmark", "excess") if c in table.columns]
     values = table[columns].to_numpy(dtype=float)
     bound = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
@@ -101,7 +109,7 @@ def monthly_heatmap_html(table: pd.DataFrame, yearly: pd.Series | None, language
     """Years down, months across, each cell coloured on a scale centred on zero whose end is
     the largest monthly move of the run."""
     if table.empty:
-        return "<p>None.</p>"
+        return f"<p>{_escape(text(WORDS, 'none', language))}</p>"
     values = table.to_numpy(dtype=float)
     bound = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
     months = [str(m) for m in range(1, 13)] if language == "zh" else list(MONTHS)
@@ -120,14 +128,14 @@ def monthly_heatmap_html(table: pd.DataFrame, yearly: pd.Series | None, language
                      else "<td></td>")
         rows.append(f"<tr><td>{int(year)}</td>{cells}{total}</tr>")
     return (f'<table class="heatmap">{head}{"".join(rows)}</table>'
-            f'<p class="small">Colour scale: 0 to &plusmn;{bound:.2%}, the largest monthly '
-            f"move in the table.</p>")
+            f'<p class="small">'
+            f"{_escape(text(WORDS, 'colour_scale', language).format(bound=f'{bound:.2%}'))}</p>")
 
 
 def drawdowns_html(periods: list[DrawdownPeriod], language: str) -> str:
     """Peak, trough, recovery, depth and lengths of the worst drawdowns."""
     if not periods:
-        return "<p>Equity never fell below an earlier peak.</p>"
+        return f"<p>{_escape(text(WORDS, 'no_drawdown', language))}</p>"
     keys = ("peak", "trough", "recovery", "depth", "to_trough", "bars")
     head = "".join(f"<th>{_escape(text(WORDS, k, language))}</th>" for k in keys)
     rows = []
@@ -140,15 +148,26 @@ def drawdowns_html(periods: list[DrawdownPeriod], language: str) -> str:
     return f'<table class="drawdowns"><tr>{head}</tr>{"".join(rows)}</table>'
 
 
-def frame_html(frame: pd.DataFrame, limit: int = 200, css: str = "rows") -> str:
-    """A frame as a table, the first ``limit`` rows (the CSV has all)."""
+TRANSLATED_CELLS = ("side", "status", "kind")  # columns whose values are words of labels.yaml
+
+
+def frame_html(frame: pd.DataFrame, language: str = "en", limit: int = 200,
+               css: str = "rows") -> str:
+    """A frame as a table, the first ``limit`` rows (the CSV has all): headers, sides, order
+    states and kinds in ``language``."""
     if frame.empty:
-        return "<p>None.</p>"
-    shown = frame.head(limit)
+        return f"<p>{_escape(text(WORDS, 'none', language))}</p>"
+    shown = frame.head(limit).copy()
+    if language != "en":
+        for column in TRANSLATED_CELLS:
+            if column in shown and shown[column].dtype == object:
+                shown[column] = [text(VALUES, v, language) if isinstance(v, str) else v
+                                 for v in shown[column]]
+    shown.columns = [text(COLUMNS, str(c), language) for c in shown.columns]
     table = shown.to_html(index=False, border=0, classes=css, na_rep="",
                           float_format=lambda v: f"{v:,.4f}")
-    more = (f"<p>... {len(frame) - limit} more rows in the CSV.</p>" if len(frame) > limit
-            else "")
+    more = (f"<p>{_escape(text(WORDS, 'more_rows', language).format(n=len(frame) - limit))}</p>"
+            if len(frame) > limit else "")
     return f'<div class="scroll">{table}</div>{more}'
 
 
@@ -166,19 +185,31 @@ def orders_html(orders: pd.DataFrame, language: str) -> str:
     """Order counts by status, the notes summarised by reason and status, then every order with
     a note inside a collapsed ``<details>``."""
     if orders.empty:
-        return "<p>No orders.</p>"
+        return f"<p>{_escape(text(WORDS, 'no_orders', language))}</p>"
     status = orders["status"].value_counts().sort_index()
-    summary = ", ".join(f"{_escape(k)}: {v}" for k, v in status.items())
+    separator = "：" if language == "zh" else ": "
+    summary = ("，" if language == "zh" else ", ").join(
+        f"{_escape(text(VALUES, k, language))}{separator}{v}" for k, v in status.items())
+    stop = "。" if language == "zh" else "."
     noted = orders[orders["reason"].fillna("").astype(str) != ""]
     if noted.empty:
-        return f"<p>{summary}. No order carries a note (refused, cut or rounded).</p>"
+        return f"<p>{summary}{stop} {_escape(text(WORDS, 'no_note', language))}</p>"
     counted = (notes_by_code(noted).groupby(["code", "status"]).size().rename("count")
                .reset_index().sort_values(["count", "code"], ascending=[False, True]))
     head = "".join(f"<th>{_escape(text(WORDS, k, language))}</th>"
                    for k in ("reason", "status", "count"))
-    rows = "".join(f"<tr><td>{_escape(r.code)}</td><td>{_escape(r.status)}</td>"
-                   f"<td>{r.count}</td></tr>" for r in counted.itertuples())
-    return (f"<p>{summary}.</p><h3>Orders with a note, by reason</h3>"
+    def meaning(code: str) -> str:
+        return code if language == "en" else f"{code}（{text(CODES, code, language)}）"
+
+    rows = "".join(f"<tr><td>{_escape(meaning(r.code))}</td>"
+                   f"<td>{_escape(text(VALUES, r.status, language))}</td><td>{r.count}</td></tr>"
+                   for r in counted.itertuples())
+    if language != "en":  # the broker's sentence is English: say what its codes mean instead
+        noted = noted.assign(reason=[
+            "；".join(text(CODES, c, language) for c in str(codes).split()) or str(reason)
+            for codes, reason in zip(noted["codes"].fillna(""), noted["reason"])])
+    return (f"<p>{summary}{stop}</p><h3>{_escape(text(WORDS, 'orders_by_reason', language))}</h3>"
             f'<table class="reasons"><tr>{head}</tr>{rows}</table>'
-            f"<details><summary>All {len(noted)} orders with a note</summary>"
-            f"{frame_html(noted, limit=500)}</details>")
+            f"<details><summary>"
+            f"{_escape(text(WORDS, 'all_noted', language).format(n=len(noted)))}</summary>"
+            f"{frame_html(noted, language, limit=500)}</details>")

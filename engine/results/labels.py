@@ -1,8 +1,8 @@
 """The report's words in English and Chinese: section titles, and for every metric a label and
 a one-line explanation, read from ``labels.yaml`` beside this module. ``report.language`` picks
-one (default ``en``: the run notes, CSV columns and docs are English, so an English page reads
-as one text; ``zh`` translates the labels, explanations and headings, while the run notes stay
-English)."""
+one (default ``en``: the CSV columns and docs are English, so an English page reads as one
+text; ``zh`` translates the labels, explanations, headings, table headers and the states in
+them)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from typing import Any
 LABELS_FILE = Path(__file__).with_name("labels.yaml")
 # the tables of labels.yaml that text() reads
 GROUP_TITLES, SECTION_TITLES, WORDS = "group_titles", "sections", "words"
+COLUMNS, VALUES = "columns", "values"  # table headers, and the states and sides in the cells
+NOTES = "notes"  # the run notes' sentences
+CODES = "codes"  # what the broker's order codes mean
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,8 @@ def metric_groups() -> dict[str, tuple[MetricLabel, ...]]:
 
 
 def text(table: str, key: str, language: str) -> str:
-    """The ``language`` wording of ``key`` in ``table`` (``group_titles``, ``sections`` or
-    ``words``); the key itself if absent."""
+    """The ``language`` wording of ``key`` in ``table`` (``group_titles``, ``sections``,
+    ``words``, ``columns`` or ``values``); the key itself if absent."""
     entry = _words()[table].get(key)
     if entry is None:
         return key

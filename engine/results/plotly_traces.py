@@ -88,9 +88,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def series_values(values: Any) -> list[float | None]:
-    """A column as JSON-ready numbers, to 10 significant decimals (NaN and inf as null)."""
-    array = np.round(np.asarray(values, dtype=float), 10)
+CHART_DIGITS = 7  # significant digits a chart keeps: 1,004,821 CNY, 0.1234567 (CSVs keep all)
+
+
+def significant(array: np.ndarray, digits: int = CHART_DIGITS) -> np.ndarray:
+    """``array`` rounded to ``digits`` significant digits (zeros, NaN and inf unchanged)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        magnitude = np.floor(np.log10(np.abs(array)))
+    magnitude = np.where(np.isfinite(magnitude), magnitude, 0.0)
+    scale = 10.0 ** (digits - 1 - magnitude)
+    return np.round(array * scale) / scale
+
+
+def series_values(values: Any, digits: int = CHART_DIGITS) -> list[float | None]:
+    """A column as JSON-ready numbers, to ``digits`` significant digits (7: what a chart can
+    show, about a third of the bytes of full precision; NaN and inf as null)."""
+    array = significant(np.asarray(values, dtype=float), digits)
     finite = np.isfinite(array)
     listed = array.tolist()
     if finite.all():
@@ -118,17 +131,42 @@ def chart_div(chart_id: str, traces: list[Trace], layout: dict[str, Any],
         base[key] = axis
     if "yaxis" not in base:
         base["yaxis"] = {"automargin": True}
+    shared, traces = _shared_x(traces)
     payload = json.dumps({"data": traces, "layout": base, "config": PLOT_CONFIG},
                          default=_plain, allow_nan=False, ensure_ascii=False)
     payload = payload.replace("</", "<\\/")  # never end the script early
     safe_id = html.escape(chart_id)
+    fill = ""
+    if shared is not None:
+        dates_json = json.dumps(shared[1], ensure_ascii=False).replace("</", "<\\/")
+        fill = f"var x={dates_json};{json.dumps(shared[0])}.forEach(function(i){{f.data[i].x=x;}});"
     return (f'<div class="chart" id="{safe_id}"></div>\n<script>(function(){{var f={payload};'
-            f'Plotly.newPlot("{safe_id}",f.data,f.layout,f.config);}})();</script>')
+            f'{fill}Plotly.newPlot("{safe_id}",f.data,f.layout,f.config);}})();</script>')
 
 
-def line(x: list[str], y: Any, name: str, colour: str | None = None, **extra: Any) -> Trace:
-    trace: Trace = {"type": "scatter", "mode": "lines", "x": x, "y": series_values(y), "name": name,
-             "line": {"width": 1.4}}
+def _shared_x(traces: list[Trace]) -> tuple[tuple[list[int], list[Any]] | None, list[Trace]]:
+    """Traces that share one x (the dates of a run) carry it once: the indices of those traces
+    and the x, with the traces' own copies left out (the page's script puts it back)."""
+    xs = [trace.get("x") for trace in traces]
+    first = next((x for x in xs if isinstance(x, list) and len(x) > 50), None)
+    if first is None:
+        return None, traces
+    sharing = [i for i, x in enumerate(xs) if x is first or x == first]
+    if len(sharing) < 2:
+        return None, traces
+    stripped = [{k: v for k, v in trace.items() if k != "x"} if i in sharing else trace
+                for i, trace in enumerate(traces)]
+    return (sharing, first), stripped
+
+
+RATIO_DIGITS = 4  # rolling ratios, drawdowns and weights: 0.1234 is all a reader can see
+
+
+def line(x: list[Any], y: Any, name: str, colour: str | None = None,
+         digits: int = CHART_DIGITS, **extra: Any) -> Trace:
+    """A line trace; ``y`` kept to ``digits`` significant digits."""
+    trace: Trace = {"type": "scatter", "mode": "lines", "x": x,
+                    "y": series_values(y, digits), "name": name, "line": {"width": 1.4}}
     if colour:
         trace["line"]["color"] = colour
     trace.update(extra)

@@ -55,21 +55,25 @@ def _diagnostics(result: RunResult) -> str:
 
 def _paper_sections(result: RunResult, language: str) -> str:
     """Today's positions and the last days' orders, for a paper account's report."""
+    def words(key: str, **values: Any) -> str:
+        return html.escape(text(WORDS, key, language).format(**values))
+
     positions = result.positions
     if len(positions):
         last = positions["date"].max()
         today = positions[positions["date"] == last]
-        held = frame_html(today.reset_index(drop=True))
-        held = f"<p>As of {html.escape(str(pd.Timestamp(last).date()))}.</p>{held}"
+        held = frame_html(today.reset_index(drop=True), language)
+        held = f"<p>{words('as_of', date=pd.Timestamp(last).date())}</p>{held}"
     else:
-        held = "<p>Nothing held.</p>"
+        held = f"<p>{words('nothing_held')}</p>"
     glance = result.paper_glance
     if glance is not None:
         totals = pd.DataFrame([{key: glance[key] for key in (
             "last_booked", "next_step", "equity", "cost_basis", "unrealised_pnl",
             "realised_pnl", "today_pnl", "total_pnl")}])
-        held = frame_html(totals) + (frame_html(pd.DataFrame(glance["positions"]))
-                                     if glance["positions"] else "<p>Nothing held.</p>")
+        held = frame_html(totals, language) + (
+            frame_html(pd.DataFrame(glance["positions"]), language) if glance["positions"]
+            else f"<p>{words('nothing_held')}</p>")
     orders = result.orders.copy()
     recent = orders
     if len(orders):
@@ -78,19 +82,21 @@ def _paper_sections(result: RunResult, language: str) -> str:
         days = sorted(orders["created"].unique())[-PAPER_ORDER_DAYS:]
         recent = orders[orders["created"].isin(days)].iloc[::-1]
     sections = (_section("positions", language, held)
-                + _section("recent-orders", language, frame_html(recent.reset_index(drop=True))))
+                + _section("recent-orders", language,
+                           frame_html(recent.reset_index(drop=True), language)))
     if glance is not None and glance.get("reconciled"):
         drift = glance["drift"]
         rows = pd.DataFrame(glance["reconciled"])
-        totals = (f"<p>Through {html.escape(drift['through'])}: slippage "
-                  f"{rows['slippage_cost'].sum():,.2f} CNY, fees "
-                  f"{rows['fee_difference'].sum():+,.2f} CNY against the paper's, "
-                  f"{int((rows['status'] != 'matched').sum())} group(s) not matched; drift: "
-                  f"cash {drift['cash']:+,.2f}"
-                  + "".join(f", {html.escape(c)} {u:+,d}" for c, u
-                            in sorted(drift["positions"].items())) + ".</p>")
+        moved = "".join(f", {c} {u:+,d}" for c, u in sorted(drift["positions"].items()))
+        totals = "<p>" + words(
+            "reconciled_totals", through=drift["through"],
+            slippage=f"{rows['slippage_cost'].sum():,.2f}",
+            fees=f"{rows['fee_difference'].sum():+,.2f}",
+            unmatched=int((rows["status"] != "matched").sum()), cash=f"{drift['cash']:+,.2f}",
+            positions=moved) + "</p>"
         sections += _section("live-vs-paper", language,
-                             totals + frame_html(rows.iloc[::-1].reset_index(drop=True)))
+                             totals + frame_html(rows.iloc[::-1].reset_index(drop=True),
+                                                 language))
     return sections
 
 
@@ -164,21 +170,23 @@ def render_report(result: RunResult, charts: bool = True) -> str:
         if holdings:
             sections.append(_section("holdings", language, holdings))
     sections.append(_section("trades", language,
-                             frame_html(_trades_shown(result.trades, name))))
+                             frame_html(_trades_shown(result.trades, name), language)))
     sections.append(_section("orders", language, orders_html(result.orders, language)))
     sections.append(_section("config", language, f"<pre>{html.escape(_yaml(config))}</pre>"))
     navigation = [(s, text(SECTION_TITLES, s, language))
                   for s in ("metrics", "equity", "yearly-returns", "monthly-returns",
                             "drawdown-periods", "rolling", "trades", "orders")]
     m = result.metrics
+    execution = text(WORDS, f"execution_{config['broker']['execution']}", language)
     return html_page(
-        title=f"{config['name']} - huice report", heading=config["name"], language=language,
+        title=text(WORDS, "page_title", language).format(name=config["name"]),
+        heading=config["name"], language=language,
         charts=charts and not empty, navigation=navigation, sections=sections,
         intro=[html.escape(config.get("description") or ""),
-               f"Strategy <b>{html.escape(result.strategy_name)}</b>, "
-               f"{html.escape(str(config['broker']['execution']))} execution, {m.start} .. "
-               f"{m.end} ({m.bars} bars)."],
-        footer=f"huice run {html.escape(result.run_id)}")
+               text(WORDS, "intro", language).format(
+                   strategy=html.escape(result.strategy_name), execution=html.escape(execution),
+                   start=m.start, end=m.end, bars=m.bars)],
+        footer=html.escape(text(WORDS, "footer", language).format(run_id=result.run_id)))
 
 
 def _yaml(config: dict[str, Any]) -> str:

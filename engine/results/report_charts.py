@@ -15,6 +15,7 @@ from huice.engine.results.plotly_traces import (
     BENCHMARK_COLOUR,
     GREEN_UP,
     PALETTE,
+    RATIO_DIGITS,
     STRATEGY_COLOUR,
     chart_div,
     dates,
@@ -60,7 +61,7 @@ def underwater_chart(equity: pd.DataFrame, initial: float, language: str = "en",
     values = np.concatenate([[initial], equity["equity"].to_numpy(dtype=float)])
     drawdown = (values / np.maximum.accumulate(values) - 1.0)[1:]
     trace = line(dates(equity.index), drawdown, text(WORDS, "drawdown", language),
-                 rgba(loss, 1.0), fill="tozeroy", fillcolor=rgba(loss, 0.35))
+                 rgba(loss, 1.0), RATIO_DIGITS, fill="tozeroy", fillcolor=rgba(loss, 0.35))
     layout = {"title": {"text": text(WORDS, "underwater_title", language)},
               "yaxis": {"tickformat": ".0%"}, "showlegend": False}
     return chart_div("chart-underwater", [trace], layout, height=260)
@@ -75,10 +76,11 @@ def rolling_charts(returns: pd.Series, periods: int, language: str = "en",
     for colour, (window, name) in zip((STRATEGY_COLOUR, "#d9822b"), ROLLING_WINDOWS):
         ratios = rolling_ratios(returns, periods, window)
         label = text(WORDS, name, language)
-        sharpe.append(line(x, ratios["sharpe"], label, colour))
-        volatility.append(line(x, ratios["volatility"], label, colour))
+        sharpe.append(line(x, ratios["sharpe"], label, colour, RATIO_DIGITS))
+        volatility.append(line(x, ratios["volatility"], label, colour, RATIO_DIGITS))
         if benchmark is not None:
-            beta.append(line(x, rolling_beta(returns, benchmark, window), label, colour))
+            beta.append(line(x, rolling_beta(returns, benchmark, window), label, colour,
+                             RATIO_DIGITS))
     charts = (chart_div("chart-rolling-sharpe", sharpe,
                         {"title": {"text": text(WORDS, "rolling_sharpe_title", language)}},
                         height=300)
@@ -217,10 +219,10 @@ def holdings_chart(positions: pd.DataFrame, equity: pd.DataFrame, language: str 
     total = equity["equity"].replace(0.0, np.nan)
     x = dates(equity.index)
     traces = [line(x, values[symbol] / total, label(symbol), PALETTE[position % len(PALETTE)],
-                   stackgroup="weights")
+                   RATIO_DIGITS, stackgroup="weights")
               for position, symbol in enumerate(values.columns)]
     traces.append(line(x, equity["cash"] / total, text(WORDS, "cash", language), "#bbbbbb",
-                       stackgroup="weights"))
+                       RATIO_DIGITS, stackgroup="weights"))
     layout = {"title": {"text": text(WORDS, "weights_title", language)},
               "yaxis": {"tickformat": ".0%"}}
     return chart_div("chart-holdings", traces, layout)

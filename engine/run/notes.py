@@ -7,74 +7,80 @@ from collections.abc import Mapping
 
 from huice.config.schema import RunConfig
 from huice.engine.broker.rules import InstrumentRules
+from huice.engine.results.labels import NOTES, text
 from huice.engine.run.plugin import StrategyPlugin
 from huice.feeds.catalog import Instrument
 from huice.feeds.coverage import coverage, span_note
 from huice.feeds.market import MarketData
 
-EXECUTION_NOTES = {
-    "open": "Orders placed after a bar's close fill at the next bar's open.",
-    "close": "Orders fill at the close of the bar whose data produced them "
-             "(research convention: it assumes a trade at a price already known).",
-    "vwap": "Orders fill at the next bar's typical price (high + low + close) / 3, "
-            "a proxy for its VWAP.",
-}
+
+def _note(key: str, language: str, **values: object) -> str:
+    return text(NOTES, key, language).format(**values)
 
 
-def describe_traded(symbol: str, instrument: Instrument, rules: InstrumentRules) -> str:
+def describe_traded(symbol: str, instrument: Instrument, rules: InstrumentRules,
+                    language: str = "en") -> str:
     """One sentence of what an instrument was traded as, for the report."""
     name = (f"{symbol} ({instrument.name})" if instrument.name and instrument.name != symbol
             else symbol)
+    if language == "zh" and (instrument.name_zh or instrument.name) not in ("", symbol):
+        name = f"{symbol}（{instrument.name_zh or instrument.name}）"
     if instrument.asset_class == "synthetic":
-        return (f"{name} is a synthetic ratio instrument, traded in fractional units with no "
-                "lots, limits or costs other than those configured.")
-    parts = [f"{name} traded as {rules.asset_class}"
-             + (f" (class inferred {instrument.class_inferred})"
-                if instrument.class_inferred and rules.asset_class == instrument.asset_class
-                else "")]
+        return _note("synthetic", language, name=name)
+    lots = (_note("lots_minimum", language, minimum=rules.min_quantity, lot=rules.lot)
+            if rules.min_quantity > rules.lot else _note("lots", language, lot=rules.lot))
+    common = dict(
+        name=name, lots=lots, tick=f"{rules.tick:g}", t_plus=rules.t_plus,
+        limit=(_note("no_limit", language) if rules.price_limit == 0
+               else _note("board_limits", language, board=rules.board)),
+        commission=f"{rules.commission_rate:.4%}", minimum=f"{rules.commission_min_cny:g}",
+        stamp=_note("stamp", language) if rules.stamp_duty else "",
+        transfer=_note("transfer", language) if rules.transfer_fee else "")
     if rules.asset_class == "index":
-        parts = [f"{name} is a price index and not tradable: it is traded as a proxy ETF whose "
-                 f"share is worth index x {rules.price_scale:g}"]
-    limit = "no daily limit" if rules.price_limit == 0 else f"board {rules.board} limits"
-    parts.append(f"{rules.describe_lots()}, tick {rules.tick:g}, T+{rules.t_plus}, {limit}, "
-                 f"commission {rules.commission_rate:.4%} (min {rules.commission_min_cny:g} CNY)"
-                 + (", stamp duty on sells by trade date" if rules.stamp_duty else "")
-                 + (", transfer fee by trade date" if rules.transfer_fee else ""))
-    return "; ".join(parts) + "."
+        return _note("index_proxy", language, scale=f"{rules.price_scale:g}", **common)
+    inferred = (_note("inferred", language, how=instrument.class_inferred)
+                if instrument.class_inferred and rules.asset_class == instrument.asset_class
+                else "")
+    return _note("traded_as", language, asset_class=rules.asset_class, inferred=inferred,
+                 **common)
 
 
-def data_gaps(config: RunConfig, plugin: StrategyPlugin, market: MarketData) -> list[str]:
+def data_gaps(config: RunConfig, plugin: StrategyPlugin, market: MarketData,
+              language: str = "en") -> list[str]:
     """Traded or benchmark instruments whose bars start after or end before the run's span."""
     symbols = plugin.traded_symbols() + ([config.data.benchmark] if config.data.benchmark else [])
-    span = span_note(market, config.data.start, config.data.end)
-    return ([span] if span else []) + [
-        c.warning() for c in coverage(market, symbols, config.data.start, config.data.end)
-        if not c.complete]
+    start, end = config.data.start, config.data.end
+    span = span_note(market, start, end)
+    gaps = [c for c in coverage(market, symbols, start, end) if not c.complete]
+    if language == "en":
+        return ([span] if span else []) + [c.warning() for c in gaps]
+    first, last = market.calendar[0].date(), market.calendar[-1].date()
+    return (([_note("span_gap", language, first=first, last=last, start=start, end=end)]
+             if span else [])
+            + [_note("coverage_gap", language, symbol=c.symbol, first=c.first, last=c.last)
+               for c in gaps])
 
 
 def run_notes(config: RunConfig, plugin: StrategyPlugin, market: MarketData,
-              rules: Mapping[str, InstrumentRules]) -> list[str]:
-    """What the report says about how the run was made and what it traded."""
-    notes = [f"Data gap: {gap}." for gap in data_gaps(config, plugin, market)]
-    notes += [EXECUTION_NOTES[config.broker.execution]]
-    notes += [describe_traded(s, market.instruments[s], rules[s]) for s in plugin.traded_symbols()]
+              rules: Mapping[str, InstrumentRules], language: str = "en") -> list[str]:
+    """What the report says about how the run was made and what it traded, in ``language``
+    (the strategy's own notes are its own words)."""
+    notes = [_note("data_gap", language, gap=gap)
+             for gap in data_gaps(config, plugin, market, language)]
+    notes += [_note(f"execution_{config.broker.execution}", language)]
+    notes += [describe_traded(s, market.instruments[s], rules[s], language)
+              for s in plugin.traded_symbols()]
     traded = plugin.traded_symbols()
     booked = [s for s in traded if {"dividend", "split_ratio"} & set(market.bars(s).columns)]
     adjusted = [s for s in traded if s.endswith(".qfq")
                 or "forward-adjusted" in market.instruments[s].source]
     if booked:
-        notes.append(f"Cash dividends and splits of {', '.join(booked)} are booked on their "
-                     "ex-dates from the bars' dividend and split_ratio lines (actions.csv); "
-                     "buy-and-hold counts them the same way (cash dividends credited on the "
-                     "ex-date, not reinvested) and round trips (trades.csv) include them.")
+        notes.append(_note("dividends_booked", language, symbols=", ".join(booked)))
     if adjusted:
-        notes.append(f"Prices of {', '.join(adjusted)} are forward-adjusted: dividends are folded "
-                     "into the prices (earned as price moves, not paid in cash) and are not the "
-                     "prices traded on the day.")
+        notes.append(_note("forward_adjusted", language, symbols=", ".join(adjusted)))
     if config.broker.costs == "none":
-        notes.append("Costs are off (broker.costs: none): no commission, stamp duty or "
-                     "transfer fee.")
+        notes.append(_note("costs_off", language))
     if config.broker.slippage.kind != "none":
-        notes.append(f"Slippage: {config.broker.slippage.kind} {config.broker.slippage.value:g} "
-                     "against the trader on every fill.")
+        notes.append(_note("slippage", language, kind=config.broker.slippage.kind,
+                           value=f"{config.broker.slippage.value:g}"))
     return notes + plugin.report_notes()

@@ -97,7 +97,8 @@ def build_result(ledger: Ledger, *, config: RunConfig, plugin: StrategyPlugin,
                                             dividends),
         dividends=round(sum(dividends.values()), 2), run_id=run_id, strategy=plugin.name,
         execution=config.broker.execution)
-    notes = list(leading_notes) + run_notes(config, plugin, market, rules)
+    notes = list(leading_notes) + run_notes(config, plugin, market, rules,
+                                            config.report.language)
     shown = dict.fromkeys(traded + ([benchmark] if benchmark else []))
     def table(frame: pd.DataFrame, name: str, quantities: tuple[str, ...]) -> pd.DataFrame:
         return whole_units(frame.copy(), quantities)

@@ -49,13 +49,15 @@ def test_rerun_is_byte_identical(realistic_runs):
 def test_report_is_self_contained_and_explains_what_was_traded(realistic_runs):
     base, _, _ = realistic_runs
     report = (base / "first" / "report.html").read_text()
-    # plotly.js inline, every chart a div it draws into: equity, underwater, rolling Sharpe
-    # and volatility, the W_t diagnostic, weights; nothing fetched (tests/integration/
-    # test_report_browser.py watches the network in a real browser)
+    # plotly.js inline, every chart a div it draws into: equity, underwater, rolling Sharpe,
+    # volatility and beta, the return histogram, fees and turnover, the W_t diagnostic,
+    # weights; nothing fetched (tests/integration/test_report_browser.py watches the network
+    # in a real browser)
     assert re.findall(r'<div class="chart" id="([^"]+)"', report) == [
         "chart-equity", "chart-underwater", "chart-rolling-sharpe", "chart-rolling-volatility",
-        "chart-diagnostic-1", "chart-holdings"]
-    assert report.count("<script>") == 7 and "<script src" not in report
+        "chart-rolling-beta", "chart-returns-histogram", "chart-costs", "chart-diagnostic-1",
+        "chart-holdings"]
+    assert report.count("<script>") == 10 and "<script src" not in report
     assert "<link" not in report and "<img" not in report
     assert "801080.SI (SW Electronics) is a price index and not tradable" in report
     assert "next bar&#x27;s open" in report or "next bar's open" in report

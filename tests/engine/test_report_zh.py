@@ -1,0 +1,69 @@
+"""A Chinese report says everything huice itself writes in Chinese: headings, metric labels and
+explanations, table headers, order states and reasons, chart titles and legends, the run notes.
+What stays in Latin letters is named: codes and identifiers (801080.SI, qfq, ETF, T+1, config
+keys), and the words of the user and the strategy (the run's name and description, order tags,
+the strategy's own notes and diagnostics)."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+import huice
+from tests.conftest import EXAMPLES
+
+# codes, units and identifiers a Chinese reader sees as such
+IDENTIFIERS = {"SH", "SZ", "SI", "CSI", "qfq", "ETF", "T", "CNY", "VaR", "CVaR", "huice", "sqrt",
+               "bar", "beta", "csv", "actions", "trades", "dividend", "split_ratio", "report",
+               "charts", "false", "broker", "costs", "none", "data", "start", "end", "etf",
+               "index", "stock", "main", "chinext", "star", "ticks", "percent", "LV",
+               # formulas in the explanations: mean(r) x sqrt(P), cov(r, b) / var(b)
+               "P", "b", "r", "x", "n", "k", "mean", "min", "max", "std", "cov", "var", "floor"}
+
+
+class VisibleText(HTMLParser):
+    """The page's text a reader sees, without scripts, styles and the config's YAML."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hidden = 0
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.hidden += tag in ("script", "style", "pre")
+
+    def handle_endtag(self, tag):
+        self.hidden -= tag in ("script", "style", "pre")
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def latin_words(text: str) -> set[str]:
+    return set(re.findall(r"[A-Za-z][A-Za-z_]*", text))
+
+
+@pytest.mark.parametrize("example", ["barbell_etf", "drawdown_reversion_801080"])
+def test_every_word_huice_writes_in_a_chinese_report_is_chinese(example):
+    config = huice.load_config(EXAMPLES / f"{example}.yaml", overrides={"report.language": "zh"})
+    result = huice.backtest(config, runner="fast")
+    page = result.report_html()
+    parser = VisibleText()
+    parser.feed(page)
+    text = " ".join(parser.parts)
+    # chart titles, axis titles and legend names live in the charts' JSON
+    text += " ".join(re.findall(r'"(?:text|name)": "([^"]*)"', page))
+    plugin = huice.build_strategy(config)
+    own = " ".join([config.name, config.description or "", result.strategy_name,
+                    result.run_id, *result.orders["tag"].dropna().astype(str),
+                    *plugin.report_notes(), *result.orders["codes"].dropna().astype(str)])
+    charts = result.diagnostic_chart
+    for spec in (charts if isinstance(charts, tuple) else (charts,) if charts else ()):
+        own += " " + " ".join([spec.title or "", spec.ylabel or "", *spec.lines,
+                               spec.shade or "", spec.markers or ""])
+    own += " " + " ".join(result.signals.columns)
+    english = latin_words(text) - latin_words(own) - IDENTIFIERS
+    assert english == set(), sorted(english)
