@@ -58,7 +58,24 @@ def pytest_addoption(parser):
 INTEGRATION = REPO / "tests" / "integration"
 
 
+# the longest tests, started first: pytest-xdist hands each worker a contiguous share and the
+# idle one steals from the other's tail, so a long test collected last would end the run alone
+LONGEST_FIRST = ("tests/integration/test_paper.py::test_killed_at_random_moments",
+                 "tests/integration/test_paper_rehearsal.py", "tests/integration/test_sweep.py",
+                 "tests/strategies/test_industry_rotation.py::test_example_from_the_cli",
+                 "tests/engine/test_fast_runner.py::test_examples_byte_identical",
+                 "tests/integration/test_report_browser.py")
+
+
+def _start_order(item) -> int:
+    for rank, prefix in enumerate(LONGEST_FIRST):
+        if item.nodeid.startswith(prefix):
+            return rank
+    return len(LONGEST_FIRST)
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if INTEGRATION in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.slow)
+    items.sort(key=_start_order)  # stable: the rest keep their order

@@ -79,8 +79,9 @@ _section = section
 
 def write_sweep_report(base: RunConfig, results: pd.DataFrame, ranked: pd.DataFrame,
                        out_dir: Path, extra_html: str = "", runner: str = "cerebro",
-                       curve_of: CurveSource | None = None) -> Path:
-    """Write ``report.html`` for a sweep (``curve_of`` re-runs a task for its equity curve)."""
+                       curve_of: CurveSource | None = None, lead_html: str = "") -> Path:
+    """Write ``report.html`` for a sweep (``curve_of`` re-runs a task for its equity curve);
+    ``lead_html`` comes first (a walk-forward's out-of-sample result)."""
     sweep = base.sweep_block()
     metric = sweep.rank_by
     varied = [p for p in varied_params(results) if p != "fold"]
@@ -121,11 +122,15 @@ def write_sweep_report(base: RunConfig, results: pd.DataFrame, ranked: pd.DataFr
         sections.append(_section("failed", "Failed runs", table_html(
             failed[["index", *varied, "error"]].rename(columns={p: short(p) for p in varied}))))
     walk_forward = sweep.walk_forward is not None
+    if lead_html:
+        sections.insert(0, lead_html)
     page = html_page(
         title=f"{base.name} {'walk-forward' if walk_forward else 'sweep'}",
         heading=f"{'Walk-forward' if walk_forward else 'Sweep'}: {base.name}",
         sections=sections, extra_html=extra_html,
-        intro=[f"{len(results)} runs, {len(ranked)} succeeded, {len(failed)} failed; ranked by "
+        intro=[("The walk-forward result leads; below it, the in-sample sweep over the whole "
+                "span: " if walk_forward else "")
+               + f"{len(results)} runs, {len(ranked)} succeeded, {len(failed)} failed; ranked by "
                f"<b>{html.escape(metric)}</b> ({'highest' if sweep.descending else 'lowest'} "
                f"first). Varied: {html.escape(', '.join(varied) or 'nothing')}. Every run's "
                "metrics are in results.csv; the best configs are in best/ as runnable YAML. "

@@ -75,6 +75,7 @@ class WalkForwardResult:
     oos_equity: pd.Series          # chained out-of-sample equity (starts at initial cash)
     in_sample_equity: pd.Series    # the in-sample best over the whole span
     test_fills: pd.DataFrame       # every fill of the test runs, with its fold
+    benchmark: pd.Series | None = None  # the benchmark curve over the whole span (None: none)
 
 
 def run_walk_forward(base: RunConfig, factory: PluginFactory, out_dir: Path, *,
@@ -150,15 +151,17 @@ def run_walk_forward(base: RunConfig, factory: PluginFactory, out_dir: Path, *,
         raise ConfigError(f"the in-sample run of the best params failed: {row['error']}",
                           where="sweep.walk_forward")
     in_sample = in_sample_result.equity["equity"]
+    benchmark = in_sample_result.equity["benchmark"]
     walk = WalkForwardResult(pd.DataFrame(rows), oos, in_sample,
-                             pd.concat(fills, ignore_index=True))
+                             pd.concat(fills, ignore_index=True),
+                             benchmark if benchmark.notna().any() else None)
     write_csv_atomically(walk.folds, out_dir / "walk_forward.csv")
     write_csv_atomically(oos.rename("equity").to_frame(), out_dir / "oos_equity.csv", index=True)
     write_csv_atomically(walk.test_fills, out_dir / "oos_fills.csv")
-    extra = _walk_forward_html(walk, base)
     from huice.engine.sweep.runner import equity_of_tasks, sweep_runner
 
-    write_sweep_report(base, whole.results, whole.ranked, out_dir, extra_html=extra,
+    write_sweep_report(base, whole.results, whole.ranked, out_dir,
+                       lead_html=_walk_forward_html(walk, base),
                        runner=sweep_runner(base, factory(base)),
                        curve_of=equity_of_tasks(whole.tasks, factory))
     return walk
@@ -169,18 +172,61 @@ def annualised(total: float, bars: int, periods: int) -> float:
     return (1.0 + total) ** (periods / bars) - 1.0 if bars and total > -1 else float("nan")
 
 
+def rebased(curve: pd.Series, start: pd.Timestamp, initial: float) -> pd.Series:
+    """``curve`` from ``start`` on, scaled so that the close before ``start`` is ``initial``
+    (the level the stitched out-of-sample curve starts from)."""
+    curve = curve.ffill()
+    before = curve[curve.index < start].dropna()
+    base = float(before.iloc[-1]) if len(before) else float(curve.dropna().iloc[0])
+    return curve[curve.index >= start] / base * initial
+
+
+def oos_summary(oos: pd.Series, benchmark: pd.Series | None, initial: float,
+                periods: int) -> pd.DataFrame:
+    """Return, annual return, max drawdown and Sharpe of the stitched test windows, and of the
+    benchmark over the same days."""
+    def figures(curve: pd.Series) -> dict[str, float]:
+        values = curve.to_numpy(dtype=float)
+        returns = pd.Series(values).pct_change()
+        returns.iloc[0] = values[0] / initial - 1.0
+        path = pd.Series([initial, *values])
+        deviation = float(returns.std(ddof=1))
+        return {"total_return": values[-1] / initial - 1.0,
+                "annual_return": annualised(values[-1] / initial - 1.0, len(values), periods),
+                "max_drawdown": float((1 - path / path.cummax()).max()),
+                "sharpe": float(returns.mean()) / deviation * periods ** 0.5 if deviation
+                else float("nan")}
+    rows = {"walk-forward out-of-sample": figures(oos)}
+    if benchmark is not None:
+        rows["benchmark, same days"] = figures(benchmark.reindex(oos.index).ffill())
+    table = pd.DataFrame(rows).T
+    table.index.name = "curve"
+    return table.reset_index()
+
+
 def _walk_forward_html(result: WalkForwardResult, base: RunConfig) -> str:
+    """The page's lead: the stitched out-of-sample result against the benchmark, the in-sample
+    best rebased to the first test day, then the folds."""
     folds = result.folds
-    curves = [line(dates(result.in_sample_equity.index), result.in_sample_equity,
-                   "in-sample best (look-ahead)", BENCHMARK_COLOUR),
-              line(dates(result.oos_equity.index), result.oos_equity,
-                   "walk-forward out-of-sample", STRATEGY_COLOUR, line={"width": 2,
-                                                                         "color": STRATEGY_COLOUR})]
+    initial = base.broker.initial_cash
+    first_test = pd.Timestamp(folds["test_start"].iloc[0])
+    oos = result.oos_equity
+    in_sample = rebased(result.in_sample_equity, first_test, initial)
+    curves = [line(dates(oos.index), oos, "walk-forward out-of-sample", STRATEGY_COLOUR,
+                   line={"width": 2, "color": STRATEGY_COLOUR})]
+    if result.benchmark is not None:
+        benchmark = rebased(result.benchmark, first_test, initial)
+        curves.append(line(dates(benchmark.index), benchmark, "benchmark", "#2e8b57"))
+    curves.append(line(dates(in_sample.index), in_sample,
+                       "in-sample best (look-ahead), rebased to the first test day",
+                       BENCHMARK_COLOUR, line={"width": 1.2, "dash": "dot",
+                                               "color": BENCHMARK_COLOUR}))
     starts = [{"type": "line", "xref": "x", "yref": "paper", "x0": str(start), "x1": str(start),
                "y0": 0, "y1": 1, "line": {"color": "#cccccc", "width": 1}}
               for start in folds["test_start"]]
     curve_chart = chart_div("walk-forward-curves", curves, {
-        "title": {"text": "Stitched test windows against the in-sample best (CNY)"},
+        "title": {"text": "Stitched test windows against the benchmark (CNY, from the first "
+                          "test day)"},
         "shapes": starts, "yaxis": {"tickformat": ",.0f"}}, height=400)
     labels = [f"fold {n}" for n in folds["fold"]]
     bars = [{"type": "bar", "name": "in-sample (train window, annualised)", "x": labels,
@@ -192,16 +238,20 @@ def _walk_forward_html(result: WalkForwardResult, base: RunConfig) -> str:
     fold_chart = chart_div("walk-forward-folds", bars, {
         "title": {"text": "Per fold: the chosen params in-sample against out-of-sample"},
         "barmode": "group", "yaxis": {"tickformat": ".0%"}, "hovermode": "x"}, height=360)
-    initial = base.broker.initial_cash
-    oos_return = result.oos_equity.iloc[-1] / initial - 1
+    summary = oos_summary(oos, result.benchmark, initial, base.report.periods_per_year)
     kept = (folds["test_annual_return"] / folds["train_annual_return"]).where(
         folds["train_annual_return"] > 0)
     ratio = (f" Out-of-sample kept a median {kept.median():.0%} of the in-sample annual return "
              f"(folds with a positive in-sample return)." if kept.notna().any() else "")
-    return (f'<section id="walk-forward"><h2>Walk-forward</h2><p>Out-of-sample return over '
-            f"the test windows: {oos_return:.2%}. In-sample best over the whole span: "
-            f"{result.in_sample_equity.iloc[-1] / initial - 1:.2%}.{ratio}</p>"
-            f"{curve_chart}{fold_chart}"
+    whole = result.in_sample_equity.iloc[-1] / initial - 1
+    return (f'<section id="walk-forward"><h2>Walk-forward: the out-of-sample result</h2>'
+            f"<p>{len(folds)} folds; each test window trades the params that ranked best on "
+            f"its train window, and the test windows are chained from {first_test.date()}. "
+            f"The in-sample best (the params best over the whole span, chosen with hindsight) "
+            f"returned {whole:.2%} over the whole span; its curve is rebased to the first test "
+            f"day for comparison.{ratio}</p>"
+            + table_html(summary, ("total_return", "annual_return", "max_drawdown"))
+            + f"{curve_chart}{fold_chart}"
             + table_html(folds, ("train_return", "test_return", "train_annual_return",
                                  "test_annual_return"))
             + "</section>")

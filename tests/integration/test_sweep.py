@@ -118,7 +118,7 @@ def test_two_param_grid_report_has_a_heatmap(tmp_path):
 
 
 def test_walk_forward_trades_only_inside_test_windows(tmp_path):
-    grid = "    strategy.params.share: [0.6, 1.0]\n    strategy.params.ratio: [0.6, 0.8]\n"
+    grid = "    strategy.params.ratio: [0.6, 0.8]\n"
     extra = "  walk_forward: {train_days: 750, test_days: 250}\n"
     config = sweep_yaml(tmp_path, grid, extra, start="2012-01-04", end="2020-12-31")
     result = run_cli("sweep", str(config), "--out", str(tmp_path / "wf"), "--workers", "2")
@@ -142,6 +142,28 @@ def test_walk_forward_trades_only_inside_test_windows(tmp_path):
     assert inside.all()
     assert (folds["test_start"].iloc[1:].to_numpy() > folds["test_end"].iloc[:-1].to_numpy()).all()
     assert "Walk-forward" in (tmp_path / "wf" / "report.html").read_text()
+    # the page leads with the stitched out-of-sample result against the benchmark
+    import re
+
+    assert re.findall(r'<section id="([^"]+)"', page)[0] == "walk-forward"
+    initial = 1_000_000
+    total = oos["equity"].iloc[-1] / initial - 1
+    assert f"{total:.2%}" in page.split('id="best-runs"')[0]
+    assert "benchmark, same days" in page and "rebased to the first test day" in page
+
+
+def test_rebased_curve_starts_from_the_close_before_the_first_test_day():
+    from huice.engine.sweep.walkforward import oos_summary, rebased
+
+    days = pd.bdate_range("2024-01-01", periods=6)
+    curve = pd.Series([100.0, 110.0, 121.0, 133.1, 121.0, 110.0], index=days)
+    shifted = rebased(curve, days[2], 1_000_000)
+    assert list(shifted.index) == list(days[2:])
+    assert shifted.iloc[0] == pytest.approx(1_100_000)  # 121 / 110
+    table = oos_summary(shifted, curve, 1_000_000, 252).set_index("curve")
+    assert table.loc["walk-forward out-of-sample", "total_return"] == pytest.approx(0.0)
+    assert table.loc["walk-forward out-of-sample", "max_drawdown"] == pytest.approx(
+        1 - 110 / 133.1)
 
 
 def test_sweep_value_out_of_range_is_a_clear_error(tmp_path):
