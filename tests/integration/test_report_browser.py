@@ -1,7 +1,7 @@
 """Every example's report.html but four twins (and a sweep's, a walk-forward's and a paper
-account's) opened in headless Chromium: no console error, no network request, every chart drawn, the tear sheet's
-sections present. A full-page screenshot of each is kept in test-artifacts/screenshots/ (or
-$HUICE_ARTIFACTS).
+account's) opened in headless Chromium: no console error, no network request, every chart
+drawn, the tear sheet's sections present. A full-page screenshot of each is kept in
+test-artifacts/screenshots/ (or $HUICE_ARTIFACTS).
 
 The browser is the system's Chromium (Debian package ``chromium``; .ci/run installs it) driven
 by playwright. Without one the test is skipped, unless HUICE_REQUIRE_BROWSER=1 (as in CI), where
