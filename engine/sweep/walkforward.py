@@ -184,7 +184,8 @@ def rebased(curve: pd.Series, start: pd.Timestamp, initial: float) -> pd.Series:
 def oos_summary(oos: pd.Series, benchmark: pd.Series | None, initial: float,
                 periods: int) -> pd.DataFrame:
     """Return, annual return, max drawdown and Sharpe of the stitched test windows, and of the
-    benchmark over the same days."""
+    benchmark over the same days (``benchmark`` rebased like them: its close before the first
+    test day is ``initial``)."""
     def figures(curve: pd.Series) -> dict[str, float]:
         values = curve.to_numpy(dtype=float)
         returns = pd.Series(values).pct_change()
@@ -214,6 +215,7 @@ def _walk_forward_html(result: WalkForwardResult, base: RunConfig) -> str:
     in_sample = rebased(result.in_sample_equity, first_test, initial)
     curves = [line(dates(oos.index), oos, "walk-forward out-of-sample", STRATEGY_COLOUR,
                    line={"width": 2, "color": STRATEGY_COLOUR})]
+    benchmark = None
     if result.benchmark is not None:
         benchmark = rebased(result.benchmark, first_test, initial)
         curves.append(line(dates(benchmark.index), benchmark, "benchmark", "#2e8b57"))
@@ -238,7 +240,7 @@ def _walk_forward_html(result: WalkForwardResult, base: RunConfig) -> str:
     fold_chart = chart_div("walk-forward-folds", bars, {
         "title": {"text": "Per fold: the chosen params in-sample against out-of-sample"},
         "barmode": "group", "yaxis": {"tickformat": ".0%"}, "hovermode": "x"}, height=360)
-    summary = oos_summary(oos, result.benchmark, initial, base.report.periods_per_year)
+    summary = oos_summary(oos, benchmark, initial, base.report.periods_per_year)
     kept = (folds["test_annual_return"] / folds["train_annual_return"]).where(
         folds["train_annual_return"] > 0)
     ratio = (f" Out-of-sample kept a median {kept.median():.0%} of the in-sample annual return "

@@ -150,6 +150,13 @@ def test_walk_forward_trades_only_inside_test_windows(tmp_path):
     total = oos["equity"].iloc[-1] / initial - 1
     assert f"{total:.2%}" in page.split('id="best-runs"')[0]
     assert "benchmark, same days" in page and "rebased to the first test day" in page
+    # the benchmark's return over the test days: CSI 300 from the close before the first one
+    bars = pd.read_csv(DATA / "bars" / "000300.SH.csv.gz", parse_dates=["date"]).set_index("date")
+    close = bars["close"]
+    first, last = folds["test_start"].iloc[0], folds["test_end"].iloc[-1]
+    same_days = close[:last].iloc[-1] / close[close.index < first].iloc[-1] - 1
+    row = page.split("benchmark, same days</td>")[1].split("</tr>")[0]
+    assert f"{same_days:.2%}" in row
 
 
 def test_rebased_curve_starts_from_the_close_before_the_first_test_day():
@@ -160,7 +167,7 @@ def test_rebased_curve_starts_from_the_close_before_the_first_test_day():
     shifted = rebased(curve, days[2], 1_000_000)
     assert list(shifted.index) == list(days[2:])
     assert shifted.iloc[0] == pytest.approx(1_100_000)  # 121 / 110
-    table = oos_summary(shifted, curve, 1_000_000, 252).set_index("curve")
+    table = oos_summary(shifted, shifted, 1_000_000, 252).set_index("curve")
     assert table.loc["walk-forward out-of-sample", "total_return"] == pytest.approx(0.0)
     assert table.loc["walk-forward out-of-sample", "max_drawdown"] == pytest.approx(
         1 - 110 / 133.1)
