@@ -148,7 +148,12 @@ def test_once_on_growing_csv_data_equals_one_backtest(tmp_path, strategy):
 def test_killed_at_random_moments_ends_with_the_parity_ledger(tmp_path):
     """At least 20 SIGKILLs: every other one just after a bar's transaction has opened (the
     store's fault-injection pause keeps it open 30 ms and marks it with a file), the others at a
-    random moment; restarted each time, the account ends exactly as one backtest."""
+    random moment; restarted each time, the account ends exactly as one backtest. The killed
+    loops are forked from a forkserver that imported huice once (each is a process of its own,
+    with its own database connection, killed with SIGKILL: only the interpreter's start-up is
+    shared); the last, uninterrupted run is a fresh ``python run.py paper``."""
+    import multiprocessing
+
     start, end, params = STRATEGIES["barbell"]
     config = write_config(tmp_path, "barbell",
                           {"kind": "replay", "start": "2022-06-01", "days_per_poll": 3},
@@ -157,26 +162,31 @@ def test_killed_at_random_moments_ends_with_the_parity_ledger(tmp_path):
     marker = state.with_name(state.name + ".in-transaction")
     for symbol, day in GAPS["barbell"]:  # checked beforehand, as a user would
         assert run_cli("paper-accept", str(config), symbol, day, "--as", "suspension").code == 0
-    env = {**os.environ, COMMIT_PAUSE_ENV: "0.03"}
-    command = [sys.executable, str(REPO / "run.py"), "paper", str(config), "--poll-seconds", "0",
-               "--max-iterations", "200"]
+    from tests.helpers.paper_child import run_paper_until_killed
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["huice.cli", "huice.api_paper", "tests.helpers.paper_child"])
     rng = random.Random(20261122)
     kills = inside = 0
     while kills < 20:
-        process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+        process = context.Process(target=run_paper_until_killed,
+                                  args=(str(config), str(tmp_path), "0.03"))
+        process.start()
         deadline = time.time() + 120
-        while time.time() < deadline and process.poll() is None and not marker.exists():
+        while time.time() < deadline and process.is_alive() and not marker.exists():
             time.sleep(0.002)
-        assert process.poll() is None, "the account finished before 20 kills"
+        assert process.is_alive(), "the account finished before 20 kills"
         if kills % 2:
             time.sleep(rng.uniform(0.0, 0.4))
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        process.kill()  # SIGKILL
+        process.join()
+        assert process.exitcode == -signal.SIGKILL
         kills += 1
         if marker.exists():
             inside += 1
             marker.unlink()
+    command = [sys.executable, str(REPO / "run.py"), "paper", str(config), "--poll-seconds", "0",
+               "--max-iterations", "200"]
     final = subprocess.run(command, cwd=tmp_path, env={**os.environ}, capture_output=True,
                            text=True, timeout=600)
     assert final.returncode == 0, final.stderr
