@@ -20,7 +20,7 @@ import pytest
 
 from huice.config.loader import load_config
 from huice.config.schema import RunConfig
-from huice.engine.paper.store import COMMIT_PAUSE_ENV, PaperStore
+from huice.engine.paper.store import PaperStore
 from huice.engine.run.assembly import run_backtest
 from tests.conftest import DATA, REPO, run_cli
 
