@@ -63,3 +63,16 @@ def test_example_outputs_match_the_golden_record(config, tmp_path, request):
         changed_files = sorted(k for k, v in record["sha256"].items()
                                if expected["sha256"].get(k) != v)
         pytest.fail(f"outputs changed ({', '.join(changed_files)}):\n{changes}", pytrace=False)
+    if config.stem not in FAST_TIER:
+        # make test: the engine's own runner writes the same bytes as Cerebro, every file
+        # (the fast tier's examples are compared in tests/engine/test_fast_runner.py)
+        assert_same_files_under_the_fast_runner(config, out, tmp_path / "fast")
+
+
+def assert_same_files_under_the_fast_runner(config: Path, cerebro: Path, fast: Path) -> None:
+    result = run_cli("backtest", str(config), "--runner", "fast", "--out", str(fast))
+    assert result.code == 0, result.stderr
+    names = sorted(p.name for p in cerebro.iterdir())
+    assert names == sorted(p.name for p in fast.iterdir())
+    for name in names:
+        assert (cerebro / name).read_bytes() == (fast / name).read_bytes(), name
