@@ -22,6 +22,7 @@ def notebook_folder(tmp_path):
     os.chdir(previous)
 
 
+@pytest.mark.slow  # the whole of docs/python-api.md, run as a notebook would
 def test_python_api_doc_runs(notebook_folder):
     text = (REPO / "docs/python-api.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)

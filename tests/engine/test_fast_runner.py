@@ -39,6 +39,7 @@ ROWS = st.lists(st.tuples(st.sampled_from(DAYS), st.sampled_from(["510300.SH.qfq
                 min_size=1, max_size=40)
 
 
+@pytest.mark.slow  # 50 backtests: make test (the fast tier keeps the broker's own properties)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=ROWS, execution=st.sampled_from(["open", "close", "vwap"]))
 def test_random_order_streams_identical_under_both_runners(tmp_path, rows, execution):

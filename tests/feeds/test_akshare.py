@@ -93,6 +93,7 @@ def test_update_fetches_only_the_new_days(tmp_path, client):
         "nothing to update: every fetched symbol is up to date"]
 
 
+@pytest.mark.slow  # a subprocess killed mid-update
 def test_killed_update_leaves_the_catalog_unchanged(tmp_path, client):
     store = CatalogStore(tmp_path / "cat")
     fetch(store, client, ["000300.SH", "801080.SI"], dt.date(2021, 1, 1), dt.date(2021, 3, 31))

@@ -107,6 +107,7 @@ def test_an_etf_gets_the_board_its_index_trades_on(tmp_path):
     assert rows.set_index("symbol").loc["159915.SZ", "board"] == "chinext"
 
 
+@pytest.mark.slow  # every bundled ETF through the importer: make test, not the inner loop
 def test_every_bundled_etf_imports_with_the_bundled_rules(tmp_path):
     """An import of a bundled ETF's own bars infers the board and class the catalog has."""
     catalog = pd.read_csv(REPO / "data/catalog.csv", dtype=str, keep_default_na=False)
