@@ -159,7 +159,8 @@ def _shared_x(traces: list[Trace]) -> tuple[tuple[list[int], list[Any]] | None, 
     return (sharing, first), stripped
 
 
-RATIO_DIGITS = 4  # rolling ratios, drawdowns and weights: 0.1234 is all a reader can see
+RATIO_DIGITS = 4  # rolling ratios and drawdowns: 0.1234 is all a reader can see
+SHADE_DIGITS = 3  # weights stacked to 100% and a diagnostic heatmap's cells: colour, not figures
 
 
 def line(x: list[Any], y: Any, name: str, colour: str | None = None,
@@ -184,11 +185,11 @@ def scale_buttons(linear: str, log: str) -> list[dict[str, Any]]:
 def heatmap(z: np.ndarray, x: list[str], y: list[str], *, title: str, colour_title: str,
             zrange: tuple[float, float] | None = None, colorscale: Any = SEQUENTIAL,
             reverse: bool = False, labelled: bool = False, percent: bool = False,
-            ) -> tuple[list[Trace], dict[str, Any]]:
+            digits: int = CHART_DIGITS) -> tuple[list[Trace], dict[str, Any]]:
     """A heatmap of ``z`` (rows ``y``, columns ``x``): its trace and layout. ``zrange`` fixes
     the colour range (default: the data's own); ``labelled`` writes every cell's value into it
-    (as a percentage with ``percent``)."""
-    trace = {"type": "heatmap", "z": [series_values(row) for row in z], "x": x, "y": y,
+    (as a percentage with ``percent``); values keep ``digits`` significant digits."""
+    trace = {"type": "heatmap", "z": [series_values(row, digits) for row in z], "x": x, "y": y,
              "colorscale": colorscale, "reversescale": reverse,
              "hovertemplate": "%{y}, %{x}: %{z:.4g}<extra></extra>",
              "colorbar": {"title": {"text": colour_title},

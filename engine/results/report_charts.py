@@ -16,6 +16,7 @@ from huice.engine.results.plotly_traces import (
     GREEN_UP,
     PALETTE,
     RATIO_DIGITS,
+    SHADE_DIGITS,
     STRATEGY_COLOUR,
     chart_div,
     dates,
@@ -29,6 +30,22 @@ from huice.engine.results.tearsheet import rolling_beta, rolling_ratios
 ROLLING_WINDOWS = ((126, "6-month"), (252, "12-month"))
 
 
+MAX_BUY_AND_HOLD_LINES = 5  # more traded instruments: one equal-parts line instead of one each
+
+
+def equal_parts_buy_and_hold(closes: dict[str, pd.Series], index: pd.Index) -> pd.Series:
+    """Equal parts of every instrument bought at its own first bar and held (cash until then),
+    as a multiple of the start: its last value is 1 + the mean of the instruments' total
+    returns, the buy-and-hold return of metrics.json."""
+    grown = []
+    for close in closes.values():
+        series = close.reindex(index).ffill()
+        first = series.dropna()
+        if len(first):
+            grown.append((series / first.iloc[0]).fillna(1.0))
+    return pd.concat(grown, axis=1).mean(axis=1) if grown else pd.Series(1.0, index=index)
+
+
 def equity_chart(equity: pd.DataFrame, buy_and_hold: dict[str, pd.Series], initial: float,
                  language: str = "en", label: Callable[[str], str] = str) -> str:
     """Strategy equity against the benchmark and each traded instrument held throughout, all
@@ -39,14 +56,20 @@ def equity_chart(equity: pd.DataFrame, buy_and_hold: dict[str, pd.Series], initi
     if equity["benchmark"].notna().any():
         traces.append(line(x, equity["benchmark"], text(WORDS, "benchmark", language),
                            BENCHMARK_COLOUR))
-    for position, (symbol, close) in enumerate(buy_and_hold.items()):
-        series = close.reindex(equity.index).ffill()
-        first = series.dropna()
-        if len(first):
-            traces.append(line(x, series / first.iloc[0] * initial,
-                               f"{text(WORDS, 'buy_and_hold', language)} {label(symbol)}",
-                               PALETTE[(position + 1) % len(PALETTE)],
-                               visible=True if len(buy_and_hold) <= 3 else "legendonly"))
+    if len(buy_and_hold) > MAX_BUY_AND_HOLD_LINES:
+        traces.append(line(x, equal_parts_buy_and_hold(buy_and_hold, equity.index) * initial,
+                           f"{text(WORDS, 'buy_and_hold', language)} "
+                           + text(WORDS, "equal_parts", language).format(n=len(buy_and_hold)),
+                           PALETTE[1]))
+    else:
+        for position, (symbol, close) in enumerate(buy_and_hold.items()):
+            series = close.reindex(equity.index).ffill()
+            first = series.dropna()
+            if len(first):
+                traces.append(line(x, series / first.iloc[0] * initial,
+                                   f"{text(WORDS, 'buy_and_hold', language)} {label(symbol)}",
+                                   PALETTE[(position + 1) % len(PALETTE)],
+                                   visible=True if len(buy_and_hold) <= 3 else "legendonly"))
     layout = {"title": {"text": text(WORDS, "equity_title", language)},
               "updatemenus": scale_buttons(text(WORDS, "linear_scale", language),
                                            text(WORDS, "log_scale", language)),
@@ -161,7 +184,7 @@ def heatmap_diagnostic(signals: pd.DataFrame, spec: DiagnosticChart, chart_id: s
     rows = [c[len(prefix):] for c in columns]
     traces, layout = heatmap(values.T.to_numpy(dtype=float), dates(values.index), rows,
                              title=spec.title, colour_title=spec.ylabel or "value",
-                             colorscale="Viridis", reverse=True)
+                             colorscale="Viridis", reverse=True, digits=SHADE_DIGITS)
     layout.update(margin={"l": 110, "r": 20, "t": 40, "b": 40}, xaxis={})  # x: dates
     layout["yaxis"]["autorange"] = "reversed"
     return chart_div(chart_id, traces, layout, height=140 + 16 * len(rows))
@@ -219,10 +242,10 @@ def holdings_chart(positions: pd.DataFrame, equity: pd.DataFrame, language: str 
     total = equity["equity"].replace(0.0, np.nan)
     x = dates(equity.index)
     traces = [line(x, values[symbol] / total, label(symbol), PALETTE[position % len(PALETTE)],
-                   RATIO_DIGITS, stackgroup="weights")
+                   SHADE_DIGITS, stackgroup="weights")
               for position, symbol in enumerate(values.columns)]
     traces.append(line(x, equity["cash"] / total, text(WORDS, "cash", language), "#bbbbbb",
-                       RATIO_DIGITS, stackgroup="weights"))
+                       SHADE_DIGITS, stackgroup="weights"))
     layout = {"title": {"text": text(WORDS, "weights_title", language)},
               "yaxis": {"tickformat": ".0%"}}
     return chart_div("chart-holdings", traces, layout)

@@ -284,3 +284,19 @@ def test_fees_and_turnover_by_month_add_up_to_the_ledger():
     histogram = chart_payload(returns_histogram(result.tear_sheet().returns),
                               "chart-returns-histogram")["data"][0]
     assert sum(histogram["y"]) == len(result.equity)  # every day in one bin
+
+
+def test_many_traded_instruments_get_one_equal_parts_buy_and_hold_line():
+    """31 industries: one buy-and-hold line of equal parts (not 31), ending at 1 + the
+    buy-and-hold return of metrics.json."""
+    from huice.engine.results.report_charts import equal_parts_buy_and_hold
+
+    result = huice.backtest(huice.load_config(EXAMPLES / "industry_rotation.yaml"),
+                            runner="fast")
+    benchmark = result.resolved_config["data"]["benchmark"]
+    traded = {s: p for s, p in result.prices.items() if s != benchmark}
+    assert len(traded) == 31
+    curve = equal_parts_buy_and_hold(traded, result.equity.index)
+    assert curve.iloc[-1] == pytest.approx(1 + result.metrics.buy_and_hold_return, rel=1e-12)
+    names = [t["name"] for t in chart_payload(result.report_html(), "chart-equity")["data"]]
+    assert names == ["strategy", "benchmark", "buy & hold equal parts of the 31 traded instruments"]
