@@ -191,9 +191,25 @@ class Barbell(Strategy):
         ctx.record(exposure=exposure, rebalance=1.0 if rebalanced else 0.0, drift=drift,
                    **{f"{WEIGHT_PREFIX}{s}": weights.get(s, 0.0) for s in targets})
 
-    def report_notes(self) -> list[str]:
+    def report_notes(self, language: str = "en") -> list[str]:
         p = self.params
         legs = ", ".join(f"{leg.symbol} {leg.weight:.0%}" for leg in p.legs)
+        if language == "zh":
+            period = {"monthly": "每月", "quarterly": "每季", "weekly": "每周"}.get(
+                p.rebalance, p.rebalance)
+            day = {"last": "最后一个", "first": "第一个"}.get(p.rebalance_day, p.rebalance_day)
+            notes = [f"两腿：{legs}。{period}于该期{day}交易日再平衡（交易所日历）"
+                     + (f"，任一腿偏离目标超过 {p.drift_band:.0%} 时亦再平衡" if p.drift_band
+                        else "") + "。"]
+            if p.volume_timing.enabled:
+                t = p.volume_timing
+                notes.append(f"成交额择时开启：当 {t.index} 的 {t.short_days} 日平均成交额低于其 "
+                             f"{t.long_days} 日均值超过 {t.threshold:.0%} 时，仓位为 {t.exposure:.0%}。")
+            if p.volatility_target.enabled:
+                v = p.volatility_target
+                notes.append(f"波动率目标开启：{v.lookback_days} 日年化 {v.target:.0%}，"
+                             f"仓位至多 {v.max_exposure:.0%}。")
+            return notes
         notes = [f"Legs: {legs}. Rebalanced {p.rebalance} on the {p.rebalance_day} trading day "
                  "of the period (exchange calendar)"
                  + (f" and whenever a leg drifts more than {p.drift_band:.0%} from its target"

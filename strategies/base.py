@@ -74,8 +74,9 @@ class Strategy:
         """Decide after the close of ``ctx.today``."""
         raise NotImplementedError
 
-    def report_notes(self) -> list[str]:
-        """Sentences for the report about how this run decided."""
+    def report_notes(self, language: str = "en") -> list[str]:
+        """Sentences for the report about how this run decided, in ``language`` (en or zh:
+        the report's language; a strategy that writes only English may ignore it)."""
         return []
 
     def resolved_params(self) -> dict[str, Any]:

@@ -188,8 +188,19 @@ class DrawdownReversion(Strategy):
         elif drawdown == 0.0:
             self._signal = 0
 
-    def report_notes(self) -> list[str]:
+    def report_notes(self, language: str = "en") -> list[str]:
         p = self.params
+        if language == "zh":
+            notes = [f"相对价值 r = {p.target} / {p.reference}，首日归一为 1；"
+                     f"share = {p.share:g}，ratio = {p.ratio:g}。"]
+            if p.window == "full":
+                notes.append(f"IN-SAMPLE（样本内）：回撤阈值由整个窗口（{self._full_window_info}）一次算出，"
+                             "即用到了未来数据。它复现公开跟踪结果，并非可交易的结果；"
+                             "因果回测请用 window: expanding。")
+            else:
+                notes.append("因果：阈值只由已结束的回撤区间重新计算，相对价值历史不足 "
+                             f"{p.min_history_days} 个交易日前不交易。")
+            return notes
         notes = [f"Relative value r = {p.target} / {p.reference}, normalised to 1 on the first "
                  f"day; share = {p.share:g}, ratio = {p.ratio:g}."]
         if p.window == "full":

@@ -262,11 +262,23 @@ class EtfFlowRotation(Strategy):
         values.update({label: weights.get(s, 0.0) for s, label in self._weight_labels.items()})
         ctx.record(rebalance=1.0 if rebalanced else 0.0, **values)
 
-    def report_notes(self) -> list[str]:
+    def report_notes(self, language: str = "en") -> list[str]:
         p = self.params
         groups = "; ".join(f"{g}: {', '.join(m)}" for g, m in self._groups.items())
         formula = ("(shares_t - shares_t-1) x NAV (close)" if p.formula == "shares"
                    else "aum_t - aum_t-1 x (1 + r_t)")
+        if language == "zh":
+            every = (f"每 {p.rebalance_days} 日" if p.rebalance == "every_n_days" else p.rebalance)
+            return [
+                f"资金流 = {formula}，按 {p.lookback_days} 日求和"
+                + ("，再除以窗口内平均规模" if p.scale == "aum" else "")
+                + f"；{p.direction} 方向，取前 {p.top_k} 个"
+                + ("指数" if p.aggregate == "index" else " ETF")
+                + f"，{p.weighting} 权重，{every} 再平衡，现金缓冲 {p.cash_buffer:.0%}。",
+                f"分组：{groups}。",
+                f"{self._excluded_days} 个 ETF-日的份额变动不计为资金流（上市日，或单日变动超过 "
+                f"{p.max_daily_share_change:.0%}）。",
+            ]
         return [
             f"Flow = {formula}"
             f", summed over {p.lookback_days} days"

@@ -189,8 +189,20 @@ class IndustryRotation(Strategy):
         if rebalanced:  # the ranking (before the crowding filter); other days leave it blank
             ctx.record(**{f"rank_{s}": self._ranks.get(s, math.nan) for s in p.universe})
 
-    def report_notes(self) -> list[str]:
+    def report_notes(self, language: str = "en") -> list[str]:
         p = self.params
+        if language == "zh":
+            measure = (f"{p.lookback_days} 日收益" if p.ranking != "long_weak_short_strong"
+                       else f"{p.short_days} 日收益排名减 {p.long_days} 日收益排名")
+            notes = [f"排序：{p.ranking}（{measure}），{len(p.universe)} 个中取前 {p.top_k} 个，"
+                     f"{p.weighting} 权重，{p.rebalance} 于 {p.rebalance_day} 交易日再平衡。"]
+            if p.crowding_filter != "none":
+                notes.append(f"拥挤度过滤 {p.crowding_filter}，阈值 {p.crowding_threshold:g}：由 "
+                             f"{p.crowding.measure_days} 日的换手率、换手占比、波动率与超额收益"
+                             f"各自相对 {p.crowding.percentile_days} 日的百分位合成。行业数据没有"
+                             "资金流，故无资金流指标。行业历史不足时拥挤度未知：exclude_crowded "
+                             "保留它，require_uncrowded 跳过它。")
+            return notes
         notes = [f"Ranking: {p.ranking} ("
                  + (f"{p.lookback_days}-day return" if p.ranking != "long_weak_short_strong"
                     else f"{p.short_days}-day return rank minus {p.long_days}-day return rank")

@@ -59,6 +59,12 @@ def contribution_table(contribution: Mapping[str, float], language: str) -> str:
             f'</p><table class="metrics">{rows}</table></div>')
 
 
+def shown_figure(value: Any, kind: str, language: str) -> str:
+    """``format_figure`` with an undefined figure said in ``language`` (n/a, 无)."""
+    shown = format_figure(value, kind)
+    return text(WORDS, "not_available", language) if shown == NOT_AVAILABLE else shown
+
+
 def metrics_tables(figures: Mapping[str, Any], language: str) -> str:
     """One table per group: label, value, what it means."""
     parts = []
@@ -66,7 +72,7 @@ def metrics_tables(figures: Mapping[str, Any], language: str) -> str:
         rows = "".join(
             f'<tr><td class="label">{_escape(m.label(language))}</td>'
             f'<td class="value" data-metric="{_escape(m.key)}">'
-            f'{_escape(format_figure(figures.get(m.key), m.kind))}</td>'
+            f'{_escape(shown_figure(figures.get(m.key), m.kind, language))}</td>'
             f'<td class="help">{_escape(m.explanation(language))}</td></tr>'
             for m in labels)
         parts.append(f'<div class="group"><h3>{_escape(text(GROUP_TITLES, group, language))}'

@@ -3,7 +3,7 @@ rules, data gaps, dividends, costs and slippage."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from huice.config.schema import RunConfig
 from huice.engine.broker.rules import InstrumentRules
@@ -83,4 +83,14 @@ def run_notes(config: RunConfig, plugin: StrategyPlugin, market: MarketData,
     if config.broker.slippage.kind != "none":
         notes.append(_note("slippage", language, kind=config.broker.slippage.kind,
                            value=f"{config.broker.slippage.value:g}"))
-    return notes + plugin.report_notes()
+    return notes + strategy_notes(plugin, language)
+
+
+def strategy_notes(plugin: StrategyPlugin, language: str) -> list[str]:
+    """The strategy's own notes, in ``language`` when its ``report_notes`` takes a
+    ``language`` argument (the bundled strategies do; a plugin without one keeps its words)."""
+    import inspect
+
+    report: Callable[..., list[str]] = plugin.report_notes
+    accepts = "language" in inspect.signature(report).parameters
+    return report(language=language) if accepts else report()

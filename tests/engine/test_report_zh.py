@@ -1,8 +1,8 @@
 """A Chinese report says everything huice itself writes in Chinese: headings, metric labels and
 explanations, table headers, order states and reasons, chart titles and legends, the run notes.
 What stays in Latin letters is named: codes and identifiers (801080.SI, qfq, ETF, T+1, config
-keys), and the words of the user and the strategy (the run's name and description, order tags,
-the strategy's own notes and diagnostics)."""
+keys), and the words of the user and the strategy (the run's name and description, order
+tags, the identifiers in the strategy's notes, its diagnostic charts)."""
 
 from __future__ import annotations
 
@@ -57,9 +57,12 @@ def test_every_word_huice_writes_in_a_chinese_report_is_chinese(example):
     # chart titles, axis titles and legend names live in the charts' JSON
     text += " ".join(re.findall(r'"(?:text|name)": "([^"]*)"', page))
     plugin = huice.build_strategy(config)
+    # the bundled strategies write their notes in Chinese too: only their identifiers remain
+    notes = " ".join(plugin.report_notes(language="zh"))
+    assert notes and re.search("[\u4e00-\u9fff]", notes)
     own = " ".join([config.name, config.description or "", result.strategy_name,
                     result.run_id, *result.orders["tag"].dropna().astype(str),
-                    *plugin.report_notes(), *result.orders["codes"].dropna().astype(str)])
+                    *result.orders["codes"].dropna().astype(str), *latin_words(notes)])
     charts = result.diagnostic_chart
     for spec in (charts if isinstance(charts, tuple) else (charts,) if charts else ()):
         own += " " + " ".join([spec.title or "", spec.ylabel or "", *spec.lines,
