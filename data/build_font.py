@@ -9,7 +9,8 @@ under Apache-2.0 (engine/results/assets/wqy-microhei-LICENSE.txt). The subset ho
 
 - the 3,755 characters of GB2312 level 1 (the common characters of simplified Chinese), so a
   user's own Chinese run names and instrument names mostly render too;
-- every character of engine/results/labels.yaml and of data/catalog.csv (whatever their level);
+- every character of engine/results/labels.yaml, data/catalog.csv and the bundled strategies'
+  Chinese report notes (whatever their level);
 - CJK symbols and punctuation (U+3000..U+303F) and full-width forms (U+FF00..U+FFEF).
 
 The output is deterministic for the same source font: WOFF (zlib), no hinting, no layout
@@ -40,10 +41,13 @@ def gb2312_level1() -> str:
 
 
 def essential_characters() -> str:
-    """GB2312 level 1 and every Chinese character of labels.yaml and the catalog (sorted)."""
+    """GB2312 level 1 and every Chinese character of labels.yaml, the catalog and the bundled
+    strategies (sorted)."""
     text = gb2312_level1()
     text += (REPO / "engine" / "results" / "labels.yaml").read_text(encoding="utf-8")
     text += (REPO / "data" / "catalog.csv").read_text(encoding="utf-8")
+    for module in sorted((REPO / "strategies").glob("*.py")):  # their Chinese report notes
+        text += module.read_text(encoding="utf-8")
     return "".join(sorted({c for c in text if ord(c) >= 0x2E80}))
 
 

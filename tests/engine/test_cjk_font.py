@@ -32,10 +32,12 @@ def test_the_font_holds_exactly_the_page_characters():
     assert {chr(c) for c in cmap} == set("申万电子回测报告夏普比率，。")
 
 
-def test_every_label_and_catalog_name_is_in_the_shipped_font():
+def test_every_label_catalog_name_and_strategy_note_is_in_the_shipped_font():
     from huice.feeds.catalog import BUNDLED_CATALOG
+    from tests.conftest import REPO
 
     text = LABELS_FILE.read_text(encoding="utf-8") + BUNDLED_CATALOG.read_text(encoding="utf-8")
+    text += "".join(p.read_text(encoding="utf-8") for p in (REPO / "strategies").glob("*.py"))
     characters = cjk_font.cjk_characters(text)
     assert len(characters) > 300
     assert cjk_font._subset_woff(characters)[1] == ""
