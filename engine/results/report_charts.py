@@ -37,13 +37,16 @@ def equal_parts_buy_and_hold(closes: dict[str, pd.Series], index: pd.Index) -> p
     """Equal parts of every instrument bought at its own first bar and held (cash until then),
     as a multiple of the start: its last value is 1 + the mean of the instruments' total
     returns, the buy-and-hold return of metrics.json."""
-    grown = []
-    for close in closes.values():
-        series = close.reindex(index).ffill()
-        first = series.dropna()
-        if len(first):
-            grown.append((series / first.iloc[0]).fillna(1.0))
+    curves = (grown_from_first(close, index) for close in closes.values())
+    grown = [curve.fillna(1.0) for curve in curves if curve is not None]
     return pd.concat(grown, axis=1).mean(axis=1) if grown else pd.Series(1.0, index=index)
+
+
+def grown_from_first(close: pd.Series, index: pd.Index) -> pd.Series | None:
+    """``close`` on ``index`` as a multiple of its first value (None when it has none there)."""
+    series = close.reindex(index).ffill()
+    first = series.dropna()
+    return series / first.iloc[0] if len(first) else None
 
 
 def equity_chart(equity: pd.DataFrame, buy_and_hold: dict[str, pd.Series], initial: float,
@@ -63,10 +66,9 @@ def equity_chart(equity: pd.DataFrame, buy_and_hold: dict[str, pd.Series], initi
                            PALETTE[1]))
     else:
         for position, (symbol, close) in enumerate(buy_and_hold.items()):
-            series = close.reindex(equity.index).ffill()
-            first = series.dropna()
-            if len(first):
-                traces.append(line(x, series / first.iloc[0] * initial,
+            grown = grown_from_first(close, equity.index)
+            if grown is not None:
+                traces.append(line(x, grown * initial,
                                    f"{text(WORDS, 'buy_and_hold', language)} {label(symbol)}",
                                    PALETTE[(position + 1) % len(PALETTE)],
                                    visible=True if len(buy_and_hold) <= 3 else "legendonly"))

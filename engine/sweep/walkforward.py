@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from huice.config.errors import ConfigError
 from huice.config.overrides import config_tree, with_overrides
 from huice.config.schema import RunConfig, WalkForwardConfig
+from huice.engine.results.metrics import max_drawdown, period_returns
 from huice.engine.results.plotly_traces import (
     BENCHMARK_COLOUR,
     STRATEGY_COLOUR,
@@ -188,14 +190,12 @@ def oos_summary(oos: pd.Series, benchmark: pd.Series | None, initial: float,
     test day is ``initial``)."""
     def figures(curve: pd.Series) -> dict[str, float]:
         values = curve.to_numpy(dtype=float)
-        returns = pd.Series(values).pct_change()
-        returns.iloc[0] = values[0] / initial - 1.0
-        path = pd.Series([initial, *values])
-        deviation = float(returns.std(ddof=1))
+        returns = period_returns(values, initial)
+        deviation = float(np.std(returns, ddof=1))
         return {"total_return": values[-1] / initial - 1.0,
                 "annual_return": annualised(values[-1] / initial - 1.0, len(values), periods),
-                "max_drawdown": float((1 - path / path.cummax()).max()),
-                "sharpe": float(returns.mean()) / deviation * periods ** 0.5 if deviation
+                "max_drawdown": max_drawdown(np.concatenate([[initial], values])),
+                "sharpe": float(np.mean(returns)) / deviation * periods ** 0.5 if deviation
                 else float("nan")}
     rows = {"walk-forward out-of-sample": figures(oos)}
     if benchmark is not None:
