@@ -32,6 +32,10 @@ from huice.engine.run.plugin import StrategyPlugin
 from huice.feeds.market import MarketData
 
 EQUITY_COLUMNS = ["date", "cash", "holdings", "equity", "benchmark"]
+DATE_DTYPE = "datetime64[ns]"  # every day in a result's tables and indexes, pandas' usual unit
+# the columns of each ledger table that hold a day ("" where it has none yet: NaT)
+DATE_COLUMNS = {"positions": ("date",), "orders": ("created", "closed"), "fills": ("date",),
+                "trades": ("opened", "closed"), "actions": ("date",)}
 POSITION_COLUMNS = ["date", "symbol", "quantity", "price", "value"]
 
 
@@ -59,8 +63,18 @@ def equity_frame(rows: Sequence[tuple[Any, ...]] | pd.DataFrame) -> pd.DataFrame
     """Equity rows (date, cash, holdings, equity, benchmark close) indexed by date."""
     frame = (rows.copy() if isinstance(rows, pd.DataFrame)
              else pd.DataFrame(list(rows), columns=EQUITY_COLUMNS))
-    frame["date"] = pd.to_datetime(frame["date"])
+    frame["date"] = pd.to_datetime(frame["date"]).astype(DATE_DTYPE)
     return frame.set_index("date").sort_index()
+
+
+def as_dates(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``columns`` of ISO day strings as datetime64 (an empty string becomes NaT), so that a
+    notebook can resample, plot and compare them without a conversion; the CSV files still
+    read ``2020-01-02`` (pandas writes a datetime at midnight as its day)."""
+    for column in columns:
+        frame[column] = (pd.to_datetime(frame[column].replace("", None), format="%Y-%m-%d")
+                         .astype(DATE_DTYPE))
+    return frame
 
 
 def dividends_by_symbol(actions: pd.DataFrame) -> dict[str, float]:
@@ -101,14 +115,15 @@ def build_result(ledger: Ledger, *, config: RunConfig, plugin: StrategyPlugin,
                                             config.report.language)
     shown = dict.fromkeys(traded + ([benchmark] if benchmark else []))
     def table(frame: pd.DataFrame, name: str, quantities: tuple[str, ...]) -> pd.DataFrame:
-        return whole_units(frame.copy(), quantities)
+        return as_dates(whole_units(frame.copy(), quantities), DATE_COLUMNS[name])
 
     return RunResult(run_id=run_id, resolved_config=resolved, strategy_name=plugin.name,
                      equity=equity, positions=table(ledger.positions, "positions", ("quantity",)),
                      orders=table(ledger.orders, "orders", ("quantity", "filled")),
                      fills=table(ledger.fills_table, "fills", ("quantity",)),
                      trades=table(ledger.trades, "trades", ("quantity",)),
-                     signals=ledger.signals,
+                     signals=ledger.signals.set_axis(
+                         ledger.signals.index.astype(DATE_DTYPE), axis=0),
                      metrics=metrics, notes=notes, diagnostic_chart=plugin.diagnostic_chart,
                      prices={s: holding_value(market.bars(s)) if s in traded
                              else market.bars(s)["close"] for s in shown},

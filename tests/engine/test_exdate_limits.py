@@ -17,6 +17,7 @@ import pytest
 from huice.engine.run.assembly import run_backtest
 from huice.strategies.replay import ReplayOrders
 from tests.helpers.configs import make_config
+from tests.helpers.days import iso
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -44,7 +45,7 @@ def test_split_day_limits_come_from_the_ex_rights_price(tmp_path):
     order = result.orders.iloc[0]
     assert order["status"] == "filled", order["reason"]
     fill = result.fills.iloc[0]
-    assert (fill["date"], fill["price"], fill["quantity"]) == ("2021-06-28", 0.821, 10000.0)
+    assert (iso(fill["date"]), fill["price"], fill["quantity"]) == ("2021-06-28", 0.821, 10000.0)
 
 
 def test_dividend_day_limits_come_from_the_ex_rights_price(tmp_path):
@@ -54,7 +55,7 @@ def test_dividend_day_limits_come_from_the_ex_rights_price(tmp_path):
     order = result.orders.iloc[0]
     assert order["status"] == "filled", order["reason"]
     fill = result.fills.iloc[0]
-    assert (fill["date"], fill["price"]) == ("2022-08-29", 6.2)
+    assert (iso(fill["date"]), fill["price"]) == ("2022-08-29", 6.2)
 
 
 def listed_splits() -> list[tuple[str, str, float]]:
@@ -82,7 +83,7 @@ def test_every_listed_split_day_can_be_traded(tmp_path, symbol, day, ratio):
                     broker={"order_validity": "gtc"})  # ETFs are suspended the day before
     order = result.orders.iloc[0]
     assert order["status"] == "filled", order["reason"]
-    assert result.fills.iloc[0]["date"] == day
+    assert iso(result.fills.iloc[0]["date"]) == day
     assert result.fills.iloc[0]["price"] == today["open"]
 
 
@@ -103,4 +104,4 @@ def test_fill_below_a_sealed_limit_stays_allowed(tmp_path):
     result = replay(tmp_path, ["2015-07-10,159915.SZ,buy,1000"], "2015-07-06", "2015-07-13",
                     broker={"slippage": {"kind": "ticks", "value": 2}})
     fill = result.fills.iloc[0]
-    assert (fill["date"], fill["price"], fill["quantity"]) == ("2015-07-13", 2.526, 1000.0)
+    assert (iso(fill["date"]), fill["price"], fill["quantity"]) == ("2015-07-13", 2.526, 1000.0)

@@ -11,11 +11,13 @@ tick 0.001). Fees are rounded to the cent, half up.
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from huice.engine.run.assembly import run_backtest
 from huice.strategies.replay import ReplayOrders
 from tests.helpers.configs import make_config
+from tests.helpers.days import iso
 
 A, B = "510300.SH.qfq", "159915.SZ.qfq"
 
@@ -96,7 +98,7 @@ def test_every_fill_matches_the_hand_ledger_to_the_cent(ledger):
     assert len(fills) == len(EXPECTED)
     for row, expected in zip(fills.itertuples(), EXPECTED):
         day, symbol, side, quantity, price, value, commission, stamp, transfer, cash = expected
-        assert (row.date, row.symbol, row.side, row.quantity) == (day, symbol, side, quantity)
+        assert (iso(row.date), row.symbol, row.side, row.quantity) == (day, symbol, side, quantity)
         assert row.price == pytest.approx(price, abs=1e-9), day
         assert row.value == pytest.approx(value, abs=1e-9), day
         assert row.commission == pytest.approx(commission, abs=1e-9), day
@@ -125,6 +127,25 @@ def test_equity_after_the_last_fill(ledger):
     final = ledger.equity.iloc[-1]
     assert final["cash"] == pytest.approx(198854.45, abs=1e-9)
     assert final["equity"] == pytest.approx(final["cash"] + final["holdings"], abs=1e-9)
+
+
+def test_result_tables_carry_datetimes_integers_and_cents(ledger):
+    days = {"equity": ledger.equity.index.dtype, "signals": ledger.signals.index.dtype,
+            "fills.date": ledger.fills["date"].dtype, "orders.created": ledger.orders["created"].dtype,
+            "orders.closed": ledger.orders["closed"].dtype,
+            "trades.opened": ledger.trades["opened"].dtype,
+            "trades.closed": ledger.trades["closed"].dtype,
+            "positions.date": ledger.positions["date"].dtype}
+    assert set(map(str, days.values())) == {"datetime64[ns]"}, days
+    # the 1,000 B bought on 2023-08-30 are still held: that round trip has no closing day
+    still_open = ledger.trades[ledger.trades["closed"].isna()]
+    assert (still_open["symbol"].tolist(), iso(still_open["opened"].iloc[0])) == ([B], "2023-08-30")
+    assert str(ledger.fills["quantity"].dtype) == "int64"
+    assert str(ledger.positions["quantity"].dtype) == "int64"
+    fees = ledger.fills[["value", "commission", "stamp_duty", "transfer_fee", "cash_after"]]
+    assert ((fees * 100).round(6) % 1 == 0).all().all()
+    monthly = ledger.equity["equity"].resample("ME").last()  # no conversion first
+    assert monthly.index[0] == pd.Timestamp("2022-04-30")
 
 
 def test_paper_store_rows_equal_the_ledger_frames(tmp_path):

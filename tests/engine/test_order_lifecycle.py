@@ -20,6 +20,7 @@ from huice.engine.run.assembly import run_backtest
 from huice.strategies.replay import ReplayOrders
 from tests.conftest import DATA
 from tests.helpers.configs import make_config
+from tests.helpers.days import iso
 
 ETF = "510300.SH"
 
@@ -41,7 +42,7 @@ def test_limit_prices_are_moved_onto_the_tick_never_more_generous(tmp_path):
     # 3.515 on the exchange's 0.001 tick: filled at 3.515, not at 3.51526
     bought = replay(tmp_path, [f"2015-03-02,{ETF},buy,1000,3.515260,,"], end="2015-03-06")
     fill, order = bought.fills.iloc[0], bought.orders.iloc[0]
-    assert (fill["date"], fill["price"], fill["value"]) == ("2015-03-03", 3.515, 3515.0)
+    assert (iso(fill["date"]), fill["price"], fill["value"]) == ("2015-03-03", 3.515, 3515.0)
     assert order["codes"] == "tick_rounded"
     assert "limit 3.51526 is not on the tick 0.001; buy limit rounded down to 3.515" \
         in order["reason"]
@@ -49,7 +50,7 @@ def test_limit_prices_are_moved_onto_the_tick_never_more_generous(tmp_path):
     sold = replay(tmp_path, [f"2020-11-05,{ETF},buy,1000,,,",
                              f"2020-11-06,{ETF},sell,1000,5.070450,,"], end="2020-11-13")
     sale = sold.fills.iloc[1]
-    assert (sale["date"], sale["price"], sale["value"]) == ("2020-11-09", 5.071, 5071.0)
+    assert (iso(sale["date"]), sale["price"], sale["value"]) == ("2020-11-09", 5.071, 5071.0)
 
 
 def test_stops_round_so_that_they_never_trigger_earlier(tmp_path):
@@ -67,7 +68,7 @@ def test_validity_ending_on_a_saturday_ends_with_the_friday(tmp_path):
     result = replay(tmp_path, [f"2021-01-11,{ETF},buy,1000,5.45,,2021-01-16"], end="2021-01-22")
     order = result.orders.iloc[0]
     assert result.fills.empty  # never the Monday 2021-01-18, whose low reaches 5.45
-    assert (order["status"], order["closed"]) == ("expired", "2021-01-15")
+    assert (order["status"], iso(order["closed"])) == ("expired", "2021-01-15")
 
 
 def test_validity_before_the_first_trading_day_is_refused_when_placed(tmp_path):
@@ -131,7 +132,7 @@ def test_backtrader_validity_and_the_bar_it_expires_on(valid, expired_on):
 def test_backtrader_valid_none_is_good_till_cancelled():
     result, seen = _run_valid("none")
     assert [s[0] for s in seen] == ["Submitted", "Accepted", "Completed"]
-    assert result.fills.iloc[0]["date"] == "2021-01-18"  # the Monday low 5.415 reaches 5.45
+    assert iso(result.fills.iloc[0]["date"]) == "2021-01-18"  # the Monday low 5.415 reaches 5.45
 
 
 # -- selling what is not held ------------------------------------------------------------------
@@ -163,7 +164,7 @@ def test_sell_stop_limit_gapping_through_its_stop_fills_at_the_limit_that_bar(tm
     rows = [f"2019-06-17,{ETF},buy,1000,,,", f"2019-06-18,{ETF},sell,1000,3.79,3.78,"]
     result = replay(tmp_path, rows, end="2019-06-21")
     sale = result.fills.iloc[1]
-    assert (sale["date"], sale["price"]) == ("2019-06-19", 3.79)
+    assert (iso(sale["date"]), sale["price"]) == ("2019-06-19", 3.79)
 
 
 # -- lots by rule --------------------------------------------------------------------------------
@@ -223,7 +224,7 @@ def test_brackets_trailing_stops_and_close_orders_under_a_share_rules():
     # the close order filled at a close, the trailing stop filled, the Historical order was
     # rejected and is listed with its reason
     fills = result.fills.set_index("order_id")
-    bars = pd.read_csv(DATA / f"bars/{ETF}.csv.gz", index_col="date")
+    bars = pd.read_csv(DATA / f"bars/{ETF}.csv.gz", index_col="date", parse_dates=["date"])
     created = orders.loc[4, "created"]
     next_day = bars.index[bars.index.get_loc(created) + 1]
     assert (fills.loc[4, "date"], fills.loc[4, "price"]) == (next_day, bars.loc[next_day, "close"])

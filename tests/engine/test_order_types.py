@@ -15,6 +15,7 @@ import pytest
 from huice.engine.run.assembly import run_backtest
 from huice.strategies.replay import ReplayOrders
 from tests.helpers.configs import make_config
+from tests.helpers.days import iso
 
 ETF = "510300.SH"
 
@@ -52,7 +53,7 @@ def replay(tmp_path, rows, broker=None, end="2019-06-21"):
 def test_buy_fill_prices_by_hand(tmp_path, row, date, price):
     result = replay(tmp_path, [row], broker={"order_validity": "day"})
     fill = result.fills.iloc[0]
-    assert (fill["date"], fill["price"], fill["quantity"]) == (date, price, 1000.0)
+    assert (iso(fill["date"]), fill["price"], fill["quantity"]) == (date, price, 1000.0)
     # commission 0.025% of the value, to the cent (half up); an ETF pays nothing else
     value = round(1000 * price, 2)
     assert fill["value"] == value
@@ -63,7 +64,7 @@ def test_buy_fill_prices_by_hand(tmp_path, row, date, price):
 def test_limit_not_reached_expires_as_a_day_order(tmp_path):
     result = replay(tmp_path, [f"2019-06-18,{ETF},buy,1000,3.70,,day"])
     order = result.orders.iloc[0]
-    assert result.fills.empty and order["status"] == "expired" and order["closed"] == "2019-06-19"
+    assert result.fills.empty and order["status"] == "expired" and iso(order["closed"]) == "2019-06-19"
     assert "limit: 510300.SH did not reach the limit price on 2019-06-19" in order["reason"]
 
 
@@ -72,13 +73,13 @@ def test_valid_until_a_date(tmp_path):
     result = replay(tmp_path, [f"2019-06-18,{ETF},buy,1000,3.70,,2019-06-20"])
     order = result.orders.iloc[0]
     assert result.fills.empty
-    assert (order["status"], order["closed"]) == ("expired", "2019-06-20")
+    assert (order["status"], iso(order["closed"])) == ("expired", "2019-06-20")
 
 
 def test_gtc_limit_waits_until_the_end_of_the_run(tmp_path):
     result = replay(tmp_path, [f"2019-06-18,{ETF},buy,1000,3.70,,gtc"])
     order = result.orders.iloc[0]
-    assert (order["status"], order["closed"]) == ("cancelled", "2019-06-21")
+    assert (order["status"], iso(order["closed"])) == ("cancelled", "2019-06-21")
     assert "run ended before the order could fill" in order["reason"]
 
 
@@ -88,8 +89,8 @@ def test_limit_sell_fills_at_the_limit(tmp_path):
     result = replay(tmp_path, [f"2019-06-17,{ETF},buy,1000,,,",
                                f"2019-06-19,{ETF},sell,1000,3.85,,"])
     buy, sell = result.fills.iloc[0], result.fills.iloc[1]
-    assert (buy["date"], buy["price"]) == ("2019-06-18", 3.678)
-    assert (sell["date"], sell["price"], sell["side"]) == ("2019-06-20", 3.85, "sell")
+    assert (iso(buy["date"]), buy["price"]) == ("2019-06-18", 3.678)
+    assert (iso(sell["date"]), sell["price"], sell["side"]) == ("2019-06-20", 3.85, "sell")
     assert sell["commission"] == 0.96  # 3850 x 0.025% = 0.9625
     assert sell["cash_after"] == round(buy["cash_after"] + 3850.0 - 0.96, 2)
 
@@ -106,7 +107,7 @@ def test_limit_orders_at_the_close(tmp_path):
     # limit is at or above it, and not at all when below
     filled = replay(tmp_path, [f"2019-06-19,{ETF},buy,1000,3.74,,"],
                     broker={"execution": "close"})
-    assert (filled.fills.iloc[0]["date"], filled.fills.iloc[0]["price"]) == ("2019-06-19", 3.735)
+    assert (iso(filled.fills.iloc[0]["date"]), filled.fills.iloc[0]["price"]) == ("2019-06-19", 3.735)
     refused = replay(tmp_path, [f"2019-06-19,{ETF},buy,1000,3.73,,"],
                      broker={"execution": "close"})
     assert refused.fills.empty

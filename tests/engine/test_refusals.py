@@ -15,6 +15,7 @@ from huice.feeds.catalog import Instrument
 from huice.feeds.loading import load_market
 from huice.strategies.replay import ReplayOrders
 from tests.helpers.configs import make_config
+from tests.helpers.days import iso, isos
 
 CHINEXT_ETF = "159915.SZ.qfq"
 
@@ -49,7 +50,7 @@ def test_buy_at_the_close_refused_when_it_closes_at_limit_up(tmp_path):
     assert "limit-up: 159915.SZ.qfq at its limit 2.232 on 2024-09-30" in order["reason"]
     assert "limit-up: 159915.SZ.qfq at its limit 2.678 on 2024-10-08" in order["reason"]
     fill = result.fills.iloc[0]
-    assert (fill["date"], fill["price"]) == ("2024-10-09", 2.242)
+    assert (iso(fill["date"]), fill["price"]) == ("2024-10-09", 2.242)
 
 
 def test_sell_refused_at_limit_down(tmp_path):
@@ -80,7 +81,7 @@ def test_sealed_limit_bars_refuse_buys_and_sells(tmp_path):
                                "2024-01-04,S,sell,100"],
                     "2024-01-02", "2024-01-08", frames=frames, instruments=instruments)
     reasons = result.orders["reason"].tolist()
-    assert result.fills["date"].tolist() == ["2024-01-03"]            # first buy, unlimited day
+    assert isos(result.fills["date"]) == ["2024-01-03"]            # first buy, unlimited day
     assert "limit-up: S at its limit 11 on 2024-01-04, buy refused" in reasons[1]
     assert "limit-down: S at its limit 9.9 on 2024-01-05, sell refused" in reasons[2]
 
@@ -93,7 +94,7 @@ def test_suspended_day_waits_or_expires(tmp_path):
     assert day.orders.iloc[0]["status"] == "expired"
     assert "suspended: no bar for 801080.SI on 2023-09-08" in day.orders.iloc[0]["reason"]
     waiting = replay(tmp_path, rows, "2023-09-01", "2023-09-15", broker={"order_validity": "gtc"})
-    assert waiting.fills.iloc[0]["date"] == "2023-09-11"
+    assert iso(waiting.fills.iloc[0]["date"]) == "2023-09-11"
 
 
 def test_zero_volume_bar_is_a_suspension(tmp_path):

@@ -107,7 +107,7 @@ def test_drawdown_periods_match_the_curve(run):
 
 def test_trade_statistics_from_the_round_trips(run):
     result, sheet = run
-    closed = result.trades[result.trades["closed"] != ""]["pnl"]
+    closed = result.trades[result.trades["closed"].notna()]["pnl"]
     wins, losses = closed[closed > 0], closed[closed < 0]
     if len(closed):
         assert sheet.figures["trade_win_rate"] == pytest.approx(len(wins) / len(closed))

@@ -77,6 +77,7 @@ def assert_parity(folder: Path, config_path: Path, end: str) -> None:
     expected = backtest_until(config_path, end)
     fills, equity = ledger(folder)
     assert equity["date"].iloc[-1] == end
+    fills["date"] = pd.to_datetime(fills["date"])  # the store keeps ISO text, a result datetimes
     pd.testing.assert_frame_equal(fills.reset_index(drop=True),
                                   expected.fills.reset_index(drop=True), check_dtype=False)
     assert equity["cash"].tolist() == expected.equity["cash"].tolist()

@@ -16,6 +16,7 @@ from huice.strategies.drawdown_reversion import (
     relative_drawdown,
 )
 from tests.helpers.configs import make_config
+from tests.helpers.days import isos
 
 
 def test_episodes_only_count_completed_drawdowns():
@@ -82,7 +83,7 @@ def test_signal_enters_above_threshold_and_exits_at_new_high():
     signal = result.signals["signal"].tolist()
     assert signal == [0, 0, 1, 1, 0, 0, 0, 0, 0, 1, 1, 0, 0]
     fills = result.fills
-    assert fills["date"].tolist() == ["2021-01-06", "2021-01-08", "2021-01-15", "2021-01-19"]
+    assert isos(fills["date"]) == ["2021-01-06", "2021-01-08", "2021-01-15", "2021-01-19"]
     assert fills["side"].tolist() == ["buy", "sell", "buy", "sell"]
     # r bought at 0.80, sold at 1.01, bought at 0.8466, sold at 1.03, fully invested each time
     expected = 1e6 * (1.01 / 0.80) * (1.03 / 0.8466)
