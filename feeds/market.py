@@ -36,6 +36,7 @@ class MarketData:
         if missing:
             raise ValueError(f"no instrument metadata for {sorted(missing)}")
         self._bars = dict(bars)
+        self._fingerprint: str | None = None
         self.instruments = {symbol: instruments[symbol] for symbol in bars}
         self.exchange_calendar = exchange_calendar
         index = pd.DatetimeIndex([], name="date")
@@ -83,7 +84,13 @@ class MarketData:
         return result
 
     def fingerprint(self) -> str:
-        """A hash of every bar value and date, for run ids."""
+        """A hash of every bar value and date, for run ids (computed once: the bars of a
+        MarketData are never modified)."""
+        if self._fingerprint is None:
+            self._fingerprint = self._hash_bars()
+        return self._fingerprint
+
+    def _hash_bars(self) -> str:
         digest = hashlib.sha256()
         for symbol in sorted(self._bars):
             frame = self._bars[symbol]

@@ -54,10 +54,14 @@ def effective_drawdowns(depths: list[float], share: float) -> list[float]:
 
 
 def drawdown_threshold(depths: list[float], share: float, ratio: float) -> float | None:
-    """Step 7: ``theta = ratio * max(C)``; None when there is no completed episode."""
+    """Step 7: ``theta = ratio * max(C)``; None when there is no completed episode.
+
+    The effective set C always keeps the largest depth (steps 4-6 cut from the smallest), so
+    ``max(C) == max(depths)`` whatever ``share`` is: computed as such, the same float
+    (tests/strategies/test_drawdown_algorithm.py checks it against the effective set)."""
     if not depths:
         return None
-    return ratio * max(effective_drawdowns(depths, share))
+    return ratio * max(depths)
 
 
 def relative_drawdown(target: np.ndarray, reference: np.ndarray) -> np.ndarray:
@@ -155,6 +159,8 @@ class DrawdownReversion(Strategy):
                 ctx.order_target_weights({traded: 1.0}, tag="enter: W above threshold")
             elif self._signal == 0 and holding:
                 ctx.order_target_weights({}, tag="exit: relative value at a new high")
+        if not ctx.recording:
+            return
         drawdown = 1.0 - self._relative / self._peak if self._observations else math.nan
         ctx.record(relative=self._relative if self._observations else math.nan,
                    drawdown=drawdown,

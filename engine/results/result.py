@@ -17,6 +17,17 @@ if TYPE_CHECKING:
 
 
 @dataclass
+class RunSummary:
+    """What a sweep keeps of a run: its id, resolved config, metrics and equity curve (the
+    head of a :class:`RunResult`, without the ledger tables)."""
+
+    run_id: str
+    resolved_config: dict[str, Any]
+    metrics: Metrics
+    equity: pd.DataFrame  # index date; cash, holdings, equity, benchmark
+
+
+@dataclass
 class RunResult:
     """Everything a finished run produced."""
 

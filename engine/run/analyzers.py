@@ -18,11 +18,13 @@ class LedgerRecorder:
     the reconciliation tests check it against the fills independently. Both runners use it.
     """
 
-    def __init__(self, broker: AShareBroker, benchmark: str | None) -> None:
+    def __init__(self, broker: AShareBroker, benchmark: str | None,
+                 positions: bool = True) -> None:
         self.broker = broker
         self.benchmark = benchmark
         self.rows: list[tuple[Any, ...]] = []
         self.position_rows: list[tuple[Any, ...]] = []
+        self.keep_positions = positions  # a sweep's run keeps the equity rows only
 
     def snapshot(self) -> None:
         broker = self.broker
@@ -35,7 +37,8 @@ class LedgerRecorder:
             price = clock.last_close(symbol)
             value = round(quantity * price, 2)  # marked to market in cents
             holdings += value
-            self.position_rows.append((day, symbol, quantity, price, value))
+            if self.keep_positions:
+                self.position_rows.append((day, symbol, quantity, price, value))
         benchmark = clock.last_close(self.benchmark) if self.benchmark else math.nan
         cash = broker.account.cash
         holdings = round(holdings, 2)

@@ -19,13 +19,13 @@ from huice.config.schema import RunConfig
 from huice.engine.broker.ashare import AShareBroker
 from huice.engine.broker.clock import MarketClock
 from huice.engine.broker.rules import InstrumentRules
-from huice.engine.results.result import RunResult
+from huice.engine.results.result import RunResult, RunSummary
 from huice.engine.run.analyzers import BarHook, CloseFiller, LedgerAnalyzer, LedgerRecorder
 from huice.engine.run.context import BarContext
 from huice.engine.run.driver import PluginDriver
 from huice.engine.run.fast import BarCallback, run_fast
 from huice.engine.run.instrument_rules import resolve_all_rules
-from huice.engine.run.ledger import ledger_of
+from huice.engine.run.ledger import ledger_of, summary_of
 from huice.engine.run.native import NativeStrategy
 from huice.engine.run.notes import data_gaps
 from huice.engine.run.plugin import StrategyPlugin
@@ -141,6 +141,7 @@ class PreparedRun:
     runner: str = "cerebro"
     hooks: list[BarCallback] = field(default_factory=list)
     start_index: int = 0  # the fast runner's first day (a paper step skips booked days)
+    lean: bool = False  # a sweep's run: no per-bar position rows or signal records
 
     def on_each_bar(self, callback: BarCallback) -> None:
         """Call ``callback(recorder, stop)`` after each bar's ledger snapshot (either runner)."""
@@ -205,13 +206,52 @@ def execute_run(run: PreparedRun) -> LedgerRecorder:
     try:
         if run.cerebro is None:
             return run_fast(run.broker, run.session, run.config.data.benchmark, run.hooks,
-                            run.start_index)
+                            run.start_index, positions=not run.lean)
         run.strategies = run.cerebro.run()
         recorder: LedgerRecorder = run.strategies[0].analyzers.ledger.recorder
         return recorder
     finally:
         if run.progress is not None:
             run.progress.close()
+
+
+def market_of(config: RunConfig, plugin: StrategyPlugin,
+              frames: Mapping[str, pd.DataFrame] | None = None,
+              instruments: Mapping[str, Instrument] | None = None,
+              reader: Callable[[Path], pd.DataFrame] = read_bars) -> MarketData:
+    """The bars a run of ``plugin`` needs (its symbols and the benchmark), loaded, validated
+    and windowed by ``config.data``; data gaps are logged as warnings."""
+    benchmark = config.data.benchmark
+    symbols = plugin.symbols() + ([benchmark] if benchmark else [])
+    try:
+        market = load_market(config.data, symbols, frames, instruments, reader=reader)
+    except DataError as exc:
+        if benchmark and getattr(exc, "symbol", None) == benchmark \
+                and benchmark not in plugin.symbols():
+            explain_benchmark(exc, config.data)
+        raise
+    log_data_gaps(config, plugin, market)
+    return market
+
+
+def log_data_gaps(config: RunConfig, plugin: StrategyPlugin, market: MarketData) -> None:
+    """Warn of each day an instrument of the run has no bar inside its life."""
+    for gap in data_gaps(config, plugin, market):
+        logger.warning("data gap: {}", gap)
+
+
+def run_summary(config: RunConfig, plugin: StrategyPlugin, market: MarketData, *,
+                runner: str | None = None) -> RunSummary:
+    """Run ``plugin`` over ``market`` (see :func:`market_of`) and keep only its id, metrics
+    and equity curve: what a sweep keeps. The same run as :func:`run_backtest` (the metrics
+    are equal, tests/engine/test_sweep_lean.py); it skips the ledger tables, the per-bar
+    position rows and the strategy's signal records."""
+    run = prepare_run(config, plugin, market, runner=runner)
+    run.lean = True
+    run.context.keep_records = False
+    recorder = execute_run(run)
+    run.broker.cancel_all("run ended before the order could fill")
+    return summary_of(run, recorder)
 
 
 def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
@@ -240,18 +280,10 @@ def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
     runner:
         ``cerebro`` or ``fast`` (default: the config's, else cerebro); the same outputs.
     """
-    benchmark = config.data.benchmark
     if market is None:
-        symbols = plugin.symbols() + ([benchmark] if benchmark else [])
-        try:
-            market = load_market(config.data, symbols, frames, instruments, reader=reader)
-        except DataError as exc:
-            if benchmark and getattr(exc, "symbol", None) == benchmark \
-                    and benchmark not in plugin.symbols():
-                explain_benchmark(exc, config.data)
-            raise
-    for gap in data_gaps(config, plugin, market):
-        logger.warning("data gap: {}", gap)
+        market = market_of(config, plugin, frames, instruments, reader)
+    else:
+        log_data_gaps(config, plugin, market)
     run = prepare_run(config, plugin, market, progress=progress, analyzers=analyzers,
                       runner=runner)
     recorder = execute_run(run)

@@ -34,6 +34,7 @@ class BarContext:
         self._arrays: dict[tuple[str, str], np.ndarray] = {}
         self._lists: dict[tuple[str, str], list[float]] = {}
         self.records: dict[int, dict[str, Any]] = {}
+        self.keep_records = True  # a sweep's run reads no signals.csv: it skips them
 
     # -- time ------------------------------------------------------------------------------
     @property
@@ -230,8 +231,16 @@ class BarContext:
         self._broker.cancel_all(reason)
 
     # -- diagnostics -----------------------------------------------------------------------
+    @property
+    def recording(self) -> bool:
+        """Whether :meth:`record` keeps anything: False in a sweep's runs, which keep metrics
+        only, so a strategy may skip computing what it would record."""
+        return self.keep_records
+
     def record(self, **values: float) -> None:
         """Record named numbers for today (signals, indicators): saved to ``signals.csv``."""
+        if not self.keep_records:
+            return
         row = self.records.setdefault(self._clock.index, {})
         for name, value in values.items():
             row[name] = float(value)

@@ -20,11 +20,12 @@ BarCallback = Callable[[LedgerRecorder, Callable[[], None]], None]
 
 
 def run_fast(broker: AShareBroker, session: BacktestSession, benchmark: str | None,
-             hooks: Sequence[BarCallback] = (), start_index: int = 0) -> LedgerRecorder:
+             hooks: Sequence[BarCallback] = (), start_index: int = 0,
+             positions: bool = True) -> LedgerRecorder:
     """Run the calendar days of ``broker.clock`` from ``start_index`` (a paper step whose
     earlier days are booked, their state restored on the first day run); return the ledger
-    recorder."""
-    recorder = LedgerRecorder(broker, benchmark)
+    recorder (``positions=False``: equity rows only, for a sweep)."""
+    recorder = LedgerRecorder(broker, benchmark, positions)
     broker.clock.index = start_index - 1
     stopped = []
 

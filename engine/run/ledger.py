@@ -9,7 +9,14 @@ import numpy as np
 import pandas as pd
 
 from huice.engine.results.ledger_frames import actions_frame, fills_frame, orders_frame, trades_frame
-from huice.engine.run.result_builder import POSITION_COLUMNS, Ledger, equity_frame
+from huice.engine.results.result import RunSummary
+from huice.engine.run.result_builder import (
+    POSITION_COLUMNS,
+    Ledger,
+    dividends_by_symbol,
+    equity_frame,
+    summarise,
+)
 
 if TYPE_CHECKING:
     from huice.engine.run.analyzers import LedgerRecorder
@@ -43,3 +50,16 @@ def ledger_of(run: PreparedRun, analyzer: LedgerRecorder) -> Ledger:
         trade_count=len(account.closed_trades) + len(account.open_trades),
         actions=actions_frame(broker.actions), signals=signals,
         final_values={s: p.quantity * clock.last_close(s) for s, p in account.positions.items()})
+
+
+def summary_of(run: PreparedRun, recorder: LedgerRecorder) -> RunSummary:
+    """The :class:`RunSummary` of a run that has finished: metrics and equity straight from
+    the broker's fills and actions, without the ledger tables (what a sweep keeps)."""
+    broker, clock = run.broker, run.clock
+    account = broker.account
+    dividends = dividends_by_symbol((action.symbol, action.cash) for action in broker.actions)
+    return summarise(
+        equity_frame(recorder.rows), fills=list(broker.fills),
+        trade_count=len(account.closed_trades) + len(account.open_trades),
+        final_values={s: p.quantity * clock.last_close(s) for s, p in account.positions.items()},
+        dividends=dividends, config=run.config, plugin=run.plugin, market=run.market)

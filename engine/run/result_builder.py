@@ -8,7 +8,7 @@ report notes the same way for every source.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,7 @@ from huice.engine.results.metrics import (
     holding_value,
     simple_return,
 )
-from huice.engine.results.result import RunResult
+from huice.engine.results.result import RunResult, RunSummary
 from huice.engine.run.identity import compute_run_id, resolved_config
 from huice.engine.run.notes import run_notes
 from huice.engine.run.plugin import StrategyPlugin
@@ -77,12 +77,41 @@ def as_dates(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     return frame
 
 
-def dividends_by_symbol(actions: pd.DataFrame) -> dict[str, float]:
-    """Cash credited by corporate actions per symbol, summed in booking order."""
+def dividends_by_symbol(credits: Iterable[tuple[str, float]]) -> dict[str, float]:
+    """Cash credited by corporate actions, as (symbol, cash) pairs in booking order, summed
+    per symbol."""
     dividends: dict[str, float] = {}
-    for symbol, cash in zip(actions["symbol"], actions["cash"]):
+    for symbol, cash in credits:
         dividends[symbol] = dividends.get(symbol, 0.0) + float(cash)
     return dividends
+
+
+def summarise(equity: pd.DataFrame, *, fills: Sequence[Fill], trade_count: int,
+              final_values: Mapping[str, float], dividends: Mapping[str, float],
+              config: RunConfig, plugin: StrategyPlugin, market: MarketData) -> RunSummary:
+    """A run's id, resolved config, metrics and equity (benchmark scaled to the initial cash)
+    from what it booked: all a sweep keeps of a run, and the head of every full result."""
+    benchmark = config.data.benchmark
+    initial = config.broker.initial_cash
+    equity = equity.copy()
+    if benchmark:
+        first = equity["benchmark"].dropna()
+        base = first.iloc[0] if len(first) else math.nan
+        equity["benchmark"] = initial * equity["benchmark"] / base
+    traded = plugin.traded_symbols()
+    buy_and_hold = [buy_and_hold_return(market.bars(s)) for s in traded]
+    resolved = resolved_config(config, plugin)
+    run_id = compute_run_id(resolved, market)
+    metrics = compute_metrics(
+        equity, initial_cash=initial, fills=fills, trades=trade_count,
+        buy_and_hold_return=float(sum(buy_and_hold) / len(buy_and_hold)) if traded else math.nan,
+        benchmark_return=simple_return(market.bars(benchmark)["close"]) if benchmark else math.nan,
+        periods_per_year=config.report.periods_per_year,
+        risk_free_rate=config.report.risk_free_rate,
+        contribution=contribution_by_symbol(fills, dict(final_values), initial, dict(dividends)),
+        dividends=round(sum(dividends.values()), 2), run_id=run_id, strategy=plugin.name,
+        execution=config.broker.execution)
+    return RunSummary(run_id=run_id, resolved_config=resolved, metrics=metrics, equity=equity)
 
 
 def build_result(ledger: Ledger, *, config: RunConfig, plugin: StrategyPlugin,
@@ -90,27 +119,14 @@ def build_result(ledger: Ledger, *, config: RunConfig, plugin: StrategyPlugin,
                  leading_notes: Sequence[str] = ()) -> RunResult:
     """Tables, metrics and report notes of a run from its ledger."""
     benchmark = config.data.benchmark
-    initial = config.broker.initial_cash
-    equity = ledger.equity.copy()
-    if benchmark:
-        first = equity["benchmark"].dropna()
-        base = first.iloc[0] if len(first) else math.nan
-        equity["benchmark"] = initial * equity["benchmark"] / base
+    summary = summarise(ledger.equity, fills=ledger.fills, trade_count=ledger.trade_count,
+                        final_values=ledger.final_values,
+                        dividends=dividends_by_symbol(zip(ledger.actions["symbol"],
+                                                          ledger.actions["cash"])), config=config,
+                        plugin=plugin, market=market)
+    run_id, resolved, metrics, equity = (summary.run_id, summary.resolved_config,
+                                         summary.metrics, summary.equity)
     traded = plugin.traded_symbols()
-    buy_and_hold = [buy_and_hold_return(market.bars(s)) for s in traded]
-    dividends = dividends_by_symbol(ledger.actions)
-    resolved = resolved_config(config, plugin)
-    run_id = compute_run_id(resolved, market)
-    metrics = compute_metrics(
-        equity, initial_cash=initial, fills=ledger.fills, trades=ledger.trade_count,
-        buy_and_hold_return=float(sum(buy_and_hold) / len(buy_and_hold)) if traded else math.nan,
-        benchmark_return=simple_return(market.bars(benchmark)["close"]) if benchmark else math.nan,
-        periods_per_year=config.report.periods_per_year,
-        risk_free_rate=config.report.risk_free_rate,
-        contribution=contribution_by_symbol(ledger.fills, ledger.final_values, initial,
-                                            dividends),
-        dividends=round(sum(dividends.values()), 2), run_id=run_id, strategy=plugin.name,
-        execution=config.broker.execution)
     notes = list(leading_notes) + run_notes(config, plugin, market, rules,
                                             config.report.language)
     shown = dict.fromkeys(traded + ([benchmark] if benchmark else []))

@@ -11,6 +11,7 @@ import contextlib
 import json
 import multiprocessing
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -25,13 +26,15 @@ from loguru import logger
 from huice.config.errors import ConfigError, HuiceError
 from huice.config.schema import RunConfig
 from huice.config.validation import config_error_from
+from huice.engine.results.metrics import Metrics
 from huice.engine.results.outputs import check_output_folder, write_marker
-from huice.engine.results.result import RunResult
+from huice.engine.results.result import RunResult, RunSummary
 from huice.engine.results.writer import write_file_atomically
-from huice.engine.run.assembly import run_backtest
+from huice.engine.run.assembly import market_of, run_backtest, run_summary
 from huice.engine.run.plugin import PluginFactory, StrategyPlugin
 from huice.engine.sweep.plan import SweepTask, plan_sweep
 from huice.feeds.csv_source import CachedBarReader
+from huice.feeds.market import MarketData
 
 SCALAR_METRICS = ("total_return", "annual_return", "buy_and_hold_return", "benchmark_return",
                   "excess_vs_buy_and_hold", "excess_vs_benchmark", "max_drawdown", "longest_drawdown_days",
@@ -49,14 +52,13 @@ def worker_reader() -> CachedBarReader:
     return _reader
 
 
-def metrics_row(task: SweepTask, result: RunResult | None, error: str = "") -> dict[str, Any]:
+def metrics_row(task: SweepTask, metrics: Metrics | None, error: str = "") -> dict[str, Any]:
     """One line of results.csv."""
     row: dict[str, Any] = {"index": task.index, "task_id": task.task_id}
     row.update(task.overrides)
-    if result is None:
+    if metrics is None:
         row.update({"run_id": "", "status": "error", "error": error})
         return row
-    metrics = result.metrics
     row["run_id"] = metrics["run_id"]
     row.update({key: metrics[key] for key in SCALAR_METRICS})
     row.update({f"fees_{kind}": value for kind, value in metrics["fees"].items()})
@@ -71,24 +73,62 @@ def sweep_runner(config: RunConfig, plugin: StrategyPlugin) -> str:
     return config.runner or ("cerebro" if isinstance(plugin, NativeStrategy) else "fast")
 
 
+_markets: OrderedDict[str, MarketData] = OrderedDict()
+MARKETS_KEPT = 8  # tasks come grouped by data (a grid's first key varies slowest)
+
+
+def worker_market(config: RunConfig, plugin: StrategyPlugin) -> MarketData:
+    """The bars of a task, loaded once per worker for every task that reads the same data with
+    the same symbols (a grid over strategy parameters shares one market): the files, the
+    catalog, validation, windowing and the bars' fingerprint are not redone per run."""
+    key = json.dumps([config.data.model_dump(mode="json"), plugin.symbols()], sort_keys=True)
+    market = _markets.get(key)
+    if market is None:
+        market = market_of(config, plugin, reader=worker_reader())
+        _markets[key] = market
+        if len(_markets) > MARKETS_KEPT:
+            _markets.popitem(last=False)
+    else:
+        _markets.move_to_end(key)
+    return market
+
+
+def _task_run(task: SweepTask, factory: PluginFactory
+              ) -> tuple[RunConfig, StrategyPlugin, MarketData, str]:
+    config = RunConfig.model_validate(task.config)
+    plugin = factory(config)
+    return config, plugin, worker_market(config, plugin), sweep_runner(config, plugin)
+
+
 def run_task_result(task: SweepTask,
                     factory: PluginFactory) -> tuple[dict[str, Any], RunResult | None]:
-    """Run one task: its results.csv row and its whole result (None when it failed). User
-    errors become an ``error`` row, not a crash."""
+    """Run one task with every ledger table (walk-forward's test folds need the fills): its
+    results.csv row and its whole result (None when it failed). User errors become an
+    ``error`` row, not a crash."""
     try:
-        config = RunConfig.model_validate(task.config)
-        plugin = factory(config)
-        result = run_backtest(config, plugin, reader=worker_reader(), progress=False,
-                              runner=sweep_runner(config, plugin))
+        config, plugin, market, runner = _task_run(task, factory)
+        result = run_backtest(config, plugin, market=market, progress=False, runner=runner)
     except HuiceError as exc:
         return metrics_row(task, None, str(exc)), None
-    return metrics_row(task, result), result
+    return metrics_row(task, result.metrics), result
+
+
+def run_task_summary(task: SweepTask,
+                     factory: PluginFactory) -> tuple[dict[str, Any], RunSummary | None]:
+    """Run one task keeping only its metrics and equity (:func:`run_summary`): its
+    results.csv row and its summary (None when it failed)."""
+    try:
+        config, plugin, market, runner = _task_run(task, factory)
+        summary = run_summary(config, plugin, market, runner=runner)
+    except HuiceError as exc:
+        return metrics_row(task, None, str(exc)), None
+    return metrics_row(task, summary.metrics), summary
 
 
 def run_task(task: SweepTask, factory: PluginFactory) -> dict[str, Any]:
     """Run one task in a worker: its results.csv row only (what crosses the process
     boundary)."""
-    return run_task_result(task, factory)[0]
+    return run_task_summary(task, factory)[0]
 
 
 def validate_tasks(tasks: Iterable[SweepTask], factory: PluginFactory) -> None:
@@ -257,8 +297,8 @@ def equity_of_tasks(tasks: list[SweepTask],
     by_id = {task.task_id: task for task in tasks}
 
     def equity_of(task_id: str) -> pd.DataFrame | None:
-        _, result = run_task_result(by_id[task_id], factory)
-        return None if result is None else result.equity
+        _, summary = run_task_summary(by_id[task_id], factory)
+        return None if summary is None else summary.equity
 
     return equity_of
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from huice.engine.run.assembly import run_backtest
 from huice.feeds.catalog import Instrument
@@ -46,6 +48,15 @@ def test_effective_set_repeats_until_stable():
 
 def test_share_one_keeps_every_depth():
     assert effective_drawdowns([0.2, 0.1, 0.3], 1.0) == [0.3, 0.2, 0.1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(0.0001, 0.9), min_size=1, max_size=40), st.floats(0.01, 1.0),
+       st.floats(0.01, 1.0))
+def test_threshold_is_ratio_times_the_largest_kept_depth(depths, share, ratio):
+    # steps 4-7 as written (theta = ratio * max of the effective set) and the engine's
+    # shortcut (ratio * the largest depth) are the same float for any share
+    assert drawdown_threshold(depths, share, ratio) == ratio * max(effective_drawdowns(depths, share))
 
 
 def test_relative_drawdown():

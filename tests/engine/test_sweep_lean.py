@@ -1,0 +1,67 @@
+"""A sweep's run keeps only metrics and the equity curve (run_summary): its results.csv row must
+equal the row of the full backtest of the same task, figure for figure, on real bundled data."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from huice.config.schema import RunConfig
+from huice.engine.run.assembly import run_backtest
+from huice.engine.sweep.plan import plan_sweep
+from huice.engine.sweep.runner import metrics_row, run_task, run_task_summary, worker_market
+from huice.strategies.factory import plugin_for
+from tests.conftest import REPO
+
+
+def sweep(strategy: dict, grid: dict, start: str, end: str, broker: dict | None = None):
+    return plan_sweep(RunConfig.model_validate({
+        "name": "lean", "data": {"catalog": str(REPO / "data/catalog.csv"), "start": start,
+                                 "end": end, "benchmark": "000300.SH"},
+        "strategy": strategy, "broker": broker or {"execution": "open"},
+        "sweep": {"grid": grid}}))
+
+
+CASES = {
+    # drawdown reversion on two industries: entries, exits and the threshold moving
+    "drawdown_reversion": sweep(
+        {"name": "drawdown_reversion", "params": {"target": "801080.SI"}},
+        {"strategy.params.target": ["801080.SI", "801750.SI"],
+         "strategy.params.ratio": [0.6, 1.0], "strategy.params.min_history_days": [250]},
+        "2012-01-04", "2023-12-29"),
+    # a barbell of unadjusted ETFs: cash dividends booked on their ex-dates, 1-tick slippage
+    "barbell_dividends": sweep(
+        {"name": "barbell", "params": {"legs": [{"symbol": "510300.SH", "weight": 0.5},
+                                                {"symbol": "515180.SH", "weight": 0.5}],
+                                       "rebalance": "monthly"}},
+        {"strategy.params.drift_band": [0.02, 0.1]}, "2020-01-02", "2023-06-08",
+        {"execution": "open", "slippage": {"kind": "ticks", "value": 1}}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_sweep_row_equals_the_full_backtest_row(case):
+    for task in CASES[case]:
+        config = RunConfig.model_validate(task.config)
+        plugin = plugin_for(config)
+        full = run_backtest(config, plugin_for(config), market=worker_market(config, plugin),
+                            runner="fast")
+        lean_row, summary = run_task_summary(task, plugin_for)
+        assert lean_row == metrics_row(task, full.metrics)
+        assert lean_row["status"] == "ok" and lean_row["trades"] > 0
+        pd.testing.assert_frame_equal(summary.equity, full.equity)
+        assert run_task(task, plugin_for) == lean_row
+    if case == "barbell_dividends":
+        assert full.metrics.dividends > 0  # the ex-dates were inside the window
+
+
+def test_tasks_on_the_same_data_share_one_market():
+    tasks = CASES["drawdown_reversion"]
+    markets = []
+    for task in tasks:
+        config = RunConfig.model_validate(task.config)
+        markets.append(worker_market(config, plugin_for(config)))
+    # two targets x two ratios: one market per target, the ratio runs reuse it
+    assert markets[0] is markets[1] and markets[2] is markets[3]
+    assert markets[0] is not markets[2]
+    assert markets[0].symbols != markets[2].symbols
