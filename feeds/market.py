@@ -7,13 +7,16 @@ stays a day without a bar for it (suspension, missing data): nothing is forward-
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
+from typing import TypeVar, cast
 
 import numpy as np
 import pandas as pd
 
 from huice.feeds.catalog import Instrument
 from huice.feeds.errors import DataError
+
+T = TypeVar("T")
 
 
 class MarketData:
@@ -36,7 +39,7 @@ class MarketData:
         if missing:
             raise ValueError(f"no instrument metadata for {sorted(missing)}")
         self._bars = dict(bars)
-        self._fingerprint: str | None = None
+        self._derived: dict[Hashable, object] = {}
         self.instruments = {symbol: instruments[symbol] for symbol in bars}
         self.exchange_calendar = exchange_calendar
         index = pd.DatetimeIndex([], name="date")
@@ -86,9 +89,15 @@ class MarketData:
     def fingerprint(self) -> str:
         """A hash of every bar value and date, for run ids (computed once: the bars of a
         MarketData are never modified)."""
-        if self._fingerprint is None:
-            self._fingerprint = self._hash_bars()
-        return self._fingerprint
+        return self.derived(("fingerprint",), self._hash_bars)
+
+    def derived(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, a value derived from these bars only, computed once per MarketData
+        and kept under ``key`` (the bars of a MarketData are never modified): what every run of
+        a sweep on the same data would otherwise redo (the clock's tables, buy-and-hold)."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return cast(T, self._derived[key])
 
     def _hash_bars(self) -> str:
         digest = hashlib.sha256()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -99,13 +100,17 @@ def summarise(equity: pd.DataFrame, *, fills: Sequence[Fill], trade_count: int,
         base = first.iloc[0] if len(first) else math.nan
         equity["benchmark"] = initial * equity["benchmark"] / base
     traded = plugin.traded_symbols()
-    buy_and_hold = [buy_and_hold_return(market.bars(s)) for s in traded]
+    buy_and_hold = [market.derived(("buy_and_hold_return", s),
+                                   partial(buy_and_hold_return, market.bars(s)))
+                    for s in traded]
     resolved = resolved_config(config, plugin)
     run_id = compute_run_id(resolved, market)
     metrics = compute_metrics(
         equity, initial_cash=initial, fills=fills, trades=trade_count,
         buy_and_hold_return=float(sum(buy_and_hold) / len(buy_and_hold)) if traded else math.nan,
-        benchmark_return=simple_return(market.bars(benchmark)["close"]) if benchmark else math.nan,
+        benchmark_return=market.derived(
+            ("simple_return", benchmark), partial(simple_return, market.bars(benchmark)["close"]))
+        if benchmark else math.nan,
         periods_per_year=config.report.periods_per_year,
         risk_free_rate=config.report.risk_free_rate,
         contribution=contribution_by_symbol(fills, dict(final_values), initial, dict(dividends)),
