@@ -235,6 +235,18 @@ class Constraint(StrictModel):
     right: str | float
 
 
+class ScreenConfig(StrictModel):
+    """Screen every combination with the strategy's vectorised signals (approximate: next-open
+    fills, proportional costs, no lots, limits or T+1), then run the exact engine on the
+    ``top`` best by ``rank_by`` and on ``sample`` others drawn at random (with ``seed``)."""
+
+    top: int = Field(50, ge=1, le=10_000, description="best screened runs confirmed exactly")
+    sample: int = Field(20, ge=0, le=10_000,
+                        description="other runs drawn at random and confirmed, to measure "
+                                    "the screen's agreement beyond the top")
+    seed: int = Field(0, ge=0, description="seed of the random draw")
+
+
 class WalkForwardConfig(StrictModel):
     """Rolling (or anchored) train/test windows in trading days."""
 
@@ -255,6 +267,14 @@ class SweepConfig(StrictModel):
     descending: bool = True
     top: int = Field(5, ge=1, le=100)
     walk_forward: WalkForwardConfig | None = None
+    screen: ScreenConfig | None = None
+
+    @model_validator(mode="after")
+    def _screen_alone(self) -> SweepConfig:
+        if self.screen is not None and self.walk_forward is not None:
+            raise ValueError("screen and walk_forward cannot be combined: walk-forward folds "
+                             "run exactly; remove one of them")
+        return self
 
     @model_validator(mode="after")
     def _something_varies(self) -> SweepConfig:

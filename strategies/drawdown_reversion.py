@@ -8,6 +8,7 @@ drawdown episodes; go flat when the relative value makes a new high (``W_t == 0`
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -15,6 +16,7 @@ from pydantic import Field
 
 from huice.engine.results.diagnostic import DiagnosticChart
 from huice.engine.run.context import BarContext
+from huice.engine.sweep.screen_sim import ScreenWeights
 from huice.feeds.market import MarketData
 from huice.strategies.base import Strategy, StrategyParams
 from huice.strategies.registry import register
@@ -69,6 +71,49 @@ def relative_drawdown(target: np.ndarray, reference: np.ndarray) -> np.ndarray:
     relative = target / reference
     relative = relative / relative[0]
     return 1.0 - relative / np.maximum.accumulate(relative)
+
+
+def drawdown_signals(target: np.ndarray, reference: np.ndarray,
+                     params: Sequence[DrawdownReversionParams]) -> np.ndarray:
+    """The strategy's signal (1 long, 0 flat) after each day on which both indices have a bar,
+    for every parameter set at once: ``(days, sets)``. The same arithmetic, in the same order,
+    as :meth:`DrawdownReversion._update` one day at a time (tests/strategies/
+    test_drawdown_vectorised.py checks them equal day by day); day t uses closes up to t only.
+
+    The threshold only ever changes when an episode completes (the relative value regains its
+    peak): it is ``ratio * the largest depth completed so far``, and the deepest completed
+    depth at day t is the running maximum of W up to the last completion at or before t.
+    """
+    raw = target / reference
+    relative = raw / raw[0]
+    peak = np.maximum.accumulate(relative)
+    at_peak = relative >= peak  # _update's `relative >= self._peak` (the peak is a running max)
+    with np.errstate(invalid="ignore"):
+        drawdown = np.where(at_peak, 0.0, 1.0 - relative / peak)
+    days = len(drawdown)
+    completed = np.zeros(days, dtype=bool)  # an episode ends: back at the peak after W > 0
+    completed[1:] = at_peak[1:] & (drawdown[:-1] > 0)
+    deepest = np.maximum.accumulate(drawdown)
+    last_end = np.maximum.accumulate(np.where(completed, np.arange(days), -1))
+    known = last_end >= 0
+    completed_max = np.where(known, deepest[np.maximum(last_end - 1, 0)], np.nan)
+    whole_window = deepest[np.flatnonzero(completed)[-1] - 1] if completed.any() else math.nan
+    observations = np.arange(1, days + 1)
+    signals = np.empty((days, len(params)), dtype=np.int8)
+    for column, p in enumerate(params):
+        if p.window == "full":
+            theta = np.full(days, p.ratio * whole_window)
+            ready = np.full(days, completed.any())
+        else:
+            theta = p.ratio * completed_max
+            ready = known & (observations > p.min_history_days)
+        with np.errstate(invalid="ignore"):
+            enter = ready & (drawdown > theta)
+        leave = drawdown == 0.0
+        event = enter | leave
+        last_event = np.maximum.accumulate(np.where(event, np.arange(days), -1))
+        signals[:, column] = np.where(last_event >= 0, enter[np.maximum(last_event, 0)], 0)
+    return signals
 
 
 class DrawdownReversionParams(StrategyParams):
@@ -193,6 +238,27 @@ class DrawdownReversion(Strategy):
             self._signal = 1
         elif drawdown == 0.0:
             self._signal = 0
+
+    @classmethod
+    def screen_weights(cls, market: MarketData,
+                       params: Sequence[DrawdownReversionParams]) -> ScreenWeights:
+        """Vectorised target weights for a sweep's screen (see
+        :mod:`huice.engine.sweep.screen_sim`): every parameter set of one target, reference
+        and traded instrument at once. After each day's close the strategy holds the traded
+        instrument while its signal is 1; an order is placed on the days the signal changes."""
+        first = params[0]
+        calendar = market.calendar
+        joined = market.bars(first.target)[["close"]].join(
+            market.bars(first.reference)[["close"]].add_suffix("_reference"), how="inner")
+        signals = drawdown_signals(joined["close"].to_numpy(float),
+                                   joined["close_reference"].to_numpy(float), params)
+        # each calendar day takes the signal of its latest day with both bars (0 before)
+        position = np.searchsorted(joined.index, calendar, side="right") - 1
+        on_calendar = np.where(position[:, None] >= 0, signals[np.maximum(position, 0)], 0)
+        changed = np.vstack([on_calendar[:1] != 0, on_calendar[1:] != on_calendar[:-1]])
+        weights = np.where(changed, on_calendar, np.nan)[:, :, None]
+        return ScreenWeights(symbols=[cls(first).traded_symbol], weights=weights,
+                             slots=np.zeros((len(params), 1), dtype=np.int64))
 
     def report_notes(self, language: str = "en") -> list[str]:
         p = self.params

@@ -10,6 +10,7 @@ track them. Scores and crowding at day t use bars up to t only.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -18,6 +19,8 @@ from pydantic import Field, model_validator
 
 from huice.engine.results.diagnostic import DiagnosticChart
 from huice.engine.run.context import BarContext
+from huice.engine.sweep.screen_sim import ScreenWeights
+from huice.feeds.market import MarketData
 from huice.strategies.base import Strategy, StrategyParams
 from huice.strategies.crowding import SHENWAN_L1, Crowding, CrowdingParams, crowding_from_market
 from huice.strategies.periods import period_key
@@ -57,6 +60,23 @@ class IndustryRotationParams(StrategyParams):
         return self
 
 
+def scores_from_returns(trailing: Callable[[int], np.ndarray],
+                        params: IndustryRotationParams) -> np.ndarray:
+    """Each industry's score from ``trailing(days)``, its return over the last ``days`` bars
+    (NaN where the history is too short). Higher is better."""
+    if params.ranking == "momentum":
+        return trailing(params.lookback_days)
+    if params.ranking == "reversal":
+        return -trailing(params.lookback_days)
+    short, long_ = trailing(params.short_days), trailing(params.long_days)
+    valid = ~np.isnan(short) & ~np.isnan(long_)
+    score = np.full(len(short), np.nan)
+    if valid.sum() >= 2:
+        score[valid] = (pd.Series(short[valid]).rank(pct=True).to_numpy()
+                        - pd.Series(long_[valid]).rank(pct=True).to_numpy())
+    return score
+
+
 def rank_scores(closes: np.ndarray, params: IndustryRotationParams) -> np.ndarray:
     """Each industry's score from its closes up to today (rows = days, oldest first); NaN where
     the history is too short. Higher is better."""
@@ -65,17 +85,52 @@ def rank_scores(closes: np.ndarray, params: IndustryRotationParams) -> np.ndarra
             return np.full(closes.shape[1], np.nan)
         return closes[-1] / closes[-1 - days] - 1.0
 
-    if params.ranking == "momentum":
-        return trailing_return(params.lookback_days)
-    if params.ranking == "reversal":
-        return -trailing_return(params.lookback_days)
-    short, long_ = trailing_return(params.short_days), trailing_return(params.long_days)
-    valid = ~np.isnan(short) & ~np.isnan(long_)
-    score = np.full(len(short), np.nan)
-    if valid.sum() >= 2:
-        score[valid] = (pd.Series(short[valid]).rank(pct=True).to_numpy()
-                        - pd.Series(long_[valid]).rank(pct=True).to_numpy())
-    return score
+    return scores_from_returns(trailing_return, params)
+
+
+def choose_weights(scores: np.ndarray, crowding: Mapping[str, float],
+                   params: IndustryRotationParams) -> tuple[dict[str, float], dict[str, float]]:
+    """Target weights by industry from the day's scores (universe order) and crowding levels
+    (empty without a filter), and each scored industry's rank (1 = first)."""
+    p = params
+    ranked = sorted((-score, symbol) for score, symbol in zip(scores, p.universe)
+                    if not math.isnan(score))
+    ranks = {symbol: float(place) for place, (_, symbol) in enumerate(ranked, 1)}
+    candidates = []
+    for symbol, score in zip(p.universe, scores):
+        if math.isnan(score):
+            continue
+        level = crowding.get(symbol, math.nan)  # NaN: not enough history to measure it yet
+        if p.crowding_filter == "exclude_crowded" and level >= p.crowding_threshold:
+            continue
+        if p.crowding_filter == "require_uncrowded" and not level <= p.crowding_threshold:
+            continue
+        candidates.append((score, symbol))
+    chosen = sorted(candidates, key=lambda c: (-c[0], c[1]))[: p.top_k]
+    if not chosen:
+        return {}, ranks
+    if p.weighting == "score":
+        low = min(score for score, _ in chosen)
+        raw = {s: score - low + 1e-6 for score, s in chosen}
+    else:
+        raw = {s: 1.0 for _, s in chosen}
+    total = sum(raw.values())
+    return {s: value / total for s, value in raw.items()}, ranks
+
+
+def rebalance_days(market: MarketData, params: IndustryRotationParams) -> np.ndarray:
+    """Whether each day of ``market``'s calendar is a rebalance day: the first trading day of
+    its week or month, or the last (the next exchange trading day is in another period; the
+    exchange calendar is published in advance)."""
+    days = market.calendar.date.tolist()
+    keys = [period_key(day, params.rebalance) for day in days]
+    if params.rebalance_day == "first":
+        return np.array([i == 0 or keys[i] != keys[i - 1] for i in range(len(days))])
+    exchange = market.exchange_calendar if market.exchange_calendar is not None \
+        else market.calendar
+    following = exchange.searchsorted(market.calendar, side="right")
+    return np.array([at >= len(exchange) or period_key(exchange[at].date(), params.rebalance)
+                     != key for at, key in zip(following, keys)])
 
 
 @register("industry_rotation")
@@ -135,31 +190,55 @@ class IndustryRotation(Strategy):
         p = self.params
         depth = max(p.lookback_days, p.long_days) + 1
         closes = np.column_stack([self._tail(ctx.history(s), depth) for s in p.universe])
-        scores = rank_scores(closes, p)
-        ranked = sorted((-score, symbol) for score, symbol in zip(scores, p.universe)
-                        if not math.isnan(score))
-        self._ranks = {symbol: float(place) for place, (_, symbol) in enumerate(ranked, 1)}
-        crowding = self._crowding_today(ctx)
-        candidates = []
-        for symbol, score in zip(p.universe, scores):
-            if math.isnan(score):
-                continue
-            level = crowding.get(symbol, math.nan)  # NaN: not enough history to measure it yet
-            if p.crowding_filter == "exclude_crowded" and level >= p.crowding_threshold:
-                continue
-            if p.crowding_filter == "require_uncrowded" and not level <= p.crowding_threshold:
-                continue
-            candidates.append((score, symbol))
-        chosen = sorted(candidates, key=lambda c: (-c[0], c[1]))[: p.top_k]
-        if not chosen:
-            return {}
-        if p.weighting == "score":
-            low = min(score for score, _ in chosen)
-            raw = {s: score - low + 1e-6 for score, s in chosen}
-        else:
-            raw = {s: 1.0 for _, s in chosen}
-        total = sum(raw.values())
-        return {s: value / total for s, value in raw.items()}
+        weights, self._ranks = choose_weights(rank_scores(closes, p),
+                                              self._crowding_today(ctx), p)
+        return weights
+
+    @classmethod
+    def screen_weights(cls, market: MarketData,
+                       params: Sequence[IndustryRotationParams]) -> ScreenWeights:
+        """Vectorised target weights for a sweep's screen (see
+        :mod:`huice.engine.sweep.screen_sim`): every parameter set of one universe at once.
+        Trailing returns come from whole arrays of each industry's own bars (day t reads
+        bars up to t), rebalance days from the calendar; the ranking and the choice are the
+        strategy's own (:func:`choose_weights`). NaN rows: days without a rebalance."""
+        universe = params[0].universe
+        calendar = market.calendar
+        closes = {s: market.bars(s)["close"].to_numpy(float) for s in universe}
+        latest = {s: np.maximum.accumulate(market.bar_positions(s)) for s in universe}
+        returns: dict[int, np.ndarray] = {}
+
+        def trailing(days: int) -> np.ndarray:  # (calendar days, universe)
+            if days not in returns:
+                columns = []
+                for s in universe:
+                    at = latest[s]
+                    enough = at >= days
+                    value = np.full(len(calendar), np.nan)
+                    value[enough] = closes[s][at[enough]] / closes[s][at[enough] - days] - 1.0
+                    columns.append(value)
+                returns[days] = np.column_stack(columns)
+            return returns[days]
+
+        crowdings: dict[str, Crowding] = {}
+        weights = np.full((len(calendar), len(params), len(universe)), np.nan)
+        for column, p in enumerate(params):
+            crowding = None
+            if p.crowding_filter != "none":
+                key = p.crowding.model_dump_json()
+                if key not in crowdings:
+                    crowdings[key] = crowding_from_market(market, list(universe), p.reference,
+                                                          p.crowding)
+                crowding = crowdings[key].score
+            for day in np.flatnonzero(rebalance_days(market, p)):
+                scores = scores_from_returns(lambda d, day=day: trailing(d)[day], p)
+                levels = ({} if crowding is None else
+                          {s: float(v) for s, v in zip(universe, crowding.iloc[day][universe])})
+                chosen, _ = choose_weights(scores, levels, p)
+                weights[day, column] = [chosen.get(s, 0.0) for s in universe]
+        symbols = [params[0].trade_via.get(s, s) for s in universe]
+        return ScreenWeights(symbols=symbols, weights=weights,
+                             slots=np.tile(np.arange(len(universe)), (len(params), 1)))
 
     @staticmethod
     def _tail(values: np.ndarray, depth: int) -> np.ndarray:

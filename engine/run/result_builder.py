@@ -87,6 +87,19 @@ def dividends_by_symbol(credits: Iterable[tuple[str, float]]) -> dict[str, float
     return dividends
 
 
+def reference_returns(market: MarketData, traded: Sequence[str],
+                      benchmark: str | None) -> tuple[float, float]:
+    """What a run is measured against: the mean buy-and-hold return of the traded instruments
+    (dividends included) and the benchmark's return (NaN without one), computed once per
+    market."""
+    holds = [market.derived(("buy_and_hold_return", s),
+                            partial(buy_and_hold_return, market.bars(s))) for s in traded]
+    bench = (market.derived(("simple_return", benchmark),
+                            partial(simple_return, market.bars(benchmark)["close"]))
+             if benchmark else math.nan)
+    return (float(sum(holds) / len(holds)) if holds else math.nan), bench
+
+
 def summarise(equity: pd.DataFrame, *, fills: Sequence[Fill], trade_count: int,
               final_values: Mapping[str, float], dividends: Mapping[str, float],
               config: RunConfig, plugin: StrategyPlugin, market: MarketData) -> RunSummary:
@@ -99,18 +112,12 @@ def summarise(equity: pd.DataFrame, *, fills: Sequence[Fill], trade_count: int,
         first = equity["benchmark"].dropna()
         base = first.iloc[0] if len(first) else math.nan
         equity["benchmark"] = initial * equity["benchmark"] / base
-    traded = plugin.traded_symbols()
-    buy_and_hold = [market.derived(("buy_and_hold_return", s),
-                                   partial(buy_and_hold_return, market.bars(s)))
-                    for s in traded]
+    hold_return, bench_return = reference_returns(market, plugin.traded_symbols(), benchmark)
     resolved = resolved_config(config, plugin)
     run_id = compute_run_id(resolved, market)
     metrics = compute_metrics(
         equity, initial_cash=initial, fills=fills, trades=trade_count,
-        buy_and_hold_return=float(sum(buy_and_hold) / len(buy_and_hold)) if traded else math.nan,
-        benchmark_return=market.derived(
-            ("simple_return", benchmark), partial(simple_return, market.bars(benchmark)["close"]))
-        if benchmark else math.nan,
+        buy_and_hold_return=hold_return, benchmark_return=bench_return,
         periods_per_year=config.report.periods_per_year,
         risk_free_rate=config.report.risk_free_rate,
         contribution=contribution_by_symbol(fills, dict(final_values), initial, dict(dividends)),

@@ -131,21 +131,25 @@ def run_task(task: SweepTask, factory: PluginFactory) -> dict[str, Any]:
     return run_task_summary(task, factory)[0]
 
 
-def validate_tasks(tasks: Iterable[SweepTask], factory: PluginFactory) -> None:
-    """Check every run's config and strategy params before anything runs."""
+def validate_tasks(tasks: Iterable[SweepTask], factory: PluginFactory
+                   ) -> list[tuple[RunConfig, StrategyPlugin]]:
+    """Check every run's config and strategy params before anything runs; each task's
+    validated config and strategy, in order (the screen reuses them)."""
     from pydantic import ValidationError
 
+    built = []
     for task in tasks:
         where = f"sweep run {task.index} ({', '.join(f'{k}={v}' for k, v in task.overrides.items())})"
         try:
             config = RunConfig.model_validate(task.config)
-            factory(config)
+            built.append((config, factory(config)))
         except ValidationError as exc:
             error = config_error_from(exc, RunConfig, source="", lines={})
             raise ConfigError(f"{error.where}: {error.message}", where=where) from exc
         except HuiceError as exc:
             raise ConfigError(f"{exc.where + ': ' if exc.where else ''}{exc.message}",
                               where=where) from exc
+    return built
 
 
 def preload_bars(tasks: Iterable[SweepTask], factory: PluginFactory) -> int:
@@ -240,6 +244,7 @@ class SweepResult:
     results: pd.DataFrame
     ranked: pd.DataFrame
     tasks: list[SweepTask]
+    screened: pd.DataFrame | None = None  # sweep.screen: every task's screened metrics
 
 
 def read_finished(journal: Path) -> dict[str, dict[str, Any]]:
@@ -311,20 +316,30 @@ def run_sweep(base: RunConfig, factory: PluginFactory, out_dir: Path, *, workers
 
     sweep = base.sweep_block()
     tasks = tasks if tasks is not None else plan_sweep(base)
-    validate_tasks(tasks, factory)
+    built = validate_tasks(tasks, factory)
     check_output_folder(out_dir, "sweep")
+    screened, screen_seconds = None, 0.0
+    if sweep.screen is not None:
+        from huice.engine.sweep.screening import run_screen
+
+        screened, screen_seconds = run_screen(tasks, built, sweep.rank_by, sweep.descending,
+                                              sweep.screen)
+        confirmed = set(screened.loc[screened["confirmed"] != "", "task_id"])
+        exact_tasks = [task for task in tasks if task.task_id in confirmed]
+    else:
+        exact_tasks = tasks
     out_dir.mkdir(parents=True, exist_ok=True)
     write_marker(out_dir, "sweep")
     journal = out_dir / "runs.jsonl"
     finished = read_finished(journal)
-    todo = [task for task in tasks if task.task_id not in finished]
-    logger.info("sweep {}: {} runs, {} already finished, {} workers ({})", base.name, len(tasks),
-                len(tasks) - len(todo), workers, backend)
+    todo = [task for task in exact_tasks if task.task_id not in finished]
+    logger.info("sweep {}: {} runs, {} already finished, {} workers ({})", base.name,
+                len(exact_tasks), len(exact_tasks) - len(todo), workers, backend)
     bar = None
     if todo:
         from tqdm import tqdm
-        bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), unit="run", desc=base.name,
-                   disable=None if progress is None else not progress)
+        bar = tqdm(total=len(exact_tasks), initial=len(exact_tasks) - len(todo), unit="run",
+                   desc=base.name, disable=None if progress is None else not progress)
     with journal.open("a", encoding="utf-8") as handle:
         for row in execute(todo, factory, workers, backend):
             handle.write(json.dumps(row, sort_keys=True) + "\n")
@@ -334,7 +349,7 @@ def run_sweep(base: RunConfig, factory: PluginFactory, out_dir: Path, *, workers
                 bar.update(1)
     if bar is not None:
         bar.close()
-    rows = [finished[task.task_id] for task in tasks]
+    rows = [finished[task.task_id] for task in exact_tasks]
     columns = ["index", "task_id", *dict.fromkeys(k for t in tasks for k in t.overrides),
                "run_id", *SCALAR_METRICS, "fees_commission", "fees_stamp_duty",
                "fees_transfer_fee", "fees_total", "status", "error"]
@@ -342,13 +357,23 @@ def run_sweep(base: RunConfig, factory: PluginFactory, out_dir: Path, *, workers
     write_file_atomically(out_dir / "results.csv", results.to_csv(index=False, lineterminator="\n"))
     ranked = rank(results, sweep.rank_by, sweep.descending)
     write_best_configs(ranked, tasks, out_dir, sweep.top)
+    lead = ""
+    if screened is not None and sweep.screen is not None:
+        from huice.engine.sweep.screen_report import screen_html
+        from huice.engine.sweep.screening import agreement
+
+        write_file_atomically(out_dir / "screen.csv",
+                              screened.to_csv(index=False, lineterminator="\n"))
+        found = agreement(screened, results, sweep.rank_by, sweep.descending)
+        lead = screen_html(found, sweep.screen, len(tasks), screen_seconds)
     write_sweep_report(base, results, ranked, out_dir, runner=sweep_runner(base, factory(base)),
-                       curve_of=equity_of_tasks(tasks, factory))
+                       curve_of=equity_of_tasks(tasks, factory), lead_html=lead)
     failed = int((results["status"] != "ok").sum())
     if failed:
         logger.warning("{} of {} runs failed; see the error column of results.csv", failed,
                        len(results))
-    return SweepResult(out_dir=out_dir, results=results, ranked=ranked, tasks=tasks)
+    return SweepResult(out_dir=out_dir, results=results, ranked=ranked, tasks=tasks,
+                       screened=screened)
 
 
 def default_workers() -> int:
