@@ -267,7 +267,8 @@ class SweepConfig(StrictModel):
     descending: bool = True
     top: int = Field(5, ge=1, le=100)
     walk_forward: WalkForwardConfig | None = None
-    screen: ScreenConfig | None = None
+    # how the sweep chose which runs to confirm never changes a run's figures
+    screen: ScreenConfig | None = Field(None, json_schema_extra=left_out_of("run", "account"))
 
     @model_validator(mode="after")
     def _screen_alone(self) -> SweepConfig:
