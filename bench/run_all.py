@@ -16,8 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from loguru import logger
 
 BENCHMARKS = ["bench_report_run", "bench_broker_rules", "bench_sweep", "bench_sweep_lean",
-              "bench_etf_flow",
-              "bench_native", "bench_store", "bench_speed", "bench_akquant", "bench_paper_step"]
+              "bench_screen", "bench_etf_flow", "bench_native", "bench_store", "bench_speed",
+              "bench_akquant", "bench_paper_step"]
 
 
 RESULTS = Path(__file__).parent / "RESULTS.md"
