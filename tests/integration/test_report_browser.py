@@ -219,11 +219,14 @@ def small_sweep(name: str) -> dict:
     if "strategy.params.target" in tree["sweep"]["grid"]:
         tree["sweep"]["grid"]["strategy.params.target"] = ["801080.SI", "801050.SI",
                                                            "801140.SI"]
+    if "screen" in tree["sweep"]:  # 972 combinations screened, 20 confirmed
+        tree["sweep"]["screen"] = {"top": 10, "sample": 10, "seed": 0}
     return tree
 
 
 def test_sweep_and_walk_forward_reports_open_in_chromium(browser, tmp_path):
-    for name in ("sweep_drawdown_31_industries", "walk_forward_801080"):
+    for name in ("sweep_drawdown_31_industries", "walk_forward_801080",
+                 "sweep_screen_drawdown_10k"):
         huice.sweep(small_sweep(name), workers=1, out=tmp_path / name, progress=False)
         seen = open_report(browser, tmp_path / name / "report.html", name)
         assert_clean(seen)
@@ -232,6 +235,8 @@ def test_sweep_and_walk_forward_reports_open_in_chromium(browser, tmp_path):
         assert {"best-runs", "sensitivity"} <= set(seen["sections"])
         if name.startswith("walk_forward"):
             assert "walk-forward" in seen["sections"]
+        elif "screen" in name:
+            assert seen["sections"][0] == "screen" and "per-instrument" in seen["sections"]
         else:
             assert "per-instrument" in seen["sections"]
 
