@@ -21,6 +21,7 @@ from loguru import logger
 
 from huice.config.errors import ConfigError
 from huice.config.schema import RunConfig, ScreenConfig
+from huice.engine.broker.execution import Execution
 from huice.engine.run.instrument_rules import resolve_all_rules
 from huice.engine.run.plugin import StrategyPlugin
 from huice.engine.run.result_builder import reference_returns
@@ -57,7 +58,7 @@ def _check_screenable(config: RunConfig, plugin: StrategyPlugin) -> None:
                           "(screen_weights); remove sweep.screen to run every combination "
                           "exactly, or screen drawdown_reversion or industry_rotation",
                           where="sweep.screen")
-    if config.broker.execution != "open":
+    if Execution(config.broker.execution) is not Execution.OPEN:
         raise ConfigError(f"the screen executes at the next open; broker.execution is "
                           f"{config.broker.execution}: set it to open or remove sweep.screen",
                           where="sweep.screen")
