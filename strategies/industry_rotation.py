@@ -153,6 +153,7 @@ class IndustryRotation(Strategy):
     def __init__(self, params: IndustryRotationParams | None = None) -> None:
         super().__init__(params)
         self._crowding: Crowding | None = None
+        self._crowding_rows: list[list[float]] = []
         self._last_period: tuple[int, int] | None = None
         self._ranks: dict[str, float] = {}  # today's ranking, on rebalance days
 
@@ -168,6 +169,8 @@ class IndustryRotation(Strategy):
         p = self.params
         if p.crowding_filter != "none":
             self._crowding = crowding_from_market(market, p.universe, p.reference, p.crowding)
+            # each day's scores as plain floats, in universe order (read once a day)
+            self._crowding_rows = self._crowding.score[list(p.universe)].to_numpy(float).tolist()
 
     def _due(self, ctx: BarContext) -> bool:
         p = self.params
@@ -182,8 +185,7 @@ class IndustryRotation(Strategy):
     def _crowding_today(self, ctx: BarContext) -> dict[str, float]:
         if self._crowding is None:
             return {}
-        row = self._crowding.score.iloc[ctx.bar_index]
-        return {s: float(row[s]) for s in self.params.universe}
+        return dict(zip(self.params.universe, self._crowding_rows[ctx.bar_index]))
 
     def choose(self, ctx: BarContext) -> dict[str, float]:
         """Today's target weights by industry (an empty dict: stay in cash)."""
