@@ -97,7 +97,9 @@ class Barbell(Strategy):
     Params = BarbellParams
     diagnostic_chart = DiagnosticChart(title="Leg weights (share of equity) and rebalances",
                                        lines=("exposure",), stacked_prefix=WEIGHT_PREFIX,
-                                       markers="rebalance", ylabel="weight", percent=True)
+                                       markers="rebalance", ylabel="weight", percent=True,
+                                       title_zh="各腿权重（占权益）与再平衡", ylabel_zh="权重",
+                                       names_zh={"exposure": "总仓位", "rebalance": "再平衡"})
     params: BarbellParams
 
     def __init__(self, params: BarbellParams | None = None) -> None:

@@ -143,7 +143,10 @@ class DrawdownReversion(Strategy):
     Params = DrawdownReversionParams
     diagnostic_chart = DiagnosticChart(title="Relative drawdown W_t and threshold",
                                        lines=("drawdown", "threshold"), shade="holding",
-                                       ylabel="relative drawdown", percent=True)
+                                       ylabel="relative drawdown", percent=True,
+                                       title_zh="相对回撤 W_t 与阈值", ylabel_zh="相对回撤",
+                                       names_zh={"drawdown": "相对回撤", "threshold": "阈值",
+                                                 "holding": "持有"})
     params: DrawdownReversionParams
 
     def __init__(self, params: DrawdownReversionParams | None = None) -> None:

@@ -114,9 +114,11 @@ class EtfFlowRotation(Strategy):
     diagnostic_chart = (
         DiagnosticChart(title="Flow factor (net flow over the lookback / mean AUM)",
                         line_prefix=FLOW_PREFIX, markers="rebalance", ylabel="flow / AUM",
-                        percent=True),
+                        percent=True, title_zh="资金流因子（回看期净申赎 / 平均规模）",
+                        ylabel_zh="净申赎 / 规模", names_zh={"rebalance": "再平衡"}),
         DiagnosticChart(title="Holdings (share of equity)", stacked_prefix=WEIGHT_PREFIX,
-                        ylabel="weight", percent=True),
+                        ylabel="weight", percent=True, title_zh="持仓（占权益）",
+                        ylabel_zh="权重"),
     )
     params: EtfFlowParams
 

@@ -143,11 +143,15 @@ class IndustryRotation(Strategy):
     params: IndustryRotationParams
     diagnostic_chart = (
         DiagnosticChart("Weights by industry", stacked_prefix="weight_", ylabel="weight",
-                        percent=True, markers="rebalanced"),
+                        percent=True, markers="rebalanced", title_zh="各行业权重",
+                        ylabel_zh="权重", names_zh={"rebalanced": "再平衡"}),
         DiagnosticChart("Crowding of what is held (mean score, 0-100)",
-                        lines=("crowding_held", "crowding_market"), ylabel="score"),
+                        lines=("crowding_held", "crowding_market"), ylabel="score",
+                        title_zh="持仓行业的拥挤度（平均分，0-100）", ylabel_zh="分数",
+                        names_zh={"crowding_held": "持仓拥挤度", "crowding_market": "全市场拥挤度"}),
         DiagnosticChart("Rank of each industry at each rebalance (1 = first)",
-                        heatmap_prefix="rank_", ylabel="rank"),
+                        heatmap_prefix="rank_", ylabel="rank",
+                        title_zh="每次再平衡时各行业的排名（1 = 第一）", ylabel_zh="排名"),
     )
 
     def __init__(self, params: IndustryRotationParams | None = None) -> None:

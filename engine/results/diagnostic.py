@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -26,3 +27,20 @@ class DiagnosticChart:
     markers: str | None = None         # recorded column: a marker on days where it is > 0
     heatmap_prefix: str | None = None  # recorded columns with this prefix: a heatmap (one row
     #                                    each, the days where any of them has a value)
+    title_zh: str = ""                 # the title in a Chinese report ("": the English one)
+    ylabel_zh: str = ""
+    names_zh: Mapping[str, str] = field(default_factory=dict)  # a recorded column's name in a
+    #                                    Chinese report's legend (lines, shade, markers)
+
+    def title_in(self, language: str) -> str:
+        """The chart's title in ``language`` (en or zh)."""
+        return self.title_zh if language == "zh" and self.title_zh else self.title
+
+    def ylabel_in(self, language: str) -> str:
+        """The y axis' label in ``language``."""
+        return self.ylabel_zh if language == "zh" and self.ylabel_zh else self.ylabel
+
+    def name_in(self, column: str, language: str) -> str:
+        """A recorded column's legend name in ``language`` (the column's own name in English,
+        or when the strategy gives no Chinese one)."""
+        return self.names_zh.get(column, column) if language == "zh" else column

@@ -44,12 +44,12 @@ def _section(section_id: str, language: str, body: str, title: str | None = None
     return section(section_id, title or text(SECTION_TITLES, section_id, language), body)
 
 
-def _diagnostics(result: RunResult) -> str:
+def _diagnostics(result: RunResult, language: str) -> str:
     chart = result.diagnostic_chart
     if chart is None:
         return ""
     specs = chart if isinstance(chart, tuple) else (chart,)
-    return "".join(diagnostic_chart(result.signals, spec, f"chart-diagnostic-{n}")
+    return "".join(diagnostic_chart(result.signals, spec, f"chart-diagnostic-{n}", language)
                    for n, spec in enumerate(specs, start=1))
 
 
@@ -163,7 +163,7 @@ def render_report(result: RunResult, charts: bool = True) -> str:
         if costs:
             sections.append(_section("costs", language, costs))
     if charts:
-        diagnostics = _diagnostics(result)
+        diagnostics = _diagnostics(result, language)
         if diagnostics:
             sections.append(_section("diagnostics", language, diagnostics))
         holdings = holdings_chart(result.positions, result.equity, language, name)

@@ -175,7 +175,8 @@ def costs_chart(fills: pd.DataFrame, equity: pd.DataFrame, language: str = "en")
     return chart_div("chart-costs", traces, layout, height=320)
 
 
-def heatmap_diagnostic(signals: pd.DataFrame, spec: DiagnosticChart, chart_id: str) -> str:
+def heatmap_diagnostic(signals: pd.DataFrame, spec: DiagnosticChart, chart_id: str,
+                       language: str = "en") -> str:
     """Recorded columns with ``spec.heatmap_prefix`` as rows, the days any has a value as
     columns ("" when none has one)."""
     prefix = spec.heatmap_prefix or ""
@@ -185,17 +186,20 @@ def heatmap_diagnostic(signals: pd.DataFrame, spec: DiagnosticChart, chart_id: s
         return ""
     rows = [c[len(prefix):] for c in columns]
     traces, layout = heatmap(values.T.to_numpy(dtype=float), dates(values.index), rows,
-                             title=spec.title, colour_title=spec.ylabel or "value",
+                             title=spec.title_in(language),
+                             colour_title=spec.ylabel_in(language) or "value",
                              colorscale="Viridis", reverse=True, digits=SHADE_DIGITS)
     layout.update(margin={"l": 110, "r": 20, "t": 40, "b": 40}, xaxis={})  # x: dates
     layout["yaxis"]["autorange"] = "reversed"
     return chart_div(chart_id, traces, layout, height=140 + 16 * len(rows))
 
 
-def diagnostic_chart(signals: pd.DataFrame, spec: DiagnosticChart, chart_id: str) -> str:
-    """The strategy's own chart from the values it recorded ("" when it recorded none)."""
+def diagnostic_chart(signals: pd.DataFrame, spec: DiagnosticChart, chart_id: str,
+                     language: str = "en") -> str:
+    """The strategy's own chart from the values it recorded ("" when it recorded none), its
+    words in ``language`` where the strategy gives them."""
     if spec.heatmap_prefix:
-        return heatmap_diagnostic(signals, spec, chart_id)
+        return heatmap_diagnostic(signals, spec, chart_id, language)
     present = [name for name in spec.lines if name in signals.columns]
     if spec.line_prefix:
         present += [c for c in signals.columns if c.startswith(spec.line_prefix)]
@@ -212,20 +216,21 @@ def diagnostic_chart(signals: pd.DataFrame, spec: DiagnosticChart, chart_id: str
     for position, name in enumerate(present):
         label = (name[len(spec.line_prefix):] if spec.line_prefix
                  and name.startswith(spec.line_prefix) else name)
-        traces.append(line(x, signals[name], label, PALETTE[(position + len(stacked))
-                                                               % len(PALETTE)]))
+        traces.append(line(x, signals[name], spec.name_in(label, language),
+                           PALETTE[(position + len(stacked)) % len(PALETTE)]))
     if spec.shade and spec.shade in signals.columns:
         active = (signals[spec.shade].fillna(0).to_numpy() > 0).astype(float)
-        traces.append(line(x, active, spec.shade, "#2e8b57", yaxis="y2", fill="tozeroy",
+        traces.append(line(x, active, spec.name_in(spec.shade, language), "#2e8b57", yaxis="y2",
+                           fill="tozeroy",
                            fillcolor="rgba(46,139,87,0.15)", line={"width": 0, "shape": "hv"}))
     if spec.markers and spec.markers in signals.columns:
         days = signals.index[signals[spec.markers].fillna(0).to_numpy() > 0]
         traces.append({"type": "scatter", "mode": "markers", "x": dates(days),
                        "y": [0.0] * len(days), "yaxis": "y2", "name":
-                       f"{spec.markers} ({len(days)})",
+                       f"{spec.name_in(spec.markers, language)} ({len(days)})",
                        "marker": {"symbol": "line-ns-open", "size": 10, "color": "#444444"}})
-    layout = {"title": {"text": spec.title},
-              "yaxis": {"title": {"text": spec.ylabel}, **({"tickformat": ".0%"}
+    layout = {"title": {"text": spec.title_in(language)},
+              "yaxis": {"title": {"text": spec.ylabel_in(language)}, **({"tickformat": ".0%"}
                                                            if spec.percent else {})},
               "yaxis2": {"overlaying": "y", "range": [0, 1], "visible": False}}
     return chart_div(chart_id, traces, layout)
