@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from huice.config.schema import RunConfig
+from huice.engine.results.labels import WORDS, text
 from huice.engine.results.page import html_page, section
 from huice.engine.results.plotly_traces import (
     BENCHMARK_COLOUR,
@@ -36,12 +37,8 @@ from huice.engine.sweep.report_parts import (
     without_effect,
     without_effect_html,
 )
+from huice.engine.sweep.words import metric_name, say
 
-RUNNER_NOTES = {
-    "fast": "Runs used the fast runner (huice's own day-by-day loop; outputs identical to "
-            "Cerebro's, tests/engine/test_fast_runner.py).",
-    "cerebro": "Runs used the Cerebro runner (backtrader's loop).",
-}
 CURVES = 5  # best distinct runs drawn
 PERCENT_COLUMNS = ("total_return", "annual_return", "max_drawdown", "excess_vs_buy_and_hold",
                    "excess_vs_benchmark", "buy_and_hold_return", "best total_return",
@@ -51,7 +48,8 @@ PERCENT_COLUMNS = ("total_return", "annual_return", "max_drawdown", "excess_vs_b
 CurveSource = Callable[[str], pd.DataFrame | None]
 
 
-def curves_chart(best: pd.DataFrame, varied: list[str], curve_of: CurveSource) -> str:
+def curves_chart(best: pd.DataFrame, varied: list[str], curve_of: CurveSource,
+                 language: str = "en") -> str:
     """The best distinct runs' equity against the benchmark (from the first run's frame)."""
     traces, benchmark = [], None
     for position, (_, row) in enumerate(best.head(CURVES).iterrows(), start=1):
@@ -64,17 +62,15 @@ def curves_chart(best: pd.DataFrame, varied: list[str], curve_of: CurveSource) -
         if benchmark is None and frame["benchmark"].notna().any():
             benchmark = frame
     if benchmark is not None:
-        traces.append(line(dates(benchmark.index), benchmark["benchmark"], "benchmark",
-                           BENCHMARK_COLOUR))
+        traces.append(line(dates(benchmark.index), benchmark["benchmark"],
+                           text(WORDS, "benchmark", language), BENCHMARK_COLOUR))
     if not traces:
         return ""
-    layout = {"title": {"text": "Best distinct runs: equity (CNY) against the benchmark"},
-              "updatemenus": scale_buttons("linear scale", "log scale"),
+    layout = {"title": {"text": say("curves_title", language)},
+              "updatemenus": scale_buttons(text(WORDS, "linear_scale", language),
+                                           text(WORDS, "log_scale", language)),
               "yaxis": {"tickformat": ",.0f"}}
     return chart_div("sweep-best-curves", traces, layout, height=420)
-
-
-_section = section
 
 
 def write_sweep_report(base: RunConfig, results: pd.DataFrame, ranked: pd.DataFrame,
@@ -83,7 +79,9 @@ def write_sweep_report(base: RunConfig, results: pd.DataFrame, ranked: pd.DataFr
     """Write ``report.html`` for a sweep (``curve_of`` re-runs a task for its equity curve);
     ``lead_html`` comes first (a walk-forward's out-of-sample result)."""
     sweep = base.sweep_block()
+    language = base.report.language
     metric = sweep.rank_by
+    named = metric_name(metric, language)
     varied = [p for p in varied_params(results) if p != "fold"]
     failed = results[results["status"] != "ok"]
     best = deduplicated(ranked, varied)
@@ -93,48 +91,52 @@ def write_sweep_report(base: RunConfig, results: pd.DataFrame, ranked: pd.DataFr
     shown = best.head(sweep.top)[list(dict.fromkeys(columns))]
     shown = shown.rename(columns={p: short(p) for p in varied})
     duplicates = len(ranked) - len(best)
-    sections = [_section("best-runs", "Best runs", (
-        f"<p>{len(best)} distinct results among {len(ranked)} successful runs"
-        + (f" ({duplicates} runs repeat a result already listed; their params are in "
-           f"<i>same_as</i>)" if duplicates else "") + f". Top {sweep.top} by {metric}:</p>"
-        + table_html(shown, PERCENT_COLUMNS)
-        + (curves_chart(best, varied, curve_of) if curve_of is not None and len(best) else "")))]
+    sections = [section("best-runs", say("best_runs", language), (
+        "<p>" + say("distinct", language, distinct=len(best), ok=len(ranked))
+        + (say("repeats", language, n=duplicates) if duplicates else "")
+        + say("top_by", language, top=sweep.top, metric=html.escape(named)) + "</p>"
+        + table_html(shown, PERCENT_COLUMNS, language)
+        + (curves_chart(best, varied, curve_of, language) if curve_of is not None and len(best)
+           else "")))]
     axes = heatmap_axes(results, varied)
     if axes is not None and len(ranked):
-        colours = gain_loss_colours(base.report.colors, base.report.language)
-        sections.append(_section("heatmap", "Heatmap",
-                                 heatmap_html(results, *axes, metric, colours)))
-    sections.append(_section("sensitivity", "Sensitivity per parameter",
-                             sensitivity_html(results, varied, metric) if len(ranked)
-                             else "<p>No run succeeded.</p>"))
+        colours = gain_loss_colours(base.report.colors, language)
+        sections.append(section("heatmap", say("heatmap", language),
+                                heatmap_html(results, *axes, metric, colours, language)))
+    sections.append(section("sensitivity", say("sensitivity", language),
+                            sensitivity_html(results, varied, metric, language) if len(ranked)
+                            else f"<p>{say('no_run_succeeded', language)}</p>"))
     instrument = instrument_param(results, varied)
     if len(ranked):
-        sections.append(_section("no-effect", "Parameters that changed nothing",
-                                 without_effect_html(
-                                     without_effect(results, varied, instrument),
-                                     results[instrument].nunique() if instrument else 0)))
+        sections.append(section("no-effect", say("no_effect", language),
+                                without_effect_html(
+                                    without_effect(results, varied, instrument),
+                                    results[instrument].nunique() if instrument else 0,
+                                    language)))
     if instrument is not None and len(ranked):
-        sections.append(_section("per-instrument", f"Per instrument ({short(instrument)})",
-                                 table_html(per_instrument(results, instrument, metric,
-                                                           sweep.descending),
-                                            PERCENT_COLUMNS)))
+        sections.append(section("per-instrument",
+                                say("per_instrument", language, param=short(instrument)),
+                                table_html(per_instrument(results, instrument, metric,
+                                                          sweep.descending),
+                                           PERCENT_COLUMNS, language)))
     if len(failed):
-        sections.append(_section("failed", "Failed runs", table_html(
-            failed[["index", *varied, "error"]].rename(columns={p: short(p) for p in varied}))))
+        sections.append(section("failed", say("failed", language), table_html(
+            failed[["index", *varied, "error"]].rename(columns={p: short(p) for p in varied}),
+            language=language)))
     walk_forward = sweep.walk_forward is not None
     if lead_html:
         sections.insert(0, lead_html)
+    kind = "walk_forward" if walk_forward else "sweep"
     page = html_page(
-        title=f"{base.name} {'walk-forward' if walk_forward else 'sweep'}",
-        heading=f"{'Walk-forward' if walk_forward else 'Sweep'}: {base.name}",
-        sections=sections, extra_html=extra_html,
-        intro=[("The walk-forward result leads; below it, the in-sample sweep over the whole "
-                "span: " if walk_forward else "")
-               + f"{len(results)} runs, {len(ranked)} succeeded, {len(failed)} failed; ranked by "
-               f"<b>{html.escape(metric)}</b> ({'highest' if sweep.descending else 'lowest'} "
-               f"first). Varied: {html.escape(', '.join(varied) or 'nothing')}. Every run's "
-               "metrics are in results.csv; the best configs are in best/ as runnable YAML. "
-               f"{html.escape(RUNNER_NOTES[runner])}"])
+        title=say(f"page_{kind}", language, name=base.name),
+        heading=say(f"heading_{kind}", language, name=base.name),
+        sections=sections, extra_html=extra_html, language=language,
+        intro=[(say("intro_walk_forward", language) if walk_forward else "")
+               + say("intro", language, runs=len(results), ok=len(ranked), failed=len(failed),
+                     metric=html.escape(named),
+                     order=say("highest" if sweep.descending else "lowest", language),
+                     varied=html.escape(", ".join(varied) or say("nothing", language)),
+                     runner=html.escape(say(f"runner_{runner}", language)))])
     path = out_dir / "report.html"
     write_file_atomically(path, page)
     return path

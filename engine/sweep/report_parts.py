@@ -20,6 +20,7 @@ from huice.engine.results.plotly_traces import (
     gain_loss_scale,
     heatmap,
 )
+from huice.engine.sweep.words import header, metric_name, say
 
 NOT_PARAMS = ("index", "task_id", "run_id", "status", "error")
 # metrics whose sign means something (a loss, a negative Sharpe): their colour scale is
@@ -71,7 +72,8 @@ def colour_range(values: np.ndarray, metric: str) -> tuple[float, float]:
 
 
 def heatmap_html(results: pd.DataFrame, x: str, y: str, metric: str,
-                 colours: tuple[tuple[int, int, int], tuple[int, int, int]] = GREEN_UP) -> str:
+                 colours: tuple[tuple[int, int, int], tuple[int, int, int]] = GREEN_UP,
+                 language: str = "en") -> str:
     """Mean of ``metric`` over everything else (e.g. instruments) per (x, y) cell, every cell
     labelled, the colour range and the run-to-run spread stated; gains and losses in
     ``colours`` (report.colors)."""
@@ -84,8 +86,10 @@ def heatmap_html(results: pd.DataFrame, x: str, y: str, metric: str,
                          "excess_vs_buy_and_hold", "excess_vs_benchmark", "exposure")
     traces, layout = heatmap(values, [f"{v:g}" for v in table.columns],
                              [f"{v:g}" for v in table.index],
-                             title=f"mean {metric} by {short(x)} and {short(y)}",
-                             colour_title=metric, zrange=(low, high),
+                             title=say("heatmap_title", language,
+                                       metric=metric_name(metric, language), x=short(x),
+                                       y=short(y)),
+                             colour_title=metric_name(metric, language), zrange=(low, high),
                              colorscale=(gain_loss_scale(colours) if metric in SIGNED_METRICS
                                          else SEQUENTIAL),
                              labelled=True, percent=percent)
@@ -93,7 +97,8 @@ def heatmap_html(results: pd.DataFrame, x: str, y: str, metric: str,
     if per_cell > 1:
         traces[0]["customdata"] = [[None if not np.isfinite(v) else round(float(v), 6)
                                     for v in row] for row in spread.to_numpy(dtype=float)]
-        traces[0]["hovertemplate"] = ("%{y} / %{x}: mean %{text}, std across runs "
+        traces[0]["hovertemplate"] = (f"%{{y}} / %{{x}}: {say('heatmap_hover', language)} "
+                                      f"%{{text}}, {say('heatmap_spread', language)} "
                                       "%{customdata:.4f}<extra></extra>")
     layout["xaxis"]["title"] = {"text": short(x)}
     layout["yaxis"]["title"] = {"text": short(y)}
@@ -102,17 +107,19 @@ def heatmap_html(results: pd.DataFrame, x: str, y: str, metric: str,
     def fmt(value: float) -> str:
         return f"{value:.2%}" if percent else f"{value:.3f}"
 
-    note = (f"<p>Colour scale {fmt(low)} .. {fmt(high)} "
-            f"({'symmetric about zero' if metric in SIGNED_METRICS else 'from zero'}), so equal "
-            f"colours mean close values. Cell means range {fmt(cells.min())} .. "
-            f"{fmt(cells.max())}; single runs range {fmt(runs.min())} .. {fmt(runs.max())} "
-            f"(std {runs.std(ddof=1):.4f})"
-            + (f"; each cell averages {per_cell} runs (hover for their spread)"
-               if per_cell > 1 else "") + ".</p>") if cells.size else ""
+    note = ("<p>" + say("heatmap_note", language, low=fmt(low), high=fmt(high),
+                        anchor=say("symmetric" if metric in SIGNED_METRICS else "from_zero",
+                                   language),
+                        cell_low=fmt(cells.min()), cell_high=fmt(cells.max()),
+                        run_low=fmt(runs.min()), run_high=fmt(runs.max()),
+                        std=f"{runs.std(ddof=1):.4f}")
+            + (say("heatmap_cells", language, n=per_cell) if per_cell > 1 else "")
+            + ("。" if language == "zh" else ".") + "</p>") if cells.size else ""
     return chart_div("sweep-heatmap", traces, layout, height=120 + 48 * len(table.index)) + note
 
 
-def sensitivity_html(results: pd.DataFrame, varied: Sequence[str], metric: str) -> str:
+def sensitivity_html(results: pd.DataFrame, varied: Sequence[str], metric: str,
+                     language: str = "en") -> str:
     """For each varied param: ``metric`` over every run, by the param's value (a box per
     value), and a table of mean, median, min and max."""
     ok = results[results["status"] == "ok"]
@@ -128,12 +135,14 @@ def sensitivity_html(results: pd.DataFrame, varied: Sequence[str], metric: str) 
                    "marker": {"color": PALETTE[0], "size": 4}, "line": {"color": PALETTE[0]},
                    "showlegend": False}
                   for value, runs in grouped]
-        layout = {"title": {"text": f"{metric} by {short(param)}"}, "hovermode": "closest",
+        layout = {"title": {"text": say("by_param", language,
+                                        metric=metric_name(metric, language),
+                                        param=short(param))}, "hovermode": "closest",
                   "xaxis": {"type": "category", "title": {"text": short(param)}}}
         parts.append(f"<h3>{html.escape(short(param))}</h3>"
                      + chart_div(f"sensitivity-{number}", traces, layout, height=320)
-                     + table_html(table))
-    return "".join(parts) or "<p>Only one value of each param.</p>"
+                     + table_html(table, language=language))
+    return "".join(parts) or f"<p>{say('one_value', language)}</p>"
 
 
 def deduplicated(ranked: pd.DataFrame, varied: Sequence[str]) -> pd.DataFrame:
@@ -192,34 +201,35 @@ def without_effect(results: pd.DataFrame, varied: Sequence[str],
     return found
 
 
-def without_effect_html(found: dict[str, list[str]], instruments: int) -> str:
+def without_effect_html(found: dict[str, list[str]], instruments: int,
+                        language: str = "en") -> str:
     """The sweep report's note on params that changed nothing."""
     if not found:
-        return ("<p>Every varied parameter changed at least one result (for every instrument "
-                "where it was varied).</p>")
+        return f"<p>{say('all_changed', language)}</p>"
     items = []
     for param, where in found.items():
-        scope = ("any run" if where == ["all"] else f"any of the {len(where)} instruments"
-                 if len(where) == instruments else
-                 f"{len(where)} of {instruments} instruments ({', '.join(where[:12])}"
-                 + (" ..." if len(where) > 12 else "") + ")")
-        why = (" (drawdown reversion's share never moves the threshold: "
-               "docs/strategies/drawdown_reversion.md)" if short(param) == "share" else "")
-        items.append(f"<li><b>{html.escape(short(param))}</b> changed no result in "
-                     f"{html.escape(scope)}: its values gave the same runs whatever the other "
-                     "parameters were. Drop it from the grid, or check why it has no effect"
-                     f"{html.escape(why)}.</li>")
+        listed = ", ".join(where[:12]) + (" ..." if len(where) > 12 else "")
+        scope = (say("any_run", language) if where == ["all"] else
+                 say("any_instrument", language, n=len(where)) if len(where) == instruments
+                 else say("some_instruments", language, k=len(where), n=instruments,
+                          list=listed))
+        why = say("share_why", language) if short(param) == "share" else ""
+        items.append("<li>" + say("changed_nothing", language,
+                                  param=html.escape(short(param)), scope=html.escape(scope),
+                                  why=html.escape(why)) + "</li>")
     return f"<ul>{''.join(items)}</ul>"
 
 
-def table_html(frame: pd.DataFrame, percent_columns: Sequence[str] = ()) -> str:
+def table_html(frame: pd.DataFrame, percent_columns: Sequence[str] = (),
+               language: str = "en") -> str:
     """Every row of ``frame`` as the report's scrolling table, ``percent_columns`` as
-    percentages."""
+    percentages, the headers in ``language``."""
     shown = frame.copy()
     for column in percent_columns:
         if column in shown:
             shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.2%}")
-    return frame_html(shown, limit=max(len(shown), 1))
+    shown.columns = [header(str(column), language) for column in shown.columns]
+    return frame_html(shown, language, limit=max(len(shown), 1))
 
 
 def per_instrument(results: pd.DataFrame, param: str, metric: str,

@@ -365,7 +365,8 @@ def run_sweep(base: RunConfig, factory: PluginFactory, out_dir: Path, *, workers
         write_file_atomically(out_dir / "screen.csv",
                               screened.to_csv(index=False, lineterminator="\n"))
         found = agreement(screened, results, sweep.rank_by, sweep.descending)
-        lead = screen_html(found, sweep.screen, len(tasks), screen_seconds)
+        lead = screen_html(found, sweep.screen, len(tasks), screen_seconds,
+                           base.report.language)
     write_sweep_report(base, results, ranked, out_dir, runner=sweep_runner(base, factory(base)),
                        curve_of=equity_of_tasks(tasks, factory), lead_html=lead)
     failed = int((results["status"] != "ok").sum())

@@ -19,6 +19,7 @@ import pandas as pd
 from huice.config.errors import ConfigError
 from huice.config.overrides import config_tree, with_overrides
 from huice.config.schema import RunConfig, WalkForwardConfig
+from huice.engine.results.labels import WORDS, text
 from huice.engine.results.metrics import max_drawdown, period_returns
 from huice.engine.results.plotly_traces import (
     BENCHMARK_COLOUR,
@@ -32,6 +33,7 @@ from huice.engine.run.plugin import PluginFactory
 from huice.engine.sweep.plan import SweepTask, plan_sweep, task_id_of
 from huice.engine.sweep.report_parts import table_html
 from huice.engine.sweep.runner import run_sweep, run_task_result
+from huice.engine.sweep.words import say
 from huice.feeds.loading import load_market
 
 
@@ -209,51 +211,51 @@ def _walk_forward_html(result: WalkForwardResult, base: RunConfig) -> str:
     """The page's lead: the stitched out-of-sample result against the benchmark, the in-sample
     best rebased to the first test day, then the folds."""
     folds = result.folds
+    language = base.report.language
     initial = base.broker.initial_cash
     first_test = pd.Timestamp(folds["test_start"].iloc[0])
     oos = result.oos_equity
     in_sample = rebased(result.in_sample_equity, first_test, initial)
-    curves = [line(dates(oos.index), oos, "walk-forward out-of-sample", STRATEGY_COLOUR,
+    curves = [line(dates(oos.index), oos, say("wf_oos", language), STRATEGY_COLOUR,
                    line={"width": 2, "color": STRATEGY_COLOUR})]
     benchmark = None
     if result.benchmark is not None:
         benchmark = rebased(result.benchmark, first_test, initial)
-        curves.append(line(dates(benchmark.index), benchmark, "benchmark", "#2e8b57"))
-    curves.append(line(dates(in_sample.index), in_sample,
-                       "in-sample best (look-ahead), rebased to the first test day",
+        curves.append(line(dates(benchmark.index), benchmark, text(WORDS, "benchmark", language),
+                           "#2e8b57"))
+    curves.append(line(dates(in_sample.index), in_sample, say("wf_in_sample", language),
                        BENCHMARK_COLOUR, line={"width": 1.2, "dash": "dot",
                                                "color": BENCHMARK_COLOUR}))
     starts = [{"type": "line", "xref": "x", "yref": "paper", "x0": str(start), "x1": str(start),
                "y0": 0, "y1": 1, "line": {"color": "#cccccc", "width": 1}}
               for start in folds["test_start"]]
     curve_chart = chart_div("walk-forward-curves", curves, {
-        "title": {"text": "Stitched test windows against the benchmark (CNY, from the first "
-                          "test day)"},
+        "title": {"text": say("wf_curves_title", language)},
         "shapes": starts, "yaxis": {"tickformat": ",.0f"}}, height=400)
-    labels = [f"fold {n}" for n in folds["fold"]]
-    bars = [{"type": "bar", "name": "in-sample (train window, annualised)", "x": labels,
+    labels = [say("wf_fold", language, n=n) for n in folds["fold"]]
+    bars = [{"type": "bar", "name": say("wf_bar_in", language), "x": labels,
              "y": folds["train_annual_return"].round(8).tolist(),
              "marker": {"color": BENCHMARK_COLOUR}},
-            {"type": "bar", "name": "out-of-sample (test window, annualised)", "x": labels,
+            {"type": "bar", "name": say("wf_bar_out", language), "x": labels,
              "y": folds["test_annual_return"].round(8).tolist(),
              "marker": {"color": STRATEGY_COLOUR}}]
     fold_chart = chart_div("walk-forward-folds", bars, {
-        "title": {"text": "Per fold: the chosen params in-sample against out-of-sample"},
+        "title": {"text": say("wf_folds_title", language)},
         "barmode": "group", "yaxis": {"tickformat": ".0%"}, "hovermode": "x"}, height=360)
     summary = oos_summary(oos, benchmark, initial, base.report.periods_per_year)
+    summary["curve"] = summary["curve"].map({"walk-forward out-of-sample": say("wf_oos", language),
+                                             "benchmark, same days":
+                                             say("wf_benchmark_days", language)})
     kept = (folds["test_annual_return"] / folds["train_annual_return"]).where(
         folds["train_annual_return"] > 0)
-    ratio = (f" Out-of-sample kept a median {kept.median():.0%} of the in-sample annual return "
-             f"(folds with a positive in-sample return)." if kept.notna().any() else "")
+    ratio = (say("wf_kept", language, kept=f"{kept.median():.0%}") if kept.notna().any()
+             else "")
     whole = result.in_sample_equity.iloc[-1] / initial - 1
-    return (f'<section id="walk-forward"><h2>Walk-forward: the out-of-sample result</h2>'
-            f"<p>{len(folds)} folds; each test window trades the params that ranked best on "
-            f"its train window, and the test windows are chained from {first_test.date()}. "
-            f"The in-sample best (the params best over the whole span, chosen with hindsight) "
-            f"returned {whole:.2%} over the whole span; its curve is rebased to the first test "
-            f"day for comparison.{ratio}</p>"
-            + table_html(summary, ("total_return", "annual_return", "max_drawdown"))
+    return (f'<section id="walk-forward"><h2>{say("wf_title", language)}</h2>'
+            + "<p>" + say("wf_intro", language, folds=len(folds), first=first_test.date(),
+                          whole=f"{whole:.2%}", kept=ratio) + "</p>"
+            + table_html(summary, ("total_return", "annual_return", "max_drawdown"), language)
             + f"{curve_chart}{fold_chart}"
             + table_html(folds, ("train_return", "test_return", "train_annual_return",
-                                 "test_annual_return"))
+                                 "test_annual_return"), language)
             + "</section>")

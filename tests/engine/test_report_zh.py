@@ -68,3 +68,32 @@ def test_every_word_huice_writes_in_a_chinese_report_is_chinese(example):
                     *result.orders["codes"].dropna().astype(str), *latin_words(notes)])
     english = latin_words(text) - latin_words(own) - IDENTIFIERS
     assert english == set(), sorted(english)
+
+
+# file names, config keys and names the sweep pages show as they are
+SWEEP_IDENTIFIERS = {"Cerebro", "YAML", "Spearman", "A", "csv", "results", "screen", "best",
+                     "tests", "engine", "test_fast_runner", "py", "fast", "strategy", "params",
+                     "target", "ratio", "min_history_days"}
+
+
+@pytest.mark.slow  # a screened sweep over three industries and a walk-forward
+@pytest.mark.parametrize("example", ["sweep_screen_drawdown_10k", "walk_forward_801080"])
+def test_every_word_of_a_chinese_sweep_page_is_chinese(example, tmp_path):
+    import yaml
+
+    from tests.conftest import REPO
+
+    tree = yaml.safe_load((EXAMPLES / f"{example}.yaml").read_text(encoding="utf-8"))
+    tree["data"]["catalog"] = str(REPO / "data" / "catalog.csv")
+    tree["report"] = {"language": "zh"}
+    if "strategy.params.target" in tree["sweep"]["grid"]:
+        tree["sweep"]["grid"]["strategy.params.target"] = ["801080.SI", "801050.SI"]
+        tree["sweep"]["screen"] = {"top": 6, "sample": 6}
+    huice.sweep(tree, workers=1, out=tmp_path / "out", progress=False)
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    parser = VisibleText()
+    parser.feed(page)
+    text = " ".join(parser.parts) + " ".join(re.findall(r'"(?:text|name)": "([^"]*)"', page))
+    english = latin_words(text) - latin_words(tree["name"]) - IDENTIFIERS - SWEEP_IDENTIFIERS
+    assert english == set(), sorted(english)
+    assert ("筛选与精确引擎" if "screen" in example else "滚动前推：样本外结果") in text
