@@ -14,6 +14,7 @@ than ``max_daily_share_change``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -23,6 +24,7 @@ from pydantic import Field, model_validator
 from huice.config.errors import ConfigError
 from huice.engine.results.diagnostic import DiagnosticChart
 from huice.engine.run.context import BarContext
+from huice.engine.sweep.screen_sim import ScreenWeights
 from huice.feeds.market import MarketData
 from huice.strategies.base import Strategy, StrategyParams
 from huice.strategies.periods import period_key
@@ -209,21 +211,25 @@ class EtfFlowRotation(Strategy):
         return groups
 
     # -- decisions ---------------------------------------------------------------------------
-    def _due(self, ctx: BarContext) -> bool:
+    def _due(self, today: dt.date) -> bool:
         p = self.params
         self._bars_since += 1
         if p.rebalance == "every_n_days":
             due = not self._started or self._bars_since >= p.rebalance_days
         else:
-            key = period_key(ctx.today, "weekly" if p.rebalance == "weekly" else "monthly")
+            key = period_key(today, "weekly" if p.rebalance == "weekly" else "monthly")
             due = key != self._last_period
             self._last_period = key
         return due
 
     def targets(self, ctx: BarContext) -> dict[str, float] | None:
         """Target weights from today's factor, or None when nothing can be ranked yet."""
+        return self.targets_on(ctx.bar_index, ctx.started)
+
+    def targets_on(self, row: int, started: Callable[[str], bool]) -> dict[str, float] | None:
+        """Target weights from the factor of calendar day ``row`` (``started(symbol)``: whether
+        the ETF has had a bar by then), or None when nothing can be ranked yet."""
         p = self.params
-        row = ctx.bar_index
         candidates = []
         for column, (group, members) in enumerate(self._groups.items()):
             value = self._factor[row, column]
@@ -231,7 +237,7 @@ class EtfFlowRotation(Strategy):
                 continue
             names, values = self._liquidity[group]
             liquidity = dict(zip(names, values[row]))
-            tradable = [s for s in members if ctx.started(s)]
+            tradable = [s for s in members if started(s)]
             if group in p.trade_via:
                 tradable = [s for s in tradable if s == p.trade_via[group]]
             if not tradable:
@@ -250,8 +256,35 @@ class EtfFlowRotation(Strategy):
             return {symbol: invest * abs(value) / total for value, _, symbol in chosen}
         return {symbol: invest / len(chosen) for _, _, symbol in chosen}
 
+    @classmethod
+    def screen_weights(cls, market: MarketData,
+                       params: Sequence[EtfFlowParams]) -> ScreenWeights:
+        """Target weights for a sweep's screen (see :mod:`huice.engine.sweep.screen_sim`), one
+        parameter set of one universe after another: the factor over whole arrays
+        (:meth:`prepare`), the rebalance schedule and the choice the strategy's own
+        (:meth:`targets_on`), assuming every order filled before the next rebalance (the
+        event-driven strategy waits while an order is pending). NaN rows: no order."""
+        universe = list(params[0].universe)
+        calendar = market.calendar
+        first_bar = {s: int(np.argmax(market.bar_positions(s) >= 0))
+                     if (market.bar_positions(s) >= 0).any() else len(calendar)
+                     for s in universe}
+        weights = np.full((len(calendar), len(params), len(universe)), np.nan)
+        for column, p in enumerate(params):
+            strategy = cls(p)
+            strategy.prepare(market)
+            for row, day in enumerate(calendar.date):
+                if not strategy._due(day):
+                    continue
+                chosen = strategy.targets_on(row, lambda s, row=row: first_bar[s] <= row)
+                if chosen is not None:
+                    strategy._started, strategy._bars_since = True, 0
+                    weights[row, column] = [chosen.get(s, 0.0) for s in universe]
+        return ScreenWeights(symbols=universe, weights=weights,
+                             slots=np.tile(np.arange(len(universe)), (len(params), 1)))
+
     def on_bar(self, ctx: BarContext) -> None:
-        due = self._due(ctx)
+        due = self._due(ctx.today)
         rebalanced = False
         if due and not ctx.pending_orders():
             targets = self.targets(ctx)

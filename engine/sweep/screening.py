@@ -56,7 +56,7 @@ def _check_screenable(config: RunConfig, plugin: StrategyPlugin) -> None:
     if getattr(type(plugin), "screen_weights", None) is None:
         raise ConfigError(f"strategy {plugin.name} has no vectorised signals to screen with "
                           "(screen_weights); remove sweep.screen to run every combination "
-                          "exactly, or screen drawdown_reversion or industry_rotation",
+                          "exactly, or screen drawdown_reversion, industry_rotation or etf_flow",
                           where="sweep.screen")
     if Execution(config.broker.execution) is not Execution.OPEN:
         raise ConfigError(f"the screen executes at the next open; broker.execution is "
