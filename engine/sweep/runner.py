@@ -77,6 +77,12 @@ _markets: OrderedDict[str, MarketData] = OrderedDict()
 MARKETS_KEPT = 8  # tasks come grouped by data (a grid's first key varies slowest)
 
 
+def forget_markets() -> None:
+    """Drop this process's shared markets: each sweep starts from the files as they are now
+    (a notebook that fixes a bar file between two sweeps gets the fixed bars)."""
+    _markets.clear()
+
+
 def worker_market(config: RunConfig, plugin: StrategyPlugin) -> MarketData:
     """The bars of a task, loaded once per worker for every task that reads the same data with
     the same symbols (a grid over strategy parameters shares one market): the files, the
@@ -316,6 +322,7 @@ def run_sweep(base: RunConfig, factory: PluginFactory, out_dir: Path, *, workers
 
     sweep = base.sweep_block()
     tasks = tasks if tasks is not None else plan_sweep(base)
+    forget_markets()
     built = validate_tasks(tasks, factory)
     check_output_folder(out_dir, "sweep")
     screened, screen_seconds = None, 0.0

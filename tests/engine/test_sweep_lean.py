@@ -65,3 +65,27 @@ def test_tasks_on_the_same_data_share_one_market():
     assert markets[0] is markets[1] and markets[2] is markets[3]
     assert markets[0] is not markets[2]
     assert markets[0].symbols != markets[2].symbols
+
+
+def test_a_second_sweep_reads_the_files_as_they_are_now(tmp_path):
+    # a notebook sweeps, fixes (here: changes) a bar file, and sweeps again in the same process
+    import huice
+
+    bars = pd.read_csv(REPO / "data/bars/801080.SI.csv.gz")
+    bars.to_csv(tmp_path / "target.csv", index=False)
+    tree = {"name": "again", "data": {"catalog": str(REPO / "data/catalog.csv"),
+                                      "start": "2015-01-05", "end": "2019-12-31",
+                                      "files": {"801080.SI": {"path": str(tmp_path / "target.csv"),
+                                                              "asset_class": "index"}}},
+            "strategy": {"name": "drawdown_reversion",
+                         "params": {"target": "801080.SI", "min_history_days": 250}},
+            "sweep": {"grid": {"strategy.params.ratio": [0.5, 0.9]}}}
+    first = huice.sweep(tree, workers=1, out=tmp_path / "first", progress=False)
+    changed = bars.copy()
+    later = changed["date"] >= "2017-01-01"  # a 10% jump from 2017 on
+    for column in ("open", "high", "low", "close"):
+        changed.loc[later, column] = (changed.loc[later, column] * 1.1).round(4)
+    changed.to_csv(tmp_path / "target.csv", index=False)
+    second = huice.sweep(tree, workers=1, out=tmp_path / "second", progress=False)
+    assert (first["run_id"] != second["run_id"]).all()
+    assert first["buy_and_hold_return"].iloc[0] != second["buy_and_hold_return"].iloc[0]
