@@ -48,8 +48,11 @@ def latin_words(text: str) -> set[str]:
     return set(re.findall(r"[A-Za-z][A-Za-z_]*", text))
 
 
-@pytest.mark.parametrize("example", ["barbell_etf", "drawdown_reversion_801080",
-                                     "etf_flow_rotation", "industry_rotation"])
+@pytest.mark.parametrize("example", [
+    "barbell_etf", "drawdown_reversion_801080",
+    # the other two strategies' charts and notes: make test (the fast tier has the first two)
+    pytest.param("etf_flow_rotation", marks=pytest.mark.slow),
+    pytest.param("industry_rotation", marks=pytest.mark.slow)])
 def test_every_word_huice_writes_in_a_chinese_report_is_chinese(example):
     config = huice.load_config(EXAMPLES / f"{example}.yaml", overrides={"report.language": "zh"})
     result = huice.backtest(config, runner="fast")

@@ -39,7 +39,8 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("case", [
+    "drawdown_reversion", pytest.param("barbell_dividends", marks=pytest.mark.slow)])
 def test_a_sweep_row_equals_the_full_backtest_row(case):
     for task in CASES[case]:
         config = RunConfig.model_validate(task.config)
@@ -67,6 +68,7 @@ def test_tasks_on_the_same_data_share_one_market():
     assert markets[0].symbols != markets[2].symbols
 
 
+@pytest.mark.slow  # two sweeps
 def test_a_second_sweep_reads_the_files_as_they_are_now(tmp_path):
     # a notebook sweeps, fixes (here: changes) a bar file, and sweeps again in the same process
     import huice

@@ -14,14 +14,19 @@ from huice.strategies.drawdown_reversion import DrawdownReversion, drawdown_sign
 from tests.conftest import REPO
 
 EXAMPLE = REPO / "config/examples/drawdown_reversion_801080.yaml"
+SLOW = pytest.mark.slow  # the fast tier checks the example; make test every case
 CASES = [
     {},
-    {"ratio": 0.6, "min_history_days": 250},
-    {"ratio": 1.0, "min_history_days": 0},
-    {"window": "full", "ratio": 0.9},
-    {"target": "801750.SI", "ratio": 0.7, "min_history_days": 500},
-    {"target": "801120.SI", "ratio": 0.5, "min_history_days": 750},
+    pytest.param({"ratio": 0.6, "min_history_days": 250}, marks=SLOW),
+    pytest.param({"ratio": 1.0, "min_history_days": 0}, marks=SLOW),
+    pytest.param({"window": "full", "ratio": 0.9}, marks=SLOW),
+    pytest.param({"target": "801750.SI", "ratio": 0.7, "min_history_days": 500}, marks=SLOW),
+    pytest.param({"target": "801120.SI", "ratio": 0.5, "min_history_days": 750}, marks=SLOW),
 ]
+
+
+def case_id(changes) -> str:
+    return ",".join(f"{k}={v}" for k, v in changes.items()) or "example"
 
 
 def config_for(changes: dict, **data):
@@ -35,8 +40,7 @@ def held_after_each_close(weights: np.ndarray, calendar: pd.DatetimeIndex) -> pd
     return pd.Series(weights, index=calendar).ffill().fillna(0.0)
 
 
-@pytest.mark.parametrize("changes", CASES, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items())
-                         or "example")
+@pytest.mark.parametrize("changes", CASES, ids=case_id)
 def test_vectorised_weights_equal_the_strategy_day_by_day(changes):
     config = config_for(changes)
     plugin = huice.build_strategy(config)

@@ -40,6 +40,7 @@ class Recording(EtfFlowRotation):
         return chosen
 
 
+@pytest.mark.slow  # two event-driven runs of eight ETFs
 @pytest.mark.parametrize("changes", CASES, ids=["example", "follow_weekly_flow"])
 def test_screen_weights_equal_the_strategy_on_every_decision(changes):
     config = huice.load_config(EXAMPLES / "etf_flow_rotation.yaml", overrides={

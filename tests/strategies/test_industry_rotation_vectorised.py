@@ -55,6 +55,7 @@ def test_vectorised_weights_equal_the_strategy_day_by_day(changes):
     assert chosen.max() == plugin.params.top_k
 
 
+@pytest.mark.slow  # two screens of 31 industries
 def test_a_day_uses_data_up_to_that_day():
     config = huice.load_config(EXAMPLES / "industry_rotation.yaml",
                                overrides={"strategy.params.rebalance": "weekly"})
