@@ -63,7 +63,7 @@ INTEGRATION = REPO / "tests" / "integration"
 LONGEST_FIRST = ("tests/integration/test_paper.py::test_killed_at_random_moments",
                  "tests/integration/test_paper_rehearsal.py", "tests/integration/test_sweep.py",
                  "tests/strategies/test_industry_rotation.py::test_example_from_the_cli",
-                 "tests/engine/test_fast_runner.py::test_examples_byte_identical",
+                 "tests/test_golden.py::test_example_outputs_match_the_golden_record[industry",
                  "tests/integration/test_report_browser.py")
 
 

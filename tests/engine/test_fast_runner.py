@@ -1,6 +1,6 @@
-"""The engine-owned runner (runner: fast) gives byte-identical outputs to Cerebro: on every
-example config (the fast tier's here; the others in tests/test_golden.py, beside the golden run
-that already ran them on Cerebro), on random order streams, and for a paper account."""
+"""The engine-owned runner (runner: fast) gives byte-identical outputs to Cerebro: on random
+order streams and for a paper account here; on every example config in tests/test_golden.py,
+beside the golden run that already ran it on Cerebro (make test)."""
 
 from __future__ import annotations
 
@@ -12,25 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import huice
-from tests.conftest import DATA, EXAMPLES, run_cli
-from tests.test_golden import FAST_TIER
-
-CONFIGS = sorted(p for p in EXAMPLES.glob("*.yaml") if p.stem in FAST_TIER)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("config", CONFIGS, ids=lambda p: p.stem)
-def test_examples_byte_identical_under_both_runners(config, tmp_path):
-    for runner in ("cerebro", "fast"):
-        result = run_cli("backtest", str(config), "--runner", runner, "--out",
-                         str(tmp_path / runner))
-        assert result.code == 0, result.stderr
-    names = sorted(p.name for p in (tmp_path / "cerebro").iterdir())
-    assert names == sorted(p.name for p in (tmp_path / "fast").iterdir())
-    for name in names:
-        assert (tmp_path / "cerebro" / name).read_bytes() == \
-            (tmp_path / "fast" / name).read_bytes(), name
-
+from tests.conftest import DATA, run_cli
 
 DAYS = pd.read_csv(DATA / "bars/510300.SH.qfq.csv.gz", usecols=["date"])["date"]
 DAYS = DAYS[(DAYS >= "2023-07-03") & (DAYS <= "2023-09-29")].tolist()
