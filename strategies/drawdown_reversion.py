@@ -148,6 +148,9 @@ class DrawdownReversion(Strategy):
                                        names_zh={"drawdown": "相对回撤", "threshold": "阈值",
                                                  "holding": "持有"})
     params: DrawdownReversionParams
+    # its screen weights change when the signal does, and it orders whenever its holding
+    # differs from the signal: after a warm-up (data.trade_start) it orders the standing one
+    screen_standing_targets = True
 
     def __init__(self, params: DrawdownReversionParams | None = None) -> None:
         super().__init__(params)

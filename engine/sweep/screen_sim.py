@@ -46,6 +46,27 @@ class ScreenWeights:
     slots: np.ndarray
 
 
+def without_warm_up(weights: np.ndarray, first_trading_day: int, standing: bool) -> np.ndarray:
+    """``weights`` with no order before calendar day ``first_trading_day`` (``data.trade_start``:
+    a run's order calls do nothing before it). ``standing``: the strategy's weights say what it
+    wants to hold whenever they change, and it orders as soon as its holding differs (drawdown
+    reversion), so the target standing at the end of the warm-up is ordered on its first
+    trading day; otherwise (a rebalance schedule) the next scheduled order is the first."""
+    if first_trading_day <= 0:
+        return weights
+    kept = weights.copy()
+    kept[:first_trading_day] = np.nan
+    if standing and first_trading_day < len(weights):
+        before = weights[:first_trading_day]
+        ordered = ~np.isnan(before).all(axis=2)  # (days, sets)
+        last = np.where(ordered.any(axis=0), len(before) - 1 - np.argmax(ordered[::-1], axis=0),
+                        -1)
+        today = kept[first_trading_day]
+        for column in np.flatnonzero((last >= 0) & np.isnan(today).all(axis=1)):
+            today[column] = before[last[column], column]
+    return kept
+
+
 @dataclass(frozen=True)
 class ScreenPrices:
     """Per calendar day and symbol (columns in ``symbols`` order): the open and close (a day

@@ -26,7 +26,13 @@ from huice.engine.run.instrument_rules import resolve_all_rules
 from huice.engine.run.plugin import StrategyPlugin
 from huice.engine.run.result_builder import reference_returns
 from huice.engine.sweep.plan import SweepTask
-from huice.engine.sweep.screen_sim import SCREEN_METRICS, screen_metrics, screen_prices, simulate
+from huice.engine.sweep.screen_sim import (
+    SCREEN_METRICS,
+    screen_metrics,
+    screen_prices,
+    simulate,
+    without_warm_up,
+)
 from huice.feeds.market import MarketData
 
 BATCH = 1024  # parameter sets simulated at once (memory: days x BATCH x slots floats)
@@ -72,13 +78,18 @@ def screen_group(market: MarketData, config: RunConfig, plugins: Sequence[Strate
     rules = resolve_all_rules(config, market)
     hold_return, bench_return = reference_returns(market, plugins[0].traded_symbols(),
                                                   config.data.benchmark)
+    trade_start = config.data.trade_start
+    first_trading_day = (int(market.calendar.searchsorted(pd.Timestamp(trade_start)))
+                         if trade_start else 0)
+    standing = bool(getattr(cls, "screen_standing_targets", False))
     frames, prices = [], None
     for start in range(0, len(plugins), BATCH):
         batch = cls.screen_weights(market, [cast(Any, plugin).params
                                             for plugin in plugins[start:start + BATCH]])
         if prices is None or prices.symbols != batch.symbols:
             prices = screen_prices(market, batch.symbols, rules, config.broker.slippage)
-        equity, invested, turnover = simulate(prices, batch.weights, batch.slots,
+        weights = without_warm_up(batch.weights, first_trading_day, standing)
+        equity, invested, turnover = simulate(prices, weights, batch.slots,
                                               config.broker.initial_cash)
         frames.append(screen_metrics(
             equity, invested, turnover, initial=config.broker.initial_cash,

@@ -156,3 +156,26 @@ sweep:
     assert result.code == 2
     assert "strategy barbell has no vectorised signals" in result.stderr
     assert "sweep.screen" in result.stderr and not (tmp_path / "out").exists()
+
+
+def test_no_order_before_trade_start_and_the_standing_target_after_it():
+    from huice.engine.sweep.screen_sim import without_warm_up
+
+    nan = np.nan
+    # set 0 turned long on day 1 and flat on day 2 (warm-up); set 1 long on day 2; set 2 never
+    # ordered; set 3 ordered on day 3 itself; trading starts on day 3
+    weights = np.array([[[nan], [nan], [nan], [nan]],
+                        [[1.0], [nan], [nan], [nan]],
+                        [[0.0], [1.0], [nan], [nan]],
+                        [[nan], [nan], [nan], [0.5]],
+                        [[1.0], [nan], [nan], [nan]]])
+    scheduled = without_warm_up(weights, 3, standing=False)
+    assert np.isnan(scheduled[:3]).all() and scheduled[3, :, 0].tolist()[3] == 0.5
+    assert np.isnan(scheduled[3, :3]).all() and scheduled[4, 0, 0] == 1.0
+    standing = without_warm_up(weights, 3, standing=True)
+    assert np.isnan(standing[:3]).all()
+    # the standing targets at the end of the warm-up are ordered on the first trading day; a
+    # set that orders on that day keeps its own order
+    assert standing[3, 0, 0] == 0.0 and standing[3, 1, 0] == 1.0
+    assert np.isnan(standing[3, 2, 0]) and standing[3, 3, 0] == 0.5
+    np.testing.assert_array_equal(without_warm_up(weights, 0, True), weights)
