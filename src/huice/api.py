@@ -181,8 +181,9 @@ def runnable_config(config: ConfigLike) -> RunConfig:
 def sweep(config: ConfigLike, *, workers: int | None = None, backend: str = "local",
           out: str | Path | None = None, progress: bool | None = None) -> pd.DataFrame:
     """Run the config's ``sweep:`` block; return results.csv as a DataFrame (walk-forward:
-    walk_forward.csv, one row per fold). Outputs go to ``out`` (default
-    ``runs/<name>_sweep``)."""
+    walk_forward.csv, one row per fold; with ``sweep.screen``, the runs the engine confirmed,
+    every combination's screened figures being in screen.csv). Outputs go to ``out``
+    (default ``runs/<name>_sweep``)."""
     from huice.engine.sweep.runner import default_workers, run_sweep
     from huice.engine.sweep.walkforward import run_walk_forward
     from huice.strategies.factory import plugin_for
