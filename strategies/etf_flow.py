@@ -266,9 +266,10 @@ class EtfFlowRotation(Strategy):
         event-driven strategy waits while an order is pending). NaN rows: no order."""
         universe = list(params[0].universe)
         calendar = market.calendar
-        first_bar = {s: int(np.argmax(market.bar_positions(s) >= 0))
-                     if (market.bar_positions(s) >= 0).any() else len(calendar)
-                     for s in universe}
+        first_bar = {}
+        for s in universe:
+            has_bar = market.bar_positions(s) >= 0
+            first_bar[s] = int(np.argmax(has_bar)) if has_bar.any() else len(calendar)
         weights = np.full((len(calendar), len(params), len(universe)), np.nan)
         for column, p in enumerate(params):
             strategy = cls(p)

@@ -118,6 +118,12 @@ def choose_weights(scores: np.ndarray, crowding: Mapping[str, float],
     return {s: value / total for s, value in raw.items()}, ranks
 
 
+def crowding_rows(crowding: Crowding, universe: Sequence[str]) -> list[list[float]]:
+    """Each calendar day's crowding scores as plain floats in ``universe`` order (read once
+    a day: a list is far cheaper to index than a pandas row)."""
+    return crowding.score[list(universe)].to_numpy(float).tolist()
+
+
 def rebalance_days(market: MarketData, params: IndustryRotationParams) -> np.ndarray:
     """Whether each day of ``market``'s calendar is a rebalance day: the first trading day of
     its week or month, or the last (the next exchange trading day is in another period; the
@@ -173,8 +179,7 @@ class IndustryRotation(Strategy):
         p = self.params
         if p.crowding_filter != "none":
             self._crowding = crowding_from_market(market, p.universe, p.reference, p.crowding)
-            # each day's scores as plain floats, in universe order (read once a day)
-            self._crowding_rows = self._crowding.score[list(p.universe)].to_numpy(float).tolist()
+            self._crowding_rows = crowding_rows(self._crowding, p.universe)
 
     def _due(self, ctx: BarContext) -> bool:
         p = self.params
@@ -226,20 +231,19 @@ class IndustryRotation(Strategy):
                 returns[days] = np.column_stack(columns)
             return returns[days]
 
-        crowdings: dict[str, Crowding] = {}
+        crowdings: dict[str, list[list[float]]] = {}
         weights = np.full((len(calendar), len(params), len(universe)), np.nan)
         for column, p in enumerate(params):
-            crowding = None
+            rows: list[list[float]] = []
             if p.crowding_filter != "none":
                 key = p.crowding.model_dump_json()
                 if key not in crowdings:
-                    crowdings[key] = crowding_from_market(market, list(universe), p.reference,
-                                                          p.crowding)
-                crowding = crowdings[key].score
+                    crowdings[key] = crowding_rows(crowding_from_market(
+                        market, list(universe), p.reference, p.crowding), universe)
+                rows = crowdings[key]
             for day in np.flatnonzero(rebalance_days(market, p)):
                 scores = scores_from_returns(lambda d, day=day: trailing(d)[day], p)
-                levels = ({} if crowding is None else
-                          {s: float(v) for s, v in zip(universe, crowding.iloc[day][universe])})
+                levels = dict(zip(universe, rows[day])) if rows else {}
                 chosen, _ = choose_weights(scores, levels, p)
                 weights[day, column] = [chosen.get(s, 0.0) for s in universe]
         symbols = [params[0].trade_via.get(s, s) for s in universe]

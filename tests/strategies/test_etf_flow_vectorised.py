@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 
 import huice
-from huice.engine.run.assembly import market_of, run_backtest
+from huice.engine.run.assembly import market_of
 from huice.strategies.etf_flow import EtfFlowRotation
 from tests.conftest import EXAMPLES
+from tests.helpers.recorded import recorded_run
 
 CASES = [
     {},  # the example: four indices through their ETFs, contrarian, top 1, monthly
@@ -43,11 +44,7 @@ class Recording(EtfFlowRotation):
 @pytest.mark.slow  # two event-driven runs of eight ETFs
 @pytest.mark.parametrize("changes", CASES, ids=["example", "follow_weekly_flow"])
 def test_screen_weights_equal_the_strategy_on_every_decision(changes):
-    config = huice.load_config(EXAMPLES / "etf_flow_rotation.yaml", overrides={
-        f"strategy.params.{key}": value for key, value in changes.items()})
-    plugin = Recording(huice.build_strategy(config).params)
-    run_backtest(config, plugin, runner="fast")
-    market = market_of(config, plugin)
+    plugin, market = recorded_run("etf_flow_rotation", changes, Recording)
     screened = EtfFlowRotation.screen_weights(market, [plugin.params])
     weights = screened.weights[:, 0]
     ordered = set(np.flatnonzero(~np.isnan(weights).all(axis=1)).tolist())

@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 
 import huice
-from huice.engine.run.assembly import market_of, run_backtest
+from huice.engine.run.assembly import market_of
 from huice.strategies.industry_rotation import IndustryRotation
 from tests.conftest import EXAMPLES
+from tests.helpers.recorded import recorded_run
 
 CASES = [
     {},  # the example: long-weak-short-strong, monthly on the last day, crowded excluded
@@ -38,11 +39,7 @@ class Recording(IndustryRotation):
 @pytest.mark.slow  # three event-driven runs of 31 industries over 2013-2025
 @pytest.mark.parametrize("changes", CASES, ids=["example", "momentum_weekly", "reversal_score"])
 def test_vectorised_weights_equal_the_strategy_day_by_day(changes):
-    config = huice.load_config(EXAMPLES / "industry_rotation.yaml", overrides={
-        f"strategy.params.{key}": value for key, value in changes.items()})
-    plugin = Recording(huice.build_strategy(config).params)
-    run_backtest(config, plugin, runner="fast")
-    market = market_of(config, plugin)
+    plugin, market = recorded_run("industry_rotation", changes, Recording)
     screened = IndustryRotation.screen_weights(market, [plugin.params]).weights[:, 0]
     universe = plugin.params.universe
     rebalanced = np.flatnonzero(~np.isnan(screened).all(axis=1))
