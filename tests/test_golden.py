@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import EXAMPLES, run_cli
+from tests.helpers.example_runs import example_output, shared_root
 from tests.helpers.golden_summary import describe_changes, summarise
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -34,7 +35,7 @@ FAST_TIER = {"drawdown_reversion_801080", "drawdown_reversion_801080_report", "b
 @pytest.mark.parametrize("config", [
     pytest.param(c, marks=() if c.stem in FAST_TIER else pytest.mark.slow) for c in CONFIGS],
     ids=lambda p: p.stem)
-def test_example_outputs_match_the_golden_record(config, tmp_path, request):
+def test_example_outputs_match_the_golden_record(config, tmp_path, tmp_path_factory, request):
     out = tmp_path / "out"
     result = run_cli("backtest", str(config), "--out", str(out))
     assert result.code == 0, result.stderr
@@ -66,7 +67,9 @@ def test_example_outputs_match_the_golden_record(config, tmp_path, request):
     if config.stem not in FAST_TIER or not fast_tier_only(request.config):
         # make test: the engine's own runner writes the same bytes as Cerebro, every file, for
         # every example, beside the Cerebro run just made (make check skips the second run)
-        assert_same_files_under_the_fast_runner(config, out, tmp_path / "fast")
+        # (the fast run is shared with the browser test, which opens its report.html)
+        fast = example_output(config, shared_root(tmp_path_factory))
+        assert_same_files(out, fast)
 
 
 def fast_tier_only(config: pytest.Config) -> bool:
@@ -74,9 +77,8 @@ def fast_tier_only(config: pytest.Config) -> bool:
     return "not slow" in (config.getoption("markexpr") or "")
 
 
-def assert_same_files_under_the_fast_runner(config: Path, cerebro: Path, fast: Path) -> None:
-    result = run_cli("backtest", str(config), "--runner", "fast", "--out", str(fast))
-    assert result.code == 0, result.stderr
+def assert_same_files(cerebro: Path, fast: Path) -> None:
+    """Every file of the two runs, byte for byte."""
     names = sorted(p.name for p in cerebro.iterdir())
     assert names == sorted(p.name for p in fast.iterdir())
     for name in names:

@@ -43,11 +43,13 @@ def assert_same_prefix(full: RunResult, part: RunResult, cut: str) -> None:
 
 
 def assert_truncation_invariant(config: RunConfig, make_plugin: Callable[[], object],
-                                cuts: Iterable[str]) -> RunResult:
-    """Run once in full and once per cut date; every prefix must match. Returns the full run."""
-    full = run_backtest(config, make_plugin())
+                                cuts: Iterable[str], runner: str | None = None) -> RunResult:
+    """Run once in full and once per cut date; every prefix must match. Returns the full run.
+
+    ``runner``: as ``run_backtest``'s (default: Cerebro)."""
+    full = run_backtest(config, make_plugin(), runner=runner)
     for cut in cuts:
-        part = run_backtest(truncated(config, cut), make_plugin())
+        part = run_backtest(truncated(config, cut), make_plugin(), runner=runner)
         assert_same_prefix(full, part, cut)
     return full
 

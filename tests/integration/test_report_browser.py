@@ -1,7 +1,8 @@
 """Every example's report.html but four twins (and a sweep's, a walk-forward's and a paper
 account's) opened in headless Chromium: no console error, no network request, every chart
-drawn, the tear sheet's sections present. A full-page screenshot of each is kept in
-test-artifacts/screenshots/ (or $HUICE_ARTIFACTS).
+drawn, the tear sheet's sections present. With HUICE_ARTIFACTS set (a folder), a full-page
+screenshot of each is kept in $HUICE_ARTIFACTS/screenshots/ (about a second a page, so only
+when asked for).
 
 The browser is the system's Chromium (Debian package ``chromium``; .ci/run installs it) driven
 by playwright. Without one the test is skipped, unless HUICE_REQUIRE_BROWSER=1 (as in CI), where
@@ -18,6 +19,7 @@ import yaml
 
 import huice
 from tests.conftest import EXAMPLES, REPO
+from tests.helpers.example_runs import example_output, shared_root
 
 SECTIONS = ("metrics", "yearly-returns", "monthly-returns", "drawdown-periods", "rolling",
             "trades", "orders")
@@ -30,7 +32,8 @@ TWINS = {"drawdown_reversion_801050_report", "drawdown_reversion_801140_report",
 EXAMPLE_CONFIGS = sorted(p for p in EXAMPLES.glob("*.yaml")
                          if not p.stem.startswith(("sweep_", "walk_forward_"))
                          and p.stem not in TWINS)
-ARTIFACTS = Path(os.environ.get("HUICE_ARTIFACTS", REPO / "test-artifacts")) / "screenshots"
+ARTIFACTS = (Path(os.environ["HUICE_ARTIFACTS"]) / "screenshots"
+             if os.environ.get("HUICE_ARTIFACTS") else None)
 # tick labels drawn left of their chart's box (clipped by the page), and anything that makes the
 # page wider than the window (a table that does not scroll inside its box)
 LAYOUT = """() => {
@@ -87,8 +90,10 @@ def browser(playwright):
     launched.close()
 
 
-def open_report(browser, report: Path, shot_name: str) -> dict:
-    """Load ``report`` and return what the page did: errors, requests, charts."""
+def open_report(browser, report: Path, shot_name: str,
+                probe: tuple[str, object] | None = None) -> dict:
+    """Load ``report`` and return what the page did: errors, requests, charts (and, with a
+    ``probe`` (script, argument), what that script returned on the page, as ``probed``)."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors: list[str] = []
     requests: list[str] = []
@@ -107,14 +112,16 @@ def open_report(browser, report: Path, shot_name: str) -> dict:
     page.set_viewport_size({"width": 1280, "height": 900})
     ids = page.evaluate("() => Array.from(document.querySelectorAll('section[id]'))"
                         ".map(s => s.id)")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    # JPEG: a full page in PNG takes about a second to encode
-    page.screenshot(path=str(ARTIFACTS / f"{shot_name}.jpg"), full_page=True, type="jpeg",
-                    quality=70)
+    if ARTIFACTS is not None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        # JPEG: a full page in PNG takes about a second to encode
+        page.screenshot(path=str(ARTIFACTS / f"{shot_name}.jpg"), full_page=True, type="jpeg",
+                        quality=70)
+    probed = page.evaluate(*probe) if probe is not None else None
     page.close()
     outside = [url for url in requests if url != report.resolve().as_uri()]
     return {"errors": errors, "requests": outside, "charts": charts, "sections": ids,
-            "layout": layout}
+            "layout": layout, "probed": probed}
 
 
 def assert_clean(seen: dict) -> None:
@@ -129,11 +136,12 @@ def assert_clean(seen: dict) -> None:
 
 
 @pytest.mark.parametrize("config", EXAMPLE_CONFIGS, ids=lambda p: p.stem)
-def test_example_report_opens_in_chromium(browser, config, tmp_path):
-    # the fast runner writes the same bytes as Cerebro (tests/engine/test_fast_runner.py) in a
-    # fraction of the time; what is tested here is the page
-    huice.backtest(huice.load_config(config), runner="fast").save(tmp_path / "run")
-    seen = open_report(browser, tmp_path / "run" / "report.html", config.stem)
+def test_example_report_opens_in_chromium(browser, config, tmp_path_factory):
+    # the fast runner writes the same bytes as Cerebro (tests/test_golden.py) in a fraction of
+    # the time, and its run of each example is made once a session (the golden test reads it
+    # too); what is tested here is the page
+    out = example_output(config, shared_root(tmp_path_factory))
+    seen = open_report(browser, out / "report.html", config.stem)
     assert_clean(seen)
     for section in SECTIONS:
         assert section in seen["sections"], section
@@ -188,22 +196,20 @@ def browser_without_cjk_fonts(playwright, tmp_path_factory):
 
 
 def test_chinese_report_opens_and_draws_its_glyphs_with_no_cjk_font(
-        browser, browser_without_cjk_fonts, tmp_path):
+        browser_without_cjk_fonts, tmp_path):
+    # opened once, on a machine whose only font is a Latin one: the page must be as clean as
+    # an English one and draw its Chinese from its own embedded glyphs
     config = huice.load_config(EXAMPLES / "barbell_etf.yaml",
                                overrides={"report.language": "zh"})
     huice.backtest(config, runner="fast").save(tmp_path / "run")
     report = tmp_path / "run" / "report.html"
     page_text = report.read_text(encoding="utf-8")
     assert "夏普比率" in page_text
-    assert_clean(open_report(browser, report, "barbell_etf_zh"))
-    # the same page on a machine whose only font is a Latin one
     assert "夏" in page_text and "龘" not in page_text and "龖" not in page_text
-    seen = open_report(browser_without_cjk_fonts, report, "barbell_etf_zh_no_cjk_fonts")
+    seen = open_report(browser_without_cjk_fonts, report, "barbell_etf_zh_no_cjk_fonts",
+                       probe=(GLYPHS, ["夏", "龘", "龖"]))
     assert_clean(seen)
-    page = browser_without_cjk_fonts.new_page()
-    page.goto(report.resolve().as_uri(), wait_until="load")
-    glyphs = page.evaluate(GLYPHS, ["夏", "龘", "龖"])
-    page.close()
+    glyphs = seen["probed"]
     assert glyphs["loaded"] == ["loaded"], glyphs["loaded"]
     # the machine really has no Chinese font: two characters outside the page's subset are
     # the same box
