@@ -156,8 +156,12 @@ class Download:
 
 
 def fetch_symbol(client: AkshareClient, symbol: str, start: dt.date, end: dt.date,
-                 with_shares: bool = True) -> Download:
-    """Bars of ``symbol`` between ``start`` and ``end`` (an ETF: also ``<symbol>.qfq``)."""
+                 with_shares: bool = True, shares_from: dt.date | None = None) -> Download:
+    """Bars of ``symbol`` between ``start`` and ``end`` (an ETF: also ``<symbol>.qfq``).
+
+    ``shares_from``: ask for shares outstanding only from that day on (an update keeps only its
+    new days; the Shanghai endpoint is one call per day, so a history's worth of calls would be
+    an evening's worth of waiting); the earlier rows' shares are left empty."""
     found = classify_code(symbol)
     if found is None:
         raise DataError(f"cannot tell what {symbol} is from its code", where="data fetch")
@@ -186,8 +190,10 @@ def fetch_symbol(client: AkshareClient, symbol: str, start: dt.date, end: dt.dat
         bars = corporate_actions(bars, adjusted)
         events = int((bars["dividend"] > 0).sum() + (bars["split_ratio"] != 1).sum())
         lines.append(f"{symbol}: {events} dividend/split ex-date(s) derived from the qfq series")
-    if with_shares and len(bars):
-        shares = fetch_shares(client, symbol, bars.index)
+    days = bars.index if shares_from is None else bars.index[
+        bars.index >= pd.Timestamp(shares_from)]
+    if with_shares and len(days):
+        shares = fetch_shares(client, symbol, days)
         if shares is not None:
             bars["shares"] = shares.reindex(bars.index).to_numpy()
             lines.append(f"{symbol}: shares outstanding on {int(shares.notna().sum())} days")

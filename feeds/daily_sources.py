@@ -114,9 +114,12 @@ class EastmoneySource(DailySource):
 
     name = "em"
 
-    def bars(self, symbol: str, start: dt.date, end: dt.date) -> SourceBars:
+    def bars(self, symbol: str, start: dt.date, end: dt.date,
+             shares_from: dt.date | None = None) -> SourceBars:
+        """As every source's; ``shares_from``: shares outstanding only from that day on (see
+        ``fetch_symbol``)."""
         try:
-            download = fetch_symbol(self.client, symbol, start, end)
+            download = fetch_symbol(self.client, symbol, start, end, shares_from=shares_from)
         except FetchError as exc:
             raise SourceFailure(exc.message, where="data update") from None
         except (KeyError, ValueError) as exc:

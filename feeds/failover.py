@@ -23,7 +23,7 @@ import pandas as pd
 
 from huice.feeds.bars import repeats
 from huice.feeds.catalog import Instrument
-from huice.feeds.daily_sources import DailySource, SourceFailure
+from huice.feeds.daily_sources import DailySource, EastmoneySource, SourceFailure
 from huice.feeds.store import CatalogStore, atomic_write
 
 VOLUME_TOLERANCE = 0.02
@@ -61,11 +61,14 @@ def update_with_failover(store: CatalogStore, sources: list[DailySource], end: d
         stored = store.bars(symbol)
         chosen = None
         for source in sources:
-            # em's forward-adjusted twin is fetched whole: a new dividend rescales its history
-            twin = store.bars(f"{symbol}.qfq") if source.name == "em" else None
+            # em's forward-adjusted twin is fetched whole (a new dividend rescales its
+            # history), its shares outstanding only for the new days, which are all it keeps
+            twin = store.bars(f"{symbol}.qfq") if isinstance(source, EastmoneySource) else None
             ask_from = twin.index[0].date() if twin is not None and len(twin) else start
             try:
-                answer = source.bars(symbol, ask_from, end)
+                answer = (source.bars(symbol, ask_from, end, shares_from=start)
+                          if isinstance(source, EastmoneySource)
+                          else source.bars(symbol, ask_from, end))
             except SourceFailure as exc:
                 lines.append(f"{symbol}: {source.name} failed: {exc.message}; trying the next "
                              "source")

@@ -166,6 +166,9 @@ def _numbers(values: pd.Series, column: str, source: str) -> pd.Series:
     error naming its line (header = line 1)."""
     if pd.api.types.is_numeric_dtype(values):
         return values.astype("float64")
+    parsed = pd.to_numeric(values, errors="coerce")  # surrounding blanks are allowed here too
+    if parsed.notna().all():  # every cell a number: nothing to report (the usual file)
+        return parsed.astype("float64")
     text = values.astype("string").str.strip()
     numbers = pd.to_numeric(text.replace({"": None}), errors="coerce")
     bad = numbers.isna() & text.notna() & (text != "")

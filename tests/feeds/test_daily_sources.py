@@ -119,3 +119,25 @@ def test_the_failover_passes_over_what_fails(tmp_path, monkeypatch):
            "source" in lines
     assert "510300.SH: 5 new day(s) from tencent, through 2021-03-05" in lines
     assert store.bars("510300.SH").index[-1] == pd.Timestamp("2021-03-05")
+
+
+def test_an_update_asks_for_shares_of_its_new_days_only(tmp_path):
+    """Shanghai's shares endpoint answers one day per call: an evening's update of an ETF with
+    weeks of history asks for the new days' shares, not the whole history's again (each call
+    waits a second's throttle in real use)."""
+    from huice.feeds.daily_sources import EastmoneySource
+
+    store = CatalogStore(tmp_path / "cat")
+    fetch(store, client(akshare_fake), ["510300.SH"], dt.date(2021, 1, 4), dt.date(2021, 2, 26))
+    akshare_fake.CALLS.clear()
+    lines = update_with_failover(store, [EastmoneySource(client(akshare_fake))], END,
+                                 check_days=0)
+    assert "510300.SH: 5 new day(s) from em, through 2021-03-05" in lines
+    asked = [kwargs["date"] for name, kwargs in akshare_fake.CALLS
+             if name == "fund_etf_scale_sse"]
+    assert asked == ["20210301", "20210302", "20210303", "20210304", "20210305"]
+    bars = store.bars("510300.SH")
+    # the new days carry the exchange's figures, the stored ones are unchanged
+    expected = akshare_fake._bars("510300.SH").loc["2021-01-04":"2021-03-05", "shares"]
+    pd.testing.assert_series_equal(bars["shares"], expected, check_names=False,
+                                   check_freq=False)
