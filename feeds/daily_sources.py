@@ -115,11 +115,13 @@ class EastmoneySource(DailySource):
     name = "em"
 
     def bars(self, symbol: str, start: dt.date, end: dt.date,
-             shares_from: dt.date | None = None) -> SourceBars:
+             shares_from: dt.date | None = None, with_shares: bool = True) -> SourceBars:
         """As every source's; ``shares_from``: shares outstanding only from that day on (see
-        ``fetch_symbol``)."""
+        ``fetch_symbol``); ``with_shares=False``: none at all (a cross-check compares prices
+        and volumes only)."""
         try:
-            download = fetch_symbol(self.client, symbol, start, end, shares_from=shares_from)
+            download = fetch_symbol(self.client, symbol, start, end, with_shares=with_shares,
+                                    shares_from=shares_from)
         except FetchError as exc:
             raise SourceFailure(exc.message, where="data update") from None
         except (KeyError, ValueError) as exc:

@@ -7,7 +7,9 @@ missing) or answers with a stale bar (the last stored bar again under a new date
 over, with one line saying why, and the next one is asked. The bars kept are validated like any
 import and written, for every symbol at once, in one atomic change of the catalog.
 
-Then, for the last ``check_days`` stored days, every other source is asked too: closes must
+Then, for the last ``check_days`` stored days, every source that answers is compared: the one
+whose answer tonight already covers those days through that answer, the others asked (an ETF's
+shares are not asked for: only prices and volumes are compared). Closes must
 agree to the tick and volumes within ``VOLUME_TOLERANCE`` (Sina's volume is compared at the
 power of ten that fits). Disagreements are listed and kept in ``crosscheck.csv`` in the catalog
 folder (one row per day, symbol, source and field, newest findings last).
@@ -56,6 +58,7 @@ def update_with_failover(store: CatalogStore, sources: list[DailySource], end: d
         return ["nothing to update: every fetched symbol is up to date"]
     rows = store.rows().set_index("symbol")
     entries: dict[str, tuple[Instrument, pd.DataFrame]] = {}
+    answered: dict[tuple[str, str], pd.DataFrame] = {}  # (source, symbol): tonight's answer
     lines: list[str] = []
     for symbol, start in targets.items():
         stored = store.bars(symbol)
@@ -73,6 +76,7 @@ def update_with_failover(store: CatalogStore, sources: list[DailySource], end: d
                 lines.append(f"{symbol}: {source.name} failed: {exc.message}; trying the next "
                              "source")
                 continue
+            answered[(source.name, symbol)] = answer.bars
             new = answer.bars.loc[pd.Timestamp(start):]
             if new.empty:
                 lines.append(f"{symbol}: {source.name} has nothing after "
@@ -106,7 +110,7 @@ def update_with_failover(store: CatalogStore, sources: list[DailySource], end: d
     if entries:
         store.write(entries)
     if check_days > 0:
-        lines += cross_check(store, sources, list(targets), end, check_days)
+        lines += cross_check(store, sources, list(targets), end, check_days, answered)
     return lines
 
 
@@ -116,9 +120,12 @@ def _columns(stored: pd.DataFrame | None, new: pd.DataFrame) -> list[str]:
 
 
 def cross_check(store: CatalogStore, sources: list[DailySource], symbols: list[str],
-                end: dt.date, days: int) -> list[str]:
+                end: dt.date, days: int,
+                answered: dict[tuple[str, str], pd.DataFrame] | None = None) -> list[str]:
     """Compare the last ``days`` stored bars of ``symbols`` with every source that answers;
-    disagreements are listed and appended to ``crosscheck.csv``."""
+    disagreements are listed and appended to ``crosscheck.csv``. ``answered``: bars a source
+    gave tonight by (source, symbol); one that covers the days checked is used instead of
+    asking that source again (the same answer: every call waits for the throttle)."""
     findings = []
     lines = []
     for symbol in symbols:
@@ -129,8 +136,14 @@ def cross_check(store: CatalogStore, sources: list[DailySource], symbols: list[s
         start = recent.index[0].date()
         agreeing = []
         for source in sources:
+            known = (answered or {}).get((source.name, symbol))
             try:
-                other = source.bars(symbol, start, end).bars
+                if known is not None and len(known) and known.index[0] <= recent.index[0]:
+                    other = known
+                elif isinstance(source, EastmoneySource):
+                    other = source.bars(symbol, start, end, with_shares=False).bars
+                else:
+                    other = source.bars(symbol, start, end).bars
             except SourceFailure:
                 continue
             common = recent.index.intersection(other.index)
