@@ -22,6 +22,7 @@ from huice.strategies.crowding import (
 )
 from huice.strategies.industry_rotation import IndustryRotationParams, rank_scores
 from tests.conftest import DATA, EXAMPLES, REPO, run_cli
+from tests.helpers.example_runs import example_output, shared_root
 
 SOME = ["801080.SI", "801050.SI", "801140.SI", "801150.SI", "801780.SI"]
 
@@ -109,14 +110,15 @@ def test_rotation_holds_the_top_k_it_ranked(tmp_path):
 
 
 @pytest.mark.slow
-def test_example_from_the_cli_the_api_a_sweep_and_paper(tmp_path):
+def test_example_from_the_cli_a_sweep_and_paper(tmp_path, tmp_path_factory):
     example = EXAMPLES / "industry_rotation.yaml"
-    # the CLI's figures are pinned by tests/golden/industry_rotation.json; the API gives them too
-    # (on the fast runner, whose bytes equal Cerebro's: tests/engine/test_fast_runner.py)
+    # the CLI's figures are pinned by tests/golden/industry_rotation.json, Cerebro's and the
+    # fast runner's alike; the example's fast run is the session's shared one
+    out = example_output(example, shared_root(tmp_path_factory))
     golden = json.loads((REPO / "tests/golden/industry_rotation.json").read_text())["metrics"]
-    api = huice.backtest(example, runner="fast")
-    assert api.metrics.total_return == golden["total_return"]
-    assert "Crowding of what is held" in api.report_html()
+    assert json.loads((out / "metrics.json").read_text())["total_return"] == \
+        golden["total_return"]
+    assert "Crowding of what is held" in (out / "report.html").read_text(encoding="utf-8")
     short = {"data.start": "2019-01-02", "data.end": "2020-12-31", "data.trade_start": None}
     sweep = huice.sweep(huice.load_config(example, overrides={
         **short, "sweep": {"grid": {"strategy.params.top_k": [3, 5]}}}), workers=1,
