@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 
-import empyrical
 import numpy as np
 import pandas as pd
 import pytest
@@ -37,6 +36,8 @@ def independent_returns(result) -> tuple[pd.Series, pd.Series]:
 
 
 def test_ratios_agree_with_empyrical(run):
+    import empyrical  # imported here: 1.5 s that only these tests need, not every collection
+
     result, sheet = run
     returns, benchmark = independent_returns(result)
     figures = sheet.figures
@@ -198,6 +199,7 @@ def test_distribution_and_period_figures_agree_with_empyrical_and_scipy(run):
     """The depth added after quantstats' and pyfolio's tear sheets, each against an independent
     computation: empyrical for VaR, CVaR, the tail ratio and the monthly returns, scipy.stats
     (what quantstats calls) for skew and kurtosis, pandas on the equity table for the rest."""
+    import empyrical
     from scipy import stats
 
     result, sheet = run
@@ -234,6 +236,8 @@ def test_distribution_and_period_figures_agree_with_empyrical_and_scipy(run):
 
 
 def test_rolling_beta_agrees_with_empyrical():
+    import empyrical
+
     from huice.engine.results.tearsheet import rolling_beta
 
     result = huice.backtest(huice.load_config(EXAMPLES / "drawdown_reversion_801080.yaml"),
