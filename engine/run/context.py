@@ -50,11 +50,18 @@ class BarContext:
     def next_trading_day(self) -> dt.date | None:
         """The next exchange trading day after today (the calendar is published in advance, so
         this is not look-ahead); None past the end of the known calendar."""
+        stamps, days = self._market.derived(("exchange days",), self._exchange_days)
+        position = int(np.searchsorted(stamps, np.datetime64(self.today, "D"), side="right"))
+        return days[position] if position < len(days) else None
+
+    def _exchange_days(self) -> tuple[np.ndarray, list[dt.date]]:
+        """The exchange's calendar (else the run's) as day stamps and as dates, made once per
+        market: asked on every bar by strategies that rebalance on a period's last day."""
         calendar = self._market.exchange_calendar
         if calendar is None:
             calendar = self._market.calendar
-        position = calendar.searchsorted(pd.Timestamp(self.today), side="right")
-        return calendar[position].date() if position < len(calendar) else None
+        return (calendar.to_numpy(dtype="datetime64[D]"),
+                [day.date() for day in calendar])
 
     def started(self, symbol: str) -> bool:
         """Whether ``symbol`` has had at least one bar by today."""
