@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from huice.engine.broker.ashare import AShareBroker
 from huice.engine.broker.clock import MarketClock
