@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,6 +74,16 @@ def _start_order(item) -> int:
         if item.nodeid.startswith(prefix):
             return rank
     return len(LONGEST_FIRST)
+
+
+def pytest_sessionstart(session):
+    """Under pytest-xdist the controller runs no test, yet hypothesis's pytest plugin imports
+    hypothesis in the controller's terminal summary, about 1.5 s after the last test: import it
+    while the workers run instead."""
+    config = session.config
+    if not hasattr(config, "workerinput") and config.getoption("numprocesses", None):
+        threading.Thread(target=importlib.import_module,
+                         args=("hypothesis.internal.observability",), daemon=True).start()
 
 
 def pytest_collection_modifyitems(config, items):
