@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import zlib
+from collections import OrderedDict
 from pathlib import Path
 
 import pandas as pd
@@ -10,9 +12,19 @@ import pandas as pd
 from huice.feeds.bars import to_bar_frame
 from huice.feeds.errors import DataError
 
+# parsed bar files by (resolved path, SHA-256 of the file's bytes): a file read again with the
+# same bytes is not parsed again (a notebook's or a test run's repeated backtests, a paper
+# loop's polls); a changed file has another key. Bounded, least recently used out first.
+_PARSED: OrderedDict[tuple[str, bytes], pd.DataFrame] = OrderedDict()
+MAX_PARSED_FILES = 128
+MAX_PARSED_ROWS = 1_500_000
+
 
 def read_bars_csv(path: str | Path) -> pd.DataFrame:
     """Read and validate one instrument's bars from a CSV (``.csv`` or ``.csv.gz``).
+
+    A file whose bytes were parsed before in this process is not parsed again: its frame is
+    kept by its content (and a copy returned), so an edited file is always read anew.
 
     Raises
     ------
@@ -22,6 +34,10 @@ def read_bars_csv(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise DataError("data file not found", source=path)
+    key = _content_key(path)
+    if key is not None and key in _PARSED:
+        _PARSED.move_to_end(key)
+        return _PARSED[key].copy()
     try:
         # the C parser infers numbers; a column it cannot read as numbers stays text and
         # to_bar_frame then names the first bad cell
@@ -32,7 +48,20 @@ def read_bars_csv(path: str | Path) -> pd.DataFrame:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         kind = "gzip CSV" if path.suffix == ".gz" else "CSV"
         raise DataError(f"cannot read as {kind}: {detail}", source=path) from exc
-    return to_bar_frame(raw, path, first_line=2)
+    frame = to_bar_frame(raw, path, first_line=2)
+    if key is not None and _content_key(path) == key:  # kept only if unchanged while parsed
+        _PARSED[key] = frame.copy()
+        while len(_PARSED) > MAX_PARSED_FILES or (
+                len(_PARSED) > 1 and sum(len(f) for f in _PARSED.values()) > MAX_PARSED_ROWS):
+            _PARSED.popitem(last=False)
+    return frame
+
+
+def _content_key(path: Path) -> tuple[str, bytes] | None:
+    try:
+        return str(path.resolve()), hashlib.sha256(path.read_bytes()).digest()
+    except OSError:
+        return None  # parsing reports it
 
 
 def read_bars(path: str | Path) -> pd.DataFrame:

@@ -120,3 +120,33 @@ def test_cached_reader_reads_each_file_once(monkeypatch):
     assert first is again and len(calls) == 1
     reader(DATA / "bars/801080.SI.csv.gz")
     assert len(calls) == 2
+
+
+def test_a_bar_file_is_parsed_once_per_content(tmp_path):
+    """A file read again with the same bytes comes from the parse kept in memory, as a copy the
+    caller may change; the same file edited, even with its size and modification time put
+    back as they were, is parsed anew."""
+    import os
+
+    from huice.feeds import csv_source
+
+    path = tmp_path / "X.csv"
+    path.write_text("date,open,high,low,close,volume\n2020-01-02,1.0,1.2,0.9,1.1,100\n"
+                    "2020-01-03,1.1,1.3,1.0,1.2,200\n")
+    first = csv_source.read_bars_csv(path)
+    assert first["close"].tolist() == [1.1, 1.2]
+    first.loc[first.index[0], "close"] = 99.0  # the caller's copy
+    calls = []
+    original = csv_source.to_bar_frame
+    csv_source.to_bar_frame = lambda *a, **k: calls.append(1) or original(*a, **k)
+    try:
+        again = csv_source.read_bars_csv(path)
+        assert calls == [] and again["close"].tolist() == [1.1, 1.2]
+        stat = path.stat()
+        path.write_text(path.read_text().replace("1.2,200", "1.3,200"))  # same length
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        assert path.stat().st_size == stat.st_size
+        edited = csv_source.read_bars_csv(path)
+        assert calls == [1] and edited["close"].tolist() == [1.1, 1.3]
+    finally:
+        csv_source.to_bar_frame = original
