@@ -56,31 +56,22 @@ def _stop_limit_at_open(order: Order, bar: BarView) -> float | None:
     bar's path after the stop must have crossed it (it went up to the stop and closed at or
     below the limit, for a buy); otherwise it rests as a limit order from the next bar.
 
-    The two sides are written out rather than one mirroring the other: backtrader's own rule
-    is not symmetric where the bar opens and closes at the same price (a buy needs open > close,
-    a sell open <= close), and huice keeps its answer there too."""
+    One rule for both sides, each comparison in the order's direction, with one exception kept
+    from backtrader: its rule is not symmetric where the bar opens and closes at the same price
+    (a buy needs open > close, a sell open <= close), and huice keeps its answer there too."""
     stop, limit = _given(order.stop_price), _given(order.limit_price)
-    if order.is_buy:
-        if _at_or_above(bar.open, stop):
-            order.triggered = True
-            return limit_price_on_bar(True, limit, bar)
-        if not _at_or_above(bar.high, stop):
-            return None
+    buy = order.is_buy
+    through = _at_or_above if buy else _at_or_below  # at or past, in the order's direction
+    if through(bar.open, stop):
         order.triggered = True
-        if _at_or_above(limit, stop):
-            return stop
-        if bar.open > bar.close and _at_or_above(limit, bar.close):
-            return limit
-        return None
-    if _at_or_below(bar.open, stop):
-        order.triggered = True
-        return limit_price_on_bar(False, limit, bar)
-    if not _at_or_below(bar.low, stop):
+        return limit_price_on_bar(buy, limit, bar)
+    if not through(bar.high if buy else bar.low, stop):
         return None
     order.triggered = True
-    if _at_or_below(limit, stop):
+    if through(limit, stop):
         return stop
-    if bar.open <= bar.close and _at_or_below(limit, bar.close):
+    came_back = bar.open > bar.close if buy else bar.open <= bar.close
+    if came_back and through(limit, bar.close):
         return limit
     return None
 

@@ -79,6 +79,13 @@ HAND_SCRIPTS = {
         order(2, "buy", 100, "StopLimit", price=1.01, plimit=1.02),
         order(3, "sell", 100, "StopLimit", price=0.995, plimit=1.0),
         order(3, "sell", 100, "StopLimit", price=0.99, plimit=0.98)],
+    # 2021-01-25 (bar 16) opens and closes at 3.242 (high 3.307, low 3.215); bar 15 closes at
+    # 3.241: a buy stop at 3.260 and a sell stop at 3.220 are both reached inside the bar, and
+    # backtrader's rule is not symmetric there (a buy needs open > close, a sell open <= close)
+    "stop_limits_open_equals_close": [
+        order(1, "buy", 400, "Market"),
+        order(15, "buy", 100, "StopLimit", price=3.26 / 3.241, plimit=3.25 / 3.241),
+        order(15, "sell", 100, "StopLimit", price=3.22 / 3.241, plimit=3.235 / 3.241)],
     "trailing": [
         order(1, "buy", 600, "Market"),
         order(2, "sell", 200, "StopTrail", trailamount=0.05),
@@ -126,6 +133,16 @@ def test_hand_written_streams_match_backbroker(bars, name):
     reference, _ = assert_same(bars, HAND_SCRIPTS[name])
     statuses = {n[1] for n in reference["notifications"]}
     assert "Completed" in statuses or name == "validity_kinds"
+
+
+def test_a_stop_limit_reached_in_a_bar_that_opens_and_closes_at_one_price(bars):
+    """The script above, read back: on 2021-01-25 the sell fills at its limit, the buy does
+    not fill that day (it rests as a limit order), as backtrader has it, and huice too."""
+    reference, _ = assert_same(bars, HAND_SCRIPTS["stop_limits_open_equals_close"])
+    day = {i: [n for n in seq if n[1] == 16]
+           for i, seq in by_order(reference["notifications"]).items()}
+    assert ("Completed", 16, -100.0, 3.235) in day[2]
+    assert not any(status == "Completed" for status, *_ in day[1])
 
 
 def test_each_validity_kind_ends_as_backtrader_ends_it(bars):
