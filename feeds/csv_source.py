@@ -57,6 +57,11 @@ def read_bars_csv(path: str | Path) -> pd.DataFrame:
     return frame
 
 
+def forget_parsed_bars() -> None:
+    """Drop every kept parse of a bar file (frees its memory; the next read parses again)."""
+    _PARSED.clear()
+
+
 def _content_key(path: Path) -> tuple[str, bytes] | None:
     try:
         return str(path.resolve()), hashlib.sha256(path.read_bytes()).digest()
