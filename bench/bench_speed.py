@@ -25,11 +25,10 @@ INDUSTRIES = ["801010", "801030", "801040", "801050", "801080", "801110", "80112
 def example_runs():
     import huice
     from huice.engine.run.assembly import run_backtest
-    from huice.engine.sweep.runner import worker_reader
 
     config = huice.load_config(REPO / "config/examples/drawdown_reversion_801080.yaml")
     plugin = huice.build_strategy(config)
-    return {runner: (lambda runner=runner: run_backtest(config, plugin, reader=worker_reader(),
+    return {runner: (lambda runner=runner: run_backtest(config, plugin,
                                                         runner=runner))
             for runner in ("cerebro", "fast")}
 

@@ -32,16 +32,16 @@ def base_config():
 
 def measure() -> dict:
     from huice.engine.run.assembly import run_backtest
-    from huice.engine.sweep.runner import run_sweep, worker_reader
+    from huice.engine.sweep.runner import run_sweep
     from huice.strategies import factory as cli
 
     config = base_config()
     single = config.model_copy(update={"sweep": None})
-    run_backtest(single, cli.plugin_for(single), reader=worker_reader())  # warm the cache
+    run_backtest(single, cli.plugin_for(single))  # warm the cache
     singles = []
     for _ in range(5):
         start = time.perf_counter()
-        run_backtest(single, cli.plugin_for(single), reader=worker_reader())
+        run_backtest(single, cli.plugin_for(single))
         singles.append(time.perf_counter() - start)
     sweeps = {}
     for workers in (1, 2, 1, 2):

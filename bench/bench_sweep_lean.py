@@ -39,13 +39,13 @@ def timed_full(task) -> tuple[dict, dict]:
     from huice.engine.run.assembly import execute_run, market_of, prepare_run
     from huice.engine.run.ledger import ledger_of
     from huice.engine.run.result_builder import build_result
-    from huice.engine.sweep.runner import metrics_row, worker_reader
+    from huice.engine.sweep.runner import metrics_row
     from huice.strategies.factory import plugin_for
 
     start = time.perf_counter()
     config = RunConfig.model_validate(task.config)
     plugin = plugin_for(config)
-    market = market_of(config, plugin, reader=worker_reader())
+    market = market_of(config, plugin)
     run = prepare_run(config, plugin, market, runner="fast")
     assembled = time.perf_counter()
     recorder = execute_run(run)

@@ -16,8 +16,8 @@ from huice.feeds.errors import DataError
 # same bytes is not parsed again (a notebook's or a test run's repeated backtests, a paper
 # loop's polls); a changed file has another key. Bounded, least recently used out first.
 _PARSED: OrderedDict[tuple[str, bytes], pd.DataFrame] = OrderedDict()
-MAX_PARSED_FILES = 128
-MAX_PARSED_ROWS = 1_500_000
+MAX_PARSED_FILES = 512
+MAX_PARSED_ROWS = 2_000_000
 
 
 def read_bars_csv(path: str | Path) -> pd.DataFrame:
@@ -76,23 +76,3 @@ def read_bars(path: str | Path) -> pd.DataFrame:
 
         return read_bars_parquet(path)
     return read_bars_csv(path)
-
-
-class CachedBarReader:
-    """Reads each bar file once per process (keyed by path, size and modification time)."""
-
-    def __init__(self) -> None:
-        self._frames: dict[tuple[str, int, int], pd.DataFrame] = {}
-
-    def __call__(self, path: str | Path) -> pd.DataFrame:
-        path = Path(path)
-        try:
-            stat = path.stat()
-        except OSError:
-            return read_bars(path)  # raises the usual "not found" DataError
-        key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-        frame = self._frames.get(key)
-        if frame is None:
-            frame = read_bars(path)
-            self._frames[key] = frame
-        return frame

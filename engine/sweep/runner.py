@@ -33,24 +33,13 @@ from huice.engine.results.writer import write_file_atomically
 from huice.engine.run.assembly import market_of, run_backtest, run_summary
 from huice.engine.run.plugin import PluginFactory, StrategyPlugin
 from huice.engine.sweep.plan import SweepTask, plan_sweep
-from huice.feeds.csv_source import CachedBarReader
+from huice.feeds.csv_source import read_bars
 from huice.feeds.market import MarketData
 
 SCALAR_METRICS = ("total_return", "annual_return", "buy_and_hold_return", "benchmark_return",
                   "excess_vs_buy_and_hold", "excess_vs_benchmark", "max_drawdown", "longest_drawdown_days",
                   "sharpe", "volatility", "trades", "fills", "turnover", "exposure",
                   "slippage_cost", "final_equity", "start", "end", "bars")
-
-_reader: CachedBarReader | None = None
-
-
-def worker_reader() -> CachedBarReader:
-    """This process's bar cache: each worker reads every file once, not once per run."""
-    global _reader
-    if _reader is None:
-        _reader = CachedBarReader()
-    return _reader
-
 
 def metrics_row(task: SweepTask, metrics: Metrics | None, error: str = "") -> dict[str, Any]:
     """One line of results.csv."""
@@ -90,7 +79,7 @@ def worker_market(config: RunConfig, plugin: StrategyPlugin) -> MarketData:
     key = json.dumps([config.data.model_dump(mode="json"), plugin.symbols()], sort_keys=True)
     market = _markets.get(key)
     if market is None:
-        market = market_of(config, plugin, reader=worker_reader())
+        market = market_of(config, plugin)
         _markets[key] = market
         if len(_markets) > MARKETS_KEPT:
             _markets.popitem(last=False)
@@ -159,12 +148,11 @@ def validate_tasks(tasks: Iterable[SweepTask], factory: PluginFactory
 
 
 def preload_bars(tasks: Iterable[SweepTask], factory: PluginFactory) -> int:
-    """Read every bar file the tasks use into this process's cache, once, before the workers
-    fork: they inherit it copy-on-write and read nothing themselves. Returns the file count."""
+    """Parse every bar file the tasks use once, before the workers fork: they inherit the parses
+    (``read_bars_csv`` keeps them by content) copy-on-write. Returns the file count."""
     from huice.feeds.catalog import BUNDLED_CATALOG, read_catalog
     from huice.feeds.loading import base_symbols
 
-    reader = worker_reader()
     seen: set[Path] = set()
     catalogs: dict[Path, Any] = {}
     for task in tasks:
@@ -184,7 +172,7 @@ def preload_bars(tasks: Iterable[SweepTask], factory: PluginFactory) -> int:
             if path not in seen:
                 seen.add(path)
                 with contextlib.suppress(HuiceError):  # the run reports it, with its row
-                    reader(path)
+                    read_bars(path)
     return len(seen)
 
 

@@ -107,21 +107,6 @@ def test_extra_lines_reach_the_backtrader_feed():
     assert 0 < seen[-1][1] < 0.2
 
 
-def test_cached_reader_reads_each_file_once(monkeypatch):
-    import huice.feeds.csv_source as csv_source
-    from tests.conftest import DATA
-
-    calls = []
-    real = csv_source.read_bars_csv
-    monkeypatch.setattr(csv_source, "read_bars_csv", lambda path: calls.append(path) or real(path))
-    reader = csv_source.CachedBarReader()
-    first = reader(DATA / "bars/000300.SH.csv.gz")
-    again = reader(DATA / "bars/000300.SH.csv.gz")
-    assert first is again and len(calls) == 1
-    reader(DATA / "bars/801080.SI.csv.gz")
-    assert len(calls) == 2
-
-
 def test_a_bar_file_is_parsed_once_per_content(tmp_path):
     """A file read again with the same bytes comes from the parse kept in memory, as a copy the
     caller may change; the same file edited, even with its size and modification time put
