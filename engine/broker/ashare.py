@@ -186,9 +186,12 @@ class AShareBroker(bt.broker.BrokerBase):
     def _check_validity(self, order: Order) -> None:
         """A plugin's order valid until a date before its first trading day is refused (a
         backtrader order is accepted and expires on its first bar, as backtrader does)."""
-        last = last_index(order, self.clock.dates)
-        if last is not None and last < order.eligible_index and not order.backtrader_timing:
-            placement.refuse_validity(order, self.clock.dates)
+        if order.backtrader_timing or order.validity == "gtc":
+            return
+        first = self.clock.day_at(order.eligible_index)
+        if order.validity == "until" and order.valid_until is not None and first is not None \
+                and order.valid_until < first:
+            placement.refuse_validity(order, first)
 
     def _contingent_sell(self, order: Order) -> bool:
         """A bracket child selling what its buy parent will buy is checked when it activates."""
@@ -206,6 +209,13 @@ class AShareBroker(bt.broker.BrokerBase):
         self._next_id += 1
         self.orders.append(order)
         return order
+
+    def end_unpaid(self, order: Order) -> None:
+        """End a live order that the cash cannot pay (a backtrader order's Margin when it is
+        submitted): it never reaches the market, and what it ties to is cancelled."""
+        if order in self._pending:
+            self._pending.remove(order)
+        self._end(order, OrderStatus.REJECTED, Code.CASH_SHORT, "")
 
     def fill_at_close(self) -> None:
         """Fill the orders due today at today's close (``execution: close``)."""
@@ -312,13 +322,16 @@ class AShareBroker(bt.broker.BrokerBase):
         waiting."""
         if order.cancel_remainder:
             return OrderStatus.CANCELLED
+        if order.cash_short:  # what cash could not pay is not kept (backtrader's Margin)
+            return OrderStatus.EXPIRED
         if order.backtrader_timing:  # its expiry is noticed on the next bar
             return None
         if order.validity == "day" and not order.wait_remainder:
             return OrderStatus.EXPIRED
-        last = last_index(order, self.clock.dates)
-        if order.validity == "until" and last is not None and self.clock.index >= last:
-            return OrderStatus.EXPIRED
+        if order.validity == "until" and order.valid_until is not None:
+            following = self.clock.following_day()  # the exchange's, past the run's last day
+            if following is None or following > order.valid_until:
+                return OrderStatus.EXPIRED
         return None
 
     def _trail(self, order: Order) -> None:

@@ -12,12 +12,15 @@ to sell, an order type daily bars cannot fill), with huice's reason in ``order.i
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
 import backtrader as bt
 
+from huice.engine.broker.commission import compute_fees
 from huice.engine.broker.orders import Fill, Order, OrderKind, OrderStatus
+from huice.engine.broker.refusals import Code
 
 if TYPE_CHECKING:
     from huice.engine.broker.ashare import AShareBroker
@@ -49,6 +52,8 @@ class BacktraderOrders:
         self._huice: dict[int, Order] = {}            # backtrader ref -> huice order
         self._notifications: deque[Any] = deque()
         self._positions: dict[str, bt.Position] = {}
+        self._costed_bar = -1      # the bar whose orders _cash_left has costed so far
+        self._cash_left = 0.0
 
     # -- placing ----------------------------------------------------------------------------
     def place(self, owner: Any, data: Any, size: float, is_buy: bool, price: float | None,
@@ -98,12 +103,49 @@ class BacktraderOrders:
             bt_order.size = signed
             bt_order.created.size = signed
             bt_order.executed.remsize = signed
+        if self._margin_when_submitted(bt_order, order):
+            broker.end_unpaid(order)
+            return bt_order
         if order.reasons:
             bt_order.addinfo(reason="; ".join(order.reasons))
         self.on_trail(order)
         bt_order.accept(broker)
         self._notify(bt_order)
         return bt_order
+
+    def _margin_when_submitted(self, bt_order: bt.Order, order: Order) -> bool:
+        """backtrader's check when an order is submitted: the orders placed on one bar are
+        costed in turn at their created price (a market order's is the bar's close), buys
+        spending and sells of held units adding to the cash, and a buy that the cash left
+        cannot pay ends with Margin before it is accepted. huice asks that of one lot (it buys
+        the whole lots cash allows when the order fills); a bracket child waits for its parent
+        and is costed then, as in backtrader."""
+        broker = self.broker
+        if order.parent_id is not None:
+            return False
+        index = broker.clock.index
+        if self._costed_bar != index:
+            self._costed_bar, self._cash_left = index, broker.account.cash
+        price = bt_order.created.price
+        if price is None or not math.isfinite(price) or price <= 0:
+            price = bt_order.created.pclose
+        rules = broker.rules[order.symbol]
+        day = broker.clock.day
+        if not order.is_buy:
+            value = order.quantity * price
+            self._cash_left += value - compute_fees(rules, False, value, day).total
+            return False
+        lot = float(rules.smallest_order) if not rules.fractional else order.quantity
+        one_lot = lot * price
+        if one_lot + compute_fees(rules, True, one_lot, day).total > self._cash_left + 1e-9:
+            order.cash_short = True
+            order.note(Code.CASH_SHORT, f"cash short: {self._cash_left:.2f} CNY does not pay "
+                                        f"one lot ({lot:g}) at {price:g} with fees")
+            return True
+        value = order.quantity * price
+        self._cash_left = max(self._cash_left - value - compute_fees(rules, True, value,
+                                                                     day).total, 0.0)
+        return False
 
     @staticmethod
     def _unsupported(exectype: int | None, price: float | None, plimit: float | None) -> str:
@@ -160,6 +202,8 @@ class BacktraderOrders:
         bt_order.addinfo(reason="; ".join(order.reasons))
         if order.status is OrderStatus.CANCELLED:
             bt_order.cancel()
+        elif order.cash_short:  # cash did not pay (the rest of) the buy: backtrader's Margin
+            bt_order.margin()
         elif order.filled == 0 and any(code.rejects for code in order.codes):
             bt_order.reject(self.broker)
         elif order.filled == 0 and any(code.margin for code in order.codes):
@@ -190,6 +234,10 @@ class BacktraderOrders:
         self._orders = {o.order_id: self._orders[o.order_id] for o in pending
                         if o.order_id in self._orders}
         self._positions = {}
+        for symbol in self.broker.account.positions:
+            position = self._position_from_account(symbol)
+            if position.size:
+                self._positions[symbol] = position
 
     # -- reading ----------------------------------------------------------------------------
     def position(self, symbol: str) -> bt.Position:
@@ -204,12 +252,13 @@ class BacktraderOrders:
     def _position_from_account(self, symbol: str, before_fill: Fill | None = None
                                ) -> bt.Position:
         held = self.broker.account.positions.get(symbol)
-        if held is None or not held.quantity:
-            return bt.Position()
-        quantity = held.quantity
-        if before_fill is not None:
+        quantity = held.quantity if held is not None else 0.0
+        price = held.cost / held.quantity if held is not None and held.quantity else 0.0
+        if before_fill is not None:  # the position as it was before this fill was booked
             quantity -= before_fill.quantity if before_fill.is_buy else -before_fill.quantity
-        return bt.Position(size=quantity, price=held.cost / held.quantity) if quantity else \
+            if not price:  # the fill closed it: its cost is gone with it
+                price = before_fill.price
+        return bt.Position(size=quantity, price=price) if abs(quantity) > 1e-9 else \
             bt.Position()
 
     def next_notification(self) -> Any:

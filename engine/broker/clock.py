@@ -87,6 +87,8 @@ class MarketClock:
         self._last = tables.last
         self._columns = tables.columns
         self.with_actions = tables.with_actions
+        self._exchange = market.exchange_calendar
+        self._following: dict[int, dt.date | None] = {}
 
     @property
     def day(self) -> dt.date:
@@ -99,6 +101,33 @@ class MarketClock:
             callback = self._hook[1]
             self._hook = None
             callback()
+
+    def following_day(self, index: int | None = None) -> dt.date | None:
+        """The trading day after the run's day ``index`` (default today): the run's next day,
+        else, past the run's last day, the exchange calendar's next day (published in advance,
+        so a paper account's newest day knows its next session); None where the calendar ends
+        (or a run on ``calendar: data`` has no day after its last bar)."""
+        index = self.index if index is None else index
+        if index + 1 < len(self.dates):
+            return self.dates[index + 1]
+        if index not in self._following:
+            self._following[index] = None
+            if self._exchange is not None and len(self._exchange) and 0 <= index < len(self.dates):
+                stamps = self._exchange.to_numpy(dtype="datetime64[D]")
+                at = int(np.searchsorted(stamps, np.datetime64(self.dates[index], "D"),
+                                         side="right"))
+                if at < len(stamps):
+                    self._following[index] = self._exchange[at].date()
+        return self._following[index]
+
+    def day_at(self, index: int) -> dt.date | None:
+        """The trading day of run index ``index``; one past the run's last day is the exchange
+        calendar's next day (None where it is not known)."""
+        if index < len(self.dates):
+            return self.dates[index]
+        if index == len(self.dates):
+            return self.following_day(len(self.dates) - 1)
+        return None
 
     def index_of_time(self, bar_time: float) -> int:
         """The calendar index of a backtrader float datetime (which must be a calendar day)."""

@@ -151,6 +151,7 @@ class OrderMatcher:
             if affordable < quantity:
                 order.note(Code.CASH_SHORT, f"cash short: {self.account.cash:.2f} CNY buys {affordable:g} of "
                            f"{quantity:g} at {price:g} with fees")
+                order.cash_short = True  # the rest ends today, as backtrader's Margin does
                 quantity = affordable
             if quantity <= QUANTITY_EPSILON:
                 return 0.0

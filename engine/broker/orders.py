@@ -77,6 +77,7 @@ class Order:
     codes: list[Code] = field(default_factory=list)
     wait_remainder: bool = False    # a volume-capped remainder that keeps waiting
     cancel_remainder: bool = False  # a volume-capped remainder that is cancelled
+    cash_short: bool = False        # cash paid less than the whole buy: the rest ends today
     closed: dt.date | None = None
     kind: OrderKind = OrderKind.MARKET
     limit_price: float | None = None

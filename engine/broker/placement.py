@@ -111,10 +111,8 @@ def reserved_by_sells(pending: list[Order], new: Order) -> float:
     return sum(groups.values())
 
 
-def refuse_validity(order: Order, dates: list[dt.date]) -> None:
-    """Note that ``order``'s validity ends before its first trading day."""
-    first = dates[order.eligible_index] if order.eligible_index < len(dates) \
-        else "the next trading day"
+def refuse_validity(order: Order, first: dt.date) -> None:
+    """Note that ``order``'s validity ends before its first trading day ``first``."""
     order.note(Code.VALIDITY, f"validity: valid until {order.valid_until}, which ends before "
                               f"its first trading day {first}")
 

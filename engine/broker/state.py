@@ -53,6 +53,23 @@ def _export_order(order: Order, dates: list[dt.date]) -> dict[str, Any]:
     return data
 
 
+def same_state(simulated: dict[str, Any], booked: dict[str, Any],
+               dates: list[dt.date]) -> bool:
+    """Whether a broker state simulated up to a paper account's watermark is the booked one
+    (:func:`export_account`'s output both): the same cash, positions, open trades and pending
+    orders. An order booked on the newest day knew no next day (``eligible`` None); it is due
+    on the trading day after its creation, which the simulation names."""
+    def normalised(state: dict[str, Any]) -> dict[str, Any]:
+        pending = []
+        for order in state["pending"]:
+            if order["eligible"] is None:
+                at = bisect.bisect_right(dates, dt.date.fromisoformat(order["created"]))
+                order = {**order, "eligible": dates[at].isoformat() if at < len(dates) else None}
+            pending.append(order)
+        return {**state, "pending": pending}
+    return normalised(simulated) == normalised(booked)
+
+
 def restore_account(account: Account, state: dict[str, Any],
                     dates: list[dt.date]) -> tuple[int, list[Order]]:
     """Load :func:`export_account`'s output into ``account``; return (next id, pending)."""

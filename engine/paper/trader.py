@@ -79,6 +79,17 @@ class BarBooking:
         self.processed: list[dt.date] = []
         self._fills_seen = self._trades_seen = self._positions_seen = self._actions_seen = 0
         self._written: dict[int, Row] = {}  # each order's row as last written to the store
+        self._rebased = False
+
+    def _skip_booked(self, ledger: LedgerRecorder) -> None:
+        """A day already booked (simulated again): move every read position past it."""
+        broker = self.run.broker
+        self._positions_seen = len(ledger.position_rows)
+        self._fills_seen = len(broker.fills)
+        self._actions_seen = len(broker.actions)
+        self._trades_seen = len(broker.account.closed_trades)
+        if self.run.clock.day == self.after:  # as the store has them
+            self._written = {row[0]: row for row in order_rows(broker.orders)}
 
     def _changed_orders(self, orders: list[Order]) -> list[Row]:
         """The rows of orders that are new or changed since the last booked bar: the store
@@ -90,8 +101,12 @@ class BarBooking:
         run = self.run
         broker, clock = run.broker, run.clock
         if self.after is not None and clock.day <= self.after:
-            self._positions_seen = len(ledger.position_rows)
+            self._skip_booked(ledger)
             return
+        if run.replaced_state and not self._rebased:  # the booked state's lists start empty
+            self._rebased = True
+            self._fills_seen = self._trades_seen = self._actions_seen = 0
+            self._written = {}
         day = clock.day
         _, cash, holdings, equity, benchmark = ledger.rows[-1]
         positions = ledger.position_rows[self._positions_seen:]

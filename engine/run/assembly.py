@@ -19,6 +19,7 @@ from huice.config.schema import RunConfig
 from huice.engine.broker.ashare import AShareBroker
 from huice.engine.broker.clock import MarketClock
 from huice.engine.broker.rules import InstrumentRules
+from huice.engine.broker.state import same_state
 from huice.engine.results.result import RunResult, RunSummary
 from huice.engine.run.analyzers import BarHook, CloseFiller, LedgerAnalyzer, LedgerRecorder
 from huice.engine.run.context import BarContext
@@ -142,6 +143,7 @@ class PreparedRun:
     hooks: list[BarCallback] = field(default_factory=list)
     start_index: int = 0  # the fast runner's first day (a paper step skips booked days)
     lean: bool = False  # a sweep's run: no per-bar position rows or signal records
+    replaced_state: bool = False  # a paper step loaded the booked state (resume_booked_state)
 
     def on_each_bar(self, callback: BarCallback) -> None:
         """Call ``callback(recorder, stop)`` after each bar's ledger snapshot (either runner)."""
@@ -180,11 +182,6 @@ def prepare_run(config: RunConfig, plugin: StrategyPlugin, market: MarketData, *
     clock = MarketClock(market, {symbol: r.price_scale for symbol, r in rules.items()})
     broker = AShareBroker(config.broker, rules, clock)
     context = BarContext(market, clock, broker, trade_start=config.data.trade_start)
-    if resume is not None:
-        def restore() -> None:
-            broker.restore_state(resume.broker_state)
-            plugin.set_state(resume.strategy_state)
-        clock.call_on_first_day_after(resume.after, restore)
     bar_progress = None
     if progress is None:
         progress = len(market.calendar) * len(market.symbols) > LONG_RUN_BAR_FEEDS
@@ -197,8 +194,35 @@ def prepare_run(config: RunConfig, plugin: StrategyPlugin, market: MarketData, *
                if runner == "cerebro" else None)
     logger.debug("running {} ({}) over {} bars with the {} runner", config.name, plugin.name,
                  len(market.calendar), runner)
-    return PreparedRun(config, plugin, market, rules, clock, broker, context, session, cerebro,
-                       bar_progress, resume, runner=runner)
+    run = PreparedRun(config, plugin, market, rules, clock, broker, context, session, cerebro,
+                      bar_progress, resume, runner=runner)
+    if resume is not None:
+        clock.call_on_first_day_after(resume.after, lambda: resume_booked_state(run))
+    return run
+
+
+def resume_booked_state(run: PreparedRun) -> None:
+    """The first day after a paper account's watermark: continue from the booked state.
+
+    A backtrader strategy's booked days were simulated again (its state lives in Python
+    objects): when the simulation reached exactly the booked broker state, as it does for any
+    account booked by huice from the same bars, nothing is replaced, so the strategy's
+    positions, orders and notifications are those of one backtest. Otherwise (an account that
+    followed the broker's own fills) the booked state replaces the simulated one and the
+    strategy's view is rebuilt from it, with a warning. A huice strategy's step starts here,
+    so the booked broker and strategy state are loaded."""
+    resume = run.resume
+    assert resume is not None
+    broker = run.broker
+    if isinstance(run.plugin, NativeStrategy):
+        if same_state(broker.export_state(), resume.broker_state, broker.clock.dates):
+            return
+        logger.warning("the booked account differs from the simulated one at {} (followed "
+                       "fills?): the booked state replaces it, and the backtrader strategy's "
+                       "positions and orders are rebuilt from it", resume.after)
+    broker.restore_state(resume.broker_state)
+    run.plugin.set_state(resume.strategy_state)
+    run.replaced_state = True
 
 
 def execute_run(run: PreparedRun) -> LedgerRecorder:
