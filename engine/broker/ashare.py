@@ -248,7 +248,7 @@ class AShareBroker(bt.broker.BrokerBase):
     # -- state, for paper trading across restarts ---------------------------------------------
     def export_state(self) -> dict[str, Any]:
         """Everything needed to continue after today's close, as JSON types."""
-        return export_account(self.account, self._next_id, self._pending, self.clock.dates)
+        return export_account(self.account, self._next_id, self._pending, self.clock.day_at)
 
     def restore_state(self, state: dict[str, Any]) -> None:
         """Replace the account with :meth:`export_state`'s output, at the start of the first bar

@@ -40,8 +40,11 @@ class ContingentOrders:
         by_id = {o.order_id: o for o in orders}
         for order in orders:
             self._groups[order.oco_id or order.order_id].append(order)
-            if order.parent_id is not None and order.parent_id in by_id:
-                self._children[order.parent_id].append(order)
+            if order.parent_id is None:
+                continue
+            # a bracket's children stay siblings after their parent has filled (and left)
+            self._children[order.parent_id].append(order)
+            if order.parent_id in by_id:
                 self._parents[order.parent_id] = by_id[order.parent_id]
 
     def oco_others(self, order: Order) -> list[Order]:

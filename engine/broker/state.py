@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from huice.engine.broker.account import Account, Position, Trade
@@ -12,8 +13,9 @@ from huice.engine.broker.refusals import Code, legacy_code
 
 
 def export_account(account: Account, next_id: int, pending: list[Order],
-                   dates: list[dt.date]) -> dict[str, Any]:
-    """Everything needed to continue after today's close."""
+                   day_at: Callable[[int], dt.date | None]) -> dict[str, Any]:
+    """Everything needed to continue after today's close; ``day_at`` names the trading day of
+    a run index (one past the run's last day: the exchange calendar's next day)."""
     return {
         "cash": account.cash,
         "next_id": next_id,
@@ -23,15 +25,15 @@ def export_account(account: Account, next_id: int, pending: list[Order],
                             "buy_value": t.buy_value, "sell_value": t.sell_value,
                             "fees": t.fees, **({"dividends": t.dividends} if t.dividends else {})}
                         for s, t in sorted(account.open_trades.items())},
-        "pending": [_export_order(o, dates) for o in pending],
+        "pending": [_export_order(o, day_at) for o in pending if o.alive],
     }
 
 
-def _export_order(order: Order, dates: list[dt.date]) -> dict[str, Any]:
+def _export_order(order: Order, day_at: Callable[[int], dt.date | None]) -> dict[str, Any]:
+    eligible = day_at(order.eligible_index)
     data = {"order_id": order.order_id, "created": order.created.isoformat(),
             "symbol": order.symbol, "is_buy": order.is_buy, "quantity": order.quantity,
-            "eligible": dates[order.eligible_index].isoformat()
-            if order.eligible_index < len(dates) else None,
+            "eligible": eligible.isoformat() if eligible is not None else None,
             "validity": order.validity, "tag": order.tag, "filled": order.filled,
             "status": order.status.value, "reasons": list(order.reasons),
             "wait_remainder": order.wait_remainder}

@@ -25,6 +25,7 @@ class PaperStep:
 
     booked: int
     problems: list[str] = field(default_factory=list)
+    stopped: bool = False  # a loop stopped by SIGINT/SIGTERM (a clean stop, not a refusal)
 
 
 def _paper_config(config: ConfigLike) -> RunConfig:
@@ -68,7 +69,12 @@ def paper_run(config: ConfigLike, *, once: bool = True, poll_seconds: float | No
                 trader.install_signal_handlers()
             poll = poll_seconds if poll_seconds is not None else paper.poll_seconds
             booked = trader.loop(once=once, poll_seconds=poll, max_iterations=max_iterations)
-            return PaperStep(booked, [problem.line() for problem in trader.problems])
+            stopped = trader.stop.is_set()
+            if stopped and trader.problems:
+                logger.info("stopped while the gate waited for: {}",
+                            "; ".join(problem.line() for problem in trader.problems))
+            return PaperStep(booked, [problem.line() for problem in trader.problems],
+                             stopped=stopped)
         finally:
             if sink is not None:
                 logger.remove(sink)

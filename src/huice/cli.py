@@ -71,6 +71,10 @@ def command_paper(args: argparse.Namespace) -> int:
                                log_file=True, verbose=args.verbose, handle_signals=True)
     state = config.paper_block().state.resolve()
     print(f"booked {step.booked} bar(s); state {state}")
+    if step.stopped and not args.once:  # a supervisor's clean stop: say what was waiting
+        for line in step.problems:
+            print(f"stopped while waiting: {line}", file=sys.stderr)
+        return EXIT_OK
     for line in step.problems:
         print(line, file=sys.stderr)
     if step.problems:

@@ -385,3 +385,32 @@ def test_sigterm_stops_after_the_bar_in_hand(tmp_path):
     db.close()
     assert done[1] == last and last < "2022-12-30"
     assert_parity(tmp_path, config, last)
+
+
+def test_a_loop_stopped_while_the_gate_waits_exits_0_and_once_keeps_3(tmp_path):
+    """A supervised loop whose last poll found a day it cannot book yet (one instrument's
+    file is a day behind) stops cleanly on SIGTERM: exit 0, saying what it waited for; the
+    same state under cron's ``--once`` exits 3."""
+    start, end, params = STRATEGIES["barbell"]
+    config = write_config(tmp_path, "barbell", {"kind": "csv_folder", "path": "incoming"},
+                          start, end, params)
+    for symbol in ("515180.SH.qfq", "512100.SH.qfq", "000300.SH"):
+        frame = bars(symbol)
+        frame = frame[(frame["date"] >= start) & (frame["date"] <= "2021-03-31")]
+        if symbol == "512100.SH.qfq":
+            frame = frame.iloc[:-1]  # its last day is not in yet
+        write_bars(tmp_path / "incoming", symbol, frame)
+    assert run_cli("paper", str(config), "--once").code == 3
+    process = subprocess.Popen([sys.executable, str(REPO / "run.py"), "paper", str(config),
+                                "--poll-seconds", "0.2"], cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    log = tmp_path / "state" / "paper.log"
+    seen = len(log.read_text()) if log.exists() else 0  # --once wrote its own lines
+    deadline = time.time() + 60
+    while time.time() < deadline and not (log.exists() and "gate:" in log.read_text()[seen:]):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "stopped while waiting: gate: 2021-03-31 512100.SH.qfq" in err
+    assert watermark(tmp_path) == "2021-03-30"

@@ -1,0 +1,104 @@
+"""Paper trading equals the backtest for every order a strategy can leave resting (issue 37).
+
+Each case of the corpus (tests/helpers/parity.py) runs as one backtest and as a paper account
+by replay: 1 day a poll, 3 days a poll, a seeded random 1-5 days a poll, a fresh
+``run.py paper --once`` process for every step (as cron runs it), and killed with SIGKILL at
+random moments; every way must give the backtest's fills, orders (statuses, codes, dates),
+equity to the cent and the strategy's own view of its account on every bar (its records, or
+a backtrader strategy's position, cash and notifications as it saw them on the day the step
+booked). The fast tier runs each case one day a poll; ``make test`` runs the whole matrix.
+"""
+
+from __future__ import annotations
+
+import typing
+from pathlib import Path
+
+import pytest
+
+from huice.config.schema import BrokerConfig, VolumeCapConfig
+from huice.engine.broker.orders import OrderKind
+from tests.helpers.parity import (
+    CASES,
+    Ledger,
+    assert_same_ledger,
+    backtest_ledger,
+    paper_ledger,
+    run_paper,
+)
+
+PLUGIN_CASES = [name for name, case in CASES.items() if not case.backtrader]
+
+
+def paper_equals_backtest(tmp_path: Path, name: str, way: str, seed: int = 0) -> Ledger:
+    case = CASES[name]
+    expected = backtest_ledger(case, tmp_path / "backtest")
+    steps = run_paper(case, tmp_path / "paper", way, seed)
+    assert len(steps) > 2, "the replay must cross step boundaries"
+    ledger = paper_ledger(case, tmp_path / "paper", steps)
+    assert_same_ledger(ledger, expected)
+    assert len(expected.fills) >= 3, "a case must trade for parity to mean anything"
+    return ledger
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_one_day_a_poll_equals_the_backtest(tmp_path, name):
+    paper_equals_backtest(tmp_path, name, "1")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("way", ["3", "random"])
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_several_days_a_poll_equals_the_backtest(tmp_path, name, way):
+    paper_equals_backtest(tmp_path, name, way, seed=sum(map(ord, name)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["plugin_every_kind", "backtrader_every_kind",
+                                  "issue_backtrader_trailing_stop"])
+def test_a_fresh_process_every_step_equals_the_backtest(tmp_path, name):
+    paper_equals_backtest(tmp_path, name, "cron")
+
+
+@pytest.mark.slow
+def test_paper_on_the_fast_runner_equals_paper_on_cerebro(tmp_path):
+    fast = paper_equals_backtest(tmp_path / "fast", "plugin_every_kind_fast", "3")
+    cerebro = paper_equals_backtest(tmp_path / "cerebro", "plugin_every_kind", "3")
+    assert_same_ledger(fast, cerebro)
+
+
+# -- the corpus covers every kind ------------------------------------------------------------
+
+VALIDITIES = {"day", "gtc", "until"}
+
+
+def corpus_orders(tmp_path: Path):
+    import pandas as pd
+
+    frames = []
+    for name, case in CASES.items():
+        orders = backtest_ledger(case, tmp_path / name).orders
+        orders["case"] = name
+        orders["backtrader"] = case.backtrader
+        frames.append(orders)
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_the_corpus_uses_every_order_kind_validity_and_contingent_kind(tmp_path):
+    """Fails when the broker gains an order kind, a validity or a contingent kind that no case
+    of the corpus uses across step boundaries (each kind must fill at least once in a
+    huice plugin and in a backtrader strategy; each validity and tie must end an order)."""
+    orders = corpus_orders(tmp_path)
+    kinds = {kind.value for kind in OrderKind}
+    for backtrader in (False, True):
+        part = orders[orders["backtrader"] == backtrader]
+        filled = set(part.loc[part["status"] == "filled", "kind"])
+        assert kinds <= filled, f"backtrader={backtrader}: no filled {sorted(kinds - filled)}"
+    validity = typing.get_args(BrokerConfig.model_fields["order_validity"].annotation)
+    assert set(validity) | {"until"} == VALIDITIES  # a new validity needs a case here
+    codes = " ".join(orders["codes"])
+    for tie in ("oco", "bracket", "volume_cap", "cash_short", "limit_down", "suspended",
+                "expired"):
+        assert tie in codes, tie
+    remainders = typing.get_args(VolumeCapConfig.model_fields["remainder"].annotation)
+    assert set(remainders) == {"wait", "cancel"}
