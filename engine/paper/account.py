@@ -13,7 +13,13 @@ from huice.config.errors import HuiceError
 from huice.config.overrides import with_overrides
 from huice.engine.broker.account import Trade
 from huice.engine.broker.orders import Fill
-from huice.engine.paper.glance import account_glance, order_state
+from huice.engine.paper.glance import (
+    account_glance,
+    next_session,
+    order_state,
+    resting_orders,
+    unprotected,
+)
 from huice.engine.paper.store import PaperStore
 from huice.engine.results.labels import NOTES, text
 from huice.engine.results.ledger_frames import trades_frame
@@ -43,6 +49,7 @@ def status(store: PaperStore, initial_cash: float, calendar: pd.DatetimeIndex
     glance = account_glance(equity, store.table("positions"), broker_state, initial_cash,
                             calendar)
     last_day = orders[orders["created"] == watermark.isoformat()]
+    session = next_session(calendar, watermark)
     return {
         "last_bar": watermark.isoformat(),
         "next_step": glance["next_step"],
@@ -57,6 +64,8 @@ def status(store: PaperStore, initial_cash: float, calendar: pd.DatetimeIndex
                                   for s, p in broker_state["positions"].items()
                                   if p["bought_today"]},
         "open_orders": orders[orders["status"].isin(["pending", "partial"])].to_dict("records"),
+        "resting": resting_orders(broker_state, session),
+        "unprotected": unprotected(broker_state),
         "last_day_orders": last_day.to_dict("records"),
         "last_day_fills": fills[fills["date"] == watermark.isoformat()].to_dict("records"),
         "accepted": [{"symbol": s, "date": d.isoformat(), "as": k}

@@ -16,7 +16,7 @@ import pandas as pd
 
 from huice.engine.results.ledger_frames import order_state
 
-__all__ = ["account_glance", "next_session", "order_state"]
+__all__ = ["account_glance", "next_session", "order_state", "resting_orders", "unprotected"]
 
 
 def next_session(calendar: pd.DatetimeIndex, after: dt.date) -> dt.date | None:
@@ -52,3 +52,47 @@ def account_glance(equity: pd.DataFrame, positions: pd.DataFrame, broker_state: 
             "equity": round(today, 2), "cost_basis": round(sum(r["cost"] for r in rows), 2),
             "unrealised_pnl": unrealised, "realised_pnl": round(total - unrealised, 2),
             "total_pnl": total, "today_pnl": round(today - before, 2), "positions": rows}
+
+
+def resting_orders(broker_state: dict[str, Any], session: dt.date | None) -> list[dict[str, Any]]:
+    """Every live order of the booked state, as a person checks them: its kind, prices, trail,
+    one-cancels-other group, bracket parent, validity and the session it is for (``session``:
+    the next trading day, for an order due on it)."""
+    pending = [o for o in broker_state["pending"] if o["status"] in ("pending", "partial")]
+    groups: dict[int, int] = {}
+    for order in pending:
+        group = order.get("oco_id", order["order_id"])
+        groups[group] = groups.get(group, 0) + 1
+    rows = []
+    for order in pending:
+        group = order.get("oco_id", order["order_id"])
+        eligible = order["eligible"] or (session.isoformat() if session else None)
+        if order.get("trail_amount"):
+            trail = f"{order['trail_amount']:g} CNY"
+        elif order.get("trail_percent"):
+            trail = f"{order['trail_percent']:.2%}"
+        else:
+            trail = ""
+        validity = order["validity"] if order["validity"] != "until" else \
+            f"until {order.get('valid_until')}"
+        waits = order.get("parent_id") is not None and not order.get("active", True)
+        rows.append({
+            "order_id": order["order_id"], "symbol": order["symbol"],
+            "side": "buy" if order["is_buy"] else "sell", "kind": order.get("kind", "market"),
+            "quantity": round(order["quantity"]), "filled": round(order["filled"]),
+            "limit_price": order.get("limit_price"), "stop_price": order.get("stop_price"),
+            "trail": trail, "oco_group": group if groups[group] > 1 else None,
+            "bracket_parent": order.get("parent_id"),
+            "waits_for_parent": waits, "validity": validity,
+            "session": None if waits else (max(eligible, session.isoformat())
+                                           if eligible and session else eligible),
+            "created": order["created"], "tag": order["tag"]})
+    return rows
+
+
+def unprotected(broker_state: dict[str, Any]) -> list[str]:
+    """Held symbols with no live sell order resting against them (no stop, no exit)."""
+    selling = {o["symbol"] for o in broker_state["pending"]
+               if not o["is_buy"] and o["status"] in ("pending", "partial")}
+    return sorted(s for s, p in broker_state["positions"].items()
+                  if p["quantity"] > 0 and s not in selling)

@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 from loguru import logger
 
+from huice.config.errors import HuiceError
 from huice.config.identity import identity_tree
 from huice.config.overrides import config_tree, with_overrides
 from huice.config.schema import RunConfig
@@ -220,6 +221,11 @@ class PaperTrader:
         if not bookable:
             return []
         last = bookable[-1]
+        if next_session(self.calendar, last) is None:
+            raise HuiceError(f"the exchange calendar ends on {self.calendar[-1].date()}: there "
+                             f"is no known session after {last} for orders and tickets; update "
+                             "the calendar (data/calendar.csv.gz, `make data`) before booking",
+                             where="paper")
         config = with_overrides(self.config, {"data.end": last})
         market = load_market(config.data, self.symbols, frames=frames,
                              instruments=self.instruments)

@@ -124,6 +124,23 @@ def command_paper_status(args: argparse.Namespace) -> int:
                                         if o["state"] != o["status"]]:
         print(f"  #{order['order_id']} {order['side']} {order['quantity']:,.0f} "
               f"{order['symbol']} ({order['state']}) {order['tag']}")
+    if info["resting"]:
+        print("resting orders (kind, prices, trail, ties, validity, session):")
+    for order in info["resting"]:
+        prices = " ".join(f"{name} {order[key]:g}" for name, key in
+                          (("limit", "limit_price"), ("stop", "stop_price"))
+                          if order[key] is not None)
+        ties = "".join([f" oco group #{order['oco_group']}" if order["oco_group"] else "",
+                        f" bracket of #{order['bracket_parent']}"
+                        if order["bracket_parent"] is not None else ""])
+        when = "after its parent fills" if order["waits_for_parent"] else \
+            f"for {order['session']}"
+        print(f"  #{order['order_id']} {order['side']} {order['quantity'] - order['filled']:,} "
+              f"{order['symbol']} {order['kind']} {prices}"
+              + (f" trailing {order['trail']}" if order["trail"] else "")
+              + f"{ties}; {order['validity']}; {when}")
+    for symbol in info["unprotected"]:
+        print(f"  unprotected: {symbol} is held with no sell order resting")
     for item in info["accepted"]:
         print(f"  accepted: {item['symbol']} {item['date']} as {item['as']}")
     if info["drift"]:

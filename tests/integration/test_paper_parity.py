@@ -25,6 +25,7 @@ from tests.helpers.parity import (
     backtest_ledger,
     paper_ledger,
     run_paper,
+    run_paper_killed,
 )
 
 PLUGIN_CASES = [name for name, case in CASES.items() if not case.backtrader]
@@ -67,6 +68,18 @@ def test_paper_on_the_fast_runner_equals_paper_on_cerebro(tmp_path):
     assert_same_ledger(fast, cerebro)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["plugin_every_kind", "backtrader_every_kind"])
+def test_killed_at_random_moments_ends_as_the_backtest(tmp_path, name):
+    """Eight SIGKILLs at random moments (a bar's transaction is held open 30 ms, so some land
+    inside one), then the loop to the end: the backtest's ledger, and a plugin's records."""
+    case = CASES[name]
+    expected = backtest_ledger(case, tmp_path / "backtest")
+    run_paper_killed(case, tmp_path / "paper", kills=8, seed=sum(map(ord, name)))
+    ledger = paper_ledger(case, tmp_path / "paper", [])
+    assert_same_ledger(ledger, expected, view=not case.backtrader)
+
+
 # -- the corpus covers every kind ------------------------------------------------------------
 
 VALIDITIES = {"day", "gtc", "until"}
@@ -102,3 +115,22 @@ def test_the_corpus_uses_every_order_kind_validity_and_contingent_kind(tmp_path)
         assert tie in codes, tie
     remainders = typing.get_args(VolumeCapConfig.model_fields["remainder"].annotation)
     assert set(remainders) == {"wait", "cancel"}
+
+
+def test_paper_status_lists_what_rests_and_what_is_unprotected(tmp_path):
+    import huice
+
+    case = CASES["plugin_every_kind"]
+    run_paper(case, tmp_path, "3")
+    status = huice.paper_status(tmp_path / "paper.yaml")
+    resting = {row["order_id"]: row for row in status["resting"]}
+    assert sorted(resting) == [14, 16]
+    assert (resting[16]["kind"], resting[16]["side"], resting[16]["stop_price"],
+            resting[16]["validity"], resting[16]["session"]) == \
+        ("stop", "sell", 0.962, "gtc", "2022-11-01")  # the trading day after 2022-10-31
+    assert status["unprotected"] == ["515180.SH"]
+    trail = CASES["issue_backtrader_trailing_stop"]
+    run_paper(trail, tmp_path / "trail", "3")
+    rows = huice.paper_status(tmp_path / "trail" / "paper.yaml")["resting"]
+    assert [(r["kind"], r["trail"], r["validity"], r["session"]) for r in rows] == \
+        [("stop_trail", "3.00%", "gtc", "2021-11-01")]
