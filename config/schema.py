@@ -12,38 +12,34 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from huice.config.identity import left_out_of
+from huice.config.strict import StrictModel, resolve_path
+from huice.config.sweep_schema import (
+    Constraint,
+    RandomSpec,
+    RangeSpec,
+    ScreenConfig,
+    SweepConfig,
+    UniformSpec,
+    WalkForwardConfig,
+)
+
+__all__ = ["ASSET_CLASSES", "AcceptedBar", "AssetClass", "Board", "BrokerConfig", "Constraint",
+           "DataConfig", "DatedRate", "FileSpec", "InstrumentOverrides", "PaperConfig",
+           "PaperSourceConfig", "RandomSpec", "RangeSpec", "ReportConfig", "RuleOverrides",
+           "RunConfig", "ScreenConfig", "SlippageConfig", "StatementConfig", "StrategyConfig",
+           "StrictModel", "SweepConfig", "UniformSpec", "VolumeCapConfig", "WalkForwardConfig"]
 
 AssetClass = Literal["stock", "etf", "index", "bond_etf", "gold_etf", "money_etf",
                      "cross_border_etf", "synthetic"]
 Board = Literal["main", "chinext", "star", "st", "beijing", "none"]
 ASSET_CLASSES: tuple[str, ...] = AssetClass.__args__  # type: ignore[attr-defined]
-
-
-class StrictModel(BaseModel):
-    """Base of every config model: frozen, unknown keys rejected."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-def _resolve_path(value: Path | None, info: ValidationInfo) -> Path | None:
-    """Resolve a relative path against the folder of the YAML file that named it."""
-    if value is None:
-        return None
-    base = (info.context or {}).get("base_dir")
-    path = Path(value).expanduser()
-    if not path.is_absolute() and base is not None:
-        path = Path(base) / path
-    return path
 
 
 class DatedRate(StrictModel):
@@ -131,7 +127,18 @@ class FileSpec(StrictModel):
     name: str = ""
     board: Board | None = None
 
-    _resolve = field_validator("path")(_resolve_path)
+    _resolve = field_validator("path")(resolve_path)
+
+
+class AcceptedBar(StrictModel):
+    """A finding of the data gate accepted on purpose (docs/data.md, "Bar quality")."""
+
+    symbol: str = Field(min_length=1)
+    date: dt.date
+    as_: Literal["bar", "suspension", "drop"] = Field(
+        alias="as", description="bar: the bar is real, book it as it is; suspension: the "
+                                "missing bar was the exchange's suspension; drop: leave out a "
+                                "bar dated on a day the exchange did not trade")
 
 
 class DataConfig(StrictModel):
@@ -139,7 +146,19 @@ class DataConfig(StrictModel):
 
     catalog: Path | None = Field(None, description="catalog CSV; default: the bundled data/",
                                  json_schema_extra=left_out_of("run"))
-    files: dict[str, FileSpec] = Field(default_factory=dict)
+    files: dict[str, FileSpec] = Field(
+        default_factory=dict,
+        description="per symbol, {path: ..., asset_class: ..., name: ..., board: ...} or just "
+                    "the path")
+    quality: Literal["warn", "strict"] = Field(
+        "warn", description="what the data gate does with a finding in the bars: warn lists it "
+                            "and goes on (a missing bar is a suspension); strict stops the run. "
+                            "A jump beyond the day's limit and a bar on a non-trading day stop "
+                            "it in both unless accepted (data.accept)",
+        json_schema_extra=left_out_of("run", "account"))  # it never changes a run's figures
+    accept: list[AcceptedBar] = Field(
+        default_factory=list, description="findings accepted on purpose, by symbol and date",
+        json_schema_extra=left_out_of(omit_when_empty=True))
     start: dt.date | None = None
     # an account's data grows day by day; a run's span is part of what it computed
     end: dt.date | None = Field(None, json_schema_extra=left_out_of("account"))
@@ -150,7 +169,16 @@ class DataConfig(StrictModel):
         "exchange", description="exchange: the bundled SSE/SZSE calendar (a trading day with no "
                                 "bar for an instrument is a suspension); data: days with a bar")
 
-    _resolve = field_validator("catalog")(_resolve_path)
+    _resolve = field_validator("catalog")(resolve_path)
+
+    @field_validator("files", mode="before")
+    @classmethod
+    def _path_shorthand(cls, value: Any) -> Any:
+        """``{510300.SH: my.csv}`` is ``{510300.SH: {path: my.csv}}``."""
+        if isinstance(value, dict):
+            return {symbol: {"path": spec} if isinstance(spec, (str, Path)) else spec
+                    for symbol, spec in value.items()}
+        return value
 
     @model_validator(mode="after")
     def _ordered_span(self) -> DataConfig:
@@ -189,101 +217,6 @@ class ReportConfig(StrictModel):
         json_schema_extra=left_out_of("run", "account"))  # how a page is coloured
 
 
-class RangeSpec(StrictModel):
-    """``start``, ``start + step``, ... up to ``stop`` inclusive."""
-
-    start: float
-    stop: float
-    step: float = Field(gt=0)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> RangeSpec:
-        if self.stop < self.start:
-            raise ValueError(f"stop {self.stop:g} is below start {self.start:g}")
-        if (self.stop - self.start) / self.step > 10_000:
-            raise ValueError("the range has more than 10,000 values")
-        return self
-
-
-class UniformSpec(StrictModel):
-    """Random values drawn uniformly from ``low`` .. ``high`` (whole numbers if ``integer``)."""
-
-    low: float
-    high: float
-    integer: bool = False
-
-    @model_validator(mode="after")
-    def _ordered(self) -> UniformSpec:
-        if self.high < self.low:
-            raise ValueError(f"high {self.high:g} is below low {self.low:g}")
-        return self
-
-
-class RandomSpec(StrictModel):
-    """``samples`` random parameter sets drawn with ``seed``."""
-
-    samples: int = Field(ge=1, le=100_000)
-    seed: int = 0
-    params: dict[str, UniformSpec | list[Any]] = Field(min_length=1)
-
-
-class Constraint(StrictModel):
-    """Keep only runs where ``left op right`` holds (``right``: a number or another path)."""
-
-    left: str
-    op: Literal["<", "<=", ">", ">=", "==", "!="]
-    right: str | float
-
-
-class ScreenConfig(StrictModel):
-    """Screen every combination with the strategy's vectorised signals (approximate: next-open
-    fills, proportional costs, no lots, limits or T+1), then run the exact engine on the
-    ``top`` best by ``rank_by`` and on ``sample`` others drawn at random (with ``seed``)."""
-
-    top: int = Field(50, ge=1, le=10_000, description="best screened runs confirmed exactly")
-    sample: int = Field(20, ge=0, le=10_000,
-                        description="other runs drawn at random and confirmed, to measure "
-                                    "the screen's agreement beyond the top")
-    seed: int = Field(0, ge=0, description="seed of the random draw")
-
-
-class WalkForwardConfig(StrictModel):
-    """Rolling (or anchored) train/test windows in trading days."""
-
-    train_days: int = Field(ge=20)
-    test_days: int = Field(ge=5)
-    step_days: int | None = Field(None, ge=1, description="default: test_days")
-    anchored: bool = Field(False, description="train from the first day every time")
-
-
-class SweepConfig(StrictModel):
-    """Many runs of one config with some values varied. Keys are dotted config paths,
-    e.g. ``strategy.params.share`` or ``broker.slippage.value``."""
-
-    grid: dict[str, list[Any] | RangeSpec] = Field(default_factory=dict)
-    random: RandomSpec | None = None
-    constraints: list[Constraint] = Field(default_factory=list)
-    rank_by: str = "sharpe"
-    descending: bool = True
-    top: int = Field(5, ge=1, le=100)
-    walk_forward: WalkForwardConfig | None = None
-    # how the sweep chose which runs to confirm never changes a run's figures
-    screen: ScreenConfig | None = Field(None, json_schema_extra=left_out_of("run", "account"))
-
-    @model_validator(mode="after")
-    def _screen_alone(self) -> SweepConfig:
-        if self.screen is not None and self.walk_forward is not None:
-            raise ValueError("screen and walk_forward cannot be combined: walk-forward folds "
-                             "run exactly; remove one of them")
-        return self
-
-    @model_validator(mode="after")
-    def _something_varies(self) -> SweepConfig:
-        if not self.grid and self.random is None:
-            raise ValueError("a sweep needs a grid, random samples, or both")
-        return self
-
-
 class PaperSourceConfig(StrictModel):
     """Where a paper account's bars come from.
 
@@ -300,7 +233,7 @@ class PaperSourceConfig(StrictModel):
     start: dt.date | None = None
     days_per_poll: int = Field(1, ge=1)
 
-    _resolve = field_validator("path")(_resolve_path)
+    _resolve = field_validator("path")(resolve_path)
 
     @model_validator(mode="after")
     def _needs_path(self) -> PaperSourceConfig:
@@ -348,7 +281,7 @@ class PaperConfig(StrictModel):
     statement: StatementConfig = Field(default_factory=StatementConfig,
                                        json_schema_extra=left_out_of("run"))
 
-    _resolve = field_validator("state", "log_file", "tickets")(_resolve_path)
+    _resolve = field_validator("state", "log_file", "tickets")(resolve_path)
 
     def tickets_folder(self) -> Path:
         """Where the order tickets are written."""

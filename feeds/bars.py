@@ -18,8 +18,11 @@ import numpy as np
 import pandas as pd
 
 from huice.feeds.errors import DataError
+from huice.feeds.quality import PRICE_COLUMNS, first_bad_row, repeats
 
-PRICE_COLUMNS: tuple[str, ...] = ("open", "high", "low", "close")
+__all__ = ["ALL_COLUMNS", "BASE_COLUMNS", "EXTRA_LINES", "PRICE_COLUMNS", "canonical_columns",
+           "repeats", "to_bar_frame"]
+
 BASE_COLUMNS: tuple[str, ...] = PRICE_COLUMNS + ("volume", "amount")
 EXTRA_LINES: tuple[str, ...] = ("shares", "nav", "dividend", "split_ratio", "dividend_yield",
                                  "pe", "pb")
@@ -32,8 +35,6 @@ COLUMN_ALIASES: dict[str, str] = {
     "vol": "volume", "成交量": "volume", "成交额": "amount", "turnover_cny": "amount",
     "dy": "dividend_yield", "shares_outstanding": "shares",
 }
-
-RELATIVE_TOLERANCE = 1e-9
 
 
 def canonical_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -146,51 +147,13 @@ def to_bar_frame(raw: pd.DataFrame, source: str | Path, *,
                         f"{dates.iloc[position - 1].date()}; dates must be sorted ascending",
                         source, position, first_line, "sorted unique dates")
 
-    prices = frame[list(PRICE_COLUMNS)].to_numpy()
-    nan_rows = np.flatnonzero(np.isnan(prices).any(axis=1))
-    if len(nan_rows):
-        position = int(nan_rows[0])
-        column = PRICE_COLUMNS[int(np.flatnonzero(np.isnan(prices[position]))[0])]
-        raise _fail(f"{column} is missing (NaN) on {dates.iloc[position].date()}", source,
-                    position, first_line, "no NaN in OHLC")
-    non_positive = np.flatnonzero((prices <= 0).any(axis=1))
-    if len(non_positive):
-        position = int(non_positive[0])
-        column = PRICE_COLUMNS[int(np.flatnonzero(prices[position] <= 0)[0])]
-        raise _fail(f"{column} {prices[position][PRICE_COLUMNS.index(column)]} on "
-                    f"{dates.iloc[position].date()} is not positive", source, position,
-                    first_line, "positive prices")
-    open_, high, low, close = prices.T
-    slack = RELATIVE_TOLERANCE * np.maximum(np.abs(open_), np.abs(close))
-    high_bad = np.flatnonzero(high < np.maximum(open_, close) - slack)
-    if len(high_bad):
-        position = int(high_bad[0])
-        raise _fail(f"high {high[position]} is below max(open, close) "
-                    f"{max(open_[position], close[position])} on {dates.iloc[position].date()}",
-                    source, position, first_line, "high >= max(open, close)")
-    low_bad = np.flatnonzero(low > np.minimum(open_, close) + slack)
-    if len(low_bad):
-        position = int(low_bad[0])
-        raise _fail(f"low {low[position]} is above min(open, close) "
-                    f"{min(open_[position], close[position])} on {dates.iloc[position].date()}",
-                    source, position, first_line, "low <= min(open, close)")
-    volume = frame["volume"].to_numpy()
-    negative = np.flatnonzero(volume < 0)
-    if len(negative):
-        position = int(negative[0])
-        raise _fail(f"volume {volume[position]} on {dates.iloc[position].date()} is negative",
-                    source, position, first_line, "volume >= 0")
+    bad = first_bad_row(dates, frame[list(PRICE_COLUMNS)].to_numpy(dtype=float),
+                        frame["volume"].to_numpy(dtype=float))
+    if bad is not None:
+        position, message, rule = bad
+        raise _fail(message, source, position, first_line, rule)
 
     columns = [c for c in ALL_COLUMNS if c in frame.columns]
     result = frame[columns].copy()
     result.index = pd.DatetimeIndex(date_values, name="date")
     return result
-
-
-def repeats(bar: pd.Series, previous: pd.Series) -> bool:
-    """Whether ``bar`` repeats ``previous`` exactly: open, high, low, close and (where both
-    have it) volume all equal, the mark of a source re-sending yesterday under today's date."""
-    columns = [c for c in (*PRICE_COLUMNS, "volume") if c in bar.index and c in previous.index]
-    # value by value: a Series indexed by a list of labels costs milliseconds, and the paper
-    # gate asks this of every instrument on every day of a catch-up
-    return all(bar[c] == previous[c] for c in columns)

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from huice.feeds import quality
 from huice.feeds.errors import DataError
 
 GAP_DAYS = 5
@@ -34,11 +35,13 @@ VOLUME_FACTOR = 2.0
 
 def drop_non_trading_days(frame: pd.DataFrame, lines: pd.Series, calendar: pd.DatetimeIndex
                           ) -> tuple[pd.DataFrame, pd.Series, list[str]]:
-    """Drop bars dated on days the exchange did not trade (inside the calendar's span)."""
-    inside = (frame.index >= calendar[0]) & (frame.index <= calendar[-1])
-    off = inside & ~frame.index.isin(calendar)
-    if not off.any():
+    """Drop bars dated on days the exchange did not trade (inside the calendar's span): the
+    import's policy over :func:`huice.feeds.quality.not_trading_days`."""
+    found = quality.not_trading_days("", frame, calendar)
+    if not found:
         return frame, lines, []
+    off = np.zeros(len(frame), dtype=bool)
+    off[[f.position for f in found]] = True
     listed = ", ".join(f"{day.date()} (line {line})"
                        for day, line in zip(frame.index[off], lines[off]))
     notes = [f"dropped {int(off.sum())} bar(s) dated on a day the exchange did not trade: "
@@ -47,12 +50,15 @@ def drop_non_trading_days(frame: pd.DataFrame, lines: pd.Series, calendar: pd.Da
 
 
 def gap_warnings(frame: pd.DataFrame, calendar: pd.DatetimeIndex) -> list[str]:
-    """Stretches of more than GAP_DAYS trading days without a bar inside the file's span."""
+    """Stretches of more than GAP_DAYS trading days without a bar inside the file's span: the
+    import's policy over :func:`huice.feeds.quality.missing_days` (a shorter gap is what a
+    run lists as a finding, and books as a suspension)."""
     days = calendar[(calendar >= frame.index[0]) & (calendar <= frame.index[-1])]
-    missing = ~days.isin(frame.index)
+    missing = {f.day for f in quality.missing_days("", frame, calendar)}
     notes = []
     start = None
-    for position, absent in enumerate([*missing, False]):
+    flags = [day.date() in missing for day in days]
+    for position, absent in enumerate([*flags, False]):
         if absent and start is None:
             start = position
         elif not absent and start is not None:

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from huice.feeds.bars import PRICE_COLUMNS, to_bar_frame
+from huice.feeds.quality import first_bad_row
 
 
 @dataclass
@@ -56,40 +57,30 @@ def valid_prefix(raw: pd.DataFrame, source: str, first_line: int | None) -> tupl
         return frame.iloc[:0], (f"{source}: needs columns date, open, high, low, close")
     dates = pd.to_datetime(frame["date"], errors="coerce", format="mixed")
     numeric = frame[[c for c in frame.columns if c != "date"]].apply(pd.to_numeric, errors="coerce")
-    prices = numeric[list(PRICE_COLUMNS)].to_numpy(dtype=float)
-    volume = numeric["volume"].to_numpy(dtype=float) if "volume" in numeric else np.zeros(len(frame))
     repeated = (dates == dates.shift()) & (numeric.fillna(-1.0).eq(numeric.shift().fillna(-1.0))
                                            .all(axis=1))
-    bad_reason = [None] * len(frame)
-    previous = None
-    for position in range(len(frame)):
-        if repeated.iloc[position]:
-            continue
-        day = dates.iloc[position]
-        row_prices = prices[position]
-        if pd.isna(day):
-            bad_reason[position] = f"date {frame['date'].iloc[position]!r} is not a date"
-        elif previous is not None and day <= previous:
-            bad_reason[position] = (f"date {day.date()} does not come after {previous.date()} "
-                                    "(out of order, or the same day with other values)")
-        elif np.isnan(row_prices).any():
-            bad_reason[position] = "a price is missing or not a number"
-        elif (row_prices <= 0).any():
-            bad_reason[position] = "a price is not positive"
-        elif row_prices[1] < max(row_prices[0], row_prices[3]) or row_prices[2] > min(
-                row_prices[0], row_prices[3]):
-            bad_reason[position] = "high/low do not cover open and close"
-        elif volume[position] < 0:
-            bad_reason[position] = "volume is negative"
-        if bad_reason[position]:
-            where = f"line {first_line + position}" if first_line else f"row {position}"
-            keep = frame.iloc[:position][~repeated.iloc[:position].to_numpy()]
-            return (to_bar_frame(keep, source, first_line=first_line) if len(keep) else keep,
-                    f"{source}: {where}: {bad_reason[position]}; bars from here on are ignored "
-                    "until it is fixed")
-        previous = day
-    keep = frame[~repeated.to_numpy()]
-    return to_bar_frame(keep, source, first_line=first_line), None
+    kept = np.flatnonzero(~repeated.to_numpy())  # identical repeats of a row are dropped
+    rows, row_dates = frame.iloc[kept], dates.iloc[kept].reset_index(drop=True)
+    prices = numeric[list(PRICE_COLUMNS)].to_numpy(dtype=float)[kept]
+    volume = (numeric["volume"].to_numpy(dtype=float) if "volume" in numeric
+              else np.zeros(len(frame)))[kept]
+    bad = first_bad_row(row_dates, prices, volume)
+    order = np.flatnonzero(row_dates.diff().dt.days.fillna(1).to_numpy() <= 0)
+    if len(order) and (bad is None or int(order[0]) < bad[0]):
+        position = int(order[0])
+        bad = (position, f"date {row_dates.iloc[position].date()} does not come after "
+                         f"{row_dates.iloc[position - 1].date()} (out of order, or the same day "
+                         "with other values)", "sorted unique dates")
+    if bad is None:
+        return to_bar_frame(rows, source, first_line=first_line), None
+    position, message, _ = bad
+    if message == "is not a date":
+        message = f"date {rows['date'].iloc[position]!r} is not a date"
+    line = int(kept[position])
+    where = f"line {first_line + line}" if first_line else f"row {line}"
+    keep = rows.iloc[:position]
+    return (to_bar_frame(keep, source, first_line=first_line) if len(keep) else keep,
+            f"{source}: {where}: {message}; bars from here on are ignored until it is fixed")
 
 
 class CsvFolderSource:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Hashable, Mapping
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,9 @@ class MarketData:
         self._derived: dict[Hashable, object] = {}
         self.instruments = {symbol: instruments[symbol] for symbol in bars}
         self.exchange_calendar = exchange_calendar
+        # what the run's data gate found in these bars (engine/run/data_gate.py); None: not
+        # gated yet
+        self.findings: tuple[Any, ...] | None = None
         index = pd.DatetimeIndex([], name="date")
         for frame in self._bars.values():
             index = index.union(frame.index)

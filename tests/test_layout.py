@@ -244,3 +244,31 @@ def test_the_cli_is_argparse_and_printing_over_the_public_api():
                      if isinstance(node, ast.ImportFrom) and node.module == "huice"
                      for alias in node.names}
         assert imported <= allowed, (module, sorted(imported - allowed))
+
+
+def test_bar_quality_has_one_owner():
+    """Every check of a bar series (calendar, presence, staleness, OHLC consistency, jumps
+    beyond the day's limit, magnitude) lives in feeds/quality.py; the import, the live
+    sources, the canonical frame, the run's data gate and the evening gate call it."""
+    import re
+
+    owner = "feeds/quality.py"
+    patterns = {
+        "high/low against open/close": re.compile(
+            r"\bhigh\w*\s*<\s*(np\.)?max(imum)?\(|\blow\w*\s*>\s*(np\.)?min(imum)?\("),
+        "a bar repeating the previous one": re.compile(r"def repeats\(|\.shift\(\)\)\.all\("),
+        "a bar on a non-trading day": re.compile(r"~\s*\w*\.?index\.isin\(\w*calendar\)"),
+        "a jump beyond the day's limits": re.compile(r"ADJUSTED_SLACK|MAGNITUDE|"
+                                                     r"beyond the day's limits"),
+    }
+    found = []
+    for folder in ("engine", "src", "strategies", "feeds"):
+        for path in sorted((REPO / folder).rglob("*.py")):
+            relative = path.relative_to(REPO).as_posix()
+            if relative == owner or relative.startswith(tuple(f"src/huice/{n}/" for n in LINKED)):
+                continue
+            for number, line in enumerate(path.read_text().splitlines(), start=1):
+                for what, pattern in patterns.items():
+                    if pattern.search(line):
+                        found.append(f"{relative}:{number}: {what}: {line.strip()}")
+    assert found == []

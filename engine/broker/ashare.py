@@ -11,7 +11,7 @@ backtrader strategies with ``buy``/``sell``/``cancel``, backtrader's broker cont
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import backtrader as bt
@@ -63,6 +63,10 @@ class AShareBroker(bt.broker.BrokerBase):
         self.contingent = ContingentOrders()
         self.execution = Execution(config.execution)
         self._feeds: Sequence[Any] = ()
+        # called after each trading day that none of the followed feeds has a bar on (Cerebro
+        # calls nothing then): the ledger's snapshot and a paper account's booking, so that
+        # every trading day of the run is in its results
+        self.passed_day_listeners: list[Callable[[], None]] = []
 
     # -- backtrader broker interface -------------------------------------------------------
     def getcash(self) -> float:
@@ -116,9 +120,19 @@ class AShareBroker(bt.broker.BrokerBase):
         """Start of a bar: advance the clock, release T+1 lots, fill at the open (or vwap)."""
         if self._feeds:
             target = self.clock.index_of_time(max(f.datetime[0] for f in self._feeds if len(f)))
-            while self.clock.index < target - 1:  # a day with no bar of any feed
-                self._start_day()
+            self.pass_days_until(target - 1)
         self._start_day()
+
+    def pass_days_until(self, index: int) -> None:
+        """Step through the trading days up to ``index`` on which no followed feed has a bar
+        (all suspended, or before they start or after they end): the day starts as any other
+        (T+1, corporate actions, orders tried and noted), then the listeners record it."""
+        while self.clock.index < index:
+            self._start_day()
+            if self.execution.same_bar:
+                self._match()
+            for listener in self.passed_day_listeners:
+                listener()
 
     def _start_day(self) -> None:
         self.clock.advance()

@@ -11,7 +11,10 @@ For every day after the watermark that the source has reached, and for every ins
 - a traded instrument's open and close lie within the day's price limit from its previous close
   (ex-rights on a dividend or split day), with a tick of slack (0.5% of the price for a
   forward-adjusted series); a move beyond it needs a corporate action to explain it, or an
-  acceptance (``--as bar``).
+  acceptance (``--as bar``); an instrument without a limit (an index, the benchmark) must not
+  move beyond what no real day does (a unit or scale error).
+
+Each check and its wording is :mod:`huice.feeds.quality`'s, as for every other door.
 
 The first day that fails stops the step: the days before it are booked, it and the days after
 wait. Each problem is one line; the paper command exits with code 3.
@@ -20,20 +23,16 @@ wait. Each problem is one line; the paper command exits with code 3.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 
 from huice.engine.broker.rules import InstrumentRules
-from huice.feeds.bars import repeats
+from huice.engine.run.data_gate import limit_rule
+from huice.feeds import quality
 
 ACCEPT_KINDS = ("suspension", "bar")
-# a forward-adjusted (.qfq) series may pass its limit by this fraction of the previous close:
-# eastmoney's qfq 512100.SH closes 2024-09-30 0.13% above the limit-up its own previous close
-# gives (the traded price was at the limit)
-ADJUSTED_SLACK = 0.005
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ class GateProblem:
 
     day: dt.date
     symbol: str
-    kind: str          # not_trading_day | missing | not_yet | repeat | limit_move
+    kind: str          # not_trading_day | missing | not_yet | stale | limit_jump | magnitude
     detail: str
 
     def line(self) -> str:
@@ -84,8 +83,7 @@ def judge_days(days: Iterable[dt.date], frames: Mapping[str, pd.DataFrame],
                     for problem in _judge(day, symbol, frame, rules.get(symbol), accepted)]
         if calendar.size and day not in trading and day <= calendar[-1].date():
             problems.insert(0, GateProblem(day, "*", "not_trading_day",
-                                           "not a trading day on the exchange calendar, yet "
-                                           "the source has bars dated on it"))
+                                           quality.not_trading_day_detail()))
         if problems:
             return GateVerdict(bookable, problems)
         bookable.append(day)
@@ -100,9 +98,8 @@ def _judge(day: dt.date, symbol: str, frame: pd.DataFrame, rules: InstrumentRule
             return []  # suspended on purpose, or not listed yet
         if len(frame) and frame.index[-1] > stamp:
             return [GateProblem(day, symbol, "missing",
-                                "no bar, though the source has later ones: a dropped bar, or a "
-                                "suspension (if the exchange suspended it, run "
-                                f"`paper-accept CONFIG {symbol} {day} --as suspension`)")]
+                                f"{quality.missing_detail()} (if the exchange suspended it, "
+                                f"run `paper-accept CONFIG {symbol} {day} --as suspension`)")]
         return [GateProblem(day, symbol, "not_yet",
                             "no bar yet while other instruments have one: the source is behind "
                             "for it (wait for it, or accept a suspension with `paper-accept "
@@ -112,33 +109,12 @@ def _judge(day: dt.date, symbol: str, frame: pd.DataFrame, rules: InstrumentRule
     position = frame.index.get_loc(stamp)
     if not isinstance(position, int) or position == 0:
         return []
-    bar, previous = frame.iloc[position], frame.iloc[position - 1]
-    volume = float(bar.get("volume", math.nan))
-    if volume == 0:
+    if float(frame["volume"].iloc[position]) == 0 if "volume" in frame.columns else False:
         return []  # the exchange's own suspension: no trade, prices carried
-    if not math.isnan(volume) and repeats(bar, previous):
-        return [GateProblem(day, symbol, "repeat",
-                            f"the bar repeats {frame.index[position - 1].date()}'s exactly "
-                            "(open, high, low, close and volume): a stale bar under a new date "
-                            f"(if it is real, `paper-accept CONFIG {symbol} {day} --as bar`)")]
-    if rules is None:
+    found = quality.bar_is_stale(frame, position) or quality.jump_of(
+        symbol, frame, position, position - 1,
+        limit_rule(symbol, rules) if rules is not None else None)
+    if found is None:
         return []
-    dividend = float(bar.get("dividend", 0.0) or 0.0)
-    split = float(bar.get("split_ratio", 1.0) or 1.0)
-    reference = (float(previous["close"]) - dividend) / split
-    up, down = rules.day_limits(reference, day)
-    if up is None or down is None:
-        return []
-    slack = rules.tick or 0.0
-    if symbol.endswith(".qfq"):  # adjusted prices: the factor's rounding moves the ratios a bit
-        slack = max(slack, ADJUSTED_SLACK * reference)
-    beyond = [f"{name} {float(bar[name]):g}" for name in ("open", "close")
-              if float(bar[name]) > up + slack + 1e-9 or float(bar[name]) < down - slack - 1e-9]
-    if not beyond:
-        return []
-    action = (f" (after the day's dividend {dividend:g} and split x{split:g})"
-              if dividend or split != 1 else " and no dividend or split that day explains it")
-    return [GateProblem(day, symbol, "limit_move",
-                        f"{' and '.join(beyond)} beyond the day's limits {down:g} .. {up:g} "
-                        f"from the previous close {float(previous['close']):g}{action} "
-                        f"(if it is real, `paper-accept CONFIG {symbol} {day} --as bar`)")]
+    return [GateProblem(day, symbol, found.kind, f"{found.detail} (if it is real, "
+                                           f"`paper-accept CONFIG {symbol} {day} --as bar`)")]

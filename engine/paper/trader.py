@@ -42,8 +42,10 @@ from huice.engine.results.ledger_frames import (
 )
 from huice.engine.run.analyzers import LedgerRecorder
 from huice.engine.run.assembly import PreparedRun, Resume, execute_run, prepare_run
+from huice.engine.run.data_gate import accepted_days, market_findings
 from huice.engine.run.native import NativeStrategy
 from huice.engine.run.plugin import PluginFactory
+from huice.feeds import quality
 from huice.feeds.calendar import read_exchange_calendar
 from huice.feeds.catalog import Instrument
 from huice.feeds.live_sources import (
@@ -212,6 +214,12 @@ class PaperTrader:
         if watermark is None:
             complete = read.last_complete_day(self.base_symbols)
             history = [d for d in days if complete is not None and d < complete.date()]
+            refused = self.judge_history(frames, history)
+            if refused:
+                self.problems = refused
+                for problem in refused:
+                    logger.info(problem.line())
+                return []
         verdict = judge_days(days[len(history):], frames, self.gate_rules, self.calendar,
                              self.store.accepted())
         self.problems = verdict.problems
@@ -248,6 +256,31 @@ class PaperTrader:
         if booking.processed:
             self.write_tickets(frames)
         return booking.processed
+
+    def judge_history(self, frames: dict[str, pd.DataFrame], history: list[dt.date]
+                      ) -> list[GateProblem]:
+        """A new account's history passes the data gate of a backtest over the same bars
+        (:mod:`huice.engine.run.data_gate`, with the account's ``data.quality`` and its
+        acceptances) before anything is booked; what it refuses is returned as the evening
+        gate's problems (exit 3, nothing booked). Missing bars under ``warn`` are suspensions,
+        listed as in a backtest."""
+        if not history:
+            return []
+        config = with_overrides(self.config, {"data.end": history[-1]})
+        market = load_market(config.data, self.symbols, frames=frames,
+                             instruments=self.instruments)
+        accepted = accepted_days(config, self.store.accepted())
+        findings = market_findings(config, market, accepted)
+        refused = [f for f in findings if f.kind in quality.REFUSED_IN_EVERY_POLICY
+                   or config.data.quality == "strict"]
+        if findings and not refused:
+            logger.warning("data: the history {} (booked as a backtest would: a missing bar is a "
+                           "suspension)", quality.describe(findings))
+        return [GateProblem(f.day, f.symbol, f.kind, f"{f.detail} (in the account's history; "
+                            + ("fix the source)" if f.kind == "not_trading_day" else
+                               f"if it is right, `paper-accept CONFIG {f.symbol} {f.day} --as "
+                               f"{'suspension' if f.kind == 'missing' else 'bar'}`)"))
+                for f in refused]
 
     def write_tickets(self, frames: dict[str, pd.DataFrame]) -> list[Path]:
         """The next session's order tickets, from the booked broker state, checked against the

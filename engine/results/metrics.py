@@ -54,11 +54,13 @@ class Metrics:
     run_id: str = ""
     strategy: str = ""
     execution: str = ""
+    data_findings: Mapping[str, int] = field(default_factory=dict)  # the data gate's, by kind
 
     def to_dict(self) -> dict[str, Any]:
         """Plain types, as written to ``metrics.json`` (fees and contribution nested)."""
         values = asdict(self)
         values["contribution"] = dict(self.contribution)
+        values["data_findings"] = dict(self.data_findings)
         return values
 
     def to_series(self) -> pd.Series:
@@ -69,6 +71,8 @@ class Metrics:
                 flat.update({f"fees_{kind}": amount for kind, amount in value.items()})
             elif key == "contribution":
                 flat.update({f"contribution_{symbol}": share for symbol, share in value.items()})
+            elif key == "data_findings":
+                flat.update({f"data_findings_{kind}": count for kind, count in value.items()})
             else:
                 flat[key] = value
         return pd.Series(flat, dtype=object)

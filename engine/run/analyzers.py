@@ -53,6 +53,7 @@ class LedgerAnalyzer(bt.Analyzer):
 
     def start(self) -> None:
         self.recorder = LedgerRecorder(self.strategy.broker, self.p.benchmark)
+        self.strategy.broker.passed_day_listeners.append(self.recorder.snapshot)
 
     def prenext(self) -> None:
         self.recorder.snapshot()
@@ -72,6 +73,9 @@ class BarHook(bt.Analyzer):
     paper account books a Cerebro run's days."""
 
     params = (("callback", None),)
+
+    def start(self) -> None:
+        self.strategy.broker.passed_day_listeners.append(self._call)
 
     def _call(self) -> None:
         self.p.callback(self.strategy.analyzers.ledger.recorder, self.strategy.env.runstop)

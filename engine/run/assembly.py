@@ -23,6 +23,7 @@ from huice.engine.broker.state import same_state
 from huice.engine.results.result import RunResult, RunSummary
 from huice.engine.run.analyzers import BarHook, CloseFiller, LedgerAnalyzer, LedgerRecorder
 from huice.engine.run.context import BarContext
+from huice.engine.run.data_gate import gate_market
 from huice.engine.run.driver import PluginDriver
 from huice.engine.run.fast import BarCallback, run_fast
 from huice.engine.run.instrument_rules import resolve_all_rules
@@ -145,6 +146,10 @@ class PreparedRun:
     lean: bool = False  # a sweep's run: no per-bar position rows or signal records
     replaced_state: bool = False  # a paper step loaded the booked state (resume_booked_state)
 
+    def stopped_early(self) -> bool:
+        """Whether Cerebro was asked to stop before the last day (a paper step's stop)."""
+        return bool(self.cerebro is not None and getattr(self.cerebro, "_event_stop", False))
+
     def on_each_bar(self, callback: BarCallback) -> None:
         """Call ``callback(recorder, stop)`` after each bar's ledger snapshot (either runner)."""
         if self.cerebro is not None:
@@ -233,6 +238,9 @@ def execute_run(run: PreparedRun) -> LedgerRecorder:
                             run.start_index, positions=not run.lean)
         run.strategies = run.cerebro.run()
         recorder: LedgerRecorder = run.strategies[0].analyzers.ledger.recorder
+        if isinstance(run.plugin, NativeStrategy) and not run.stopped_early():
+            # the trading days after the strategy's feeds end are the run's days too
+            run.broker.pass_days_until(len(run.clock.dates) - 1)
         return recorder
     finally:
         if run.progress is not None:
@@ -255,7 +263,7 @@ def market_of(config: RunConfig, plugin: StrategyPlugin,
             explain_benchmark(exc, config.data)
         raise
     log_data_gaps(config, plugin, market)
-    return market
+    return gate_market(config, market)
 
 
 def log_data_gaps(config: RunConfig, plugin: StrategyPlugin, market: MarketData) -> None:
@@ -270,7 +278,7 @@ def run_summary(config: RunConfig, plugin: StrategyPlugin, market: MarketData, *
     and equity curve: what a sweep keeps. The same run as :func:`run_backtest` (the metrics
     are equal, tests/engine/test_sweep_lean.py); it skips the ledger tables, the per-bar
     position rows and the strategy's signal records."""
-    run = prepare_run(config, plugin, market, runner=runner)
+    run = prepare_run(config, plugin, gate_market(config, market), runner=runner)
     run.lean = True
     run.context.keep_records = False
     recorder = execute_run(run)
@@ -308,6 +316,7 @@ def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
         market = market_of(config, plugin, frames, instruments, reader)
     else:
         log_data_gaps(config, plugin, market)
+        market = gate_market(config, market)
     run = prepare_run(config, plugin, market, progress=progress, analyzers=analyzers,
                       runner=runner)
     recorder = execute_run(run)

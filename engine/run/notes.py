@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from huice.config.schema import RunConfig
 from huice.engine.broker.rules import InstrumentRules
 from huice.engine.results.labels import NOTES, text
+from huice.engine.run.data_gate import finding_notes
 from huice.engine.run.plugin import StrategyPlugin
 from huice.feeds.catalog import Instrument
 from huice.feeds.coverage import coverage, span_note
@@ -67,6 +68,7 @@ def run_notes(config: RunConfig, plugin: StrategyPlugin, market: MarketData,
     (the strategy's own notes are its own words)."""
     notes = [_note("data_gap", language, gap=gap)
              for gap in data_gaps(config, plugin, market, language)]
+    notes += finding_notes(market, config.data.quality, language)
     notes += [_note(f"execution_{config.broker.execution}", language)]
     notes += [describe_traded(s, market.instruments[s], rules[s], language)
               for s in plugin.traded_symbols()]

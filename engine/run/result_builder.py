@@ -30,6 +30,7 @@ from huice.engine.results.result import RunResult, RunSummary
 from huice.engine.run.identity import compute_run_id, resolved_config
 from huice.engine.run.notes import run_notes
 from huice.engine.run.plugin import StrategyPlugin
+from huice.feeds import quality
 from huice.feeds.market import MarketData
 
 EQUITY_COLUMNS = ["date", "cash", "holdings", "equity", "benchmark"]
@@ -122,7 +123,8 @@ def summarise(equity: pd.DataFrame, *, fills: Sequence[Fill], trade_count: int,
         risk_free_rate=config.report.risk_free_rate,
         contribution=contribution_by_symbol(fills, dict(final_values), initial, dict(dividends)),
         dividends=round(sum(dividends.values()), 2), run_id=run_id, strategy=plugin.name,
-        execution=config.broker.execution)
+        execution=config.broker.execution,
+        data_findings=quality.counts(market.findings or ()))
     return RunSummary(run_id=run_id, resolved_config=resolved, metrics=metrics, equity=equity)
 
 

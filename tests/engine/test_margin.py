@@ -30,7 +30,9 @@ def run_ours(script: list, cash: float, lot: int = 1):
 
     broker = {**RELAXED_BROKER, "initial_cash": cash,
               "instruments": {SYMBOL: {**RELAXED_BROKER["instruments"][SYMBOL], "lot": lot}}}
-    config = {"name": "margin", "data": {"benchmark": None},
+    # opens 100 -> 40 is a move no real day makes: accepted on purpose (the data gate)
+    config = {"name": "margin", "data": {"benchmark": None, "accept": [
+                  {"symbol": SYMBOL, "date": "2021-01-07", "as": "bar"}]},
               "strategy": {"name": "x", "instruments": [SYMBOL]}, "broker": broker}
     frame = synthetic_bars().reset_index()
     result = huice.backtest(config, strategy=ScriptedStrategy, frames={SYMBOL: frame},

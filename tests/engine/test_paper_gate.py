@@ -61,7 +61,7 @@ def test_a_repeated_bar_is_stale(frames):
         etf.loc["2021-01-21", ["open", "high", "low", "close", "volume"]].to_numpy()
     frames["510300.SH"] = etf
     verdict = judge(frames)
-    assert [(p.day, p.kind) for p in verdict.problems] == [(dt.date(2021, 1, 22), "repeat")]
+    assert [(p.day, p.kind) for p in verdict.problems] == [(dt.date(2021, 1, 22), "stale")]
     assert judge(frames, accepted={("510300.SH", dt.date(2021, 1, 22), "bar")}).problems == []
 
 
@@ -71,7 +71,7 @@ def test_a_move_beyond_the_limit_needs_an_action(frames):
     etf.loc["2021-01-22":, ["open", "high", "low", "close"]] *= 0.85
     frames["510300.SH"] = etf
     verdict = judge(frames)
-    assert [(p.day, p.kind) for p in verdict.problems] == [(dt.date(2021, 1, 22), "limit_move")]
+    assert [(p.day, p.kind) for p in verdict.problems] == [(dt.date(2021, 1, 22), "limit_jump")]
     # the previous close 5.562: limits 5.562 x 0.9 and x 1.1 on the tick
     assert "beyond the day's limits 5.006 .. 6.118 from the previous close 5.562 and no " \
            "dividend or split that day explains it" in verdict.problems[0].detail

@@ -291,8 +291,9 @@ def test_fault_identical_duplicate_is_skipped(tmp_path):
 @pytest.mark.parametrize("fault, message", [
     ("conflicting duplicate", "does not come after"),
     ("out of order", "does not come after"),
-    ("bad value", "a price is missing or not a number"),
-    ("high below close", "high/low do not cover open and close"),
+    # worded as the canonical bar frame words them (one owner: feeds/quality.py)
+    ("bad value", "close is missing (NaN) on"),
+    ("high below close", "is below max(open, close)"),
 ])
 def test_fault_bad_rows_stop_the_symbol_until_fixed(tmp_path, fault, message):
     def corrupt(f):
