@@ -220,11 +220,13 @@ class Validation:
     instruments: int
     span_note: str | None
     coverage: list[Any] = field(default_factory=list)  # huice.feeds.coverage.Coverage
+    findings: list[str] = field(default_factory=list)  # the data gate's, one line each
 
 
 def validate(config: ConfigLike) -> Validation:
     """Check a config without running it: the strategy builds, every instrument's data loads
     and validates; says what each covers and where the run is shorter than asked."""
+    from huice.engine.run.data_gate import gate_market
     from huice.feeds.coverage import coverage, span_note
     from huice.feeds.loading import load_market
 
@@ -233,10 +235,11 @@ def validate(config: ConfigLike) -> Validation:
         plugin = build_strategy(config)
         data = config.data
         symbols = plugin.symbols() + ([data.benchmark] if data.benchmark else [])
-        market = load_market(data, symbols)
+        market = gate_market(config, load_market(data, symbols))  # refusals raise here
     return Validation(plugin.name, len(plugin.symbols()),
                       span_note(market, data.start, data.end),
-                      coverage(market, symbols, data.start, data.end))
+                      coverage(market, symbols, data.start, data.end),
+                      [f"{f.line()} [{f.kind}]" for f in market.findings or ()])
 
 
 @dataclass(frozen=True)

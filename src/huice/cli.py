@@ -169,6 +169,10 @@ def command_validate(args: argparse.Namespace) -> int:
         print(f"  {item.symbol:<18} {item.first} .. {item.last}  {item.bars:>5} bars"
               + ("" if item.complete else f"  WARNING: run spans {item.span_start} .. "
                                           f"{item.span_end}"))
+    if found.findings:
+        print(f"  bar quality: {len(found.findings)} finding(s) (data.quality, docs/data.md)")
+    for line in found.findings:
+        print(f"    {line}")
     return EXIT_OK
 
 
