@@ -30,8 +30,8 @@ from huice.config.sweep_schema import (
     WalkForwardConfig,
 )
 
-__all__ = ["ASSET_CLASSES", "AcceptedBar", "AssetClass", "Board", "BrokerConfig", "Constraint",
-           "DataConfig", "DatedRate", "FileSpec", "InstrumentOverrides", "PaperConfig",
+__all__ = ["ASSET_CLASSES", "AcceptedBar", "AssetClass", "Board", "BrokerConfig", "BuyLimitConfig",
+           "Constraint", "DataConfig", "DatedRate", "FileSpec", "InstrumentOverrides", "PaperConfig",
            "PaperSourceConfig", "RandomSpec", "RangeSpec", "ReportConfig", "RuleOverrides",
            "RunConfig", "ScreenConfig", "SlippageConfig", "StatementConfig", "StrategyConfig",
            "StrictModel", "SweepConfig", "UniformSpec", "VolumeCapConfig", "WalkForwardConfig"]
@@ -265,6 +265,16 @@ class StatementConfig(StrictModel):
         return value
 
 
+class BuyLimitConfig(StrictModel):
+    """The limit price of a buy ticket for a market order (docs/paper-trading.md, "Order
+    tickets"): the band's edge (limit-up), or the last close plus a percent or a number of
+    ticks (never past the band). The broker freezes quantity x this price, so a lower one
+    lets a fully invested account buy more of what it planned."""
+
+    kind: Literal["band", "percent", "ticks"] = "band"
+    value: float = Field(0.0, ge=0, description="percent (0.01 = 1%) or ticks above the close")
+
+
 class PaperConfig(StrictModel):
     """A paper-trading account: its state database, its bar source, how often to poll."""
 
@@ -280,6 +290,14 @@ class PaperConfig(StrictModel):
                                  json_schema_extra=left_out_of("run"))
     statement: StatementConfig = Field(default_factory=StatementConfig,
                                        json_schema_extra=left_out_of("run"))
+    buy_limit: BuyLimitConfig = Field(default_factory=BuyLimitConfig,
+                                      json_schema_extra=left_out_of("run", "account"))
+    adjusted_prices: Literal["refuse", "latest", "twin"] = Field(
+        "refuse", description="tickets of an adjusted series (.qfq): refuse (the prices are "
+                              "not the traded ones), latest (the series is fetched fresh each "
+                              "evening, so its newest close is the traded close), twin (scaled "
+                              "by the unadjusted twin's close on the newest day)",
+        json_schema_extra=left_out_of("run", "account"))
 
     _resolve = field_validator("state", "log_file", "tickets")(resolve_path)
 

@@ -23,13 +23,14 @@ import datetime as dt
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from huice.engine.broker.money import tick_decimals
+from huice.engine.broker.commission import compute_fees
+from huice.engine.broker.money import round_cents, tick_decimals
 from huice.engine.broker.rules import InstrumentRules
 from huice.engine.results.writer import write_csv_atomically, write_file_atomically
 
@@ -56,7 +57,7 @@ class Ticket:
     stop_price: float | None
     band_low: float | None
     band_high: float | None
-    action: str          # place | watch
+    action: str          # place | watch | skip (a buy the cash cannot pay, see fit_to_cash)
     validity: str
     reason: str
     note: str
@@ -67,10 +68,42 @@ def _code(symbol: str) -> tuple[str, str]:
     return parts[0], (parts[1] if len(parts) > 1 else "")
 
 
+def buy_limit_price(rule: InstrumentRules, last_close: float, up: float | None,
+                    kind: str, value: float) -> float | None:
+    """A market buy's ticket limit: the band's edge, or the close plus ``value`` percent or
+    ticks, rounded down onto the tick and never past the band."""
+    if kind == "band":
+        return up
+    tick = rule.tick or 0.0
+    price = last_close * (1 + value) if kind == "percent" else last_close + value * tick
+    price = rule.limit_on_tick(price, True) if tick else price
+    return min(price, up) if up is not None else price
+
+
+def traded_prices(pending: list[dict[str, Any]], closes: dict[str, float],
+                  scales: Mapping[str, float]) -> list[dict[str, Any]]:
+    """``pending`` with an adjusted series' limit and stop prices (and ``closes``, in place)
+    scaled to traded prices by ``scales`` (symbol -> traded / adjusted close)."""
+    for symbol, scale in scales.items():
+        if symbol in closes:
+            closes[symbol] = closes[symbol] * scale
+    if not scales:
+        return pending
+    scaled = []
+    for order in pending:
+        factor = scales.get(order["symbol"], 1.0)
+        if factor != 1.0:
+            order = {**order, **{key: order[key] * factor for key in ("limit_price", "stop_price")
+                                 if order.get(key) is not None}}
+        scaled.append(order)
+    return scaled
+
+
 def build_tickets(pending: list[dict[str, Any]], session: dt.date,
-                  rules: Mapping[str, InstrumentRules], last_close: Mapping[str, float]
-                  ) -> list[Ticket]:
-    """The tickets of ``pending`` (the broker state's pending orders) for ``session``."""
+                  rules: Mapping[str, InstrumentRules], last_close: Mapping[str, float],
+                  buy_limit: tuple[str, float] = ("band", 0.0)) -> list[Ticket]:
+    """The tickets of ``pending`` (the broker state's pending orders) for ``session``;
+    ``buy_limit`` (kind, value) prices a market buy (see :func:`buy_limit_price`)."""
     tickets = []
     for order in pending:
         if not order.get("active", True):
@@ -85,10 +118,15 @@ def build_tickets(pending: list[dict[str, Any]], session: dt.date,
         limit = order.get("limit_price")
         action = "place"
         if kind in ("market", "close"):
-            limit = up if is_buy else down
+            limit = buy_limit_price(rule, float(last_close[symbol]), up, *buy_limit) \
+                if is_buy else down
             order_type = "limit" if limit is not None else "market"
-            if limit is not None:
+            if limit is not None and (not is_buy or buy_limit[0] == "band"):
                 notes.append("a market order as a marketable limit at the band's edge")
+            elif limit is not None:
+                notes.append(f"a market order as a limit at the close + {buy_limit[1]:g}"
+                             f"{'' if buy_limit[0] == 'ticks' else ' (fraction)'}"
+                             f"{' ticks' if buy_limit[0] == 'ticks' else ''}, inside the band")
             if kind == "close":
                 action = "watch"
                 notes.append("at the close: place it in the closing call auction by hand")
@@ -129,13 +167,81 @@ def _price(value: float | None, rule: InstrumentRules) -> float | None:
     return round(float(value), tick_decimals(rule.tick)) if rule.tick else float(value)
 
 
+def _frozen(ticket: Ticket, rule: InstrumentRules, quantity: float, day: dt.date) -> float:
+    """What the broker freezes for a buy (quantity x its limit, plus the fees on that), or
+    what a sale is sure to bring (quantity x its limit, less the fees on that)."""
+    value = round_cents(quantity * float(ticket.limit_price or 0.0))
+    fees = compute_fees(rule, ticket.side == "buy", value, day).total
+    return value + fees if ticket.side == "buy" else value - fees
+
+
+def _placed(ticket: Ticket) -> bool:
+    return ticket.action == "place" and ticket.limit_price is not None
+
+
+def fit_to_cash(tickets: list[Ticket], rules: Mapping[str, InstrumentRules],
+                cash: float) -> list[Ticket]:
+    """The tickets as a set the broker accepts: the sales first, each sure to bring its
+    quantity x its limit less fees; then each buy in turn, whose frozen amount (quantity x its
+    limit, plus fees) must fit the cash available at that point (the account's cash plus only
+    those sure proceeds). A buy that does not fit is cut to the whole lots that do, or not
+    placed (``action`` = ``skip``) when not one lot does; the ticket's note states the rule and
+    the cut."""
+    available = cash
+    for ticket in tickets:
+        if ticket.side == "sell" and _placed(ticket):
+            available += _frozen(ticket, rules[ticket.symbol], ticket.quantity,
+                                 dt.date.fromisoformat(ticket.session))
+    fitted = []
+    for ticket in tickets:
+        if ticket.side != "buy" or not _placed(ticket):
+            fitted.append(ticket)
+            continue
+        rule, day = rules[ticket.symbol], dt.date.fromisoformat(ticket.session)
+        quantity = float(ticket.quantity)
+        need = _frozen(ticket, rule, quantity, day)
+        if need > available + 1e-9:
+            quantity = rule.whole_lots(max(available, 0.0) / float(ticket.limit_price or 1.0))
+            while quantity > 0 and _frozen(ticket, rule, quantity, day) > available + 1e-9:
+                quantity = rule.one_lot_less(quantity)
+            rule_text = (f"cash: the broker freezes quantity x limit {ticket.limit_price:g} + "
+                         f"fees ({need:,.2f} CNY for {ticket.quantity:,}), more than the "
+                         f"{available:,.2f} CNY available (cash and the sales' sure proceeds)")
+            if quantity <= 0:
+                ticket = replace(ticket, action="skip", note="; ".join(
+                    [n for n in (ticket.note, f"{rule_text}: not one lot fits, not placed") if n]))
+                fitted.append(ticket)
+                continue
+            lots = quantity / rule.lot if rule.lot else quantity
+            ticket = replace(ticket, quantity=int(quantity), lots=round(lots, 4), note="; ".join(
+                [n for n in (ticket.note, f"{rule_text}: cut to {int(quantity):,}") if n]))
+            need = _frozen(ticket, rule, quantity, day)
+        available -= need
+        fitted.append(ticket)
+    return fitted
+
+
 def check_tickets(tickets: list[Ticket], rules: Mapping[str, InstrumentRules],
-                  holdings: Mapping[str, float]) -> list[str]:
+                  holdings: Mapping[str, float], cash: float | None = None) -> list[str]:
     """What breaks the exchange's rules in ``tickets`` (empty when nothing does): whole lots for
     buys (a sale may end with the odd lot of a position), limit prices on the tick and inside
     the band, sales within the quantity held at the close (all of it is sellable next session
-    under T+1), counting every sale of the same code."""
+    under T+1), counting every sale of the same code; with ``cash``, the buys' frozen amounts
+    within the cash and the sales' sure proceeds, in the order they are placed."""
     problems = []
+    if cash is not None:
+        available = cash + sum(_frozen(t, rules[t.symbol], t.quantity,
+                                       dt.date.fromisoformat(t.session))
+                               for t in tickets if t.side == "sell" and _placed(t))
+        for ticket in tickets:
+            if ticket.side == "buy" and _placed(ticket):
+                need = _frozen(ticket, rules[ticket.symbol], ticket.quantity,
+                               dt.date.fromisoformat(ticket.session))
+                if need > available + 1e-9:
+                    problems.append(f"ticket #{ticket.order_id} buy {ticket.quantity} "
+                                    f"{ticket.symbol}: freezes {need:,.2f} CNY, more than the "
+                                    f"{available:,.2f} available")
+                available -= need
     selling: dict[str, float] = {}
     for ticket in tickets:
         rule = rules[ticket.symbol]

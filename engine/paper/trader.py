@@ -32,7 +32,13 @@ from huice.engine.broker.rules import InstrumentRules, resolve_rules
 from huice.engine.paper.gate import GateProblem, candidate_days, judge_days
 from huice.engine.paper.glance import next_session
 from huice.engine.paper.store import PaperStore
-from huice.engine.paper.tickets import build_tickets, check_tickets, write_ticket_files
+from huice.engine.paper.tickets import (
+    build_tickets,
+    check_tickets,
+    fit_to_cash,
+    traded_prices,
+    write_ticket_files,
+)
 from huice.engine.results.ledger_frames import (
     Row,
     action_rows,
@@ -296,13 +302,56 @@ class PaperTrader:
         rules = self.rules
         closes = {s: float(frames[s]["close"].loc[:pd.Timestamp(watermark)].iloc[-1])
                   for s in rules if len(frames[s].loc[:pd.Timestamp(watermark)])}
-        tickets = build_tickets(broker_state["pending"], session, rules, closes)
+        pending = traded_prices(broker_state["pending"], closes, self.adjusted_scales(watermark))
+        paper = self.config.paper_block()
+        tickets = build_tickets(pending, session, rules, closes,
+                                (paper.buy_limit.kind, paper.buy_limit.value))
+        tickets = fit_to_cash(tickets, rules, float(broker_state["cash"]))
         holdings = {s: p["quantity"] for s, p in broker_state["positions"].items()}
-        for problem in check_tickets(tickets, rules, holdings):
+        for problem in check_tickets(tickets, rules, holdings, float(broker_state["cash"])):
             logger.warning("ticket check: {}", problem)
         paths = write_ticket_files(self.config.paper_block().tickets_folder(), tickets, session)
         logger.info("{} ticket(s) for {}: {}", len(tickets), session, paths[0])
         return paths
+
+    def adjusted_scales(self, watermark: dt.date) -> dict[str, float]:
+        """For each traded adjusted series (``.qfq``), what turns its prices into traded ones
+        on ``watermark`` (``paper.adjusted_prices``; refused with a clear error unless said)."""
+        adjusted = [s for s in self.rules if s.endswith(".qfq")]
+        policy = self.config.paper_block().adjusted_prices
+        if not adjusted or policy == "latest":
+            return dict.fromkeys(adjusted, 1.0)
+        if policy == "refuse":
+            raise HuiceError(
+                f"the account trades the adjusted series {', '.join(adjusted)}: its prices are "
+                "not the exchange's, so tickets priced from them could be several percent off. "
+                "Set paper.adjusted_prices to latest (the series is fetched fresh every "
+                "evening, as `data update` does, so its newest close is the traded close) or "
+                "twin (scaled by the unadjusted twin's close on the newest day), or trade the "
+                "unadjusted series", where="paper.adjusted_prices")
+        scales = {}
+        for symbol in adjusted:
+            twin = symbol.removesuffix(".qfq")
+            try:
+                market = load_market(self.config.data, [twin])
+            except HuiceError as exc:
+                raise HuiceError(f"paper.adjusted_prices is twin, but {twin} (the unadjusted "
+                                 f"twin of {symbol}) cannot be read: {exc}",
+                                 where="paper.adjusted_prices") from exc
+            bars, adjusted_bars = market.bars(twin), self.source_close(symbol, watermark)
+            stamp = pd.Timestamp(watermark)
+            if stamp not in bars.index or adjusted_bars is None:
+                raise HuiceError(f"paper.adjusted_prices is twin, but {twin} has no bar on "
+                                 f"{watermark} to price {symbol}'s tickets from (its bars end "
+                                 f"on {bars.index[-1].date()})", where="paper.adjusted_prices")
+            scales[symbol] = float(bars.loc[stamp, "close"]) / adjusted_bars
+        return scales
+
+    def source_close(self, symbol: str, day: dt.date) -> float | None:
+        frame = self.poll().frames.get(symbol)
+        if frame is None or pd.Timestamp(day) not in frame.index:
+            return None
+        return float(frame.loc[pd.Timestamp(day), "close"])
 
     def loop(self, *, once: bool, poll_seconds: float, max_iterations: int | None) -> int:
         """Process new bars until stopped; returns how many bars were booked (the last poll's

@@ -48,7 +48,8 @@ def test_paper_account_on_the_fast_runner_books_the_backtest(tmp_path):
                   {"symbol": "512100.SH.qfq", "weight": 0.5}], "drift_band": 0.03}},
               "runner": "fast",
               "paper": {"state": "state.sqlite",
-                        "source": {"kind": "replay", "start": "2024-06-03", "days_per_poll": 50}}}
+                        "source": {"kind": "replay", "start": "2024-06-03", "days_per_poll": 50},
+                        "adjusted_prices": "latest"}}
     path = tmp_path / "paper.yaml"
     path.write_text(json.dumps(config))
     for _ in range(5):

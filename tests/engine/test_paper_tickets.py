@@ -65,3 +65,37 @@ def test_the_check_names_what_the_exchange_refuses():
                         {"510300.SH": 5050})
     assert odd == ["ticket #1 sell 50 510300.SH: an odd lot may only be sold with the whole "
                    "position"]
+
+
+def test_buys_are_cut_to_what_cash_and_the_sales_sure_proceeds_freeze():
+    """A sale of 3,000 159915.SZ at its band's low 2.657 is sure to bring 7,971.00 less 1.99
+    commission (0.025%) = 7,969.01; with 100,000.00 of cash, 107,969.01 is available. The first
+    buy, 15,000 510300.SH at limit-up 6.118, freezes 91,770.00 + 22.94 = 91,792.94, leaving
+    16,176.07; the second, 5,000 at 6.118 (30,590.00 + 7.65), does not fit: cut to 2,600
+    (15,906.80 + 3.98 = 15,910.78; 2,700 would freeze 16,522.73); a third, 1,000, not one lot:
+    skipped. The set then passes the cash check, and the uncut set does not."""
+    from huice.engine.paper.tickets import fit_to_cash
+
+    tickets = build_tickets([
+        order(1, "510300.SH", True, 15000), order(2, "510300.SH", True, 5000),
+        order(3, "510300.SH", True, 1000),
+        order(4, "159915.SZ", False, 3000, kind="limit", limit_price=2.5),
+    ], SESSION, RULES, CLOSES)
+    holdings = {"159915.SZ": 3000}
+    assert check_tickets(tickets, RULES, holdings, cash=100_000.0) != []
+    fitted = {t.order_id: t for t in fit_to_cash(tickets, RULES, 100_000.0)}
+    assert (fitted[1].quantity, fitted[1].action) == (15000, "place")
+    assert (fitted[2].quantity, fitted[2].lots, fitted[2].action) == (2600, 26.0, "place")
+    assert "cut to 2,600" in fitted[2].note and "16,176.07 CNY available" in fitted[2].note
+    assert fitted[3].action == "skip" and "not one lot fits" in fitted[3].note
+    assert check_tickets(list(fitted.values()), RULES, holdings, cash=100_000.0) == []
+    assert [c["order_id"] for c in easytrader_calls(list(fitted.values()))] == [1, 2, 4]
+
+
+def test_a_buy_limit_at_the_close_plus_a_percent_or_ticks_stays_inside_the_band():
+    buy = [order(1, "510300.SH", True, 1000)]
+    percent = build_tickets(buy, SESSION, RULES, CLOSES, ("percent", 0.01))[0]
+    ticks = build_tickets(buy, SESSION, RULES, CLOSES, ("ticks", 5))[0]
+    wide = build_tickets(buy, SESSION, RULES, CLOSES, ("percent", 0.5))[0]
+    # 5.562 x 1.01 = 5.61762 -> 5.617 (down onto the tick); 5.562 + 5 x 0.001 = 5.567
+    assert (percent.limit_price, ticks.limit_price, wide.limit_price) == (5.617, 5.567, 6.118)
