@@ -71,6 +71,9 @@ def status(store: PaperStore, initial_cash: float, calendar: pd.DatetimeIndex
         "accepted": [{"symbol": s, "date": d.isoformat(), "as": k}
                      for s, d, k in sorted(store.accepted())],
         "drift": live_vs_paper(store).get("drift"),
+        # the broker's cash as the last reconciliation left it: the paper's plus the drift
+        "broker_cash": (round(float(last["cash"]) + live_vs_paper(store)["drift"]["cash"], 2)
+                        if live_vs_paper(store).get("drift") else None),
     }
 
 

@@ -22,17 +22,31 @@ from typing import Any
 
 import pandas as pd
 
+from huice.config.errors import HuiceError
+
 
 def follow_state(broker_state: dict[str, Any], rows: pd.DataFrame, watermark: dt.date,
-                 symbols: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
+                 symbols: dict[str, str], flows: float = 0.0) -> tuple[dict[str, Any], list[str]]:
     """``broker_state`` moved to the broker's positions and cash by the reconciled ``rows``
-    (RECONCILED_COLUMNS); ``symbols`` maps a code to the account's symbol. Returns the new
-    state and one line per change."""
+    (RECONCILED_COLUMNS) and the statement's cash ``flows`` that are not trades (transfers,
+    and dividends and interest beyond the paper's); ``symbols`` maps a code to the account's
+    symbol. Returns the new state and one line per change.
+
+    Raises
+    ------
+    HuiceError
+        A booking that would make cash or a position negative, naming the fill: the account
+        would hold what no account can (the statement and the paper account disagree on more
+        than these fills, or a fill is missing from the statement).
+    """
     state = copy.deepcopy(broker_state)
     positions = state["positions"]
     lines = []
-    cash_change = 0.0
-    for row in rows.itertuples():
+    cash_change = flows
+    if flows:
+        lines.append(f"cash flows that are not trades {flows:+,.2f}")
+    rows = rows.reset_index(drop=True)
+    for position_in_rows, row in enumerate(rows.itertuples()):
         symbol = symbols.get(row.code)
         if symbol is None:
             lines.append(f"{row.date} {row.code}: not an instrument of this account: left out")
@@ -60,6 +74,17 @@ def follow_state(broker_state: dict[str, Any], rows: pd.DataFrame, watermark: dt
             lines.append(f"{symbol}: {-units if row.side == 'sell' else units:+,.0f} unit(s) "
                          f"from {row.date}'s {row.side}")
         position["cost"] = round(position["cost"], 2)
+        where = (f"{row.date} {row.code} {row.side} (paper {row.paper_quantity:,.0f}, broker "
+                 f"{row.real_quantity:,.0f})")
+        if position["quantity"] < -1e-9:
+            raise HuiceError(f"--follow refused: {where} would leave {position['quantity']:,.0f} "
+                             f"{symbol}, a position no account can hold; nothing was booked")
+        day_ends = position_in_rows + 1 == len(rows) or \
+            rows["date"].iloc[position_in_rows + 1] != row.date
+        if day_ends and state["cash"] + cash_change < -0.005:  # a day's sales pay its buys
+            raise HuiceError(f"--follow refused: {where} would leave cash at "
+                             f"{state['cash'] + cash_change:,.2f} CNY, below zero; nothing was "
+                             "booked (is a deposit missing from the statement?)")
         if abs(position["quantity"]) < 1e-9:
             del positions[symbol]
     state["cash"] = round(state["cash"] + cash_change, 2)

@@ -41,13 +41,31 @@ class Reconciliation:
     first: str
     last: str
 
+    @property
+    def differences(self) -> int:
+        """How many groups are not matched exactly, plus one for any drift."""
+        rows = self.rows
+        unmatched = int((rows["status"] != "matched").sum())
+        fees = int(((rows["status"] == "matched") & (rows["fee_difference"].abs() > 0.005)).sum())
+        drift = bool(abs(self.cash_drift) > 0.005 or any(self.position_drift.values()))
+        return unmatched + fees + int(drift)
+
     def summary(self) -> list[str]:
         """One line per finding worth a look, then the totals."""
         rows = self.rows
-        lines = []
-        for row in rows[rows["status"] != "matched"].itertuples():
+        lines = [f"reconciled {self.first} .. {self.last}"]
+        for row in rows[rows["status"] == "moved"].itertuples():
+            paper_ids, _, paper_day = str(row.order_ids).partition(" @")
+            lines.append(f"{row.date} {row.code} {row.side}: moved: the broker filled "
+                         f"{row.real_quantity:,.0f} on {row.date}, the paper account on "
+                         f"{paper_day} (order {paper_ids})")
+        for row in rows[~rows["status"].isin(["matched", "moved", "price"])].itertuples():
             lines.append(f"{row.date} {row.code} {row.side}: {row.status} (paper "
                          f"{row.paper_quantity:,.0f}, broker {row.real_quantity:,.0f})")
+        for row in rows[(rows["fee_difference"].abs() > 0.005)
+                        & (rows["real_quantity"] > 0) & (rows["paper_quantity"] > 0)].itertuples():
+            lines.append(f"{row.date} {row.code} {row.side}: fees {row.real_fees:,.2f} against "
+                         f"the paper's {row.paper_fees:,.2f} ({row.fee_difference:+,.2f})")
         worse = rows[rows["slippage_ticks"].abs() >= 1]
         for row in worse.itertuples():
             lines.append(f"{row.date} {row.code} {row.side}: filled {row.real_price:g} against "
@@ -66,11 +84,18 @@ def _cash_flow(side: pd.Series, value: pd.Series, fees: pd.Series) -> pd.Series:
     return (value.where(side == "sell", -value) - fees).round(2)
 
 
-def reconcile(paper_fills: pd.DataFrame, real: pd.DataFrame, ticks: dict[str, float]
-              ) -> Reconciliation:
+MOVE_WINDOW_DAYS = 10  # a broker fill is looked for on a paper fill this many days away
+
+
+def reconcile(paper_fills: pd.DataFrame, real: pd.DataFrame, ticks: dict[str, float],
+              first: str | None = None, last: str | None = None) -> Reconciliation:
     """Compare the paper fills with the broker's (both with date, side, quantity, value, fees;
-    the paper's with symbol and order_id, the broker's with code). ``ticks``: code -> tick."""
-    first, last = str(real["date"].min()), str(real["date"].max())
+    the paper's with symbol and order_id, the broker's with code and its stated price) over
+    ``first`` .. ``last`` (default: the statement's span). ``ticks``: code -> tick."""
+    first = first or str(real["date"].min())
+    last = last or str(real["date"].max())
+    real = real[(real["date"] >= first) & (real["date"] <= last)].copy()
+    real["cost"] = real["quantity"] * real["price"]
     paper = paper_fills[(paper_fills["date"] >= first) & (paper_fills["date"] <= last)].copy()
     paper["code"] = paper["symbol"].map(bare_code)
     keys = ["date", "code", "side"]
@@ -80,7 +105,7 @@ def reconcile(paper_fills: pd.DataFrame, real: pd.DataFrame, ticks: dict[str, fl
                                            order_ids=("order_id", lambda ids: " ".join(
                                                str(i) for i in sorted(set(ids)))))
     real_groups = real.groupby(keys).agg(real_quantity=("quantity", "sum"),
-                                         real_value=("value", "sum"), real_fees=("fees", "sum"))
+                                         real_value=("cost", "sum"), real_fees=("fees", "sum"))
     rows = paper_groups.join(real_groups, how="outer").reset_index()
     for column in ("paper_quantity", "paper_value", "paper_fees", "real_quantity",
                    "real_value", "real_fees"):
@@ -101,13 +126,50 @@ def reconcile(paper_fills: pd.DataFrame, real: pd.DataFrame, ticks: dict[str, fl
     rows["status"] = "matched"
     rows.loc[rows["real_quantity"] < rows["paper_quantity"], "status"] = "partial"
     rows.loc[rows["real_quantity"] > rows["paper_quantity"], "status"] = "over"
+    rows.loc[(rows["status"] == "matched") & (rows["slippage_ticks"].abs() >= 1 - 1e-9),
+             "status"] = "price"  # off by a tick or more: not matched
     rows.loc[rows["real_quantity"] == 0, "status"] = "missed"
     rows.loc[rows["paper_quantity"] == 0, "status"] = "extra"
     rows = rows.sort_values(keys).reset_index(drop=True)
+    rows = _moved(rows)
     rows = rows[RECONCILED_COLUMNS].round({"paper_price": 6, "real_price": 6, "paper_fees": 2,
                                            "real_fees": 2})
     positions, cash = drift_of(rows)
     return Reconciliation(rows, positions, cash, first, last)
+
+
+def _moved(rows: pd.DataFrame) -> pd.DataFrame:
+    """A broker fill on a day the paper account did not fill (``extra``) that matches a
+    ``missed`` paper fill of the same code, side and quantity a few days away is one fill on
+    another day: the two rows become one ``moved`` row on the broker's day, the paper's day in
+    its ``order_ids`` (``12 @2025-01-03``), so that no false drift follows."""
+    extra = rows.index[rows["status"] == "extra"]
+    used: set[int] = set()
+    for index in extra:
+        row = rows.loc[index]
+        day = pd.Timestamp(row["date"])
+        candidates = rows[(rows["status"] == "missed") & (rows["code"] == row["code"])
+                          & (rows["side"] == row["side"])
+                          & (rows["paper_quantity"] == row["real_quantity"])
+                          & ~rows.index.isin(list(used))]
+        near = candidates[(pd.to_datetime(candidates["date"]) - day).abs()
+                          <= pd.Timedelta(days=MOVE_WINDOW_DAYS)]
+        if near.empty:
+            continue
+        paper = near.iloc[(pd.to_datetime(near["date"]) - day).abs().argsort().iloc[0]]
+        used.add(int(paper.name))
+        merged = row.copy()
+        for column in ("paper_quantity", "paper_price", "paper_fees"):
+            merged[column] = paper[column]
+        merged["order_ids"] = f"{paper['order_ids']} @{paper['date']}"
+        sign = 1.0 if row["side"] == "buy" else -1.0
+        per_unit = (row["real_price"] - paper["paper_price"]) * sign
+        merged["slippage_per_unit"] = round(per_unit, 6)
+        merged["slippage_cost"] = round(per_unit * row["real_quantity"], 2)
+        merged["fee_difference"] = round(row["real_fees"] - paper["paper_fees"], 2)
+        merged["status"] = "moved"
+        rows.loc[index] = merged
+    return rows.drop(index=list(used)).reset_index(drop=True)
 
 
 def drift_of(rows: pd.DataFrame) -> tuple[dict[str, int], float]:

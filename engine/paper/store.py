@@ -38,6 +38,10 @@ CREATE TABLE IF NOT EXISTS reconciled (date TEXT, code TEXT, side TEXT, paper_qu
                                        statement TEXT, PRIMARY KEY (date, code, side));
 CREATE TABLE IF NOT EXISTS drift (through TEXT PRIMARY KEY, cash REAL, positions TEXT,
                                   statement TEXT, reconciled_at TEXT);
+CREATE TABLE IF NOT EXISTS cash_flows (date TEXT, kind TEXT, amount REAL, code TEXT, line INTEGER,
+                                       statement TEXT);
+CREATE TABLE IF NOT EXISTS flow_periods (first TEXT, last TEXT, drift REAL, statement TEXT,
+                                         PRIMARY KEY (first, last));
 """
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -255,10 +259,22 @@ class PaperStore:
             db.execute("ROLLBACK")
             raise
 
+    def flow_drift_before(self, first: str) -> float:
+        """The cash drift that earlier periods' cash flows made (dividends against the paper's,
+        interest), for the cumulative drift."""
+        try:
+            row = self.connection.execute("SELECT SUM(drift) FROM flow_periods WHERE last < ?",
+                                          (first,)).fetchone()
+        except sqlite3.OperationalError:  # an older account opened read-only
+            return 0.0
+        return float(row[0] or 0.0)
+
     def record_reconciliation(self, rows: Iterable[Sequence[Any]], first: str, last: str,
                               statement: str, cash_drift: float,
                               position_drift: dict[str, int],
-                              followed_state: dict[str, Any] | None = None) -> None:
+                              followed_state: dict[str, Any] | None = None, *,
+                              flows: Iterable[Sequence[Any]] = (),
+                              flow_drift: float = 0.0) -> None:
         """Replace the reconciled groups of ``first`` .. ``last`` with ``rows`` and record the
         drift through ``last`` (over every reconciled day), in one transaction; with
         ``followed_state`` the broker's booked state becomes it (``--follow``) and ``last`` is
@@ -276,6 +292,12 @@ class PaperStore:
             db.execute("DELETE FROM reconciled WHERE date BETWEEN ? AND ?", (first, last))
             db.executemany("INSERT INTO reconciled VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
                            "?, ?, ?, ?)", [(*row, statement) for row in rows])
+            db.execute("DELETE FROM cash_flows WHERE date BETWEEN ? AND ?", (first, last))
+            db.executemany("INSERT INTO cash_flows VALUES (?, ?, ?, ?, ?, ?)",
+                           [(*row, statement) for row in flows])
+            db.execute("DELETE FROM flow_periods WHERE first <= ? AND last >= ?", (last, first))
+            db.execute("INSERT INTO flow_periods VALUES (?, ?, ?, ?)",
+                       (first, last, flow_drift, statement))
             db.execute("INSERT OR REPLACE INTO drift VALUES (?, ?, ?, ?, ?)",
                        (last, cash_drift, json.dumps(position_drift, sort_keys=True),
                         statement, dt.datetime.now(dt.UTC).isoformat()))

@@ -113,13 +113,44 @@ def paper_accept(config: ConfigLike, symbol: str, day: dt.date, kind: str,
     return f"accepted {symbol} {day} as {kind}" + (f" ({note})" if note else "")
 
 
-def paper_reconcile(config: ConfigLike, statement: str | Path, *,
-                    follow: bool = False) -> list[str]:
-    """Compare the broker's fills export with the paper fills of the days it covers and record
-    the slippage, missed and extra fills, fee differences and the drift of positions and cash
-    in the account's state, in one transaction (docs/paper-trading.md, "Reconciliation").
-    With ``follow`` the account's positions and cash become the broker's from the next step
-    on. Returns the findings, one line each, and the totals."""
+@dataclass(frozen=True)
+class ReconcileReport:
+    """What ``paper_reconcile`` found: one line per finding and the totals, how many
+    differences (0: everything matched), and the period it covered."""
+
+    lines: list[str]
+    differences: int
+    first: str
+    last: str
+
+
+def _flow_lines(flows: Any, paper_dividends: float) -> tuple[list[str], float, float]:
+    """The cash flows' lines, the broker's external transfers (not P&L) and the cash drift the
+    other flows make (dividends against the paper's, interest the paper never books)."""
+    lines = []
+    transfers = float(flows.loc[flows["kind"] == "transfer", "amount"].sum())
+    dividends = float(flows.loc[flows["kind"] == "dividend", "amount"].sum())
+    interest = float(flows.loc[flows["kind"] == "interest", "amount"].sum())
+    for row in flows.itertuples():
+        lines.append(f"{row.date} cash flow: {row.kind} {row.amount:+,.2f}"
+                     + (f" ({row.code})" if row.code.strip("0") else "")
+                     + (" (a deposit or withdrawal: not P&L)" if row.kind == "transfer" else ""))
+    if len(flows):
+        lines.append(f"cash flows: transfers {transfers:+,.2f}, dividends {dividends:+,.2f} "
+                     f"(the paper booked {paper_dividends:+,.2f}), interest {interest:+,.2f}")
+    return lines, round(transfers, 2), round(dividends - paper_dividends + interest, 2)
+
+
+def paper_reconcile(config: ConfigLike, statement: str | Path, *, follow: bool = False,
+                    first: dt.date | None = None, last: dt.date | None = None
+                    ) -> ReconcileReport:
+    """Compare the broker's fills export with the paper fills of the period (the statement's
+    span, or ``first`` .. ``last``) and record the slippage, missed, moved and extra fills, fee
+    differences, the cash flows that are not trades (transfers, dividends, interest) and the
+    drift of positions and cash in the account's state, in one transaction
+    (docs/paper-trading.md, "Reconciliation"). With ``follow`` the account's positions and
+    cash become the broker's from the next step on; a booking that would make cash or a
+    position negative is refused. The CLI exits 4 when ``differences`` is not 0."""
     import pandas as pd
 
     from huice.engine.paper.reconcile import drift_of, reconcile
@@ -130,23 +161,35 @@ def paper_reconcile(config: ConfigLike, statement: str | Path, *,
     paper = config.paper_block()
     path = Path(statement)
     with located(config):
-        fills, notes = read_statement(path, paper.statement.columns)
-        if fills.empty:
-            raise ConfigError("holds no buy or sell", source=path)
+        read = read_statement(path, paper.statement.columns)
+        fills = read.fills
+        if fills.empty and read.cash_flows.empty:
+            raise ConfigError("holds no buy, sell or cash flow", source=path)
+        dates = pd.concat([fills["date"], read.cash_flows["date"]])
+        period_first = first.isoformat() if first else str(dates.min())
+        period_last = last.isoformat() if last else str(dates.max())
         store = PaperStore(paper.state, writer=True)
         try:
             watermark = store.watermark
-            if watermark is None or fills["date"].max() > watermark.isoformat():
-                raise ConfigError(f"has fills through {fills['date'].max()}, but the paper "
-                                  f"account is booked only through {watermark}: run the paper "
-                                  "step for those days first", source=path)
-            ticks = _ticks(config)
-            found = reconcile(store.table("fills"), fills, ticks)
+            if watermark is None or period_last > watermark.isoformat():
+                raise ConfigError(f"has entries through {period_last}, but the paper account "
+                                  f"is booked only through {watermark}: run the paper step for "
+                                  "those days first", source=path)
+            found = reconcile(store.table("fills"), fills, _ticks(config), period_first,
+                              period_last)
+            actions = store.table("actions")
+            paper_dividends = float(actions.loc[
+                (actions["kind"] == "dividend") & (actions["date"] >= period_first)
+                & (actions["date"] <= period_last), "cash"].sum()) if len(actions) else 0.0
+            flows = read.cash_flows[(read.cash_flows["date"] >= period_first)
+                                    & (read.cash_flows["date"] <= period_last)]
+            flow_lines, transfers, flow_drift = _flow_lines(flows, paper_dividends)
             kept = store.optional_table("reconciled")
             every = found.rows if kept is None or kept.empty else pd.concat(
                 [kept[(kept["date"] < found.first) | (kept["date"] > found.last)]
                  .drop(columns="statement"), found.rows], ignore_index=True)
             positions, cash = drift_of(every)
+            cash = round(cash + flow_drift + store.flow_drift_before(period_first), 2)
             followed, follow_lines = None, []
             if follow:
                 from huice.engine.paper.follow import follow_state
@@ -155,17 +198,23 @@ def paper_reconcile(config: ConfigLike, statement: str | Path, *,
                 broker_state, _ = store.states()
                 symbols = {bare_code(s): s for s in _traded(config)}
                 followed, follow_lines = follow_state(broker_state, found.rows, watermark,
-                                                      symbols)
+                                                      symbols, transfers + flow_drift)
             store.record_reconciliation(found.rows.itertuples(index=False, name=None),
                                         found.first, found.last, path.name, cash, positions,
-                                        followed)
+                                        followed, flows=flows.itertuples(index=False, name=None),
+                                        flow_drift=flow_drift)
         finally:
             store.close()
-    return notes + found.summary() + [
-        f"drift since the first reconciled day: cash {cash:+,.2f}"
-        + "".join(f", {c} {u:+,d}" for c, u in sorted(positions.items()))] + (
-        ["following the broker from the next step:"] + [f"  {line}" for line in follow_lines]
-        if follow else [])
+    lines = (read.notes + [f"  {line}" for line in read.unrecognised]
+             + [f"flagged: {line}" for line in read.inconsistent] + found.summary() + flow_lines
+             + [f"drift since the first reconciled day: cash {cash:+,.2f}"
+                + "".join(f", {c} {u:+,d}" for c, u in sorted(positions.items()))])
+    if follow:
+        lines += ["following the broker from the next step:"] + [f"  {line}"
+                                                                 for line in follow_lines]
+    differences = (found.differences + len(read.unrecognised) + len(read.inconsistent)
+                   + int(abs(flow_drift) > 0.005 and not found.differences))
+    return ReconcileReport(lines, differences, found.first, found.last)
 
 
 def _traded(config: RunConfig) -> list[str]:

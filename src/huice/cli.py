@@ -29,6 +29,7 @@ from huice.cli_data import add_data_commands
 from huice.cli_data import command_data as run_data_command
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_GATE = 0, 2, 3  # 3: the paper gate refused a day
+EXIT_DIFFERENCES = 4  # paper-reconcile found the broker and the paper account differ
 
 
 def command_backtest(args: argparse.Namespace) -> int:
@@ -85,8 +86,15 @@ def command_paper(args: argparse.Namespace) -> int:
 
 
 def command_paper_reconcile(args: argparse.Namespace) -> int:
-    for line in api_paper.paper_reconcile(args.config, args.statement, follow=args.follow):
+    report = api_paper.paper_reconcile(args.config, args.statement, follow=args.follow,
+                                       first=args.first, last=args.last)
+    for line in report.lines:
         print(line)
+    if report.differences:
+        print(f"{report.differences} difference(s) between the broker and the paper account "
+              f"({report.first} .. {report.last}): exit code {EXIT_DIFFERENCES}",
+              file=sys.stderr)
+        return EXIT_DIFFERENCES
     return EXIT_OK
 
 
@@ -145,6 +153,7 @@ def command_paper_status(args: argparse.Namespace) -> int:
         print(f"  accepted: {item['symbol']} {item['date']} as {item['as']}")
     if info["drift"]:
         drift = info["drift"]
+        print(f"broker's cash {info['broker_cash']:,.2f} beside the paper's {info['cash']:,.2f}")
         print(f"live vs paper through {drift['through']}: cash {drift['cash']:+,.2f}"
               + "".join(f", {code} {units:+,d}" for code, units
                         in sorted(drift["positions"].items())))
@@ -234,6 +243,10 @@ def parser() -> argparse.ArgumentParser:
     reconcile.add_argument("config")
     reconcile.add_argument("statement", help="the broker's fills export (CSV or XLSX, GBK or "
                                              "UTF-8)")
+    reconcile.add_argument("--from", dest="first", type=dt.date.fromisoformat, default=None,
+                           help="first day reconciled (default: the statement's first)")
+    reconcile.add_argument("--to", dest="last", type=dt.date.fromisoformat, default=None,
+                           help="last day reconciled (default: the statement's last)")
     reconcile.add_argument("--follow", action="store_true",
                            help="from the next step on, trade from the broker's positions and "
                                 "cash (the account follows the broker)")
