@@ -77,6 +77,9 @@ class OrderMatcher:
         if reference is None:
             price_name = "stop" if order.kind.is_stop or (
                 order.kind.is_stop_limit and not order.triggered) else "limit"
+            if price_name in order.unreached:  # said once, on the first day: not every day
+                return None
+            order.unreached.append(price_name)
             return self.refuse(order, Code.NOT_REACHED, f"{order.kind.value}: {symbol} did not "
                                                         f"reach the {price_name} price on {day}")
         up, down = rules.day_limits(bar.limit_base, day)

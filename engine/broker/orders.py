@@ -91,6 +91,7 @@ class Order:
     trail_amount: float | None = None
     trail_percent: float | None = None
     limit_offset: float = 0.0       # a trailing stop-limit's stop minus its limit
+    unreached: list[str] = field(default_factory=list)  # prices noted not reached (once each)
 
     @property
     def remaining(self) -> float:

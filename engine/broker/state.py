@@ -49,7 +49,8 @@ def _export_order(order: Order, day_at: Callable[[int], dt.date | None]) -> dict
                 "active": (order.active, True), "parent_id": (order.parent_id, None),
                 "oco_id": (order.oco_id, order.order_id), "trail_amount": (order.trail_amount, None),
                 "trail_percent": (order.trail_percent, None),
-                "limit_offset": (order.limit_offset, 0.0)}
+                "limit_offset": (order.limit_offset, 0.0),
+                "unreached": (order.unreached, [])}
     data.update({key: value for key, (value, default) in optional.items()
                  if value != default and not (key == "oco_id" and value is None)})
     return data
@@ -106,5 +107,6 @@ def restore_account(account: Account, state: dict[str, Any],
             backtrader_timing=data.get("backtrader_timing", False),
             active=data.get("active", True), parent_id=data.get("parent_id"),
             oco_id=data.get("oco_id", data["order_id"]), trail_amount=data.get("trail_amount"),
-            trail_percent=data.get("trail_percent"), limit_offset=data.get("limit_offset", 0.0)))
+            trail_percent=data.get("trail_percent"), limit_offset=data.get("limit_offset", 0.0),
+            unreached=list(data.get("unreached", []))))
     return state["next_id"], pending
