@@ -55,6 +55,9 @@ class RuleOverrides(StrictModel):
     commission_rate: float | None = Field(None, ge=0, le=0.01)
     commission_min_cny: float | None = Field(None, ge=0)
     stamp_duty: list[DatedRate] | None = Field(None, description="sell side, dated schedule")
+    stamp_duty_buyer: list[DatedRate] | None = Field(
+        None, description="buy side, dated schedule (stocks paid it on both sides until "
+                          "2008-09-18)")
     transfer_fee: list[DatedRate] | None = Field(None, description="both sides, dated schedule")
     tick: float | None = Field(None, gt=0)
     lot: int | None = Field(None, ge=1)
@@ -64,7 +67,7 @@ class RuleOverrides(StrictModel):
     fractional: bool | None = None
     price_scale: float | None = Field(None, gt=0, description="traded price = data price * scale")
 
-    @field_validator("stamp_duty", "transfer_fee")
+    @field_validator("stamp_duty", "stamp_duty_buyer", "transfer_fee")
     @classmethod
     def _sorted_schedule(cls, schedule: list[DatedRate] | None) -> list[DatedRate] | None:
         if schedule is not None:
@@ -126,6 +129,9 @@ class FileSpec(StrictModel):
         None, description="default: inferred from the exchange code (51xxxx.SH an ETF, ...)")
     name: str = ""
     board: Board | None = None
+    listed: dt.date | None = Field(
+        None, description="the listing date (a stock's first days may have no price limit); "
+                          "default: the file's first bar")
 
     _resolve = field_validator("path")(resolve_path)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import functools
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ class Instrument:
     components: tuple[str, str] | None = None
     class_inferred: str = ""  # why the asset class was inferred from the code ("" if given)
     name_zh: str = ""  # the Chinese display name (catalog column name_zh; optional)
+    listed: dt.date | None = None  # the listing date (catalog ``listed``, else ``first``)
 
     def display_name(self, language: str = "en") -> str:
         """The name a report shows beside the code: the Chinese one in a Chinese report when
@@ -87,9 +89,16 @@ def read_catalog(path: str | Path) -> Catalog:
         bar_path = Path(row.path)
         if not bar_path.is_absolute():
             bar_path = path.parent / bar_path
+        listed_text = getattr(row, "listed", "") or getattr(row, "first", "")
+        try:
+            listed = dt.date.fromisoformat(listed_text) if listed_text else None
+        except ValueError as exc:
+            raise DataError(f"listed/first {listed_text!r} is not a date (YYYY-MM-DD)",
+                            source=path, line=line, where="listed") from exc
         instrument = Instrument(symbol=row.symbol, name=row.name, asset_class=row.asset_class,
                                 board=row.board or None, tracks=row.tracks or None,
-                                source=str(bar_path), name_zh=getattr(row, "name_zh", ""))
+                                source=str(bar_path), name_zh=getattr(row, "name_zh", ""),
+                                listed=listed)
         entries[row.symbol] = (instrument, bar_path)
     return Catalog(path=path, entries=entries)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -136,9 +137,10 @@ def file_instrument(symbol: str, data: DataConfig) -> Instrument:
                           source=str(spec.path),
                           class_inferred=f"as the bundled catalog has {known.symbol}")
     if spec.asset_class is None:
-        return inferred_instrument(symbol, str(spec.path), name=spec.name, board=board)
+        found = inferred_instrument(symbol, str(spec.path), name=spec.name, board=board)
+        return replace(found, listed=spec.listed)
     return Instrument(symbol=symbol, name=spec.name or symbol, asset_class=spec.asset_class,
-                      board=board, source=str(spec.path))
+                      board=board, source=str(spec.path), listed=spec.listed)
 
 
 def instrument_metadata(data: DataConfig, symbol: str) -> Instrument:

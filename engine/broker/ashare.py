@@ -180,7 +180,7 @@ class AShareBroker(bt.broker.BrokerBase):
         placement.check_prices(order, rules, self.clock.last_close(symbol))
         placement.round_lots(order, rules, self.account.quantity(symbol))
         if not order.codes or not order.has(*placement.REFUSING):
-            self._check_validity(order)
+            placement.check_validity(order, self.clock)
         if parent is not None and not parent.alive:
             order.note(Code.PARENT, f"parent: bracket parent #{parent.order_id} is "
                                     f"{parent.status.value}, so its child is not sent")
@@ -196,16 +196,6 @@ class AShareBroker(bt.broker.BrokerBase):
             return order
         self._pending.append(order)
         return order
-
-    def _check_validity(self, order: Order) -> None:
-        """A plugin's order valid until a date before its first trading day is refused (a
-        backtrader order is accepted and expires on its first bar, as backtrader does)."""
-        if order.backtrader_timing or order.validity == "gtc":
-            return
-        first = self.clock.day_at(order.eligible_index)
-        if order.validity == "until" and order.valid_until is not None and first is not None \
-                and order.valid_until < first:
-            placement.refuse_validity(order, first)
 
     def _contingent_sell(self, order: Order) -> bool:
         """A bracket child selling what its buy parent will buy is checked when it activates."""
@@ -294,8 +284,8 @@ class AShareBroker(bt.broker.BrokerBase):
         today = self.clock.index
         # a backtrader strategy's orders in order of placement, as backtrader's broker does;
         # a plugin's sells before its buys, so that a rebalance buys with what it sold
-        queue = sorted(self._pending, key=lambda o: (False, o.order_id) if o.backtrader_timing
-                       else (o.is_buy, o.order_id))
+        queue = sorted(self._pending,
+                       key=lambda o: placement.match_key(o, self.rules[o.symbol], self._pending))
         tried = []
         for order in queue:
             if not order.alive:  # ended by an OCO group or a bracket earlier in this loop

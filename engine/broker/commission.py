@@ -25,20 +25,22 @@ class FeeBreakdown:
 def compute_fees(rules: InstrumentRules, is_buy: bool, value: float, day: dt.date) -> FeeBreakdown:
     """Fees for a fill of ``value`` CNY on ``day``.
 
-    Commission is ``max(rate * value, minimum)`` on both sides; stamp duty is charged on sells
-    at the rate in force on the trade date; the transfer fee on both sides likewise.
+    Commission is ``max(rate * value, minimum)`` on both sides; stamp duty at the rate in force
+    on the trade date for the side (the buyer's schedule is empty but for stocks before
+    2008-09-19); the transfer fee on both sides likewise.
     """
     if value <= 0:
         return FeeBreakdown()
     commission = 0.0
     if rules.commission_rate > 0 or rules.commission_min_cny > 0:
         commission = round_cents(max(value * rules.commission_rate, rules.commission_min_cny))
-    stamp = 0.0 if is_buy else round_cents(value * rate_on(rules.stamp_duty, day))
+    stamp = round_cents(value * rate_on(rules.stamp_duty_buyer if is_buy else rules.stamp_duty,
+                                        day))
     transfer = round_cents(value * rate_on(rules.transfer_fee, day))
     return FeeBreakdown(commission=commission, stamp_duty=stamp, transfer_fee=transfer)
 
 
 def marginal_fee_rate(rules: InstrumentRules, is_buy: bool, day: dt.date) -> float:
     """Fees per CNY traded, ignoring the commission minimum."""
-    stamp = 0.0 if is_buy else rate_on(rules.stamp_duty, day)
+    stamp = rate_on(rules.stamp_duty_buyer if is_buy else rules.stamp_duty, day)
     return rules.commission_rate + stamp + rate_on(rules.transfer_fee, day)

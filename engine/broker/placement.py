@@ -117,12 +117,22 @@ def refuse_validity(order: Order, first: dt.date) -> None:
                               f"its first trading day {first}")
 
 
+def same_bar_buys_before(order: Order, pending: list[Order]) -> list[Order]:
+    """Live buys of ``order``'s symbol placed before it and due on the same bar."""
+    return [o for o in pending if o.symbol == order.symbol and o.is_buy and o.alive
+            and o.order_id < order.order_id and o.eligible_index == order.eligible_index]
+
+
 def check_sellable(order: Order, rules: InstrumentRules, account: Account,
                    pending: list[Order], clock: MarketClock) -> None:
     """Refuse a sell beyond what is held less what pending sells cover (T+1 included: on the
     bar that bought them, units bought today are not sellable)."""
     symbol = order.symbol
-    held = account.quantity(symbol)
+    # a T+0 fund's buys placed before this sell and due on the same bar are bought before it
+    # is tried (docs/broker.md, "T+0 funds"): the sell is checked against the position then
+    incoming = sum(o.remaining for o in same_bar_buys_before(order, pending)) \
+        if rules.t_plus == 0 else 0.0
+    held = account.quantity(symbol) + incoming
     if held <= QUANTITY_EPSILON:
         buys = [o for o in pending
                 if o.symbol == symbol and o.is_buy and o.eligible_index <= order.eligible_index]
@@ -135,7 +145,7 @@ def check_sellable(order: Order, rules: InstrumentRules, account: Account,
             order.note(Code.NOTHING_TO_SELL, f"nothing to sell: no {symbol} held")
         return
     same_day = order.eligible_index == clock.index
-    sellable = account.sellable(symbol, rules.t_plus) if same_day else held
+    sellable = account.sellable(symbol, rules.t_plus) + incoming if same_day else held
     covered = reserved_by_sells([o for o in pending if o.symbol == symbol], order)
     already = covered - order.remaining
     if covered <= sellable + QUANTITY_EPSILON:
@@ -150,3 +160,27 @@ def check_sellable(order: Order, rules: InstrumentRules, account: Account,
                f"{max(sellable - already, 0):g} sellable ({held:g} held"
                + (f", {held - sellable:g} bought today (T+1)" if sellable < held else "")
                + (f", {already:g} in pending sells" if already else "") + ")")
+
+
+def check_validity(order: Order, clock: MarketClock) -> None:
+    """A plugin's order valid until a date before its first trading day is refused (a
+    backtrader order is accepted and expires on its first bar, as backtrader does); the first
+    trading day of an order placed on the run's last day is the exchange calendar's next."""
+    if order.backtrader_timing or order.validity == "gtc":
+        return
+    first = clock.day_at(order.eligible_index)
+    if order.validity == "until" and order.valid_until is not None and first is not None \
+            and order.valid_until < first:
+        refuse_validity(order, first)
+
+
+def match_key(order: Order, rules: InstrumentRules, pending: list[Order]) -> tuple[bool, int]:
+    """The order in which a bar's due orders are tried: a backtrader strategy's in order of
+    placement; a plugin's sells before its buys, except a T+0 fund's sell placed after a buy of
+    it due on the same bar, tried after that buy (a same-bar round trip, as the exchange
+    allows)."""
+    if order.backtrader_timing:
+        return False, order.order_id
+    if not order.is_buy and rules.t_plus == 0 and same_bar_buys_before(order, pending):
+        return True, order.order_id
+    return order.is_buy, order.order_id

@@ -16,7 +16,16 @@ from huice.engine.broker.money import ceil_to_tick, floor_to_tick, round_to_tick
 
 DatedSchedule = tuple[tuple[dt.date, float], ...]
 
-STAMP_DUTY_STOCKS: DatedSchedule = ((dt.date(1990, 1, 1), 0.001), (dt.date(2023, 8, 28), 0.0005))
+# Securities transaction stamp duty on A-shares (docs/broker.md, "Stamp duty", cites each
+# notice): both sides until 2008-09-18, the seller only from 2008-09-19. Not modelled before
+# 2005-01-24 (0 there): set broker.asset_classes.stock.stamp_duty for earlier runs.
+STAMP_DUTY_STOCKS: DatedSchedule = ((dt.date(2005, 1, 24), 0.001), (dt.date(2007, 5, 30), 0.003),
+                                    (dt.date(2008, 4, 24), 0.001),
+                                    (dt.date(2023, 8, 28), 0.0005))
+STAMP_DUTY_STOCK_BUYERS: DatedSchedule = ((dt.date(2005, 1, 24), 0.001),
+                                          (dt.date(2007, 5, 30), 0.003),
+                                          (dt.date(2008, 4, 24), 0.001),
+                                          (dt.date(2008, 9, 19), 0.0))
 TRANSFER_FEE_STOCKS: DatedSchedule = ((dt.date(2015, 8, 1), 0.00002),
                                       (dt.date(2022, 4, 29), 0.00001))
 CHINEXT_20PCT_FROM = dt.date(2020, 8, 24)
@@ -35,7 +44,7 @@ class InstrumentRules:
     board: str
     commission_rate: float
     commission_min_cny: float
-    stamp_duty: DatedSchedule
+    stamp_duty: DatedSchedule          # the seller's
     transfer_fee: DatedSchedule
     tick: float | None
     lot: int
@@ -44,6 +53,8 @@ class InstrumentRules:
     fractional: bool
     price_scale: float
     min_quantity: int = 0      # the smallest order when larger than one lot (STAR: 200)
+    stamp_duty_buyer: DatedSchedule = ()  # the buyer's (stocks until 2008-09-18)
+    no_limit_through: dt.date | None = None  # a new listing's last day without a price limit
 
     # -- quantities ------------------------------------------------------------------------
     @property
@@ -104,7 +115,10 @@ class InstrumentRules:
         return up, down
 
     def limit_rate(self, day: dt.date) -> float:
-        """The daily price-limit fraction on ``day`` (0 means no limit)."""
+        """The daily price-limit fraction on ``day`` (0 means no limit): none on a new
+        listing's first days (``no_limit_through``), else by board and date."""
+        if self.no_limit_through is not None and day <= self.no_limit_through:
+            return 0.0
         if self.price_limit is not None:
             return self.price_limit
         if self.board == "chinext":
@@ -127,8 +141,9 @@ _ETF = dict(commission_rate=0.00025, commission_min_cny=0.0, stamp_duty=(), tran
             tick=0.001, lot=100, t_plus=1, price_limit=None, fractional=False, price_scale=1.0)
 CLASS_DEFAULTS: dict[str, dict[str, Any]] = {
     "stock": dict(commission_rate=0.00025, commission_min_cny=5.0, stamp_duty=STAMP_DUTY_STOCKS,
-                  transfer_fee=TRANSFER_FEE_STOCKS, tick=0.01, lot=100, t_plus=1,
-                  price_limit=None, fractional=False, price_scale=1.0),
+                  stamp_duty_buyer=STAMP_DUTY_STOCK_BUYERS, transfer_fee=TRANSFER_FEE_STOCKS,
+                  tick=0.01, lot=100, t_plus=1, price_limit=None, fractional=False,
+                  price_scale=1.0),
     "etf": _ETF,
     # A price index traded as if it were a cost-free-tracking ETF whose share is worth
     # index/1000, like most index ETFs' NAV; indices have no daily limit.
@@ -148,7 +163,7 @@ def _apply(values: dict[str, Any], overrides: RuleOverrides | None) -> dict[str,
         return values
     values = dict(values)
     for key, value in overrides.model_dump(exclude_none=True, by_alias=False).items():
-        if key in ("stamp_duty", "transfer_fee"):
+        if key in ("stamp_duty", "stamp_duty_buyer", "transfer_fee"):
             values[key] = tuple((dt.date.fromisoformat(str(entry["start"])), entry["rate"])
                                 for entry in value)
         elif key in values:
@@ -180,7 +195,7 @@ def resolve_rules(symbol: str, asset_class: str, board: str | None,
     rules = InstrumentRules(symbol=symbol, asset_class=asset_class, board=board, **values)
     if broker.costs == "none":
         rules = replace(rules, commission_rate=0.0, commission_min_cny=0.0, stamp_duty=(),
-                        transfer_fee=())
+                        stamp_duty_buyer=(), transfer_fee=())
     if rules.fractional:
         rules = replace(rules, lot=1)
     return rules

@@ -45,7 +45,7 @@ def _export_order(order: Order, day_at: Callable[[int], dt.date | None]) -> dict
     if order.codes:
         data["codes"] = [code.value for code in order.codes]
     # what only some orders have is saved only for them (older accounts' records stay as they are)
-    optional = {"backtrader_timing": (order.backtrader_timing, False),
+    optional: dict[str, tuple[Any, Any]] = {"backtrader_timing": (order.backtrader_timing, False),
                 "active": (order.active, True), "parent_id": (order.parent_id, None),
                 "oco_id": (order.oco_id, order.order_id), "trail_amount": (order.trail_amount, None),
                 "trail_percent": (order.trail_percent, None),

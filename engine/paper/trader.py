@@ -28,7 +28,7 @@ from huice.config.identity import identity_tree
 from huice.config.overrides import config_tree, with_overrides
 from huice.config.schema import RunConfig
 from huice.engine.broker.orders import Order
-from huice.engine.broker.rules import InstrumentRules, resolve_rules
+from huice.engine.broker.rules import InstrumentRules
 from huice.engine.paper.gate import GateProblem, candidate_days, judge_days
 from huice.engine.paper.glance import next_session
 from huice.engine.paper.store import PaperStore
@@ -49,6 +49,7 @@ from huice.engine.results.ledger_frames import (
 from huice.engine.run.analyzers import LedgerRecorder
 from huice.engine.run.assembly import PreparedRun, Resume, execute_run, prepare_run
 from huice.engine.run.data_gate import accepted_days, market_findings
+from huice.engine.run.instrument_rules import instrument_rules
 from huice.engine.run.native import NativeStrategy
 from huice.engine.run.plugin import PluginFactory
 from huice.feeds import quality
@@ -163,11 +164,10 @@ class PaperTrader:
         self.base_symbols = base_symbols(self.symbols)
         self.instruments: dict[str, Instrument] = {
             s: instrument_metadata(config.data, s) for s in self.base_symbols}
-        self.source = self._make_source()
         self.calendar = read_exchange_calendar()
+        self.source = self._make_source()
         self.rules: dict[str, InstrumentRules] = {
-            s: resolve_rules(s, i.asset_class, i.board, config.broker)
-            for s, i in self.instruments.items()}
+            s: instrument_rules(s, i, config, self.calendar) for s, i in self.instruments.items()}
         # the gate checks price limits on traded instruments only
         self.gate_rules: dict[str, InstrumentRules | None] = {
             s: (None if i.asset_class in ("index", "synthetic") else self.rules[s])

@@ -1,0 +1,134 @@
+"""The dated A-share rule table (issue 33), each rule with a worked example by hand: stamp duty
+on both sides before 2008-09-19, new listings without a price limit for five days on the
+registration-system boards, and a same-bar round trip in a T+0 fund."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+import huice
+from huice.feeds.catalog import Instrument
+
+
+def flat_bars(days: list[str], prices: list[float] | None = None) -> pd.DataFrame:
+    prices = prices or [10.0] * len(days)
+    return pd.DataFrame({"date": days, "open": prices, "high": prices, "low": prices,
+                         "close": prices, "volume": [1e6] * len(days)})
+
+
+def replay(tmp_path, symbol: str, frame: pd.DataFrame, orders: list[tuple[str, str, int]],
+           instrument: Instrument, broker: dict | None = None):
+    path = tmp_path / "orders.csv"
+    path.write_text("date,symbol,side,quantity\n"
+                    + "".join(f"{d},{symbol},{side},{q}\n" for d, side, q in orders))
+    config = {"name": "rules", "data": {"benchmark": None},
+              "strategy": {"name": "orders", "params": {"path": str(path)}},
+              "broker": broker or {}}
+    return huice.backtest(config, frames={symbol: frame}, instruments={symbol: instrument})
+
+
+STOCK = Instrument(symbol="600000.SH", name="a main-board stock", asset_class="stock",
+                   board="main")
+
+
+@pytest.mark.parametrize("days, buy_duty, sell_duty", [
+    # June 2007: 0.3% on both sides: 10,000.00 x 0.3% = 30.00 each
+    (["2007-06-04", "2007-06-05", "2007-06-06", "2007-06-07"], 30.0, 30.0),
+    # May 2008: 0.1% on both sides: 10.00 each
+    (["2008-05-05", "2008-05-06", "2008-05-07", "2008-05-08"], 10.0, 10.0),
+    # October 2008: the seller only, 0.1%
+    (["2008-10-06", "2008-10-07", "2008-10-08", "2008-10-09"], 0.0, 10.0),
+    # September 2023: the seller only, 0.05%
+    (["2023-09-04", "2023-09-05", "2023-09-06", "2023-09-07"], 0.0, 5.0),
+])
+def test_stamp_duty_by_date_and_side(tmp_path, days, buy_duty, sell_duty):
+    """1,000 shares at 10.00 = 10,000.00 each way; commission 0.025% = 2.50, its minimum 5.00;
+    transfer fee 0.001% from 2022-04-29 (0.10), none before 2015-08-01."""
+    # order on day 1 (fills at day 2's open), sell on day 2 (fills at day 3's open)
+    result = replay(tmp_path, STOCK.symbol, flat_bars(days),
+                    [(days[0], "buy", 1000), (days[1], "sell", 1000)], STOCK)
+    fills = result.fills
+    assert fills["stamp_duty"].tolist() == [buy_duty, sell_duty]
+    assert fills["commission"].tolist() == [5.0, 5.0]
+    transfer = 0.10 if days[0] >= "2022-04-29" else 0.0
+    assert fills["transfer_fee"].tolist() == [transfer, transfer]
+    assert result.equity["cash"].iloc[-1] == pytest.approx(
+        1_000_000 - buy_duty - sell_duty - 10.0 - 2 * transfer, abs=1e-9)
+
+
+def listing(board: str, listed: str) -> Instrument:
+    return Instrument(symbol="688001.SH" if board == "star" else "300999.SZ", name="new",
+                      asset_class="stock", board=board, listed=pd.Timestamp(listed).date())
+
+
+def test_a_star_listing_has_no_limit_for_five_days(tmp_path):
+    """A STAR stock listed 2021-07-19 closes 40.00 on day 1; day 2 opens 25% above it at
+    50.00: a buy placed on day 1 fills there (no limit for the first five trading days), not
+    refused 'at its limit 48' and bought a day later at 52.00."""
+    days = ["2021-07-19", "2021-07-20", "2021-07-21", "2021-07-22", "2021-07-23", "2021-07-26",
+            "2021-07-27"]
+    prices = [40.0, 50.0, 52.0, 53.0, 54.0, 55.0, 66.0]
+    frame = flat_bars(days, prices)
+    instrument = listing("star", days[0])
+    result = replay(tmp_path, instrument.symbol, frame, [(days[0], "buy", 200)], instrument)
+    assert result.fills["date"].dt.strftime("%Y-%m-%d").tolist() == ["2021-07-20"]
+    assert result.fills["price"].tolist() == [50.0]
+    # day 7 (2021-07-27, after the five days) is under the 20% limit again: it trades only at
+    # 66.00 = 55.00 x 1.2, sealed at limit-up: a buy placed on day 6 is refused there
+    late = replay(tmp_path, instrument.symbol, frame, [(days[5], "buy", 200)], instrument,
+                  broker=None)
+    order = late.orders.iloc[0]
+    assert late.fills.empty and "limit_up" in order["codes"] and "66" in order["reason"]
+
+
+def test_a_chinext_listing_day_3_jump_fills(tmp_path):
+    """A ChiNext stock listed 2021-08-02 (registration system): day 3 opens 30% above day 2's
+    close, and a buy placed on day 2 fills at that open."""
+    days = ["2021-08-02", "2021-08-03", "2021-08-04", "2021-08-05", "2021-08-06", "2021-08-09"]
+    prices = [20.0, 22.0, 28.6, 29.0, 29.5, 30.0]
+    instrument = listing("chinext", days[0])
+    result = replay(tmp_path, instrument.symbol, flat_bars(days, prices),
+                    [(days[1], "buy", 100)], instrument)
+    assert result.fills["price"].tolist() == [28.6]
+    # listed before the reform (its +-20% began 2020-08-24), the same stock keeps its limit
+    from huice.config.schema import BrokerConfig, RunConfig
+    from huice.engine.run.instrument_rules import instrument_rules
+
+    config = RunConfig.model_validate({"name": "x", "data": {}, "strategy": {"name": "orders"},
+                                       "broker": BrokerConfig().model_dump()})
+    calendar = pd.DatetimeIndex(pd.to_datetime(days))
+    old = Instrument(symbol=instrument.symbol, asset_class="stock", board="chinext",
+                     listed=pd.Timestamp("2019-01-02").date())
+    assert instrument_rules(old.symbol, old, config, calendar).no_limit_through is None
+    new = instrument_rules(instrument.symbol, instrument, config, calendar)
+    assert new.no_limit_through == pd.Timestamp(days[4]).date()  # the fifth trading day
+    assert new.day_limits(22.0, pd.Timestamp(days[2]).date()) == (None, None)
+    assert new.day_limits(29.5, pd.Timestamp(days[5]).date()) == (35.4, 23.6)
+
+
+def test_a_t0_fund_round_trips_on_one_bar_and_a_t1_fund_does_not(tmp_path):
+    """Buy then sell 1,000 units in the same on_bar with execution at the close: the gold ETF
+    (T+0) fills both at the close; a T+1 equity ETF's sell is refused (t_plus_1)."""
+    from tests.helpers.parity_strategies import ScriptedPlugin  # noqa: F401 (module path)
+
+    results = {}
+    for symbol in ("518880.SH", "510300.SH"):
+        script = [[3, {"op": "buy", "symbol": symbol, "qty": 1000}],
+                  [3, {"op": "sell", "symbol": symbol, "qty": 1000}]]
+        config = {"name": "t0", "data": {"start": "2021-03-01", "end": "2021-03-10",
+                                         "benchmark": None},
+                  "strategy": {"name": "tests.helpers.parity_strategies:ScriptedPlugin",
+                               "params": {"symbols": [symbol], "script": json.dumps(script)}},
+                  "broker": {"execution": "close"}}
+        results[symbol] = huice.backtest(config)
+    gold = results["518880.SH"]
+    assert gold.fills["side"].tolist() == ["buy", "sell"]
+    assert gold.fills["date"].nunique() == 1 and gold.fills["price"].nunique() == 1
+    assert gold.positions[gold.positions["date"] == gold.positions["date"].max()].empty \
+        or gold.positions.iloc[-1]["quantity"] == 0
+    equity = results["510300.SH"]
+    assert equity.fills["side"].tolist() == ["buy"]
+    assert "t_plus_1" in equity.orders.iloc[1]["codes"]
