@@ -16,10 +16,50 @@ Two ways in, both listed in the import's report (docs/data.md, "Dividends and sp
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
-SPLIT_RANGE = (0.77, 1.3)   # a previous-close ratio outside this is a split, not a dividend
+SPLIT_RANGE = (0.77, 1.3)   # a fund's previous-close ratio outside this is a split
 SHOWN = 6
+# a stock's ex-rights reference is (previous close - cash per share) / (1 + bonus per share):
+# 送股 and 转增 are given per 10 shares, in whole shares (10转2, 10送3派1); a drop no cash
+# dividend would make (beyond MAX_CASH_YIELD of the price in one payment) is a bonus ratio
+MAX_CASH_YIELD = 0.05
+BONUS_STEPS = tuple(n / 10 for n in range(1, 101))  # 10送1 .. 10转100, per share
+
+
+def stock_action(previous: float, reference: float, tick: float
+                 ) -> tuple[float, float] | None:
+    """(cash per old share, new shares per old share) that explain a stock's ex-rights
+    reference price: a cash dividend alone when it is at most ``MAX_CASH_YIELD`` of the
+    previous close; else the largest bonus in ``BONUS_STEPS`` whose implied cash is between
+    nothing (within the reference's rounding) and ``MAX_CASH_YIELD``; None when no reading
+    holds (the import says so, or refuses it with ``--strict``)."""
+    gap = previous - reference
+    if gap <= MAX_CASH_YIELD * previous:
+        return roundest(gap - tick / 2, gap + tick / 2, gap), 1.0
+    for bonus in reversed(BONUS_STEPS):
+        cash = previous - reference * (1 + bonus)
+        slack = (tick / 2) * (1 + bonus) + 1e-9  # the reference was rounded to the tick
+        if -slack <= cash <= MAX_CASH_YIELD * previous:
+            return roundest(cash - slack, cash + slack, cash), round(1 + bonus, 6)
+    return None
+
+
+def roundest(low: float, high: float, estimate: float) -> float:
+    """The cash per share in ``low`` .. ``high`` that a company would declare: nothing if that
+    is in reach, else the multiple of the coarsest step (per 10 shares: 1, 0.5, 0.1, 0.05,
+    0.01 CNY) in reach, nearest the estimate; the estimate to 0.1 fen if none."""
+    if low <= 0 <= high:
+        return 0.0
+    for step in (0.1, 0.05, 0.01, 0.005, 0.001):
+        first = math.ceil(low / step - 1e-9)
+        last = math.floor(high / step + 1e-9)
+        if first <= last:
+            best = min(range(first, last + 1), key=lambda n: abs(n * step - estimate))
+            return round(best * step, 4)
+    return round(estimate, 4)
 
 
 def _listed(days: pd.Index, values: pd.Series | None = None, fmt: str = "{:g}") -> str:
@@ -28,11 +68,15 @@ def _listed(days: pd.Index, values: pd.Series | None = None, fmt: str = "{:g}") 
     return ", ".join(items) + (f" and {len(days) - SHOWN} more" if len(days) > SHOWN else "")
 
 
-def actions_from_previous_close(frame: pd.DataFrame, calendar: pd.DatetimeIndex, tick: float
+def actions_from_previous_close(frame: pd.DataFrame, calendar: pd.DatetimeIndex, tick: float,
+                                stock: bool = False, strict: bool = False
                                 ) -> tuple[pd.DataFrame, list[str]]:
     """``frame`` (indexed by date, with a ``pre_close`` column) with ``dividend`` and
     ``split_ratio`` lines derived from the exchange's previous close, ``pre_close`` dropped, and
-    the report's lines. A frame that already has action lines keeps them (nothing derived)."""
+    the report's lines. A frame that already has action lines keeps them (nothing derived).
+    A ``stock``'s drops are read by :func:`stock_action` (bonus shares, cash, or both: every
+    inference listed; one that no reading explains is left out with a warning, or refused
+    with ``strict``); a fund's by ``SPLIT_RANGE``."""
     frame = frame.copy()
     reference = frame.pop("pre_close")
     if "dividend" in frame or "split_ratio" in frame or reference.isna().all():
@@ -45,6 +89,9 @@ def actions_from_previous_close(frame: pd.DataFrame, calendar: pd.DatetimeIndex,
     gap = previous - reference
     changed = (gap.abs() >= tick / 2) & reference.notna()
     ratio = previous / reference
+    if stock:
+        return _stock_actions(frame, previous, reference, changed & consecutive & (gap > 0),
+                              tick, strict)
     split = changed & consecutive & ((ratio < SPLIT_RANGE[0]) | (ratio > SPLIT_RANGE[1]))
     dividend = changed & consecutive & ~split & (gap > 0)
     frame["dividend"] = gap.where(dividend, 0.0).round(4)
@@ -73,4 +120,38 @@ def actions_from_previous_close(frame: pd.DataFrame, calendar: pd.DatetimeIndex,
         lines.append(f"{int(after_gap.sum())} day(s) after a gap in the file differ from the "
                      f"previous bar's close ({_listed(frame.index[after_gap])}): not read as "
                      "actions (the missing days hold the exchange's previous close)")
+    return frame, lines
+
+
+def _stock_actions(frame: pd.DataFrame, previous: pd.Series, reference: pd.Series,
+                   drops: pd.Series, tick: float, strict: bool
+                   ) -> tuple[pd.DataFrame, list[str]]:
+    from huice.feeds.errors import DataError
+
+    frame["dividend"] = 0.0
+    frame["split_ratio"] = 1.0
+    inferred, undecided = [], []
+    for day in frame.index[drops.to_numpy()]:
+        found = stock_action(float(previous[day]), float(reference[day]), tick)
+        if found is None:
+            undecided.append(f"{day.date()} (previous close {previous[day]:g}, reference "
+                             f"{reference[day]:g})")
+            continue
+        cash, ratio = found
+        frame.loc[day, ["dividend", "split_ratio"]] = [cash, ratio]
+        bonus = round((ratio - 1) * 10, 4)
+        inferred.append(f"{day.date()} " + ("" if ratio == 1 else f"10送转{bonus:g}")
+                        + (f"{'' if ratio == 1 else ' '}派{cash * 10:g} per 10" if cash else ""))
+    lines = []
+    if inferred:
+        lines.append(f"inferred from the exchange's previous close (pre_close), {len(inferred)} "
+                     f"action(s), each a reading of the reference price, check them or import "
+                     f"an action table: {'; '.join(inferred)}")
+    if undecided:
+        message = (f"{len(undecided)} drop(s) of the previous close that no cash dividend and "
+                   f"bonus of whole shares per 10 explain: {'; '.join(undecided)}; import the "
+                   "stock's action table (date,dividend,split_ratio) to book them")
+        if strict:
+            raise DataError(message, where="pre_close")
+        lines.append(f"warning: {message} (nothing booked on those days)")
     return frame, lines

@@ -232,8 +232,9 @@ def import_bars(path: Path, raw: pd.DataFrame, *, symbol: str | None,
         unadjusted = tradable and not code.endswith(".qfq")
         if "pre_close" in frame:
             if unadjusted:
-                frame, derived = actions_from_previous_close(frame, calendar,
-                                                             _tick(instrument.asset_class))
+                frame, derived = actions_from_previous_close(
+                    frame, calendar, _tick(instrument.asset_class),
+                    stock=instrument.asset_class == "stock", strict=strict)
                 report.lines += derived
             else:
                 frame = frame.drop(columns="pre_close")

@@ -132,3 +132,57 @@ def test_a_t0_fund_round_trips_on_one_bar_and_a_t1_fund_does_not(tmp_path):
     equity = results["510300.SH"]
     assert equity.fills["side"].tolist() == ["buy"]
     assert "t_plus_1" in equity.orders.iloc[1]["codes"]
+
+
+def tushare_stock_file(path, ratio: float, cash: float):
+    """A tushare daily file of a main-board stock at 10.00 whose ex-date 2021-05-14 has the
+    exchange's reference price (previous close - cash) / ratio, rounded to the cent."""
+    days = ["20210510", "20210511", "20210512", "20210513", "20210514", "20210517", "20210518"]
+    reference = round((10.0 - cash) / ratio, 2)
+    rows = []
+    for day in days:
+        close = reference if day >= "20210514" else 10.0
+        pre = reference if day == "20210514" else close
+        rows.append(f"600001.SH,{day},{close},{close},{close},{close},{pre},0,0,10000,{close * 10}")
+    path.write_text("ts_code,trade_date,open,high,low,close,pre_close,change,pct_chg,vol,amount\n"
+                    + "\n".join(reversed(rows)) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("ratio, cash, shares, credited, label", [
+    (1.2, 0.0, 1200, 0.0, "10送转2"),         # 10转2: 1,000 shares become 1,200
+    (1.3, 0.1, 1300, 100.0, "10送转3 派1"),   # 10送3派1: 1,300 shares and 0.10 a share
+    (1.5, 0.0, 1500, 0.0, "10送转5"),         # 10转5: 1,500, not 1,499
+    (1.0, 0.3, 1000, 300.0, "派3"),           # a cash dividend of 0.30 (3%)
+])
+def test_bonus_shares_are_inferred_from_pre_close_on_import(tmp_path, ratio, cash, shares,
+                                                            credited, label):
+    from tests.conftest import run_cli
+
+    source = tushare_stock_file(tmp_path / "600001.csv", ratio, cash)
+    result = run_cli("data", "import", str(source), "--catalog", str(tmp_path / "market"),
+                     "--symbol", "600001.SH", "--asset-class", "stock")
+    assert result.code == 0, result.stderr
+    assert f"2021-05-14 {label}" in result.stdout
+    orders = tmp_path / "orders.csv"
+    orders.write_text("date,symbol,side,quantity\n2021-05-10,600001.SH,buy,1000\n")
+    run = huice.backtest({"name": "bonus", "data": {"catalog": str(tmp_path / "market" /
+                                                                    "catalog.csv"),
+                                                    "benchmark": None},
+                          "strategy": {"name": "orders", "params": {"path": str(orders)}}})
+    held = run.positions[run.positions["date"] == run.positions["date"].max()]
+    assert held["quantity"].tolist() == [shares]
+    assert run.metrics.dividends == credited  # 1,000 old shares x the cash per share
+
+
+def test_a_drop_no_reading_explains_is_refused_with_strict(tmp_path):
+    from tests.conftest import run_cli
+
+    # x1.08 with no cash: a 7.4% cash dividend (above 5%), and 10送1 would need cash < 0
+    source = tushare_stock_file(tmp_path / "600001.csv", 1.08, 0.0)
+    loose = run_cli("data", "import", str(source), "--catalog", str(tmp_path / "a"),
+                    "--symbol", "600001.SH", "--asset-class", "stock")
+    assert loose.code == 0 and "no cash dividend and bonus of whole shares" in loose.stdout
+    strict = run_cli("data", "import", str(source), "--catalog", str(tmp_path / "b"),
+                     "--symbol", "600001.SH", "--asset-class", "stock", "--strict")
+    assert strict.code == 2 and "import the stock's action table" in strict.stderr
