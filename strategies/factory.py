@@ -37,8 +37,10 @@ def build_strategy(config: RunConfig, *, strategy: str | type | None = None,
         or the class itself (a huice strategy or a ``backtrader.Strategy`` subclass).
     params:
         Laid over ``config.strategy.params`` key by key, as ``overrides=`` of
-        ``strategy.params.<key>`` would be; when ``strategy`` names another strategy than the
-        config's, they are that strategy's params alone.
+        ``strategy.params.<key>`` would be, whatever ``strategy`` is: the config's params are
+        kept under the call's for the class the config names and for any other class that
+        accepts them; a class that does not accept some of the config's keys is refused with
+        a one-line error naming them.
     base_dir:
         Folder that relative ``file.py`` names and paths in params are resolved against (the
         YAML's folder); the current folder is searched too.
@@ -51,8 +53,7 @@ def build_strategy(config: RunConfig, *, strategy: str | type | None = None,
         Unknown strategy, failed import, or params that do not validate.
     """
     reference = strategy if strategy is not None else config.strategy.name
-    other_strategy = strategy is not None and strategy != config.strategy.name
-    raw_params = {} if other_strategy else dict(config.strategy.params)
+    raw_params = dict(config.strategy.params)
     raw_params.update(params or {})
     lines = dict(lines or {})
     search_dirs = tuple(dict.fromkeys([*( [base_dir.resolve()] if base_dir else []), Path.cwd()]))
@@ -63,6 +64,8 @@ def build_strategy(config: RunConfig, *, strategy: str | type | None = None,
         exc.line = exc.line or lines.get(("strategy", "name"))
         exc.where = exc.where or "strategy.name"
         raise
+    if strategy is not None:
+        _check_config_params(cls, config, set(params or {}), source, lines)
     if issubclass(cls, bt.Strategy):
         try:
             return NativeStrategy(cls, raw_params, list(config.strategy.instruments),
@@ -83,6 +86,36 @@ def build_strategy(config: RunConfig, *, strategy: str | type | None = None,
                                prefix=("strategy", "params"),
                                context={"base_dir": base_dir.resolve()} if base_dir else None)
     return cls(validated)
+
+
+def accepted_params(cls: type) -> set[str] | None:
+    """The parameter names ``cls`` takes (None: it takes any)."""
+    if issubclass(cls, bt.Strategy):
+        from huice.engine.run.native import backtrader_param_names
+
+        return set(backtrader_param_names(cls))
+    params_model = getattr(cls, "Params", None)
+    if params_model is None:
+        return None
+    return {field.alias or name for name, field in params_model.model_fields.items()} | set(
+        params_model.model_fields)
+
+
+def _check_config_params(cls: type, config: RunConfig, given: set[str],
+                         source: str | Path | None, lines: Mapping[Location, int] | None) -> None:
+    """A class given in place of the config's strategy must take the config's params (they
+    are laid under the call's, never dropped)."""
+    accepted = accepted_params(cls)
+    if accepted is None:
+        return
+    refused = sorted(set(config.strategy.params) - given - accepted)
+    if refused:
+        raise HuiceError(f"{cls.__qualname__} does not take the config's param(s) "
+                         f"{', '.join(refused)} (it takes {', '.join(sorted(accepted)) or 'none'}):"
+                         " a strategy given in place of the config's keeps the config's params; "
+                         "remove them from the config or give another config",
+                         source=source, line=(lines or {}).get(("strategy", "params")),
+                         where="strategy.params")
 
 
 def plugin_for(config: RunConfig) -> StrategyPlugin:

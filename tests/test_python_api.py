@@ -95,3 +95,42 @@ def test_the_paper_functions_of_the_api(tmp_path):
     backtest = huice.backtest(config)
     assert backtest.metrics.final_equity == pytest.approx(report.metrics.final_equity, abs=0.005)
     assert huice.paper_run(config, once=True).booked == 0  # nothing new: books nothing
+
+
+def test_a_class_given_with_a_config_keeps_the_configs_params(tmp_path, monkeypatch):
+    """Issue 36's case: a config naming plugmod:Plug with params {symbol: 510300.SH, qty: 500},
+    run as huice.backtest(cfg, strategy=plugmod.Plug), trades 510300.SH x 500 (not the class
+    defaults, 518880.SH x 100), and x 300 with params={'qty': 300}; a class that does not take
+    the config's params is refused naming them."""
+    import sys
+
+    import huice
+
+    (tmp_path / "plugmod.py").write_text(
+        "from huice.strategies.base import Strategy, StrategyParams\n\n"
+        "class PlugParams(StrategyParams):\n"
+        "    symbol: str = '518880.SH'\n    qty: int = 100\n\n"
+        "class Plug(Strategy):\n    Params = PlugParams\n\n"
+        "    def symbols(self):\n        return [self.params.symbol]\n\n"
+        "    def on_bar(self, ctx):\n"
+        "        if ctx.bar_index == 0:\n"
+        "            ctx.buy(self.params.symbol, self.params.qty)\n\n"
+        "class Other(Strategy):\n    def symbols(self):\n        return ['510300.SH']\n\n"
+        "    def on_bar(self, ctx):\n        pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import plugmod
+
+    config = {"name": "plug", "data": {"start": "2021-03-01", "end": "2021-03-10",
+                                       "benchmark": None},
+              "strategy": {"name": "plugmod:Plug",
+                           "params": {"symbol": "510300.SH", "qty": 500}}}
+    fills = huice.backtest(config, strategy=plugmod.Plug).fills
+    assert (fills["symbol"].tolist(), fills["quantity"].tolist()) == (["510300.SH"], [500])
+    fills = huice.backtest(config, strategy=plugmod.Plug, params={"qty": 300}).fills
+    assert (fills["symbol"].tolist(), fills["quantity"].tolist()) == (["510300.SH"], [300])
+    from huice.config.errors import HuiceError
+
+    with pytest.raises(HuiceError) as refused:
+        huice.backtest(config, strategy=plugmod.Other)
+    assert "Other does not take the config's param(s) qty, symbol" in str(refused.value)
+    sys.modules.pop("plugmod", None)
