@@ -114,10 +114,15 @@ def period_returns(equity: Sequence[float], initial: float) -> np.ndarray:
     return returns
 
 
+def annual_return(total: float, bars: int, periods_per_year: int) -> float:
+    """A total return over ``bars`` bars as a yearly rate (-1 once everything is lost)."""
+    return (1.0 + total) ** (periods_per_year / bars) - 1.0 if bars and total > -1 else -1.0
+
+
 def sharpe_ratio(returns: np.ndarray, periods_per_year: int, risk_free_rate: float) -> float:
     """Annualised Sharpe ratio of bar returns (0 when they do not vary)."""
-    if len(returns) < 2:
-        return 0.0
+    if len(returns) < 2 or np.ptp(returns) == 0:  # a flat curve (its excess's spread would
+        return 0.0                                    # be float dust, not 0, with a rate)
     excess = returns - risk_free_rate / periods_per_year
     deviation = float(np.std(excess, ddof=1))
     if deviation == 0 or math.isnan(deviation):
@@ -169,7 +174,7 @@ def compute_metrics(equity: pd.DataFrame, *, initial_cash: float, fills: Iterabl
     bars = len(values)
     total = float(values[-1] / initial_cash - 1.0) if bars else 0.0
     returns = period_returns(values, initial_cash)
-    annual = (1.0 + total) ** (periods_per_year / bars) - 1.0 if bars and total > -1 else -1.0
+    annual = annual_return(total, bars, periods_per_year)
     volatility = (float(np.std(returns, ddof=1)) * math.sqrt(periods_per_year)
                   if bars > 1 else 0.0)
     traded_value = sum(f.value for f in fills)

@@ -20,7 +20,7 @@ from huice.config.errors import ConfigError
 from huice.config.overrides import config_tree, with_overrides
 from huice.config.schema import RunConfig, WalkForwardConfig
 from huice.engine.results.labels import WORDS, text
-from huice.engine.results.metrics import max_drawdown, period_returns
+from huice.engine.results.metrics import annual_return, max_drawdown, period_returns, sharpe_ratio
 from huice.engine.results.plotly_traces import (
     BENCHMARK_COLOUR,
     STRATEGY_COLOUR,
@@ -144,9 +144,9 @@ def run_walk_forward(base: RunConfig, factory: PluginFactory, out_dir: Path, *,
                         else {f"train_{sweep.rank_by}": best[sweep.rank_by]}),
                      "train_return": float(best["total_return"]),
                      "test_return": float(growth.iloc[-1] - 1.0),
-                     "train_annual_return": annualised(float(best["total_return"]),
+                     "train_annual_return": annual_return(float(best["total_return"]),
                                                        int(best["bars"]), periods),
-                     "test_annual_return": annualised(float(growth.iloc[-1] - 1.0),
+                     "test_annual_return": annual_return(float(growth.iloc[-1] - 1.0),
                                                       len(growth), periods)})
     oos = pd.concat(pieces)
     best_whole = next(t for t in whole.tasks if t.task_id == whole.ranked.iloc[0]["task_id"])
@@ -171,11 +171,6 @@ def run_walk_forward(base: RunConfig, factory: PluginFactory, out_dir: Path, *,
     return walk
 
 
-def annualised(total: float, bars: int, periods: int) -> float:
-    """A return over ``bars`` bars as a yearly rate, to compare windows of different lengths."""
-    return (1.0 + total) ** (periods / bars) - 1.0 if bars and total > -1 else float("nan")
-
-
 def rebased(curve: pd.Series, start: pd.Timestamp, initial: float) -> pd.Series:
     """``curve`` from ``start`` on, scaled so that the close before ``start`` is ``initial``
     (the level the stitched out-of-sample curve starts from)."""
@@ -186,19 +181,17 @@ def rebased(curve: pd.Series, start: pd.Timestamp, initial: float) -> pd.Series:
 
 
 def oos_summary(oos: pd.Series, benchmark: pd.Series | None, initial: float,
-                periods: int) -> pd.DataFrame:
+                periods: int, risk_free_rate: float = 0.0) -> pd.DataFrame:
     """Return, annual return, max drawdown and Sharpe of the stitched test windows, and of the
     benchmark over the same days (``benchmark`` rebased like them: its close before the first
-    test day is ``initial``)."""
+    test day is ``initial``): the figures of metrics.json, by the same functions."""
     def figures(curve: pd.Series) -> dict[str, float]:
         values = curve.to_numpy(dtype=float)
         returns = period_returns(values, initial)
-        deviation = float(np.std(returns, ddof=1))
         return {"total_return": values[-1] / initial - 1.0,
-                "annual_return": annualised(values[-1] / initial - 1.0, len(values), periods),
+                "annual_return": annual_return(values[-1] / initial - 1.0, len(values), periods),
                 "max_drawdown": max_drawdown(np.concatenate([[initial], values])),
-                "sharpe": float(np.mean(returns)) / deviation * periods ** 0.5 if deviation
-                else float("nan")}
+                "sharpe": sharpe_ratio(returns, periods, risk_free_rate)}
     rows = {"walk-forward out-of-sample": figures(oos)}
     if benchmark is not None:
         rows["benchmark, same days"] = figures(benchmark.reindex(oos.index).ffill())
@@ -242,7 +235,8 @@ def _walk_forward_html(result: WalkForwardResult, base: RunConfig) -> str:
     fold_chart = chart_div("walk-forward-folds", bars, {
         "title": {"text": say("wf_folds_title", language)},
         "barmode": "group", "yaxis": {"tickformat": ".0%"}, "hovermode": "x"}, height=360)
-    summary = oos_summary(oos, benchmark, initial, base.report.periods_per_year)
+    summary = oos_summary(oos, benchmark, initial, base.report.periods_per_year,
+                          base.report.risk_free_rate)
     summary["curve"] = summary["curve"].map({"walk-forward out-of-sample": say("wf_oos", language),
                                              "benchmark, same days":
                                              say("wf_benchmark_days", language)})

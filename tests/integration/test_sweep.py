@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -194,3 +195,25 @@ def test_misspelt_sweep_path_suggests_the_right_one(tmp_path):
     result = run_cli("sweep", str(sweep_yaml(tmp_path, grid)), "--out", str(tmp_path / "bad"))
     assert result.code == 2
     assert "unknown key 'slipage'; did you mean 'slippage'" in result.stderr
+
+
+def test_walk_forward_and_backtest_sharpe_agree_with_a_risk_free_rate():
+    """One curve through metrics.json's Sharpe (compute_metrics) and the walk-forward page's
+    (oos_summary), with a 3% risk-free rate: the same figure, by the same function; a flat
+    curve's Sharpe is 0 in both (it was NaN on the walk-forward page)."""
+    from huice.engine.results.metrics import compute_metrics
+    from huice.engine.sweep.walkforward import oos_summary
+
+    days = pd.bdate_range("2024-01-01", periods=60)
+    values = 1_000_000 * (1 + 0.001 * np.sin(np.arange(60) / 3.0) + 0.0004 * np.arange(60))
+    for curve in (pd.Series(values, index=days), pd.Series(1_000_000.0, index=days)):
+        equity = pd.DataFrame({"equity": curve, "holdings": curve, "cash": 0.0})
+        metrics = compute_metrics(equity, initial_cash=1_000_000, fills=[], trades=0,
+                                  buy_and_hold_return=0.0, benchmark_return=0.0,
+                                  periods_per_year=252, risk_free_rate=0.03)
+        table = oos_summary(curve, None, 1_000_000, 252, 0.03).set_index("curve")
+        row = table.loc["walk-forward out-of-sample"]
+        assert row["sharpe"] == metrics.sharpe
+        assert row["annual_return"] == metrics.annual_return
+        assert row["max_drawdown"] == metrics.max_drawdown
+    assert metrics.sharpe == 0.0
