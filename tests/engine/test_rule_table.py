@@ -186,3 +186,76 @@ def test_a_drop_no_reading_explains_is_refused_with_strict(tmp_path):
     strict = run_cli("data", "import", str(source), "--catalog", str(tmp_path / "b"),
                      "--symbol", "600001.SH", "--asset-class", "stock", "--strict")
     assert strict.code == 2 and "import the stock's action table" in strict.stderr
+
+
+def test_transfer_fee_and_commission_minimum_by_hand():
+    """100,000.00 of a stock: commission 0.025% = 25.00 (a 1,000.00 trade pays its 5.00
+    minimum, not 0.25); transfer fee 0.002% = 2.00 on 2016-03-01, 0.001% = 1.00 on 2022-05-05,
+    none on 2015-07-31; an ETF pays 0.025% with no minimum and no transfer fee."""
+    import datetime as dt
+
+    from huice.config.schema import BrokerConfig
+    from huice.engine.broker.commission import compute_fees
+    from huice.engine.broker.rules import resolve_rules
+
+    stock = resolve_rules("600000.SH", "stock", "main", BrokerConfig())
+    etf = resolve_rules("510300.SH", "etf", "main", BrokerConfig())
+    fees = compute_fees(stock, True, 100_000.0, dt.date(2016, 3, 1))
+    assert (fees.commission, fees.transfer_fee, fees.stamp_duty) == (25.0, 2.0, 0.0)
+    assert compute_fees(stock, True, 100_000.0, dt.date(2022, 5, 5)).transfer_fee == 1.0
+    assert compute_fees(stock, True, 100_000.0, dt.date(2015, 7, 31)).transfer_fee == 0.0
+    assert compute_fees(stock, True, 1_000.0, dt.date(2022, 5, 5)).commission == 5.0
+    small = compute_fees(etf, True, 1_000.0, dt.date(2022, 5, 5))
+    assert (small.commission, small.transfer_fee, small.stamp_duty) == (0.25, 0.0, 0.0)
+
+
+@pytest.mark.parametrize("board, day, base, expected", [
+    ("main", "2021-03-01", 10.00, (11.00, 9.00)),
+    ("chinext", "2020-08-21", 10.00, (11.00, 9.00)),    # 10% until the reform
+    ("chinext", "2020-08-24", 10.00, (12.00, 8.00)),    # 20% from 2020-08-24
+    ("star", "2021-03-01", 10.00, (12.00, 8.00)),
+    ("st", "2021-03-01", 3.15, (3.31, 2.99)),           # 3.15 x 1.05 = 3.3075 -> 3.31
+    ("beijing", "2022-03-01", 10.00, (13.00, 7.00)),
+])
+def test_daily_limits_by_board_and_date(board, day, base, expected):
+    """The day's limits from the previous close, rounded half up to the 0.01 tick as the
+    exchange does; and a main-board stock listed 2023-04-10 or later has none for its first
+    five trading days, one listed before keeps them."""
+    import datetime as dt
+
+    from huice.config.schema import RunConfig
+    from huice.engine.broker.rules import resolve_rules
+    from huice.engine.run.instrument_rules import instrument_rules
+
+    rules = resolve_rules("X", "stock", board, RunConfig.model_validate(
+        {"name": "x", "data": {}, "strategy": {"name": "orders"}}).broker)
+    assert rules.tick == 0.01
+    assert rules.day_limits(base, dt.date.fromisoformat(day)) == pytest.approx(expected)
+    config = RunConfig.model_validate({"name": "x", "data": {}, "strategy": {"name": "orders"}})
+    calendar = pd.DatetimeIndex(pd.to_datetime(["2023-04-10", "2023-04-11", "2023-04-12",
+                                                "2023-04-13", "2023-04-14", "2023-04-17"]))
+    fresh = Instrument(symbol="603999.SH", asset_class="stock", board="main",
+                       listed=dt.date(2023, 4, 10))
+    older = Instrument(symbol="603998.SH", asset_class="stock", board="main",
+                       listed=dt.date(2023, 4, 7))
+    assert instrument_rules("603999.SH", fresh, config, calendar).no_limit_through == \
+        dt.date(2023, 4, 14)
+    assert instrument_rules("603998.SH", older, config, calendar).no_limit_through is None
+
+
+def test_the_published_rule_table_is_current_and_every_rule_has_a_test():
+    """docs/rules.md is what the rule table generates, and each row's test exists (a rule
+    added without a test, or a test renamed, fails here)."""
+    import ast
+
+    from huice.engine.broker.rule_table import rules, rules_markdown
+    from tests.conftest import REPO
+
+    assert (REPO / "docs" / "rules.md").read_text(encoding="utf-8") == rules_markdown(), \
+        "docs/rules.md is stale: python -m huice.engine.broker.rule_table > docs/rules.md"
+    for row in rules():
+        path, name = row.test.split("::")
+        tree = ast.parse((REPO / path).read_text(encoding="utf-8"))
+        names = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+        assert name in names, f"{row.rule} ({row.applies_to}): no test {row.test}"
+        assert row.source, f"{row.rule}: no source"
