@@ -66,6 +66,8 @@ class RuleOverrides(StrictModel):
                                       description="daily limit as a fraction; 0 = no limit")
     fractional: bool | None = None
     price_scale: float | None = Field(None, gt=0, description="traded price = data price * scale")
+    dividend_tax: bool | None = Field(None, description="tax dividends by holding period when "
+                                                       "sold (default: stocks only)")
 
     @field_validator("stamp_duty", "stamp_duty_buyer", "transfer_fee")
     @classmethod

@@ -24,6 +24,7 @@ from huice.engine.broker.btorders import BacktraderOrders
 from huice.engine.broker.clock import MarketClock
 from huice.engine.broker.contingent import ContingentOrders
 from huice.engine.broker.corporate import book_corporate_actions
+from huice.engine.broker.dividend_tax import LotBook
 from huice.engine.broker.execution import Execution
 from huice.engine.broker.matching import OrderMatcher
 from huice.engine.broker.orders import (
@@ -51,8 +52,9 @@ class AShareBroker(bt.broker.BrokerBase):
         self.rules = dict(rules)
         self.clock = clock
         self.account = Account(cash=config.initial_cash)
+        self.lots = LotBook()  # the stocks' purchases, for the dividend tax at their sale
         self.matcher = OrderMatcher(config, self.rules, clock, self.account,
-                                    slippage_from_config(config.slippage))
+                                    slippage_from_config(config.slippage), self.lots)
         self.startingcash = config.initial_cash  # read by backtrader's writer info
         self.orders: list[Order] = []
         self.fills: list[Fill] = []
@@ -138,7 +140,7 @@ class AShareBroker(bt.broker.BrokerBase):
         self.clock.advance()
         self.account.start_day()
         book_corporate_actions(self.clock, self.account, self.rules, self.actions,
-                               self.backtrader.on_split)
+                               self.backtrader.on_split, self.lots)
         if not self.execution.same_bar:
             self._match()
 
@@ -252,13 +254,17 @@ class AShareBroker(bt.broker.BrokerBase):
     # -- state, for paper trading across restarts ---------------------------------------------
     def export_state(self) -> dict[str, Any]:
         """Everything needed to continue after today's close, as JSON types."""
-        return export_account(self.account, self._next_id, self._pending, self.clock.day_at)
+        state = export_account(self.account, self._next_id, self._pending, self.clock.day_at)
+        if self.lots.lots:  # accounts without taxed lots keep their older records
+            state["tax_lots"] = self.lots.export()
+        return state
 
     def restore_state(self, state: dict[str, Any]) -> None:
         """Replace the account with :meth:`export_state`'s output, at the start of the first bar
         after the booked ones: what the run simulated before is dropped (the paper ledger holds
         it), so orders, fills and actions from here on are the new day's."""
         self._next_id, self._pending = restore_account(self.account, state, self.clock.dates)
+        self.lots.lots = LotBook.restore(state.get("tax_lots", {})).lots
         self.contingent = ContingentOrders()
         self.contingent.restore(self._pending)
         self.orders = list(self._pending)
@@ -369,6 +375,8 @@ class AShareBroker(bt.broker.BrokerBase):
 
     def _book(self, order: Order, fill: Fill) -> None:
         self.account.apply(fill)
+        if self.rules[fill.symbol].dividend_tax:
+            self.lots.book(fill)
         self.fills.append(fill)
         order.filled += fill.quantity
         if order.remaining <= QUANTITY_EPSILON:

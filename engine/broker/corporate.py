@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 
 from huice.engine.broker.account import Account
 from huice.engine.broker.clock import MarketClock
+from huice.engine.broker.dividend_tax import LotBook
 from huice.engine.broker.money import round_cents
 from huice.engine.broker.orders import CorporateAction
 from huice.engine.broker.rules import InstrumentRules
@@ -14,7 +15,8 @@ from huice.engine.broker.rules import InstrumentRules
 
 def book_corporate_actions(clock: MarketClock, account: Account,
                            rules: Mapping[str, InstrumentRules], actions: list[CorporateAction],
-                           on_split: Callable[[str, float, float], None]) -> None:
+                           on_split: Callable[[str, float, float], None],
+                           lots: LotBook | None = None) -> None:
     """On an ex-date, positions held at the previous close get the cash dividend (credited
     on the ex-date; the real payment comes a few days later) or the split's units (whole
     units; fractions are dropped). A dividend is also credited to the open round trip."""
@@ -37,6 +39,8 @@ def book_corporate_actions(clock: MarketClock, account: Account,
             trade = account.open_trades.get(symbol)
             if trade is not None:
                 trade.dividends += cash
+            if lots is not None and rules[symbol].dividend_tax:
+                lots.dividend(symbol, dividend)
         if split != 1.0:
             after = before * split if fractional else math.floor(before * split + 1e-9)
             position.quantity = float(after)
@@ -44,3 +48,5 @@ def book_corporate_actions(clock: MarketClock, account: Account,
             actions.append(CorporateAction(clock.day, symbol, "split", before, position.quantity,
                                            split, 0.0, account.cash))
             on_split(symbol, before, position.quantity)
+            if lots is not None and rules[symbol].dividend_tax:
+                lots.split(symbol, before, position.quantity)

@@ -17,6 +17,7 @@ from huice.config.schema import BrokerConfig
 from huice.engine.broker.account import QUANTITY_EPSILON, Account
 from huice.engine.broker.clock import BarView, MarketClock
 from huice.engine.broker.commission import compute_fees, marginal_fee_rate
+from huice.engine.broker.dividend_tax import LotBook
 from huice.engine.broker.execution import Execution
 from huice.engine.broker.money import round_cents
 from huice.engine.broker.orders import Fill, Order
@@ -30,8 +31,10 @@ class OrderMatcher:
     """Fills orders for one account; shares the broker's account, rules and clock."""
 
     def __init__(self, config: BrokerConfig, rules: Mapping[str, InstrumentRules],
-                 clock: MarketClock, account: Account, slippage: SlippageModel) -> None:
+                 clock: MarketClock, account: Account, slippage: SlippageModel,
+                 lots: LotBook | None = None) -> None:
         self.config = config
+        self.lots = lots if lots is not None else LotBook()
         self.rules = rules
         self.clock = clock
         self.account = account
@@ -117,7 +120,11 @@ class OrderMatcher:
             return None
         value = quantity * price if rules.fractional else round_cents(quantity * price)
         fees = compute_fees(rules, order.is_buy, value, day)
-        cash = self.account.cash + (-value - fees.total if order.is_buy else value - fees.total)
+        tax = 0.0
+        if rules.dividend_tax and not order.is_buy:  # first in first out, by holding period
+            tax = round_cents(self.lots.tax_on_sale(symbol, quantity, day))
+        cash = self.account.cash + (-value - fees.total if order.is_buy
+                                    else value - fees.total - tax)
         if not rules.fractional:
             cash = round_cents(cash)
         elif -1e-6 < cash < 0:
@@ -125,7 +132,7 @@ class OrderMatcher:
         return Fill(order_id=order.order_id, date=day, symbol=symbol, is_buy=order.is_buy,
                     quantity=quantity, price=price, reference_price=reference, value=value,
                     commission=fees.commission, stamp_duty=fees.stamp_duty,
-                    transfer_fee=fees.transfer_fee, cash_after=cash)
+                    transfer_fee=fees.transfer_fee, cash_after=cash, dividend_tax=tax)
 
     # -- quantities ------------------------------------------------------------------------
     def volume_cap(self, order: Order, quantity: float, bar: BarView,

@@ -165,10 +165,11 @@ class Fill:
     stamp_duty: float
     transfer_fee: float
     cash_after: float
+    dividend_tax: float = 0.0  # a stock's dividends taxed by holding period, on its sale
 
     @property
     def fees(self) -> float:
-        return self.commission + self.stamp_duty + self.transfer_fee
+        return self.commission + self.stamp_duty + self.transfer_fee + self.dividend_tax
 
     @property
     def slippage_cost(self) -> float:

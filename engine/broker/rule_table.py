@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from huice.engine.broker.dividend_tax import DIFFERENTIATED_FROM, LONG_EXEMPT_FROM
 from huice.engine.broker.rules import (
     BOARD_LIMITS,
     CHINEXT_20PCT_FROM,
@@ -129,6 +130,25 @@ def rules() -> list[Rule]:
              "SSE and SZSE trading rules",
              "tests/engine/test_exdate_limits.py::test_split_day_limits_come_from_the_ex_rights_"
              "price"),
+        Rule("dividend tax, held up to 1 month", "stocks (individual investors)",
+             DIFFERENTIATED_FROM, None, "20% of the dividend, at the sale, first in first out",
+             "财税〔2012〕85号; 财税〔2015〕101号",
+             f"{RULE_TESTS}::test_dividend_tax_by_holding_period_first_in_first_out"),
+        Rule("dividend tax, held 1 month to 1 year", "stocks (individual investors)",
+             DIFFERENTIATED_FROM, None, "10% (half the dividend taxed)",
+             "财税〔2012〕85号; 财税〔2015〕101号",
+             f"{RULE_TESTS}::test_dividend_tax_by_holding_period_first_in_first_out"),
+        Rule("dividend tax, held over 1 year", "stocks (individual investors)",
+             DIFFERENTIATED_FROM, LONG_EXEMPT_FROM - dt.timedelta(days=1),
+             "5% (a quarter taxed)", "财税〔2012〕85号",
+             f"{RULE_TESTS}::test_dividend_tax_by_holding_period_first_in_first_out"),
+        Rule("dividend tax, held over 1 year", "stocks (individual investors)",
+             LONG_EXEMPT_FROM, None, "none", "财税〔2015〕101号",
+             f"{RULE_TESTS}::test_dividend_tax_by_holding_period_first_in_first_out"),
+        Rule("no dividend tax", "ETFs and other funds", None, None, "none",
+             "funds' distributions are not taxed by holding period",
+             f"{RULE_TESTS}::test_an_etf_pays_no_dividend_tax_and_a_paper_account_books_the_"
+             "stocks"),
         Rule("bonus shares from pre_close", "stocks (import)", None, None,
              "whole shares per 10 and cash up to 5% inferred, each listed",
              "the exchanges' ex-rights reference price formula",
@@ -155,11 +175,10 @@ def rules_markdown() -> str:
         lines.append(f"| {row.rule} | {row.applies_to} | {_day(row.start)} | {_day(row.end)} | "
                      f"{row.value} | {row.source} | `{row.test.split('::')[1]}` "
                      f"({row.test.split('::')[0]}) |")
-    lines += ["", "Not in the table, and why (docs/broker.md): dividend tax by holding period, "
-                  "the price cage for stock limit orders (its dates per board could not be "
-                  "confirmed here from the exchanges' notices), the Beijing exchange's lots, a "
-                  "dated ST history, after-hours fixed-price trading; stamp duty before "
-                  "2005-01-24.", ""]
+    lines += ["", "Not in the table, and why (docs/broker.md): the price cage for stock limit "
+                  "orders (its dates per board could not be confirmed here from the exchanges' "
+                  "notices), the Beijing exchange's lots, a dated ST history, after-hours "
+                  "fixed-price trading; stamp duty before 2005-01-24.", ""]
     return "\n".join(lines)
 
 

@@ -55,6 +55,7 @@ class InstrumentRules:
     min_quantity: int = 0      # the smallest order when larger than one lot (STAR: 200)
     stamp_duty_buyer: DatedSchedule = ()  # the buyer's (stocks until 2008-09-18)
     no_limit_through: dt.date | None = None  # a new listing's last day without a price limit
+    dividend_tax: bool = False  # dividends taxed by holding period when sold (stocks)
 
     # -- quantities ------------------------------------------------------------------------
     @property
@@ -138,12 +139,13 @@ def rate_on(schedule: DatedSchedule, day: dt.date) -> float:
 
 
 _ETF = dict(commission_rate=0.00025, commission_min_cny=0.0, stamp_duty=(), transfer_fee=(),
-            tick=0.001, lot=100, t_plus=1, price_limit=None, fractional=False, price_scale=1.0)
+            tick=0.001, lot=100, t_plus=1, price_limit=None, fractional=False, price_scale=1.0,
+            dividend_tax=False)
 CLASS_DEFAULTS: dict[str, dict[str, Any]] = {
     "stock": dict(commission_rate=0.00025, commission_min_cny=5.0, stamp_duty=STAMP_DUTY_STOCKS,
                   stamp_duty_buyer=STAMP_DUTY_STOCK_BUYERS, transfer_fee=TRANSFER_FEE_STOCKS,
                   tick=0.01, lot=100, t_plus=1, price_limit=None, fractional=False,
-                  price_scale=1.0),
+                  price_scale=1.0, dividend_tax=True),
     "etf": _ETF,
     # A price index traded as if it were a cost-free-tracking ETF whose share is worth
     # index/1000, like most index ETFs' NAV; indices have no daily limit.
@@ -154,7 +156,7 @@ CLASS_DEFAULTS: dict[str, dict[str, Any]] = {
     "cross_border_etf": {**_ETF, "t_plus": 0},
     "synthetic": dict(commission_rate=0.0, commission_min_cny=0.0, stamp_duty=(),
                       transfer_fee=(), tick=None, lot=1, t_plus=0, price_limit=0.0,
-                      fractional=True, price_scale=1.0),
+                      fractional=True, price_scale=1.0, dividend_tax=False),
 }
 
 
@@ -195,7 +197,7 @@ def resolve_rules(symbol: str, asset_class: str, board: str | None,
     rules = InstrumentRules(symbol=symbol, asset_class=asset_class, board=board, **values)
     if broker.costs == "none":
         rules = replace(rules, commission_rate=0.0, commission_min_cny=0.0, stamp_duty=(),
-                        stamp_duty_buyer=(), transfer_fee=())
+                        stamp_duty_buyer=(), transfer_fee=(), dividend_tax=False)
     if rules.fractional:
         rules = replace(rules, lot=1)
     return rules

@@ -83,7 +83,8 @@ def stored_ledger(store: PaperStore, watermark: dt.date) -> Ledger:
     fills = store.table("fills")
     fill_objects = [Fill(r.order_id, dt.date.fromisoformat(r.date), r.symbol, r.side == "buy",
                          r.quantity, r.price, r.reference_price, r.value, r.commission,
-                         r.stamp_duty, r.transfer_fee, r.cash_after) for r in fills.itertuples()]
+                         r.stamp_duty, r.transfer_fee, r.cash_after, r.dividend_tax)
+                    for r in fills.itertuples()]
     closed = store.table("trades")
     broker_state, _ = store.states()
     still_open = [Trade(symbol=s, opened=dt.date.fromisoformat(t["opened"]),

@@ -57,7 +57,8 @@ CREATE TABLE IF NOT EXISTS signals (date TEXT PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS actions (seq INTEGER PRIMARY KEY AUTOINCREMENT, {", ".join(ACTION_COLUMNS)});
 {ADDED_TABLES}"""
 # columns added after accounts existed, with the value older rows read as
-NEW_COLUMNS = {"orders": {"kind": "''", "codes": "''"}, "trades": {"dividends": "0.0"}}
+NEW_COLUMNS = {"orders": {"kind": "''", "codes": "''"}, "trades": {"dividends": "0.0"},
+               "fills": {"dividend_tax": "0.0"}}
 # Fault injection for the crash tests: seconds to pause inside each bar's transaction.
 COMMIT_PAUSE_ENV = "HUICE_PAPER_COMMIT_PAUSE"
 
@@ -317,6 +318,8 @@ class PaperStore:
             frame = frame.reindex(columns=ORDER_COLUMNS, fill_value="")
         if name == "trades":
             frame = frame.reindex(columns=TRADE_COLUMNS, fill_value=0.0)
+        if name == "fills":  # an older account's dividend_tax came last, or not at all
+            frame = frame.reindex(columns=FILL_COLUMNS, fill_value=0.0)
         return frame
 
     # -- writing -------------------------------------------------------------------------------

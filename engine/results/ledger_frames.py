@@ -13,8 +13,8 @@ from huice.engine.broker.orders import CorporateAction, Fill, Order
 ORDER_COLUMNS = ["order_id", "created", "symbol", "side", "kind", "quantity", "filled",
                  "status", "closed", "tag", "codes", "reason"]
 FILL_COLUMNS = ["order_id", "date", "symbol", "side", "quantity", "price", "reference_price",
-                "value", "commission", "stamp_duty", "transfer_fee", "fees", "slippage_cost",
-                "cash_after"]
+                "value", "commission", "stamp_duty", "transfer_fee", "dividend_tax", "fees",
+                "slippage_cost", "cash_after"]
 ACTION_COLUMNS = ["date", "symbol", "kind", "quantity_before", "quantity_after", "per_unit",
                   "cash", "cash_after"]
 TRADE_COLUMNS = ["symbol", "opened", "closed", "quantity", "buy_value", "sell_value", "fees",
@@ -23,7 +23,7 @@ _TEXT, _FLOAT, _INT = "object", "float64", "int64"
 Row = tuple[Any, ...]  # one row of a ledger table, as the paper store keeps it
 ORDER_DTYPES = dict(zip(ORDER_COLUMNS, [_INT, _TEXT, _TEXT, _TEXT, _TEXT, _FLOAT, _FLOAT, _TEXT,
                                         _TEXT, _TEXT, _TEXT, _TEXT]))
-FILL_DTYPES = dict(zip(FILL_COLUMNS, [_INT, _TEXT, _TEXT, _TEXT] + [_FLOAT] * 10))
+FILL_DTYPES = dict(zip(FILL_COLUMNS, [_INT, _TEXT, _TEXT, _TEXT] + [_FLOAT] * 11))
 TRADE_DTYPES = dict(zip(TRADE_COLUMNS, [_TEXT, _TEXT, _TEXT] + [_FLOAT] * 7))
 
 
@@ -56,8 +56,9 @@ def _action_row(a: CorporateAction) -> Row:
 def _fill_row(f: Fill) -> Row:
     return (f.order_id, f.date.isoformat(), f.symbol, "buy" if f.is_buy else "sell",
             float(f.quantity), float(f.price), float(f.reference_price), float(f.value),
-            float(f.commission), float(f.stamp_duty), float(f.transfer_fee), round(f.fees, 2),
-            round(f.slippage_cost, 6), float(f.cash_after))
+            float(f.commission), float(f.stamp_duty), float(f.transfer_fee),
+            float(f.dividend_tax), round(f.fees, 2), round(f.slippage_cost, 6),
+            float(f.cash_after))
 
 
 def _trade_row(trade: Trade) -> Row:

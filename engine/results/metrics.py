@@ -21,6 +21,7 @@ class Fees:
     stamp_duty: float
     transfer_fee: float
     total: float
+    dividend_tax: float = 0.0  # stocks' dividends taxed by holding period, at their sale
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,7 @@ def compute_metrics(equity: pd.DataFrame, *, initial_cash: float, fills: Iterabl
     commission = sum(f.commission for f in fills)
     stamp_duty = sum(f.stamp_duty for f in fills)
     transfer_fee = sum(f.transfer_fee for f in fills)
+    dividend_tax = sum(f.dividend_tax for f in fills)
     invested = equity["holdings"].to_numpy(dtype=float) > 0
     drawdown_path = np.concatenate([[initial_cash], values])
     return Metrics(
@@ -200,7 +202,8 @@ def compute_metrics(equity: pd.DataFrame, *, initial_cash: float, fills: Iterabl
         turnover=traded_value / mean_equity if mean_equity else 0.0,
         fees=Fees(commission=round(commission, 2), stamp_duty=round(stamp_duty, 2),
                   transfer_fee=round(transfer_fee, 2),
-                  total=round(commission + stamp_duty + transfer_fee, 2)),
+                  total=round(commission + stamp_duty + transfer_fee + dividend_tax, 2),
+                  dividend_tax=round(dividend_tax, 2)),
         slippage_cost=sum(f.slippage_cost for f in fills),
         exposure=float(np.mean(invested)) if bars else 0.0,
         initial_cash=initial_cash,

@@ -347,7 +347,7 @@ def run_sweep(base: RunConfig, factory: PluginFactory, out_dir: Path, *, workers
     rows = [finished[task.task_id] for task in exact_tasks]
     columns = ["index", "task_id", *dict.fromkeys(k for t in tasks for k in t.overrides),
                "run_id", *SCALAR_METRICS, "fees_commission", "fees_stamp_duty",
-               "fees_transfer_fee", "fees_total", "status", "error"]
+               "fees_transfer_fee", "fees_dividend_tax", "fees_total", "status", "error"]
     results = pd.DataFrame(rows).reindex(columns=columns)
     write_file_atomically(out_dir / "results.csv", results.to_csv(index=False, lineterminator="\n"))
     ranked = rank(results, sweep.rank_by, sweep.descending)

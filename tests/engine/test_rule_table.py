@@ -11,12 +11,14 @@ import pytest
 
 import huice
 from huice.feeds.catalog import Instrument
+from tests.conftest import DATA
 
 
 def flat_bars(days: list[str], prices: list[float] | None = None) -> pd.DataFrame:
     prices = prices or [10.0] * len(days)
+    # volumes differ day to day: a bar repeating the previous one exactly is a stale bar
     return pd.DataFrame({"date": days, "open": prices, "high": prices, "low": prices,
-                         "close": prices, "volume": [1e6] * len(days)})
+                         "close": prices, "volume": [1e6 + n for n in range(len(days))]})
 
 
 def replay(tmp_path, symbol: str, frame: pd.DataFrame, orders: list[tuple[str, str, int]],
@@ -259,3 +261,78 @@ def test_the_published_rule_table_is_current_and_every_rule_has_a_test():
         names = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
         assert name in names, f"{row.rule} ({row.applies_to}): no test {row.test}"
         assert row.source, f"{row.rule}: no source"
+
+
+def taxed_stock_bars() -> pd.DataFrame:
+    """600000.SH at 10.00 on every trading day 2015-02-27 .. 2016-08-05, cash dividends of
+    0.50 going ex on 2016-06-20 and 0.30 on 2016-07-15."""
+    calendar = pd.read_csv(DATA / "calendar.csv.gz")["date"]
+    days = calendar[(calendar >= "2015-02-27") & (calendar <= "2016-08-05")].tolist()
+    frame = flat_bars(days)
+    frame["dividend"] = [0.5 if d == "2016-06-20" else 0.3 if d == "2016-07-15" else 0.0
+                         for d in days]
+    return frame
+
+
+TAXED_ORDERS = [("2015-02-27", "buy", 1000), ("2016-05-31", "buy", 1000),
+                ("2016-06-30", "buy", 1000), ("2016-07-27", "sell", 1000),
+                ("2016-07-28", "sell", 2000)]
+
+
+def test_dividend_tax_by_holding_period_first_in_first_out(tmp_path):
+    """Three lots of 1,000: bought 2015-03-02, 2016-06-01 and 2016-07-01. The dividends: 0.50
+    (ex 2016-06-20) on the first two lots, 0.30 (ex 2016-07-15) on all three: 800, 800 and
+    300 CNY. The sale of 1,000 on 2016-07-28 takes the first lot, held over a year: no tax
+    (exempt from 2015-09-08). The sale of 2,000 on 2016-07-29 takes the second lot, held
+    more than a month (2016-06-01 .. 07-29): 10% of 800 = 80.00, and the third, held within a
+    month (2016-07-01 .. 07-29, the month ending 08-01): 20% of 300 = 60.00: 140.00 in all,
+    its own fee line, withheld from the sale's proceeds."""
+    stock = Instrument(symbol="600000.SH", name="a main-board stock", asset_class="stock",
+                       board="main", listed=pd.Timestamp("2000-01-04").date())
+    result = replay(tmp_path, stock.symbol, taxed_stock_bars(), TAXED_ORDERS, stock)
+    fills = result.fills
+    assert fills["date"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2015-03-02", "2016-06-01", "2016-07-01", "2016-07-28", "2016-07-29"]
+    assert fills["dividend_tax"].tolist() == [0.0, 0.0, 0.0, 0.0, 140.0]
+    assert result.metrics.dividends == 1000.0 + 900.0   # 2,000 x 0.50 + 3,000 x 0.30
+    assert result.metrics.fees.dividend_tax == 140.0
+    sale = fills.iloc[4]
+    # 20,000.00 of proceeds less commission 5.00, stamp duty 20.00, transfer fee 0.40 and tax
+    assert sale["commission"] == 5.0 and sale["stamp_duty"] == 20.0
+    assert sale["transfer_fee"] == 0.4
+    assert sale["cash_after"] == round(fills.iloc[3]["cash_after"] + 20_000.0 - 5.0 - 20.0
+                                       - 0.4 - 140.0, 2)
+    assert sale["fees"] == round(5.0 + 20.0 + 0.4 + 140.0, 2)
+
+
+def test_an_etf_pays_no_dividend_tax_and_a_paper_account_books_the_stocks(tmp_path):
+    """The same orders on an ETF: no tax. On the stock as a paper account replayed a few days a
+    poll: the same fills and tax as the backtest (the lots cross each step boundary)."""
+    etf = Instrument(symbol="510300.SH", asset_class="etf", board="main")
+    frame = taxed_stock_bars()
+    orders = [(d, s, q) for d, s, q in TAXED_ORDERS]
+    result = replay(tmp_path, etf.symbol, frame, orders, etf)
+    assert result.fills["dividend_tax"].sum() == 0.0
+    bars = tmp_path / "600000.SH.csv"
+    frame.to_csv(bars, index=False)
+    path = tmp_path / "orders.csv"
+    path.write_text("date,symbol,side,quantity\n"
+                    + "".join(f"{d},600000.SH,{side},{q}\n" for d, side, q in TAXED_ORDERS))
+    config = {"name": "taxed", "data": {"benchmark": None, "files": {"600000.SH": {
+        "path": str(bars), "asset_class": "stock", "listed": "2000-01-04"}}},
+        "strategy": {"name": "orders", "params": {"path": str(path)}},
+        "paper": {"state": str(tmp_path / "state.sqlite"), "poll_seconds": 0,
+                  "source": {"kind": "replay", "start": "2016-06-10", "days_per_poll": 7}}}
+    expected = huice.backtest({k: v for k, v in config.items() if k != "paper"}).fills
+    yaml_path = tmp_path / "paper.yaml"
+    yaml_path.write_text(json.dumps(config))
+    while huice.paper_run(yaml_path, once=True).booked:
+        pass
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "state.sqlite")
+    booked = pd.read_sql_query("SELECT * FROM fills ORDER BY seq", db)
+    db.close()
+    assert booked["dividend_tax"].tolist() == expected["dividend_tax"].tolist() == \
+        [0.0, 0.0, 0.0, 0.0, 140.0]
+    assert booked["cash_after"].tolist() == expected["cash_after"].tolist()

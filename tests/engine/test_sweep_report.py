@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from huice.engine.results.metrics import annual_return
 from huice.engine.sweep.report_parts import (
     colour_range,
     deduplicated,
@@ -16,7 +17,6 @@ from huice.engine.sweep.report_parts import (
     sensitivity_html,
     varied_params,
 )
-from huice.engine.sweep.walkforward import annualised
 
 
 def results() -> pd.DataFrame:
@@ -76,8 +76,9 @@ def test_per_instrument_table():
 
 
 def test_annualised_return():
-    assert annualised(0.21, 504, 252) == pytest.approx(0.1)
-    assert np.isnan(annualised(-1.0, 252, 252))
+    # one function for the backtest and the walk-forward page: everything lost is -100% a year
+    assert annual_return(0.21, 504, 252) == pytest.approx(0.1)
+    assert annual_return(-1.0, 252, 252) == -1.0
 
 
 def test_a_parameter_that_changed_nothing_is_named_per_instrument():

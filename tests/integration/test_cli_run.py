@@ -35,7 +35,8 @@ def test_backtest_writes_every_output(realistic_runs):
     assert "report: " in first.stdout and "total_return" in first.stdout
     metrics = json.loads((base / "first" / "metrics.json").read_text())
     assert set(METRIC_KEYS) <= set(metrics)
-    assert set(metrics["fees"]) == {"commission", "stamp_duty", "transfer_fee", "total"}
+    assert set(metrics["fees"]) == {"commission", "stamp_duty", "transfer_fee", "dividend_tax",
+                                    "total"}
     equity = pd.read_csv(base / "first" / "equity.csv")
     assert list(equity.columns) == ["date", "cash", "holdings", "equity", "benchmark"]
 
