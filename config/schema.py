@@ -121,6 +121,12 @@ class BrokerConfig(StrictModel):
     sealed_limit: Literal["one_price", "touch"] = "one_price"
     asset_classes: dict[AssetClass, RuleOverrides] = Field(default_factory=dict)
     instruments: dict[str, InstrumentOverrides] = Field(default_factory=dict)
+    st_history: Path | None = Field(
+        None, description="CSV of symbol,from,to: the dates a main-board stock was under risk "
+                          "warning (ST, *ST): its daily limit is 5% then; to empty = still",
+        json_schema_extra=left_out_of(omit_when_empty=True))
+
+    _resolve = field_validator("st_history")(resolve_path)
 
 
 class FileSpec(StrictModel):

@@ -95,6 +95,10 @@ def rules() -> list[Rule]:
         Rule("daily price limit", "ST stocks", None, None, f"{BOARD_LIMITS['st']:.0%}",
              "SSE and SZSE trading rules (risk warning)",
              f"{RULE_TESTS}::test_daily_limits_by_board_and_date"),
+        Rule("daily price limit, dated risk warning", "main-board stocks in broker.st_history",
+             None, None, f"{BOARD_LIMITS['st']:.0%} on the dates the file gives",
+             "SSE and SZSE trading rules (risk warning)",
+             f"{RULE_TESTS}::test_a_dated_st_history_sets_the_5_percent_limit_on_its_days"),
         Rule("daily price limit", "Beijing Stock Exchange", None, None,
              f"{BOARD_LIMITS['beijing']:.0%}", "BSE trading rules",
              f"{RULE_TESTS}::test_daily_limits_by_board_and_date"),
@@ -177,8 +181,8 @@ def rules_markdown() -> str:
                      f"({row.test.split('::')[0]}) |")
     lines += ["", "Not in the table, and why (docs/broker.md): the price cage for stock limit "
                   "orders (its dates per board could not be confirmed here from the exchanges' "
-                  "notices), the Beijing exchange's lots, a dated ST history, after-hours "
-                  "fixed-price trading; stamp duty before 2005-01-24.", ""]
+                  "notices), the Beijing exchange's lots, after-hours fixed-price trading; "
+                  "stamp duty before 2005-01-24.", ""]
     return "\n".join(lines)
 
 

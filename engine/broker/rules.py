@@ -56,6 +56,7 @@ class InstrumentRules:
     stamp_duty_buyer: DatedSchedule = ()  # the buyer's (stocks until 2008-09-18)
     no_limit_through: dt.date | None = None  # a new listing's last day without a price limit
     dividend_tax: bool = False  # dividends taxed by holding period when sold (stocks)
+    st_periods: tuple[tuple[dt.date, dt.date | None], ...] = ()  # under risk warning (ST)
 
     # -- quantities ------------------------------------------------------------------------
     @property
@@ -120,6 +121,9 @@ class InstrumentRules:
         listing's first days (``no_limit_through``), else by board and date."""
         if self.no_limit_through is not None and day <= self.no_limit_through:
             return 0.0
+        if self.st_periods and self.board == "main" and any(
+                start <= day and (end is None or day <= end) for start, end in self.st_periods):
+            return BOARD_LIMITS["st"]  # a main-board stock under risk warning
         if self.price_limit is not None:
             return self.price_limit
         if self.board == "chinext":

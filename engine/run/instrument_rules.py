@@ -4,7 +4,9 @@ block (docs/broker.md)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
 
@@ -12,6 +14,7 @@ from huice.config.errors import ConfigError
 from huice.config.schema import RunConfig
 from huice.engine.broker.rules import InstrumentRules, resolve_rules
 from huice.feeds.catalog import Instrument
+from huice.feeds.errors import DataError
 from huice.feeds.market import MarketData
 
 # a newly listed stock trades without a price limit for its first five trading days on the
@@ -38,11 +41,53 @@ def listing_rules(rules: InstrumentRules, instrument: Instrument,
     return replace(rules, no_limit_through=days[NO_LIMIT_DAYS - 1].date())
 
 
+def read_st_history(path: Path) -> dict[str, tuple[tuple[dt.date, dt.date | None], ...]]:
+    """The file's periods (read once per content: keyed by its size and modification time)."""
+    stat = path.stat() if path.is_file() else None
+    return _st_history(path, stat.st_size if stat else -1, stat.st_mtime_ns if stat else -1)
+
+
+@functools.lru_cache(maxsize=8)
+def _st_history(path: Path, size: int, mtime: int
+                ) -> dict[str, tuple[tuple[dt.date, dt.date | None], ...]]:
+    """``symbol,from,to`` rows (``to`` empty: still under risk warning) by symbol.
+
+    Raises
+    ------
+    DataError
+        Naming the file and line of a row that is not a symbol with dates in order.
+    """
+    if not path.is_file():
+        raise DataError("broker.st_history: file not found", source=path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if not {"symbol", "from", "to"} <= set(frame.columns):
+        raise DataError(f"needs columns symbol, from, to (it has {', '.join(frame.columns)})",
+                        source=path, line=1, where="columns")
+    periods: dict[str, list[tuple[dt.date, dt.date | None]]] = {}
+    for position, values in enumerate(frame.to_dict("records")):
+        try:
+            start = dt.date.fromisoformat(values["from"].strip())
+            end = dt.date.fromisoformat(values["to"].strip()) if values["to"].strip() else None
+        except ValueError as exc:
+            raise DataError(f"from/to must be dates (YYYY-MM-DD): {exc}", source=path,
+                            line=position + 2, where="from") from exc
+        if end is not None and end < start:
+            raise DataError(f"to {end} is before from {start}", source=path, line=position + 2,
+                            where="to")
+        periods.setdefault(values["symbol"].strip(), []).append((start, end))
+    return {symbol: tuple(sorted(p)) for symbol, p in periods.items()}
+
+
 def instrument_rules(symbol: str, instrument: Instrument, config: RunConfig,
                      calendar: pd.DatetimeIndex | None) -> InstrumentRules:
     """One instrument's rules: its class and board, the config's overrides, a new listing's
-    first days. The broker, the data gate, the paper gate and the tickets all use these."""
+    first days, its dated risk warnings (``broker.st_history``). The broker, the data gate,
+    the paper gate and the tickets all use these."""
     rules = resolve_rules(symbol, instrument.asset_class, instrument.board, config.broker)
+    if config.broker.st_history is not None and rules.asset_class == "stock":
+        periods = read_st_history(config.broker.st_history).get(symbol, ())
+        if periods:
+            rules = replace(rules, st_periods=periods)
     return listing_rules(rules, instrument, calendar)
 
 

@@ -336,3 +336,37 @@ def test_an_etf_pays_no_dividend_tax_and_a_paper_account_books_the_stocks(tmp_pa
     assert booked["dividend_tax"].tolist() == expected["dividend_tax"].tolist() == \
         [0.0, 0.0, 0.0, 0.0, 140.0]
     assert booked["cash_after"].tolist() == expected["cash_after"].tolist()
+
+
+def test_a_dated_st_history_sets_the_5_percent_limit_on_its_days(tmp_path):
+    """600000.SH under risk warning 2021-03-03 .. 2021-03-05 (broker.st_history): 2021-03-04
+    trades only at 10.50, 5% above the previous close 10.00, sealed at its ST limit-up: a buy
+    is refused there; the same bars without the history fill it (10% limit)."""
+    days = ["2021-03-01", "2021-03-02", "2021-03-03", "2021-03-04", "2021-03-05", "2021-03-08"]
+    frame = flat_bars(days, [10.0, 10.0, 10.0, 10.5, 10.6, 10.7])
+    history = tmp_path / "st.csv"
+    history.write_text("symbol,from,to\n600000.SH,2021-03-03,2021-03-05\n")
+    st = replay(tmp_path, STOCK.symbol, frame, [("2021-03-03", "buy", 1000)], STOCK,
+                broker={"st_history": str(history)})
+    order = st.orders.iloc[0]
+    assert "limit_up" in order["codes"] and "10.5" in order["reason"]
+    plain = replay(tmp_path, STOCK.symbol, frame, [("2021-03-03", "buy", 1000)], STOCK)
+    assert plain.fills["price"].tolist() == [10.5]
+
+    import datetime as dt
+
+    from huice.config.schema import RunConfig
+    from huice.engine.run.instrument_rules import instrument_rules
+
+    config = RunConfig.model_validate({"name": "x", "data": {}, "strategy": {"name": "orders"},
+                                       "broker": {"st_history": str(history)}})
+    rules = instrument_rules(STOCK.symbol, STOCK, config, None)
+    assert rules.day_limits(10.0, dt.date(2021, 3, 4)) == (10.5, 9.5)
+    assert rules.day_limits(10.0, dt.date(2021, 3, 8)) == (11.0, 9.0)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("symbol,from,to\n600000.SH,2021-03-05,2021-03-01\n")
+    from huice.config.errors import HuiceError
+
+    with pytest.raises(HuiceError, match=r"bad\.csv.*to 2021-03-01 is before from 2021-03-05"):
+        instrument_rules(STOCK.symbol, STOCK, config.model_copy(
+            update={"broker": config.broker.model_copy(update={"st_history": bad})}), None)
