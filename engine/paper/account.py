@@ -141,6 +141,9 @@ def live_vs_paper(store: PaperStore) -> dict[str, Any]:
     if rows is None or rows.empty or drift is None or drift.empty:
         return {}
     latest = drift.sort_values("through").iloc[-1]
+    flows = store.optional_table("cash_flows")
     return {"reconciled": rows.drop(columns="statement").to_dict("records"),
+            "cash_flows": [] if flows is None else flows.drop(columns=["statement", "line"])
+            .to_dict("records"),
             "drift": {"through": str(latest["through"]), "cash": float(latest["cash"]),
                       "positions": json.loads(latest["positions"])}}

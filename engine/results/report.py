@@ -94,10 +94,34 @@ def _paper_sections(result: RunResult, language: str) -> str:
             fees=f"{rows['fee_difference'].sum():+,.2f}",
             unmatched=int((rows["status"] != "matched").sum()), cash=f"{drift['cash']:+,.2f}",
             positions=moved) + "</p>"
+        flows = pd.DataFrame(glance.get("cash_flows") or [])
+        flow_table = frame_html(_money_shown(flows, ("amount",)), language) if len(flows) \
+            else ""
         sections += _section("live-vs-paper", language,
-                             totals + frame_html(rows.iloc[::-1].reset_index(drop=True),
-                                                 language))
+                             totals + frame_html(_reconciled_shown(rows.iloc[::-1]), language)
+                             + flow_table)
     return sections
+
+
+def _money_shown(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    shown = frame.reset_index(drop=True).copy()
+    for column in columns:
+        if column in shown:
+            shown[column] = [f"{v:+,.2f}" if pd.notna(v) else "" for v in shown[column]]
+    return shown
+
+
+def _reconciled_shown(rows: pd.DataFrame) -> pd.DataFrame:
+    """The reconciled groups as a person reads them: whole units, prices as filled, money and
+    each fee difference to the cent."""
+    shown = rows.reset_index(drop=True).copy()
+    for column in ("paper_quantity", "real_quantity"):
+        shown[column] = [f"{round(v):,}" if pd.notna(v) else "" for v in shown[column]]
+    for column in ("paper_price", "real_price", "slippage_per_unit", "slippage_ticks"):
+        shown[column] = [f"{v:g}" if pd.notna(v) else "" for v in shown[column]]
+    for column in ("slippage_cost", "paper_fees", "real_fees"):
+        shown[column] = [f"{v:,.2f}" if pd.notna(v) else "" for v in shown[column]]
+    return _money_shown(shown, ("fee_difference",))
 
 
 def _trades_shown(trades: pd.DataFrame, name: Callable[[str], str] = str) -> pd.DataFrame:

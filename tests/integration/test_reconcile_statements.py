@@ -175,3 +175,15 @@ def test_follow_refuses_a_booking_that_makes_cash_negative(account, tmp_path):
         in report.stderr and "nothing was booked" in report.stderr
     status = json.loads(run_cli("paper-status", str(config), "--json").stdout)
     assert status["drift"] is None  # the refusal wrote nothing
+
+
+def test_the_live_vs_paper_section_shows_whole_units_cents_and_cash_flows(account, tmp_path):
+    config, fills = account
+    statement = ths(fills, [{"成交日期": "20210305", "操作": "银证转入", "发生金额": 50000.0}])
+    run_cli("paper-reconcile", str(config), str(write_gbk(statement, tmp_path / "ths.csv")))
+    out = tmp_path / "report"
+    assert run_cli("paper-report", str(config), "--out", str(out)).code == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    section = page.split('id="live-vs-paper"')[1]
+    assert ">20,000<" in section and "20,000.0000" not in section
+    assert "+50,000.00" in section and "transfer" in section  # the cash-flow ledger
