@@ -227,7 +227,7 @@ class PaperTrader:
                     logger.info(problem.line())
                 return []
         verdict = judge_days(days[len(history):], frames, self.gate_rules, self.calendar,
-                             self.store.accepted())
+                             self.accepted())
         self.problems = verdict.problems
         for problem in verdict.problems:  # the caller shows them (the CLI: one line each)
             logger.info(problem.line())
@@ -262,6 +262,12 @@ class PaperTrader:
         if booking.processed:
             self.write_tickets(frames)
         return booking.processed
+
+    def accepted(self) -> set[tuple[str, dt.date, str]]:
+        """What was accepted on purpose: ``paper-accept``'s, and the config's ``data.accept``
+        (as a backtest over the same bars accepts them)."""
+        return self.store.accepted() | {(item.symbol, item.date, item.as_)
+                                        for item in self.config.data.accept}
 
     def judge_history(self, frames: dict[str, pd.DataFrame], history: list[dt.date]
                       ) -> list[GateProblem]:

@@ -15,12 +15,13 @@ OPENS = [100.0, 100.0, 100.0, 40.0, 60.0, 60.0]
 
 
 def synthetic_bars() -> pd.DataFrame:
-    """Opens 100, 100, 100, 40, 60, 60; each bar closes at its open (one price a day)."""
+    """Opens 100, 100, 100, 40, 60, 60; each bar closes at its open (one price a day); the
+    volumes differ (a bar repeating the previous one exactly is a stale bar)."""
     dates = pd.DatetimeIndex(pd.to_datetime(["2021-01-04", "2021-01-05", "2021-01-06",
                                              "2021-01-07", "2021-01-08", "2021-01-11"]),
                              name="date")
     return pd.DataFrame({"open": OPENS, "high": OPENS, "low": OPENS, "close": OPENS,
-                         "volume": [1e6] * len(OPENS)}, index=dates)
+                         "volume": [1e6 + n for n in range(len(OPENS))]}, index=dates)
 
 
 def run_ours(script: list, cash: float, lot: int = 1):

@@ -134,3 +134,35 @@ def test_paper_status_lists_what_rests_and_what_is_unprotected(tmp_path):
     rows = huice.paper_status(tmp_path / "trail" / "paper.yaml")["resting"]
     assert [(r["kind"], r["trail"], r["validity"], r["session"]) for r in rows] == \
         [("stop_trail", "3.00%", "gtc", "2021-11-01")]
+
+
+def test_the_margin_case_ends_the_same_in_paper(tmp_path):
+    """The issue's Margin case as a paper account (cash 50, a 1-unit buy at 100; opens 100,
+    100, 100, 40, 60, 60), booked one day a poll: Submitted then Margin on its first bar and no
+    fill, exactly as its backtest and backtrader's own broker."""
+    import json
+
+    from tests.engine.test_margin import synthetic_bars
+    from tests.helpers.scripted_bt import RELAXED_BROKER, SYMBOL
+
+    bars = tmp_path / "bars.csv"
+    synthetic_bars().reset_index().to_csv(bars, index=False)
+    script = [[1, {"op": "order", "side": "buy", "size": 1, "type": "Market"}]]
+    config = {"name": "margin", "data": {"benchmark": None,
+                                         "files": {SYMBOL: {"path": str(bars)}},
+                                         "accept": [{"symbol": SYMBOL, "date": "2021-01-07",
+                                                     "as": "bar"}]},
+              "strategy": {"name": "tests.helpers.parity_strategies:ScriptedView",
+                           "instruments": [SYMBOL], "params": {"script": json.dumps(script)}},
+              "broker": {**RELAXED_BROKER, "initial_cash": 50.0}}
+    from tests.helpers.parity import Case
+
+    case = Case("margin", config, "2021-01-05", backtrader=True)
+    expected = backtest_ledger(case, tmp_path / "backtest")
+    steps = run_paper(case, tmp_path / "paper", "1")
+    ledger = paper_ledger(case, tmp_path / "paper", steps)
+    assert_same_ledger(ledger, expected)
+    notes = [(line["date"], line["status"]) for rows in ledger.view.values() for line in rows
+             if line["kind"] == "order"]
+    assert notes == [("2021-01-05", "Submitted"), ("2021-01-05", "Margin")]
+    assert ledger.fills.empty and ledger.equity["equity"].iloc[-1] == 50.0
