@@ -19,9 +19,13 @@ bar was the exchange's suspension (no longer a finding).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 from loguru import logger
 
 from huice.config.schema import RunConfig
@@ -59,6 +63,41 @@ def accepted_days(config: RunConfig, extra: Iterable[tuple[str, dt.date, str]] =
     return found
 
 
+FINDINGS_KEPT = 512  # series whose findings a process keeps (a sweep's files, a notebook's)
+_kept: OrderedDict[tuple[object, ...], list[quality.Finding]] = OrderedDict()
+
+
+def _content_key(frame: pd.DataFrame) -> str:
+    """The bars' content: their dates, columns and values (a file parsed anew gives the same
+    key when its bytes are the same)."""
+    digest = hashlib.sha256(frame.index.asi8.tobytes())
+    digest.update(",".join(frame.columns).encode())
+    digest.update(np.ascontiguousarray(frame.to_numpy(dtype="float64")).tobytes())
+    return digest.hexdigest()
+
+
+def series_findings_once(symbol: str, frame: pd.DataFrame, calendar: pd.DatetimeIndex | None,
+                         rules: InstrumentRules, suspended: frozenset[dt.date],
+                         accepted_bars: frozenset[dt.date]) -> list[quality.Finding]:
+    """:func:`huice.feeds.quality.series_findings`, computed once per content of the bars
+    (and rules, calendar and acceptances) in a process: a notebook's second backtest, or a
+    sweep on the same files, pays nothing more."""
+    key = (symbol, _content_key(frame), repr(rules),
+           None if calendar is None else (len(calendar), calendar[0], calendar[-1]),
+           tuple(sorted(suspended)), tuple(sorted(accepted_bars)))
+    found = _kept.get(key)
+    if found is None:
+        found = quality.series_findings(symbol, frame, calendar,
+                                        limit_rule(symbol, rules, history=True),
+                                        suspended=suspended, accepted_bars=accepted_bars)
+        _kept[key] = found
+        if len(_kept) > FINDINGS_KEPT:
+            _kept.popitem(last=False)
+    else:
+        _kept.move_to_end(key)
+    return found
+
+
 def market_findings(config: RunConfig, market: MarketData,
                     accepted: dict[tuple[str, str], set[dt.date]]) -> list[quality.Finding]:
     """Every finding of the run's bars (ratio instruments are checked through their inputs)."""
@@ -68,12 +107,11 @@ def market_findings(config: RunConfig, market: MarketData,
     for symbol in market.symbols:
         if market.instruments[symbol].asset_class == "synthetic":
             continue
-        findings += quality.series_findings(
-            symbol, market.bars(symbol), calendar,
-            limit_rule(symbol, rules[symbol], history=True),
-            suspended=accepted.get((symbol, "suspension"), set()),
-            accepted_bars=accepted.get((symbol, "bar"), set())
-            | accepted.get((symbol, "drop"), set()))
+        findings += series_findings_once(
+            symbol, market.bars(symbol), calendar, rules[symbol],
+            frozenset(accepted.get((symbol, "suspension"), set())),
+            frozenset(accepted.get((symbol, "bar"), set())
+                      | accepted.get((symbol, "drop"), set())))
     return findings
 
 

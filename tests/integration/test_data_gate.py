@@ -259,3 +259,31 @@ def test_data_files_takes_a_plain_path(tmp_path):
     paths = write(tmp_path / "bars", {TRADED: real_bars(TRADED)})
     config = config_for(tmp_path, {"files": {TRADED: str(paths[TRADED])}, "benchmark": None})
     assert huice.backtest(config).metrics.bars == len(real_bars(TRADED))
+
+
+def test_the_checks_run_once_per_content_of_the_bars(tmp_path, monkeypatch):
+    """A second backtest on the same bytes checks nothing again (the findings are kept by the
+    bars' content); an edited file is checked anew."""
+    from huice.engine.run import data_gate
+    from huice.feeds import quality
+
+    calls = []
+    real = quality.series_findings
+
+    def counting(symbol, *args, **kwargs):
+        calls.append(symbol)
+        return real(symbol, *args, **kwargs)
+
+    monkeypatch.setattr(data_gate.quality, "series_findings", counting)
+    data_gate._kept.clear()
+    config = files_config(tmp_path, "dropped")
+    first = huice.backtest(config).metrics.data_findings
+    assert sorted(calls) == [BENCHMARK, TRADED]
+    assert huice.backtest(config).metrics.data_findings == first
+    assert sorted(calls) == [BENCHMARK, TRADED]  # nothing checked again
+    path = Path(config["data"]["files"][TRADED])
+    frame = pd.read_csv(path)
+    frame.loc[5, "volume"] = frame.loc[5, "volume"] + 1
+    frame.to_csv(path, index=False)
+    huice.backtest(config)
+    assert sorted(calls) == [BENCHMARK, TRADED, TRADED]
