@@ -113,7 +113,11 @@ class BrokerConfig(StrictModel):
     """The simulated A-share broker: cash, timing, costs and rules."""
 
     initial_cash: float = Field(1_000_000.0, gt=0)
-    execution: Literal["open", "close", "vwap"] = "open"
+    execution: Literal["open", "close", "vwap", "close_fixed"] = Field(
+        "open", description="open: the next bar's open; close: the bar's close; vwap: the next "
+                            "bar's typical price; close_fixed: after-hours fixed-price trading "
+                            "at the bar's close (STAR stocks from 2019-07-22, ChiNext from "
+                            "2020-08-24)")
     costs: Literal["a_share", "none"] = "a_share"
     slippage: SlippageConfig = SlippageConfig()
     volume_cap: VolumeCapConfig | None = None

@@ -24,11 +24,14 @@ class Execution(str, Enum):
     OPEN = "open"
     CLOSE = "close"
     VWAP = "vwap"
+    # after-hours fixed-price trading (盘后固定价格交易) of STAR and ChiNext stocks: the same
+    # bar's close, exactly (no slippage: the price is fixed)
+    CLOSE_FIXED = "close_fixed"
 
     @property
     def same_bar(self) -> bool:
         """Whether orders fill on the bar that placed them (after its close)."""
-        return self is Execution.CLOSE
+        return self in (Execution.CLOSE, Execution.CLOSE_FIXED)
 
     @property
     def path_known(self) -> bool:
@@ -38,7 +41,7 @@ class Execution(str, Enum):
 
     def reference(self, bar: _Bar) -> float:
         """A market order's price before slippage."""
-        if self is Execution.CLOSE:
+        if self.same_bar:
             return bar.close
         if self is Execution.VWAP:
             return (bar.high + bar.low + bar.close) / 3.0

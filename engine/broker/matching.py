@@ -26,6 +26,10 @@ from huice.engine.broker.refusals import Code
 from huice.engine.broker.rules import InstrumentRules
 from huice.engine.broker.slippage import SlippageModel
 
+# after-hours fixed-price trading (盘后固定价格交易): STAR stocks from the board's opening
+# (SSE), ChiNext stocks from the registration reform (SZSE)
+AFTER_HOURS_FROM = {"star": dt.date(2019, 7, 22), "chinext": dt.date(2020, 8, 24)}
+
 
 class OrderMatcher:
     """Fills orders for one account; shares the broker's account, rules and clock."""
@@ -99,7 +103,14 @@ class OrderMatcher:
             if sealed or reference <= down + PRICE_EPSILON:
                 return self.refuse(order, Code.LIMIT_DOWN, f"limit-down: {symbol} at its limit "
                                                            f"{down:g} on {day}, sell refused")
-        price = self.fill_price(order, reference, bar, rules, up, down)
+        if self.execution is Execution.CLOSE_FIXED:
+            opened = AFTER_HOURS_FROM.get(rules.board)
+            if opened is None or day < opened or rules.asset_class != "stock":
+                return self.refuse(order, Code.INVALID, f"close_fixed: {symbol} has no "
+                                   "after-hours fixed-price trading on " f"{day}")
+            price: float | None = bar.close  # the fixed price: no slippage
+        else:
+            price = self.fill_price(order, reference, bar, rules, up, down)
         if price is None:
             return self.refuse(order, Code.OUTSIDE_LIMITS,
                                f"no price within the day's limits {down:g}..{up:g} on {day}: "

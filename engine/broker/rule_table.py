@@ -153,6 +153,14 @@ def rules() -> list[Rule]:
              "funds' distributions are not taxed by holding period",
              f"{RULE_TESTS}::test_an_etf_pays_no_dividend_tax_and_a_paper_account_books_the_"
              "stocks"),
+        Rule("after-hours fixed-price trading (execution: close_fixed)", "STAR stocks",
+             dt.date(2019, 7, 22), None, "at the close, no slippage",
+             "SSE STAR Market trading rules (盘后固定价格交易)",
+             f"{RULE_TESTS}::test_after_hours_fixed_price_fills_a_star_stock_at_the_close"),
+        Rule("after-hours fixed-price trading (execution: close_fixed)", "ChiNext stocks",
+             CHINEXT_20PCT_FROM, None, "at the close, no slippage",
+             "SZSE ChiNext trading rules (盘后固定价格交易)",
+             f"{RULE_TESTS}::test_after_hours_fixed_price_fills_a_star_stock_at_the_close"),
         Rule("bonus shares from pre_close", "stocks (import)", None, None,
              "whole shares per 10 and cash up to 5% inferred, each listed",
              "the exchanges' ex-rights reference price formula",
@@ -181,8 +189,8 @@ def rules_markdown() -> str:
                      f"({row.test.split('::')[0]}) |")
     lines += ["", "Not in the table, and why (docs/broker.md): the price cage for stock limit "
                   "orders (its dates per board could not be confirmed here from the exchanges' "
-                  "notices), the Beijing exchange's lots, after-hours fixed-price trading; "
-                  "stamp duty before 2005-01-24.", ""]
+                  "notices), the Beijing exchange's lots (the same); stamp duty before "
+                  "2005-01-24.", ""]
     return "\n".join(lines)
 
 

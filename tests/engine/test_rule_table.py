@@ -370,3 +370,25 @@ def test_a_dated_st_history_sets_the_5_percent_limit_on_its_days(tmp_path):
     with pytest.raises(HuiceError, match=r"bad\.csv.*to 2021-03-01 is before from 2021-03-05"):
         instrument_rules(STOCK.symbol, STOCK, config.model_copy(
             update={"broker": config.broker.model_copy(update={"st_history": bad})}), None)
+
+
+def test_after_hours_fixed_price_fills_a_star_stock_at_the_close(tmp_path):
+    """execution close_fixed: an order a STAR stock's bar produced fills at that bar's close
+    exactly, slippage notwithstanding (the price is fixed); an ETF has no such session (the
+    order is refused, invalid); a STAR stock before 2019-07-22 neither."""
+    days = ["2021-03-01", "2021-03-02", "2021-03-03"]
+    frame = flat_bars(days, [30.0, 31.0, 32.0])
+    frame["open"] = [29.5, 30.5, 31.5]
+    frame["low"] = frame["open"]
+    star = Instrument(symbol="688001.SH", asset_class="stock", board="star",
+                      listed=pd.Timestamp("2019-07-22").date())
+    broker = {"execution": "close_fixed", "slippage": {"kind": "ticks", "value": 3}}
+    result = replay(tmp_path, star.symbol, frame, [("2021-03-02", "buy", 200)], star, broker)
+    assert result.fills["price"].tolist() == [31.0]  # 2021-03-02's close, no ticks added
+    assert result.fills["date"].dt.strftime("%Y-%m-%d").tolist() == ["2021-03-02"]
+    etf = Instrument(symbol="510300.SH", asset_class="etf", board="main")
+    refused = replay(tmp_path, etf.symbol, frame, [("2021-03-02", "buy", 200)], etf, broker)
+    assert refused.fills.empty and "close_fixed" in refused.orders.iloc[0]["reason"]
+    early = flat_bars(["2019-07-01", "2019-07-02", "2019-07-03"], [30.0, 31.0, 32.0])
+    before = replay(tmp_path, star.symbol, early, [("2019-07-02", "buy", 200)], star, broker)
+    assert before.fills.empty
