@@ -34,7 +34,7 @@ test: $(RAY_STAMP)
 check: setup
 	$(BIN)/python -m pytest -q -n auto --dist worksteal -m "not slow"
 
-## lint: ruff, and mypy strict on engine/ and config/ (both must report nothing)
+## lint: ruff (complexity at most 12 included), and mypy strict on the whole package (both must report nothing)
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy

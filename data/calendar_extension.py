@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import pandas as pd
 
 
-def extend_calendar(calendar: pd.DatetimeIndex, log) -> pd.DatetimeIndex:
+class Log(Protocol):
+    """Where the build writes what it did."""
+
+    def add(self, text: str) -> None: ...
+
+
+def extend_calendar(calendar: pd.DatetimeIndex, log: Log) -> pd.DatetimeIndex:
     """The data's calendar, checked against exchange_calendars' XSHG over their overlap and
     extended with XSHG's sessions up to the last year whose holidays it records (the current
     year at build time; the next once the State Council has published it and XSHG has it)."""

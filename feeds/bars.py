@@ -116,6 +116,26 @@ def to_bar_frame(raw: pd.DataFrame, source: str | Path, *,
         dates = dates.dt.tz_localize(None)
     dates = dates.dt.normalize()
 
+    _numeric_columns(frame, source, first_line)
+    date_values = dates.to_numpy()
+    _check_dates_in_order(dates, date_values, source, first_line)
+
+    bad = first_bad_row(dates, frame[list(PRICE_COLUMNS)].to_numpy(dtype=float),
+                        frame["volume"].to_numpy(dtype=float))
+    if bad is not None:
+        position, message, rule = bad
+        raise _fail(message, source, position, first_line, rule)
+
+    columns = [c for c in ALL_COLUMNS if c in frame.columns]
+    result = frame[columns].copy()
+    result.index = pd.DatetimeIndex(date_values, name="date")
+    return result
+
+
+def _numeric_columns(frame: pd.DataFrame, source: str,
+                     first_line: int | Sequence[int] | None) -> None:
+    """Every bar column as floats (volume and amount NaN when absent), or the first cell that
+    is not a number, named."""
     for column in ALL_COLUMNS:
         if column not in frame.columns:
             if column in ("volume", "amount"):
@@ -132,28 +152,21 @@ def to_bar_frame(raw: pd.DataFrame, source: str | Path, *,
                         position, first_line, column)
         frame[column] = numeric.astype("float64")
 
-    date_values = dates.to_numpy()
-    if len(date_values) > 1:
-        steps = np.diff(date_values.astype("datetime64[D]").astype("int64"))
-        duplicated = np.flatnonzero(steps == 0)
-        if len(duplicated):
-            position = int(duplicated[0]) + 1
-            raise _fail(f"duplicate date {dates.iloc[position].date()}", source, position,
-                        first_line, "sorted unique dates")
-        backwards = np.flatnonzero(steps < 0)
-        if len(backwards):
-            position = int(backwards[0]) + 1
-            raise _fail(f"date {dates.iloc[position].date()} comes after "
-                        f"{dates.iloc[position - 1].date()}; dates must be sorted ascending",
-                        source, position, first_line, "sorted unique dates")
 
-    bad = first_bad_row(dates, frame[list(PRICE_COLUMNS)].to_numpy(dtype=float),
-                        frame["volume"].to_numpy(dtype=float))
-    if bad is not None:
-        position, message, rule = bad
-        raise _fail(message, source, position, first_line, rule)
-
-    columns = [c for c in ALL_COLUMNS if c in frame.columns]
-    result = frame[columns].copy()
-    result.index = pd.DatetimeIndex(date_values, name="date")
-    return result
+def _check_dates_in_order(dates: pd.Series, date_values: np.ndarray, source: str,
+                          first_line: int | Sequence[int] | None) -> None:
+    """Dates sorted ascending and unique, or the first that is not, named."""
+    if len(date_values) <= 1:
+        return
+    steps = np.diff(date_values.astype("datetime64[D]").astype("int64"))
+    duplicated = np.flatnonzero(steps == 0)
+    if len(duplicated):
+        position = int(duplicated[0]) + 1
+        raise _fail(f"duplicate date {dates.iloc[position].date()}", source, position,
+                    first_line, "sorted unique dates")
+    backwards = np.flatnonzero(steps < 0)
+    if len(backwards):
+        position = int(backwards[0]) + 1
+        raise _fail(f"date {dates.iloc[position].date()} comes after "
+                    f"{dates.iloc[position - 1].date()}; dates must be sorted ascending",
+                    source, position, first_line, "sorted unique dates")

@@ -16,7 +16,8 @@ _EPOCH_ORDINAL = 719163.0
 def backtrader_times(index: pd.DatetimeIndex) -> list[float]:
     """``bt.date2num`` of each midnight timestamp, vectorised."""
     days = index.to_numpy().astype("datetime64[D]").astype("int64")
-    return (days + _EPOCH_ORDINAL).tolist()
+    times: list[float] = (days + _EPOCH_ORDINAL).astype(float).tolist()
+    return times
 
 
 class BarFrameFeed(bt.feed.DataBase):

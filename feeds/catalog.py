@@ -54,7 +54,7 @@ class Catalog:
         error = DataError(f"unknown symbol '{symbol}'{hint} (the catalog {self.path} has "
                           f"{len(self.entries)} symbols; add the file under data.files to use "
                           "another)", source=self.path)
-        error.symbol = symbol  # lets the caller point at the config line that names it
+        error.symbol = symbol  # type: ignore[attr-defined]  # the caller points at its line
         raise error
 
     @property

@@ -179,27 +179,25 @@ def _numbers(values: pd.Series, column: str, source: str) -> pd.Series:
     return numbers.astype("float64")
 
 
-def normalise(raw: pd.DataFrame, *, source: str, tradable: bool | None = None) -> Imported:
-    """Map a user's frame to canonical columns, convert units, drop placeholder rows, sort.
-
-    ``tradable`` says whether amount / volume is a price (ETFs, stocks); None: decided by the
-    caller later (the unit check is skipped).
-    """
-    fmt = detect_format(list(raw.columns))
-    frame = raw.rename(columns={c: _column_name(c) for c in raw.columns})
-    frame = frame.rename(columns=fmt.columns)
-    code = None
+def _single_code(frame: pd.DataFrame, fmt: BarFormat, source: str) -> str | None:
+    """The one instrument code a file holds (None when it names none)."""
     code_column = fmt.columns.get(fmt.code_column, fmt.code_column) if fmt.code_column else None
-    if code_column and code_column in frame:
-        codes = frame[code_column].dropna().astype(str).str.strip().unique()
-        if len(codes) > 1:
-            raise DataError(f"holds several instruments ({', '.join(codes[:5])}); import one "
-                            "file per instrument", source=source, where=code_column)
-        code = codes[0] if len(codes) else None
-    notes = [f"format: {fmt.name}"]
-    wanted = ("date", "open", "high", "low", "close", "volume", "amount", "shares", "nav",
-              "dividend", "split_ratio", "pe", "pb", "pre_close", "change")
-    keep = [c for c in wanted if c in frame.columns]
+    if not code_column or code_column not in frame:
+        return None
+    codes = frame[code_column].dropna().astype(str).str.strip().unique()
+    if len(codes) > 1:
+        raise DataError(f"holds several instruments ({', '.join(codes[:5])}); import one "
+                        "file per instrument", source=source, where=code_column)
+    return str(codes[0]) if len(codes) else None
+
+
+_WANTED = ("date", "open", "high", "low", "close", "volume", "amount", "shares", "nav",
+           "dividend", "split_ratio", "pe", "pb", "pre_close", "change")
+
+
+def _bar_columns(raw: pd.DataFrame, frame: pd.DataFrame, fmt: BarFormat, source: str,
+                 tradable: bool | None) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The kept columns (a close-only index level filled out), and the columns left out."""
     if fmt.name == CLOSE_ONLY:
         if tradable:
             raise DataError("has only a close: a traded instrument needs open, high, low and "
@@ -207,42 +205,34 @@ def normalise(raw: pd.DataFrame, *, source: str, tradable: bool | None = None) -
                             source=source, where="columns")
         frame = frame.assign(open=frame["close"], high=frame["close"], low=frame["close"],
                              volume="0")
-        keep = [c for c in wanted if c in frame.columns]
+    keep = [c for c in _WANTED if c in frame.columns]
     missing = [c for c in ("date", "open", "high", "low", "close") if c not in frame.columns]
     if missing:
         found = ", ".join(map(str, raw.columns))
         raise DataError(f"no {', '.join(missing)} column (found: {found}); a bar file needs "
                         "date, open, high, low and close", source=source, line=1,
                         where="columns")
-    used = set(fmt.columns) | set(wanted) | ({fmt.code_column} if fmt.code_column else set())
+    used = set(fmt.columns) | set(_WANTED) | ({fmt.code_column} if fmt.code_column else set())
     left_out = [str(c) for c in raw.columns if _column_name(c) not in used
                 and str(c).strip() not in {"name", "基金简称", "etf_name"}]
     frame = frame[keep].copy()
     if "change" in frame and "pre_close" in frame:  # tushare has both: pre_close is the source
         frame = frame.drop(columns="change")
         keep.remove("change")
-    frame["line"] = np.arange(len(frame)) + 2  # the file's own line numbers (header: line 1)
-    for column, factor, unit in (("amount_yi", 1e8, "亿 CNY"), ("amount_wan", 1e4, "万 CNY")):
-        if column in raw.columns and "amount" not in frame:  # same rows as raw here
-            frame["amount"] = _numbers(raw[column], column, source).to_numpy() * factor
-            notes.append(f"amount from {column} ({unit}): x{factor:g}")
-            left_out.remove(column)
-    if left_out:
-        notes.append(f"columns left out (not bar data huice keeps): {', '.join(left_out)}")
-    for column in keep[1:]:
-        frame[column] = _numbers(frame[column], column, source)
-    if "change" in frame:  # akshare's 涨跌额: the close minus the exchange's previous close
-        frame["pre_close"] = (frame["close"] - frame.pop("change")).round(4)
+    return frame, keep, left_out
+
+
+def _parse_dates(frame: pd.DataFrame, fmt: BarFormat) -> None:
     text_dates = frame["date"].astype(str).str.strip()
     if fmt.compact_dates or text_dates.str.fullmatch(r"\d{8}").all():
         frame["date"] = pd.to_datetime(text_dates, format="%Y%m%d", errors="coerce")
     else:
         frame["date"] = pd.to_datetime(text_dates, errors="coerce", format="mixed")
-    if fmt.name == CLOSE_ONLY:
-        notes.append("close only: open, high and low set to the close and volume to 0 (an "
-                     "index level for a benchmark; a run never trades a bar without volume)")
-    prices = frame[["open", "high", "low", "close"]]
-    empty = prices.isna().all(axis=1)
+
+
+def _drop_placeholders(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """Rows before the first traded day without volume, and rows with no price at all."""
+    empty = frame[["open", "high", "low", "close"]].isna().all(axis=1)
     if "volume" in frame:
         placeholder = frame["volume"].isna() | empty
         traded = np.flatnonzero(~placeholder.to_numpy())
@@ -259,20 +249,60 @@ def normalise(raw: pd.DataFrame, *, source: str, tradable: bool | None = None) -
         frame = frame[~blank]
         notes.append(f"dropped {int(blank.sum())} row(s) with no open, high, low or close "
                      f"(lines {shown})")
+    return frame
+
+
+def _oldest_first(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     if frame["date"].is_monotonic_decreasing and len(frame) > 1:
         frame = frame.iloc[::-1]
         notes.append("sorted oldest first (the file was newest first)")
     elif not frame["date"].is_monotonic_increasing:
         frame = frame.sort_values("date", kind="stable")
         notes.append("sorted by date")
-    frame = frame.reset_index(drop=True)
+    return frame.reset_index(drop=True)
+
+
+def _convert_units(frame: pd.DataFrame, fmt: BarFormat, tradable: bool,
+                   notes: list[str]) -> None:
+    volume_factor, amount_factor, unit_notes = choose_units(fmt, unit_ratio(frame), tradable)
+    notes += unit_notes
+    if "volume" in frame and volume_factor != 1.0:
+        frame["volume"] = frame["volume"] * volume_factor
+        notes.append(f"volume x{volume_factor:g}")
+    if "amount" in frame and amount_factor != 1.0:
+        frame["amount"] = frame["amount"] * amount_factor
+        notes.append(f"amount x{amount_factor:g}")
+
+
+def normalise(raw: pd.DataFrame, *, source: str, tradable: bool | None = None) -> Imported:
+    """Map a user's frame to canonical columns, convert units, drop placeholder rows, sort.
+
+    ``tradable`` says whether amount / volume is a price (ETFs, stocks); None: decided by the
+    caller later (the unit check is skipped).
+    """
+    fmt = detect_format(list(raw.columns))
+    frame = raw.rename(columns={c: _column_name(c) for c in raw.columns})
+    frame = frame.rename(columns=fmt.columns)
+    code = _single_code(frame, fmt, source)
+    notes = [f"format: {fmt.name}"]
+    frame, keep, left_out = _bar_columns(raw, frame, fmt, source, tradable)
+    frame["line"] = np.arange(len(frame)) + 2  # the file's own line numbers (header: line 1)
+    for column, factor, unit in (("amount_yi", 1e8, "亿 CNY"), ("amount_wan", 1e4, "万 CNY")):
+        if column in raw.columns and "amount" not in frame:  # same rows as raw here
+            frame["amount"] = _numbers(raw[column], column, source).to_numpy() * factor
+            notes.append(f"amount from {column} ({unit}): x{factor:g}")
+            left_out.remove(column)
+    if left_out:
+        notes.append(f"columns left out (not bar data huice keeps): {', '.join(left_out)}")
+    for column in keep[1:]:
+        frame[column] = _numbers(frame[column], column, source)
+    if "change" in frame:  # akshare's 涨跌额: the close minus the exchange's previous close
+        frame["pre_close"] = (frame["close"] - frame.pop("change")).round(4)
+    _parse_dates(frame, fmt)
+    if fmt.name == CLOSE_ONLY:
+        notes.append("close only: open, high and low set to the close and volume to 0 (an "
+                     "index level for a benchmark; a run never trades a bar without volume)")
+    frame = _oldest_first(_drop_placeholders(frame, notes), notes)
     if tradable is not None and ("volume" in frame or "amount" in frame):
-        volume_factor, amount_factor, unit_notes = choose_units(fmt, unit_ratio(frame), tradable)
-        notes += unit_notes
-        if "volume" in frame and volume_factor != 1.0:
-            frame["volume"] = frame["volume"] * volume_factor
-            notes.append(f"volume x{volume_factor:g}")
-        if "amount" in frame and amount_factor != 1.0:
-            frame["amount"] = frame["amount"] * amount_factor
-            notes.append(f"amount x{amount_factor:g}")
+        _convert_units(frame, fmt, tradable, notes)
     return Imported(frame=frame, format=fmt, code=code, notes=notes)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -325,44 +326,60 @@ def import_paths(paths: Sequence[str | Path], catalog: str | Path, *, symbol: st
         entries[instrument.symbol] = (instrument, frame)
         reports.append(report)
     for path, raw, fmt in shares_files:
-        series, report = import_shares(path, raw, fmt, snapshot_date)
-        joined = []
-        for code, values in series.items():
-            if not _with_entry(store, entries, code):
-                continue
-            instrument, frame = entries[code]
-            frame = frame.copy()
-            frame["shares"] = values.reindex(frame.index).combine_first(
-                frame["shares"] if "shares" in frame else pd.Series(index=frame.index,
-                                                                    dtype=float))
-            entries[code] = (instrument, frame)
-            joined.append(code)
-        skipped = sorted(set(series) - set(joined))
-        report.lines.append(f"shares joined to {', '.join(joined) or 'nothing'}"
-                            + (f"; {len(skipped)} without bars in the catalog skipped"
-                               if skipped else ""))
-        reports.append(report)
+        reports.append(_join_shares(store, entries, path, raw, fmt, snapshot_date))
     for path, raw, action_format in action_files:
-        report = FileReport(path, lines=[f"format: {action_format.name} (dividends and splits)"])
-        tables = read_action_table(path, raw, action_format, symbol)
-        for code, actions in tables.items():
-            if not _with_entry(store, entries, code):
-                continue
-            instrument, frame = entries[code]
-            frame, lines = join_actions(code, frame, actions, path, replace)
-            entries[code] = (instrument, frame)
-            report.symbols.append(code)
-            report.lines += lines
-        skipped = len(tables) - len(report.symbols)
-        if not report.symbols:
-            report.lines.append("no code in this table has bars in the catalog or among the "
-                                "files imported with it: nothing booked")
-        elif skipped:
-            report.lines.append(f"{skipped} code(s) without bars in the catalog left out")
-        reports.append(report)
+        reports.append(_join_action_table(store, entries, path, raw, action_format, symbol,
+                                          replace))
     if entries:
         store.write(entries)
     return reports
+
+
+Entries = dict[str, tuple[Instrument, pd.DataFrame]]
+
+
+def _join_shares(store: CatalogStore, entries: Entries, path: Path, raw: pd.DataFrame,
+                 fmt: Any, snapshot_date: str | None) -> FileReport:
+    """A shares file's daily shares outstanding joined to the bars of its codes."""
+    series, report = import_shares(path, raw, fmt, snapshot_date)
+    joined = []
+    for code, values in series.items():
+        if not _with_entry(store, entries, code):
+            continue
+        instrument, frame = entries[code]
+        frame = frame.copy()
+        frame["shares"] = values.reindex(frame.index).combine_first(
+            frame["shares"] if "shares" in frame else pd.Series(index=frame.index,
+                                                                dtype=float))
+        entries[code] = (instrument, frame)
+        joined.append(code)
+    skipped = sorted(set(series) - set(joined))
+    report.lines.append(f"shares joined to {', '.join(joined) or 'nothing'}"
+                        + (f"; {len(skipped)} without bars in the catalog skipped"
+                           if skipped else ""))
+    return report
+
+
+def _join_action_table(store: CatalogStore, entries: Entries, path: Path, raw: pd.DataFrame,
+                       action_format: Any, symbol: str | None, replace: bool) -> FileReport:
+    """A dividend table's actions joined to the bars of its codes."""
+    report = FileReport(path, lines=[f"format: {action_format.name} (dividends and splits)"])
+    tables = read_action_table(path, raw, action_format, symbol)
+    for code, actions in tables.items():
+        if not _with_entry(store, entries, code):
+            continue
+        instrument, frame = entries[code]
+        frame, lines = join_actions(code, frame, actions, path, replace)
+        entries[code] = (instrument, frame)
+        report.symbols.append(code)
+        report.lines += lines
+    without_bars = len(tables) - len(report.symbols)
+    if not report.symbols:
+        report.lines.append("no code in this table has bars in the catalog or among the "
+                            "files imported with it: nothing booked")
+    elif without_bars:
+        report.lines.append(f"{without_bars} code(s) without bars in the catalog left out")
+    return report
 
 
 def _with_entry(store: CatalogStore, entries: dict[str, tuple[Instrument, pd.DataFrame]],

@@ -77,11 +77,12 @@ def read_orders(path: Path) -> list[ScheduledOrder]:
                             where="quantity")
         if not row.symbol.strip():
             raise DataError("symbol is empty", source=path, line=line, where="symbol")
-        prices = {}
+        prices: dict[str, float | None] = {}
         for column in ("limit", "stop"):
             text = getattr(row, column).strip()
-            prices[column] = _number(text, column, path, line) if text else None
-            if prices[column] is not None and not prices[column] > 0:
+            value = _number(text, column, path, line) if text else None
+            prices[column] = value
+            if value is not None and not value > 0:
                 raise DataError(f"{column} {text} must be > 0", source=path, line=line,
                                 where=column)
         valid = row.valid.strip().lower() or None

@@ -135,6 +135,8 @@ class Barbell(Strategy):
                 return target.max_exposure
             returns = closes[-needed:][1:] / closes[-needed:][:-1] - 1.0
             mix = returns * leg.weight if mix is None else mix + returns * leg.weight
+        if mix is None:
+            return target.max_exposure
         volatility = float(np.std(mix, ddof=1)) * math.sqrt(target.periods_per_year)
         if volatility <= 0:
             return target.max_exposure
@@ -186,7 +188,7 @@ class Barbell(Strategy):
         elif self._weak_turnover != was_weak:
             reason = "turnover weak" if self._weak_turnover else "turnover recovered"
         rebalanced = reason is not None and not ctx.pending_orders()
-        if rebalanced:
+        if rebalanced and reason is not None:
             ctx.order_target_weights(targets, tag=reason,
                                      min_trade_value_cny=p.min_trade_value_cny)
             self._started = True

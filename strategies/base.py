@@ -42,12 +42,12 @@ class Strategy:
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
     Params: ClassVar[type[StrategyParams]] = StrategyParams
-    diagnostic_chart: ClassVar[DiagnosticChart | None] = None
+    diagnostic_chart: ClassVar[DiagnosticChart | tuple[DiagnosticChart, ...] | None] = None
 
     def __init__(self, params: StrategyParams | None = None) -> None:
         self.params = params if params is not None else self.Params()
         if not self.name:  # a plugin loaded as module:Class or file.py:Class, not registered
-            self.name = type(self).__qualname__
+            self.name = type(self).__qualname__  # type: ignore[misc]  # an instance's own name
 
     @classmethod
     def from_params(cls, raw: Mapping[str, Any]) -> Strategy:

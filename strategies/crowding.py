@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from huice.feeds.market import MarketData
 from huice.strategies.base import StrategyParams
 
 MEASURES = ("turnover", "turnover_share", "volatility", "excess_return")
@@ -112,7 +113,7 @@ def compute_crowding(closes: pd.DataFrame, amounts: pd.DataFrame, benchmark: pd.
     return Crowding(measures, percentiles, score)
 
 
-def crowding_from_market(market, symbols: list[str], benchmark: str,
+def crowding_from_market(market: MarketData, symbols: list[str], benchmark: str,
                          params: CrowdingParams) -> Crowding:
     """:func:`compute_crowding` over ``symbols`` of a :class:`~huice.feeds.market.MarketData`."""
     calendar = market.calendar

@@ -70,7 +70,8 @@ def relative_drawdown(target: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """``W_t = 1 - r_t / max(r_0..r_t)`` for ``r = target / reference`` normalised to r_0 = 1."""
     relative = target / reference
     relative = relative / relative[0]
-    return 1.0 - relative / np.maximum.accumulate(relative)
+    drawdown: np.ndarray = 1.0 - relative / np.maximum.accumulate(relative)
+    return drawdown
 
 
 def drawdown_signals(target: np.ndarray, reference: np.ndarray,
@@ -240,7 +241,7 @@ class DrawdownReversion(Strategy):
             self._episode_depth = max(self._episode_depth, drawdown)
         ready = self._theta is not None and (
             p.window == "full" or self._observations > p.min_history_days)
-        if ready and drawdown > self._theta:
+        if ready and self._theta is not None and drawdown > self._theta:
             self._signal = 1
         elif drawdown == 0.0:
             self._signal = 0

@@ -226,14 +226,21 @@ class EtfFlowRotation(Strategy):
         """Target weights from today's factor, or None when nothing can be ranked yet."""
         return self.targets_on(ctx.bar_index, ctx.started)
 
+    def _prepared(self) -> tuple[np.ndarray, np.ndarray]:
+        """The factor and its coverage, computed by :meth:`prepare`."""
+        if self._factor is None or self._coverage is None:
+            raise RuntimeError("prepare() computes the flow factor before the first bar")
+        return self._factor, self._coverage
+
     def targets_on(self, row: int, started: Callable[[str], bool]) -> dict[str, float] | None:
         """Target weights from the factor of calendar day ``row`` (``started(symbol)``: whether
         the ETF has had a bar by then), or None when nothing can be ranked yet."""
         p = self.params
         candidates = []
+        factor, coverage = self._prepared()
         for column, (group, members) in enumerate(self._groups.items()):
-            value = self._factor[row, column]
-            if not np.isfinite(value) or self._coverage[row, column] < p.min_coverage:
+            value = factor[row, column]
+            if not np.isfinite(value) or coverage[row, column] < p.min_coverage:
                 continue
             names, values = self._liquidity[group]
             liquidity = dict(zip(names, values[row]))
@@ -277,7 +284,10 @@ class EtfFlowRotation(Strategy):
             for row, day in enumerate(calendar.date):
                 if not strategy._due(day):
                     continue
-                chosen = strategy.targets_on(row, lambda s, row=row: first_bar[s] <= row)
+                def started(symbol: str, row: int = row) -> bool:
+                    return bool(first_bar[symbol] <= row)
+
+                chosen = strategy.targets_on(row, started)
                 if chosen is not None:
                     strategy._started, strategy._bars_since = True, 0
                     weights[row, column] = [chosen.get(s, 0.0) for s in universe]
@@ -294,7 +304,7 @@ class EtfFlowRotation(Strategy):
                                          min_trade_value_cny=self.params.min_trade_value_cny)
                 self._started, self._bars_since, rebalanced = True, 0, True
         weights = ctx.weights()
-        values = dict(zip(self._flow_labels, self._factor[ctx.bar_index].tolist()))
+        values = dict(zip(self._flow_labels, self._prepared()[0][ctx.bar_index].tolist()))
         values.update({label: weights.get(s, 0.0) for s, label in self._weight_labels.items()})
         ctx.record(rebalance=1.0 if rebalanced else 0.0, **values)
 

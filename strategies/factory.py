@@ -82,10 +82,15 @@ def build_strategy(config: RunConfig, *, strategy: str | type | None = None,
                          f"({cls.__qualname__}) names its instruments in its params",
                          source=source, line=lines.get(("strategy", "instruments")),
                          where="strategy.instruments")
-    validated = validate_model(cls.Params, raw_params, source=source or "<config>", lines=lines,
-                               prefix=("strategy", "params"),
+    params_model = getattr(cls, "Params", None)
+    if params_model is None:
+        raise HuiceError(f"{cls.__qualname__} is neither a huice strategy (no Params) nor a "
+                         "backtrader.Strategy", source=source, where="strategy.name")
+    validated = validate_model(params_model, raw_params, source=source or "<config>",
+                               lines=lines, prefix=("strategy", "params"),
                                context={"base_dir": base_dir.resolve()} if base_dir else None)
-    return cls(validated)
+    plugin: StrategyPlugin = cls(validated)
+    return plugin
 
 
 def accepted_params(cls: type) -> set[str] | None:

@@ -83,7 +83,8 @@ def rank_scores(closes: np.ndarray, params: IndustryRotationParams) -> np.ndarra
     def trailing_return(days: int) -> np.ndarray:
         if len(closes) <= days:
             return np.full(closes.shape[1], np.nan)
-        return closes[-1] / closes[-1 - days] - 1.0
+        change: np.ndarray = closes[-1] / closes[-1 - days] - 1.0
+        return change
 
     return scores_from_returns(trailing_return, params)
 
@@ -121,7 +122,8 @@ def choose_weights(scores: np.ndarray, crowding: Mapping[str, float],
 def crowding_rows(crowding: Crowding, universe: Sequence[str]) -> list[list[float]]:
     """Each calendar day's crowding scores as plain floats in ``universe`` order (read once
     a day: a list is far cheaper to index than a pandas row)."""
-    return crowding.score[list(universe)].to_numpy(float).tolist()
+    rows: list[list[float]] = crowding.score[list(universe)].to_numpy(float).tolist()
+    return rows
 
 
 def rebalance_days(market: MarketData, params: IndustryRotationParams) -> np.ndarray:
@@ -174,7 +176,7 @@ class IndustryRotation(Strategy):
     def traded_symbols(self) -> list[str]:
         return [self.params.trade_via.get(s, s) for s in self.params.universe]
 
-    def prepare(self, market) -> None:
+    def prepare(self, market: MarketData) -> None:
         """Crowding of the whole run at once: every value uses bars up to its own day."""
         p = self.params
         if p.crowding_filter != "none":
@@ -242,7 +244,10 @@ class IndustryRotation(Strategy):
                         market, list(universe), p.reference, p.crowding), universe)
                 rows = crowdings[key]
             for day in np.flatnonzero(rebalance_days(market, p)):
-                scores = scores_from_returns(lambda d, day=day: trailing(d)[day], p)
+                def on_day(days: int, day: int = int(day)) -> np.ndarray:
+                    return np.asarray(trailing(days)[day], dtype=float)
+
+                scores = scores_from_returns(on_day, p)
                 levels = dict(zip(universe, rows[day])) if rows else {}
                 chosen, _ = choose_weights(scores, levels, p)
                 weights[day, column] = [chosen.get(s, 0.0) for s in universe]

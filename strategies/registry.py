@@ -95,6 +95,8 @@ def _import_class(reference: str, search_dirs: tuple[Path, ...]) -> type:
             # (backtrader's metaclasses look strategies' modules up in sys.modules)
             name = f"huice_user_{found.stem}"
             spec = importlib.util.spec_from_file_location(name, found)
+            if spec is None or spec.loader is None:
+                raise RegistryError(f"strategy file '{module_part}' cannot be imported")
             module = importlib.util.module_from_spec(spec)
             sys.modules[name] = module
             try:

@@ -63,12 +63,11 @@ class OrderMatcher:
         return min(max(price, lowest), highest)
 
     # -- one order -------------------------------------------------------------------------
-    def refuse(self, order: Order, code: Code, reason: str) -> Fill | None:
-        """Note why ``order`` does not fill today; returns None (no fill)."""
+    def refuse(self, order: Order, code: Code, reason: str) -> None:
+        """Note why ``order`` does not fill today."""
         order.note(code, reason)
         logger.debug("order {} {} {} on {}: {}", order.order_id, order.side, order.symbol,
                      self.clock.day, reason)
-        return None
 
     def execute(self, order: Order) -> Fill | None:
         """Fill what the rules allow of ``order`` today; None when nothing fills."""
@@ -76,59 +75,101 @@ class OrderMatcher:
         rules = self.rules[symbol]
         bar = self.clock.bar(symbol)
         if bar is None:
-            return self.refuse(order, Code.SUSPENDED, f"suspended: no bar for {symbol} on {day}")
+            self.refuse(order, Code.SUSPENDED, f"suspended: no bar for {symbol} on {day}")
+            return None
         if bar.volume == 0:
-            return self.refuse(order, Code.SUSPENDED,
+            self.refuse(order, Code.SUSPENDED,
                                f"suspended: zero volume for {symbol} on {day}")
+            return None
         reference = order_reference(order, bar, self.execution)
         if reference is None:
-            price_name = "stop" if order.kind.is_stop or (
-                order.kind.is_stop_limit and not order.triggered) else "limit"
-            if price_name in order.unreached:  # said once, on the first day: not every day
-                return None
-            order.unreached.append(price_name)
-            return self.refuse(order, Code.NOT_REACHED, f"{order.kind.value}: {symbol} did not "
-                                                        f"reach the {price_name} price on {day}")
+            self._not_reached(order)
+            return None
         up, down = rules.day_limits(bar.limit_base, day)
+        if self._at_its_limit(order, bar, reference, up, down):
+            return None
+        price = self._price(order, reference, bar, rules, up, down)
+        if price is None:
+            return None
+        quantity = self.fill_quantity(order, price, bar, rules, day)
+        if quantity <= QUANTITY_EPSILON:
+            return None
+        return self._fill(order, quantity, price, reference, rules)
+
+    def _not_reached(self, order: Order) -> None:
+        """A limit or stop the bar did not reach: said once, on the first day (not every
+        day)."""
+        price_name = "stop" if order.kind.is_stop or (
+            order.kind.is_stop_limit and not order.triggered) else "limit"
+        if price_name in order.unreached:
+            return None
+        order.unreached.append(price_name)
+        self.refuse(order, Code.NOT_REACHED, f"{order.kind.value}: {order.symbol} did "
+                                                    f"not reach the {price_name} price on "
+                                                    f"{self.clock.day}")
+        return None
+
+    def _at_its_limit(self, order: Order, bar: BarView, reference: float,
+                      up: float | None, down: float | None) -> bool:
+        """A buy on a bar sealed at limit-up or priced at it (a sell at limit-down): refused,
+        noted."""
+        symbol, day = order.symbol, self.clock.day
         one_price = bar.high - bar.low <= PRICE_EPSILON * bar.high
+        by_one_price = self.config.sealed_limit == "one_price"
         if order.is_buy and up is not None:
-            sealed = ((one_price and bar.close >= up - PRICE_EPSILON)
-                      if self.config.sealed_limit == "one_price" else bar.high >= up - PRICE_EPSILON)
+            sealed = ((one_price and bar.close >= up - PRICE_EPSILON) if by_one_price
+                      else bar.high >= up - PRICE_EPSILON)
             if sealed or reference >= up - PRICE_EPSILON:
-                return self.refuse(order, Code.LIMIT_UP,
-                                   f"limit-up: {symbol} at its limit {up:g} on {day}, buy refused")
+                self.refuse(order, Code.LIMIT_UP,
+                            f"limit-up: {symbol} at its limit {up:g} on {day}, buy refused")
+                return True
         if not order.is_buy and down is not None:
-            sealed = ((one_price and bar.close <= down + PRICE_EPSILON)
-                      if self.config.sealed_limit == "one_price" else bar.low <= down + PRICE_EPSILON)
+            sealed = ((one_price and bar.close <= down + PRICE_EPSILON) if by_one_price
+                      else bar.low <= down + PRICE_EPSILON)
             if sealed or reference <= down + PRICE_EPSILON:
-                return self.refuse(order, Code.LIMIT_DOWN, f"limit-down: {symbol} at its limit "
-                                                           f"{down:g} on {day}, sell refused")
+                self.refuse(order, Code.LIMIT_DOWN, f"limit-down: {symbol} at its limit "
+                                                    f"{down:g} on {day}, sell refused")
+                return True
+        return False
+
+    def _price(self, order: Order, reference: float, bar: BarView, rules: InstrumentRules,
+               up: float | None, down: float | None) -> float | None:
+        """The fill price (None, noted, when there is none): the reference moved by slippage
+        inside the bar and the limits, or the fixed price of after-hours trading; no fill at a
+        limit the bar closes sealed on (its queue is full)."""
+        symbol, day = order.symbol, self.clock.day
         if self.execution is Execution.CLOSE_FIXED:
             opened = AFTER_HOURS_FROM.get(rules.board)
             if opened is None or day < opened or rules.asset_class != "stock":
-                return self.refuse(order, Code.INVALID, f"close_fixed: {symbol} has no "
+                self.refuse(order, Code.INVALID, f"close_fixed: {symbol} has no "
                                    "after-hours fixed-price trading on " f"{day}")
+                return None
             price: float | None = bar.close  # the fixed price: no slippage
         else:
             price = self.fill_price(order, reference, bar, rules, up, down)
         if price is None:
-            return self.refuse(order, Code.OUTSIDE_LIMITS,
+            self.refuse(order, Code.OUTSIDE_LIMITS,
                                f"no price within the day's limits {down:g}..{up:g} on {day}: "
                                "the bar traded outside them")
-        # the queue at a limit that the bar closes on is full: no fill at that price
+            return None
         if (order.is_buy and up is not None and price >= up - PRICE_EPSILON
                 and bar.close >= up - PRICE_EPSILON):
-            return self.refuse(order, Code.LIMIT_UP,
+            self.refuse(order, Code.LIMIT_UP,
                                f"limit-up: {symbol} closed sealed at its limit {up:g} on {day}, "
                                "a buy at the limit is refused")
+            return None
         if (not order.is_buy and down is not None and price <= down + PRICE_EPSILON
                 and bar.close <= down + PRICE_EPSILON):
-            return self.refuse(order, Code.LIMIT_DOWN,
+            self.refuse(order, Code.LIMIT_DOWN,
                                f"limit-down: {symbol} closed sealed at its limit {down:g} on "
                                f"{day}, a sell at the limit is refused")
-        quantity = self.fill_quantity(order, price, bar, rules, day)
-        if quantity <= QUANTITY_EPSILON:
             return None
+        return price
+
+    def _fill(self, order: Order, quantity: float, price: float, reference: float,
+              rules: InstrumentRules) -> Fill:
+        """The fill: value to the cent, each fee, a stock sale's dividend tax, the cash after."""
+        symbol, day = order.symbol, self.clock.day
         value = quantity * price if rules.fractional else round_cents(quantity * price)
         fees = compute_fees(rules, order.is_buy, value, day)
         tax = 0.0

@@ -221,6 +221,26 @@ def fit_to_cash(tickets: list[Ticket], rules: Mapping[str, InstrumentRules],
     return fitted
 
 
+def _cash_problems(tickets: list[Ticket], rules: Mapping[str, InstrumentRules],
+                   cash: float) -> list[str]:
+    """Buys whose frozen amount is more than the cash and the sales' sure proceeds left when
+    they are placed, in order."""
+    problems = []
+    available = cash + sum(_frozen(t, rules[t.symbol], t.quantity,
+                                   dt.date.fromisoformat(t.session))
+                           for t in tickets if t.side == "sell" and _placed(t))
+    for ticket in tickets:
+        if ticket.side == "buy" and _placed(ticket):
+            need = _frozen(ticket, rules[ticket.symbol], ticket.quantity,
+                           dt.date.fromisoformat(ticket.session))
+            if need > available + 1e-9:
+                problems.append(f"ticket #{ticket.order_id} buy {ticket.quantity} "
+                                f"{ticket.symbol}: freezes {need:,.2f} CNY, more than the "
+                                f"{available:,.2f} available")
+            available -= need
+    return problems
+
+
 def check_tickets(tickets: list[Ticket], rules: Mapping[str, InstrumentRules],
                   holdings: Mapping[str, float], cash: float | None = None) -> list[str]:
     """What breaks the exchange's rules in ``tickets`` (empty when nothing does): whole lots for
@@ -228,20 +248,7 @@ def check_tickets(tickets: list[Ticket], rules: Mapping[str, InstrumentRules],
     the band, sales within the quantity held at the close (all of it is sellable next session
     under T+1), counting every sale of the same code; with ``cash``, the buys' frozen amounts
     within the cash and the sales' sure proceeds, in the order they are placed."""
-    problems = []
-    if cash is not None:
-        available = cash + sum(_frozen(t, rules[t.symbol], t.quantity,
-                                       dt.date.fromisoformat(t.session))
-                               for t in tickets if t.side == "sell" and _placed(t))
-        for ticket in tickets:
-            if ticket.side == "buy" and _placed(ticket):
-                need = _frozen(ticket, rules[ticket.symbol], ticket.quantity,
-                               dt.date.fromisoformat(ticket.session))
-                if need > available + 1e-9:
-                    problems.append(f"ticket #{ticket.order_id} buy {ticket.quantity} "
-                                    f"{ticket.symbol}: freezes {need:,.2f} CNY, more than the "
-                                    f"{available:,.2f} available")
-                available -= need
+    problems = [] if cash is None else _cash_problems(tickets, rules, cash)
     selling: dict[str, float] = {}
     for ticket in tickets:
         rule = rules[ticket.symbol]

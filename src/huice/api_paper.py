@@ -190,7 +190,8 @@ def paper_reconcile(config: ConfigLike, statement: str | Path, *, follow: bool =
                  .drop(columns="statement"), found.rows], ignore_index=True)
             positions, cash = drift_of(every)
             cash = round(cash + flow_drift + store.flow_drift_before(period_first), 2)
-            followed, follow_lines = None, []
+            followed: dict[str, Any] | None = None
+            follow_lines: list[str] = []
             if follow:
                 from huice.engine.paper.follow import follow_state
                 from huice.feeds.codes import bare_code

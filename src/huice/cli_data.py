@@ -8,7 +8,8 @@ import datetime as dt
 EXIT_OK = 0
 
 
-def add_data_commands(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
+def add_data_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]
+                      ) -> argparse.ArgumentParser:
     """The ``data`` command and its subcommands (import, fetch, update, undo)."""
     data = commands.add_parser("data", help="import files, or fetch and update with akshare, "
                                             "into a catalog folder (docs/data.md)")
