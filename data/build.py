@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from huice.data.calendar_extension import extend_calendar
+from huice.data.nav_build import build_nav
 from huice.data.total_return import build_total_return_index
 
 REPO_DATA = Path(__file__).resolve().parent
@@ -208,6 +209,12 @@ ETF_INFO = {
     "159949": ("etf", "chinext", "399673.SZ"), "588000": ("etf", "star", "000688.SH"),
     "588080": ("etf", "star", "000688.SH"), "518880": ("gold_etf", "main", ""),
     "513100": ("cross_border_etf", "main", ""), "510900": ("cross_border_etf", "main", ""),
+    # the ten funds SOURCES.md section 7 added to chrisphoenixsoar for the premium model
+    "510510": ("etf", "main", "000905.SH"), "159967": ("etf", "chinext", ""),
+    "159934": ("gold_etf", "main", ""), "159937": ("gold_etf", "main", ""),
+    "518800": ("gold_etf", "main", ""), "159920": ("cross_border_etf", "main", ""),
+    "513600": ("cross_border_etf", "main", ""), "513660": ("cross_border_etf", "main", ""),
+    "513050": ("cross_border_etf", "main", ""), "159607": ("cross_border_etf", "main", ""),
 }
 
 
@@ -377,6 +384,10 @@ def main(argv: list[str] | None = None) -> int:
             asset_class = "bond_etf"
         emit(symbol, name, asset_class, frame, "chrisphoenixsoar/etf_rotation (unadjusted)",
              board, tracks)
+
+    first_bar = {row["symbol"]: pd.Timestamp(row["first"]) for row in catalog_rows}
+    for symbol, frame in build_nav(raw, calendar, first_bar, log).items():
+        write_csv_gz(frame, REPO_DATA / "nav" / f"{symbol}.csv.gz")
 
     calendar = extend_calendar(calendar, log)
     calendar_frame = pd.DataFrame({"date": calendar.strftime("%Y-%m-%d")})
