@@ -15,6 +15,7 @@ two traps of the data handled (docs/data.md, "ETF NAV and premium"):
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,13 @@ def read_nav(symbol: str, folder: Path = BUNDLED_NAV) -> pd.Series:
         raise DataError(f"no NAV for {base} (the bundled NAV covers "
                         f"{', '.join(sorted(p.name[:9] for p in folder.glob('*.csv.gz')))})",
                         source=path)
+    stat = path.stat()
+    return _read(path, stat.st_size, stat.st_mtime_ns).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _read(path: Path, size: int, mtime: int) -> pd.Series:
+    """A NAV file read once per content (its size and modification time)."""
     frame = pd.read_csv(path, parse_dates=["date"])
     if frame["nav"].isna().any() or (frame["nav"] <= 0).any():
         raise DataError("a NAV is missing or not positive", source=path, where="nav")

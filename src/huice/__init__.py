@@ -23,6 +23,7 @@ from huice.api import (
     build_strategy,
     load_config,
     monitor_crowding,
+    monitor_premium,
     strategies,
     sweep,
     validate,
@@ -31,7 +32,8 @@ from huice.api_data import data_fetch, data_import, data_undo, data_update
 from huice.api_paper import PaperStep, paper_accept, paper_report, paper_run, paper_status
 
 __all__ = ["PaperStep", "Result", "backtest", "build_strategy", "data_fetch", "data_import",
-           "data_undo", "data_update", "load_config", "monitor_crowding", "paper_accept",
+           "data_undo", "data_update", "load_config", "monitor_crowding", "monitor_premium",
+           "paper_accept",
            "paper_report", "paper_run", "paper_status", "strategies", "sweep", "validate"]
 __version__ = "0.2.0"
 

@@ -268,6 +268,20 @@ def strategies() -> list[StrategyInfo]:
     return found
 
 
+def monitor_premium(config: ConfigLike, *, date: dt.date | None = None,
+                    out: str | Path | None = None) -> pd.DataFrame:
+    """The ETF premium monitor: each fund's latest premium over NAV, its Z and percentile, and
+    the funds beyond the thresholds (the config's premium_zscore params, else the defaults);
+    writes premium.csv, today.csv and report.html to ``out`` (default
+    ``runs/<name>_premium``)."""
+    from huice.monitor_premium import run_premium_monitor
+
+    config = load_config(config)
+    out_dir = Path(out) if out else Path("runs") / f"{config.name}_premium"
+    with located(config):
+        return run_premium_monitor(config, out_dir, date)
+
+
 def monitor_crowding(config: ConfigLike, *, date: dt.date | None = None,
                      out: str | Path | None = None) -> pd.DataFrame:
     """The industry crowding monitor of an industry-rotation config: the ranked table of the

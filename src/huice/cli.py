@@ -195,6 +195,13 @@ def command_strategies(args: argparse.Namespace) -> int:
 
 def command_monitor(args: argparse.Namespace) -> int:
     config = api.load_config(args.config)
+    if args.kind == "premium":
+        out_dir = Path(args.out) if args.out else Path("runs") / f"{config.name}_premium"
+        last = api.monitor_premium(config, date=args.date, out=out_dir)
+        print(last[["symbol", "date", "premium", "z", "signal"]].to_string(
+            index=False, float_format=lambda v: f"{v:.4f}"))
+        print(f"report: {out_dir / 'report.html'}")
+        return EXIT_OK
     out_dir = Path(args.out) if args.out else Path("runs") / f"{config.name}_crowding"
     ranked = api.monitor_crowding(config, date=args.date, out=out_dir)
     print(ranked[["rank", "symbol", "name", "score"]].head(10).to_string(index=False,
@@ -258,12 +265,13 @@ def parser() -> argparse.ArgumentParser:
     paper_report.add_argument("config")
     paper_report.add_argument("--out", help="output folder (default: runs/<name>_paper)")
     add_data_commands(commands)
-    monitor = commands.add_parser("monitor", help="monitors: industry crowding")
-    monitor.add_argument("kind", choices=["crowding"])
+    monitor = commands.add_parser("monitor", help="monitors: industry crowding, ETF premium")
+    monitor.add_argument("kind", choices=["crowding", "premium"])
     monitor.add_argument("config")
     monitor.add_argument("--date", type=dt.date.fromisoformat, default=None,
                          help="the day to rank (default: the last day of the data)")
-    monitor.add_argument("--out", help="output folder (default: runs/<name>_crowding)")
+    monitor.add_argument("--out", help="output folder (default: runs/<name>_crowding or "
+                                       "runs/<name>_premium)")
     monitor.add_argument("-v", "--verbose", action="store_true")
     validate = commands.add_parser("validate", help="check a config without running it")
     validate.add_argument("config")

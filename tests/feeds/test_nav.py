@@ -89,3 +89,24 @@ def test_a_cross_border_funds_premium_is_seen_a_day_late():
     seen = visible_premium(series, 1)
     assert pd.isna(seen.iloc[0]) and seen.iloc[1:].tolist() == [0.01, 0.02]
     assert visible_premium(series, 0).equals(series)
+
+
+def test_the_premium_monitor_writes_its_files_and_flags_the_funds_beyond(tmp_path):
+    """The monitor on 2022-08-31 of the bundled data: each fund's latest premium, its Z and
+    percentile, the signal of those beyond the thresholds; the same figures as the premium of
+    feeds/nav.py on that day."""
+    import huice
+    from tests.conftest import EXAMPLES
+
+    last = huice.monitor_premium(EXAMPLES / "premium_zscore.yaml", date=pd.Timestamp(
+        "2022-08-31").date(), out=tmp_path / "monitor")
+    assert (tmp_path / "monitor" / "report.html").exists()
+    assert set(pd.read_csv(tmp_path / "monitor" / "premium.csv")["symbol"]) == set(last["symbol"])
+    row = last.set_index("symbol").loc["510500.SH"]
+    bars = read_bars(DATA / "bars" / "510500.SH.csv.gz").loc[:"2022-08-31"]
+    expected = premium(bars, read_nav("510500.SH"), read_exchange_calendar()).dropna()
+    assert row["premium"] == pytest.approx(expected.iloc[-1], abs=1e-15)
+    window = expected.iloc[-60:]
+    assert row["z"] == pytest.approx((expected.iloc[-1] - window.mean()) / window.std())
+    flagged = last[last["signal"] != ""]
+    assert ((flagged["z"] <= -2) | (flagged["z"] >= 2)).all()

@@ -169,6 +169,16 @@ CASES = {
          "strategy": {"name": f"{HELPERS}:ScriptedView", "instruments": [C],
                       "params": {"script": json.dumps(LIMIT_BT_SCRIPT)}}},
         "2015-06-15", backtrader=True),
+    # the ETF premium Z-score model (its NAV read in prepare, its holding days in its state)
+    "premium_zscore": Case(
+        "premium_zscore",
+        {"name": "premium_zscore", "data": {"catalog": str(DATA / "catalog.csv"),
+                                            "start": "2021-06-01", "end": "2022-12-30",
+                                            "benchmark": None},
+         "strategy": {"name": "premium_zscore",
+                      "params": {"universe": ["510300.SH", "510500.SH", "513100.SH",
+                                              "159920.SZ"], "window": 40, "entry_z": -1.5,
+                                 "exit_z": 1.5}}}, "2022-10-10"),
     "issue_backtrader_trailing_stop": Case(
         "issue_backtrader_trailing_stop",
         {"name": "issue_bt_trail", "data": ISSUE_DATA,
@@ -263,7 +273,8 @@ def paper_ledger(case: Case, folder: Path, steps: list[set[str]]) -> Ledger:
                 if day in booked:
                     view[day] = rows
     else:
-        view = {row.date: [{k: v for k, v in json.loads(row.json).items() if v is not None}]
+        view = {row.date: [{k: v for k, v in json.loads(row.json).items()
+                            if v is not None and v == v}]  # NaN: nothing recorded
                 for row in signals.itertuples()}
     return Ledger(fills, _orders_frame(orders), equity, view)
 

@@ -269,3 +269,24 @@ def test_crowding_monitor_report_opens_in_chromium(browser, tmp_path):
     seen = open_report(browser, tmp_path / "crowding" / "report.html", "crowding_monitor")
     assert_clean(seen)
     assert [chart["id"] for chart in seen["charts"]] == ["crowding-heatmap"]
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_premium_monitor_report_opens_in_chromium(browser, tmp_path, language):
+    from tests.conftest import run_cli
+
+    out = tmp_path / f"premium_{language}"
+    config = EXAMPLES / "premium_zscore.yaml"
+    args = ["monitor", "premium", str(config), "--date", "2022-08-31", "--out", str(out)]
+    if language == "zh":
+        tree = yaml.safe_load(config.read_text(encoding="utf-8"))
+        tree["report"] = {"language": "zh"}
+        tree["data"]["catalog"] = str((EXAMPLES / tree["data"]["catalog"]).resolve())
+        zh = tmp_path / "premium_zh.yaml"
+        zh.write_text(yaml.safe_dump(tree, allow_unicode=True), encoding="utf-8")
+        args[2] = str(zh)
+    result = run_cli(*args)
+    assert result.code == 0, result.stderr
+    seen = open_report(browser, out / "report.html", f"premium_monitor_{language}")
+    assert_clean(seen)
+    assert [chart["id"] for chart in seen["charts"]] == ["premium-history"]

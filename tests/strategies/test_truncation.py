@@ -39,6 +39,13 @@ CASES = {
                                                        "percentile_days": 120}},
         start="2015-01-05", end="2016-12-30", broker={"execution": "open"},
         extra_cuts=["2015-09-30", "2016-03-31"]),
+    # the premium a decision reads is a day old (a cross-border fund's two), so the next bar,
+    # which tells a NAV's early ex-date, is known by then: cut around 510500's 2022-08-29
+    "premium_zscore": dict(
+        params={"universe": ["510300.SH", "510500.SH", "513100.SH", "159920.SZ"],
+                "window": 40, "entry_z": -1.5, "exit_z": 1.5, "hold_days": 3},
+        start="2021-06-01", end="2022-12-30", broker={"execution": "open"},
+        extra_cuts=["2022-08-26", "2022-08-29"]),
     "orders": dict(
         params={"path": str(FIXTURES / "orders_two_etfs.csv")},
         start="2021-01-04", end="2022-06-30", broker={"execution": "open"}),
