@@ -64,10 +64,21 @@ class Catalog:
 
 def read_catalog(path: str | Path) -> Catalog:
     """Read a catalog CSV with columns symbol, name, asset_class, board, tracks, path (and
-    optionally name_zh, the Chinese display name)."""
+    optionally name_zh, the Chinese display name, and listed). Read once per content in a
+    process (kept by the file's size and modification time; the catalog is small and every
+    run of a notebook or a sweep reads it)."""
     path = Path(path)
     if not path.is_file():
         raise DataError("catalog file not found", source=path)
+    stat = path.stat()
+    found = _read_catalog(path, path.resolve(), stat.st_size, stat.st_mtime_ns)
+    return Catalog(path=path, entries=dict(found.entries))
+
+
+@functools.lru_cache(maxsize=16)
+def _read_catalog(path: Path, resolved: Path, size: int, mtime: int) -> Catalog:
+    """The catalog at ``path`` (its entries' files relative to it, as given); ``resolved``,
+    ``size`` and ``mtime`` key the cache: the same text in another folder is another file."""
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
