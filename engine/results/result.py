@@ -91,7 +91,8 @@ class RunResult:
                  ("longest_drawdown_days", str(metrics["longest_drawdown_days"])),
                  ("trades", str(metrics["trades"])),
                  ("turnover", number(metrics["turnover"], ".2f", "x")),
-                 ("fees (CNY)", ", ".join(f"{k} {v:,.2f}" for k, v in metrics["fees"].items())),
+                 ("fees (CNY)", ", ".join(f"{k} {v:,.2f}" for k, v in sorted(
+                     metrics["fees"].items(), key=lambda item: item[0] == "total"))),
                  ("final equity (CNY)", f"{metrics['final_equity']:,.2f}"),
                  ("run_id", metrics["run_id"])]
         width = max(len(name) for name, _ in rows)
