@@ -158,7 +158,9 @@ def test_broker_rules_have_one_owner():
 
     owners = {"engine/broker/rules.py", "engine/broker/money.py"}
     patterns = {
-        "lot arithmetic": re.compile(r"[*/+-]\s*\w*rules\.lot\b|\.lot\s*[*/+-]"),
+        "lot arithmetic": re.compile(r"[*/+%-]\s*\w*rules?\.lot\b|\.lot\s*[*/+%-]|"
+                                     r"\w+\s*%\s*\w*\.lot\b"),
+        "tick arithmetic": re.compile(r"[*/%]\s*\w*rules?\.tick\b(?!_)"),
         "tick rounding": re.compile(r"\b(ceil|floor|round)_to_tick\("),
         "execution as a string": re.compile(r"execution\s*[!=]=\s*[\"']|[\"'](open|close|vwap)"
                                             r"[\"']\s*[!=]=\s*\w*execution"),

@@ -76,6 +76,29 @@ class InstrumentRules:
         """The next smaller quantity the exchange accepts (0 below the smallest order)."""
         return self.whole_lots(quantity - (self.lot if not self.fractional else quantity))
 
+    def lots_of(self, quantity: float) -> float:
+        """How many lots ``quantity`` is (the quantity itself for a fractional instrument)."""
+        return quantity / self.lot if self.lot and not self.fractional else float(quantity)
+
+    def is_whole_lots(self, quantity: float) -> bool:
+        """Whether ``quantity`` is an order the exchange accepts for a buy: whole lots, at
+        least the smallest order (any quantity for a fractional instrument)."""
+        return self.fractional or (self.whole_lots(quantity) == quantity and quantity > 0)
+
+    def is_odd_lot(self, quantity: float) -> bool:
+        """Whether ``quantity`` is not a whole number of lots (a sale may be one only when it
+        closes the position)."""
+        return not self.fractional and bool(quantity % self.lot)
+
+    def ticks_as_fraction(self, ticks: Any, price: Any) -> Any:
+        """``ticks`` ticks as a fraction of ``price`` (arrays too): a tick slippage in the
+        screen's proportional terms."""
+        return ticks * self.tick / price if self.tick else 0.0 * price
+
+    def is_on_tick(self, price: float) -> bool:
+        """Whether ``price`` is on the instrument's tick (always, without one)."""
+        return not self.tick or abs(price / self.tick - round(price / self.tick)) <= 1e-6
+
     def describe_lots(self) -> str:
         """How quantities are counted, for messages: "lots of 100"."""
         if self.min_quantity > self.lot:

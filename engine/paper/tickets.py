@@ -148,7 +148,7 @@ def build_tickets(pending: list[dict[str, Any]], session: dt.date,
         if up is not None:
             notes.append("band from the last close; on an ex-dividend day the exchange's band "
                          "starts from the ex-rights price")
-        lots = remaining / rule.lot if rule.lot else float(remaining)
+        lots = rule.lots_of(remaining)
         code, exchange = _code(symbol)
         tickets.append(Ticket(
             session=session.isoformat(), order_id=int(order["order_id"]), symbol=symbol,
@@ -212,7 +212,7 @@ def fit_to_cash(tickets: list[Ticket], rules: Mapping[str, InstrumentRules],
                     [n for n in (ticket.note, f"{rule_text}: not one lot fits, not placed") if n]))
                 fitted.append(ticket)
                 continue
-            lots = quantity / rule.lot if rule.lot else quantity
+            lots = rule.lots_of(quantity)
             ticket = replace(ticket, quantity=int(quantity), lots=round(lots, 4), note="; ".join(
                 [n for n in (ticket.note, f"{rule_text}: cut to {int(quantity):,}") if n]))
             need = _frozen(ticket, rule, quantity, day)
@@ -255,8 +255,7 @@ def check_tickets(tickets: list[Ticket], rules: Mapping[str, InstrumentRules],
         where = f"ticket #{ticket.order_id} {ticket.side} {ticket.quantity} {ticket.symbol}"
         if ticket.quantity <= 0:
             problems.append(f"{where}: no quantity")
-        if ticket.side == "buy" and not rule.fractional and (
-                ticket.quantity % rule.lot or ticket.quantity < rule.smallest_order):
+        if ticket.side == "buy" and not rule.is_whole_lots(ticket.quantity):
             problems.append(f"{where}: a buy must be whole {rule.describe_lots()}")
         if ticket.side == "sell":
             selling[ticket.symbol] = selling.get(ticket.symbol, 0.0) + ticket.quantity
@@ -264,13 +263,12 @@ def check_tickets(tickets: list[Ticket], rules: Mapping[str, InstrumentRules],
             if selling[ticket.symbol] > held + 1e-9:
                 problems.append(f"{where}: sells {selling[ticket.symbol]:g} in all, more than "
                                 f"the {held:g} held")
-            elif not rule.fractional and ticket.quantity % rule.lot and \
+            elif rule.is_odd_lot(ticket.quantity) and \
                     abs(selling[ticket.symbol] - held) > 1e-9:
                 problems.append(f"{where}: an odd lot may only be sold with the whole position")
         if ticket.action != "place" or ticket.limit_price is None:
             continue
-        if rule.tick and abs(ticket.limit_price / rule.tick - round(ticket.limit_price /
-                                                                     rule.tick)) > 1e-6:
+        if not rule.is_on_tick(ticket.limit_price):
             problems.append(f"{where}: limit {ticket.limit_price} is not on the "
                             f"{rule.tick:g} tick")
         if ticket.band_low is not None and ticket.band_high is not None and not (

@@ -95,7 +95,7 @@ def screen_prices(market: MarketData, symbols: Sequence[str],
         if slippage.kind == "percent":
             slip = np.full(len(days), slippage.value)
         elif slippage.kind == "ticks" and rule.tick:
-            slip = slippage.value * rule.tick / (open_ * rule.price_scale)
+            slip = rule.ticks_as_fraction(slippage.value, open_ * rule.price_scale)
         else:
             slip = np.zeros(len(days))
         buys.append(np.array([marginal_fee_rate(rule, True, day) for day in days]) + slip)
