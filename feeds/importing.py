@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from huice.feeds.action_tables import action_table_format, join_actions, read_action_table
+from huice.feeds.action_tables import action_table_format
 from huice.feeds.actions import actions_from_previous_close
 from huice.feeds.bars import to_bar_frame
 from huice.feeds.calendar import read_exchange_calendar
@@ -31,6 +31,8 @@ from huice.feeds.import_checks import (
     overnight_gap_warnings,
     repair_ohlc,
 )
+from huice.feeds.import_joins import FileReport, join_action_table, join_nav_file, join_shares
+from huice.feeds.nav_import import nav_format
 from huice.feeds.store import CatalogStore
 
 READABLE = (".csv", ".gz", ".xlsx", ".parquet")
@@ -61,15 +63,6 @@ SHARES_FORMATS = (
     SharesFormat("SZSE fund shares (份额(万份))", "代码", "日期", "份额(万份)", 1e4),
     SharesFormat("shares in 10,000 units (shares_10k)", "code", "date", "shares_10k", 1e4),
 )
-
-
-@dataclass
-class FileReport:
-    """What one file held and what was done to it."""
-
-    path: Path
-    symbols: list[str] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -283,6 +276,17 @@ def import_shares(path: Path, raw: pd.DataFrame, fmt: SharesFormat, snapshot_dat
     return series, report
 
 
+def _table_kind(raw: pd.DataFrame) -> tuple[str, Any]:
+    """What a file is: a NAV, a shares or an action table (with its format), or bars."""
+    if (found_nav := nav_format(raw)) is not None:
+        return "nav", found_nav
+    if (shares := _shares_format(list(raw.columns))) is not None:
+        return "shares", shares
+    if (actions := action_table_format(list(raw.columns))) is not None:
+        return "actions", actions
+    return "bars", None
+
+
 def import_paths(paths: Sequence[str | Path], catalog: str | Path, *, symbol: str | None = None,
                  asset_class: str | None = None, snapshot_date: str | None = None,
                  board: str | None = None, strict: bool = False, replace: bool = False,
@@ -298,16 +302,16 @@ def import_paths(paths: Sequence[str | Path], catalog: str | Path, *, symbol: st
         raise DataError("--symbol names one instrument: import one file at a time with it")
     store = CatalogStore(catalog)
     entries: dict[str, tuple[Instrument, pd.DataFrame]] = {}
-    reports, shares_files, action_files = [], [], []
+    reports: list[FileReport] = []
+    shares_files: list[tuple[Path, pd.DataFrame, Any]] = []
+    action_files: list[tuple[Path, pd.DataFrame, Any]] = []
+    nav_files: list[tuple[Path, pd.DataFrame, Any]] = []
     for path in files:
         raw = read_table(path)
-        shares_format = _shares_format(list(raw.columns))
-        if shares_format is not None:
-            shares_files.append((path, raw, shares_format))
-            continue
-        action_format = action_table_format(list(raw.columns))
-        if action_format is not None:
-            action_files.append((path, raw, action_format))
+        kind, table_format = _table_kind(raw)
+        if kind != "bars":
+            {"nav": nav_files, "shares": shares_files, "actions": action_files}[kind].append(
+                (path, raw, table_format))
             continue
         try:
             instrument, frame, report = import_bars(path, raw, symbol=symbol,
@@ -326,73 +330,13 @@ def import_paths(paths: Sequence[str | Path], catalog: str | Path, *, symbol: st
         entries[instrument.symbol] = (instrument, frame)
         reports.append(report)
     for path, raw, fmt in shares_files:
-        reports.append(_join_shares(store, entries, path, raw, fmt, snapshot_date))
+        reports.append(join_shares(store, entries, import_shares(path, raw, fmt,
+                                                                 snapshot_date)))
+    for path, raw, nav_fmt in nav_files:
+        reports.append(join_nav_file(store, entries, path, raw, nav_fmt, symbol))
     for path, raw, action_format in action_files:
-        reports.append(_join_action_table(store, entries, path, raw, action_format, symbol,
-                                          replace))
+        reports.append(join_action_table(store, entries, path, raw, action_format, symbol,
+                                         replace))
     if entries:
         store.write(entries)
     return reports
-
-
-Entries = dict[str, tuple[Instrument, pd.DataFrame]]
-
-
-def _join_shares(store: CatalogStore, entries: Entries, path: Path, raw: pd.DataFrame,
-                 fmt: Any, snapshot_date: str | None) -> FileReport:
-    """A shares file's daily shares outstanding joined to the bars of its codes."""
-    series, report = import_shares(path, raw, fmt, snapshot_date)
-    joined = []
-    for code, values in series.items():
-        if not _with_entry(store, entries, code):
-            continue
-        instrument, frame = entries[code]
-        frame = frame.copy()
-        frame["shares"] = values.reindex(frame.index).combine_first(
-            frame["shares"] if "shares" in frame else pd.Series(index=frame.index,
-                                                                dtype=float))
-        entries[code] = (instrument, frame)
-        joined.append(code)
-    skipped = sorted(set(series) - set(joined))
-    report.lines.append(f"shares joined to {', '.join(joined) or 'nothing'}"
-                        + (f"; {len(skipped)} without bars in the catalog skipped"
-                           if skipped else ""))
-    return report
-
-
-def _join_action_table(store: CatalogStore, entries: Entries, path: Path, raw: pd.DataFrame,
-                       action_format: Any, symbol: str | None, replace: bool) -> FileReport:
-    """A dividend table's actions joined to the bars of its codes."""
-    report = FileReport(path, lines=[f"format: {action_format.name} (dividends and splits)"])
-    tables = read_action_table(path, raw, action_format, symbol)
-    for code, actions in tables.items():
-        if not _with_entry(store, entries, code):
-            continue
-        instrument, frame = entries[code]
-        frame, lines = join_actions(code, frame, actions, path, replace)
-        entries[code] = (instrument, frame)
-        report.symbols.append(code)
-        report.lines += lines
-    without_bars = len(tables) - len(report.symbols)
-    if not report.symbols:
-        report.lines.append("no code in this table has bars in the catalog or among the "
-                            "files imported with it: nothing booked")
-    elif without_bars:
-        report.lines.append(f"{without_bars} code(s) without bars in the catalog left out")
-    return report
-
-
-def _with_entry(store: CatalogStore, entries: dict[str, tuple[Instrument, pd.DataFrame]],
-                code: str) -> bool:
-    """Make sure ``entries`` holds ``code`` (imported in this call, or read from the store);
-    False when neither has it."""
-    if code in entries:
-        return True
-    stored = store.bars(code)
-    if stored is None:
-        return False
-    rows = store.rows()
-    row = rows[rows["symbol"] == code].iloc[0]
-    entries[code] = (Instrument(code, row["name"], row["asset_class"], row["board"] or None,
-                                row["tracks"] or None, row["source"]), stored)
-    return True

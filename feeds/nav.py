@@ -57,6 +57,14 @@ def _read(path: Path, size: int, mtime: int) -> pd.Series:
     return frame.set_index("date")["nav"].astype(float)
 
 
+def nav_of(bars: pd.DataFrame, symbol: str, folder: Path = BUNDLED_NAV) -> pd.Series:
+    """The fund's unit NAV: its bars' ``nav`` line when they have one (imported with
+    ``data import``), else the NAV files of ``folder`` (the bundled ones by default)."""
+    if "nav" in bars and bars["nav"].notna().any():
+        return bars["nav"].dropna().astype(float)
+    return read_nav(symbol, folder)
+
+
 def corrected_nav(bars: pd.DataFrame, nav: pd.Series, calendar: pd.DatetimeIndex
                   ) -> pd.Series:
     """``nav`` on the bars' days (NaN where it has none), with the NAV of the trading day

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from huice.feeds.market import MarketData
-from huice.feeds.nav import BUNDLED_NAV, nav_lag, premium, read_nav
+from huice.feeds.nav import BUNDLED_NAV, nav_lag, nav_of, premium
 from huice.strategies.premium_zscore import DECISION_LAG_EXTRA, PremiumParams
 
 HOLD_DAYS = 3
@@ -40,7 +40,7 @@ def events(market: MarketData, params: PremiumParams) -> pd.DataFrame:
         bars = market.bars(symbol)
         asset_class = market.instruments[symbol].asset_class
         lag = nav_lag(asset_class) + DECISION_LAG_EXTRA
-        seen = premium(bars, read_nav(symbol, params.nav_folder or BUNDLED_NAV),
+        seen = premium(bars, nav_of(bars, symbol, params.nav_folder or BUNDLED_NAV),
                        calendar).shift(lag)
         z = (seen - seen.rolling(params.window).mean()) / seen.rolling(params.window).std()
         opens = bars["open"].to_numpy(dtype=float)

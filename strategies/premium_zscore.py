@@ -25,7 +25,7 @@ from pydantic import Field, model_validator
 from huice.engine.results.diagnostic import DiagnosticChart
 from huice.engine.run.context import BarContext
 from huice.feeds.market import MarketData
-from huice.feeds.nav import BUNDLED_NAV, nav_lag, premium, read_nav
+from huice.feeds.nav import BUNDLED_NAV, nav_lag, nav_of, premium
 from huice.strategies.base import Strategy, StrategyParams
 from huice.strategies.registry import register
 
@@ -88,7 +88,7 @@ class PremiumZScore(Strategy):
             else market.calendar
         for symbol in p.universe:
             bars = market.bars(symbol)
-            nav = read_nav(symbol, p.nav_folder or BUNDLED_NAV)
+            nav = nav_of(bars, symbol, p.nav_folder or BUNDLED_NAV)
             lag = nav_lag(market.instruments[symbol].asset_class) + DECISION_LAG_EXTRA
             seen = premium(bars, nav, calendar).shift(lag)
             mean = seen.rolling(p.window, min_periods=p.window).mean()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from huice.feeds.importing import FileReport
+    from huice.feeds.import_joins import FileReport
 
 __all__ = ["data_fetch", "data_import", "data_undo", "data_update"]
 

@@ -21,7 +21,7 @@ from huice.engine.results.labels import text
 from huice.engine.results.page import html_page, section
 from huice.engine.results.writer import write_folder
 from huice.feeds.loading import load_market
-from huice.feeds.nav import BUNDLED_NAV, premium, read_nav
+from huice.feeds.nav import BUNDLED_NAV, nav_of, premium
 from huice.strategies.premium_zscore import PremiumParams
 
 HISTORY_DAYS = 250
@@ -41,7 +41,7 @@ def premium_table(config: RunConfig, date: dt.date | None
     frames = []
     for symbol in params.universe:
         bars = market.bars(symbol)
-        nav = read_nav(symbol, params.nav_folder or BUNDLED_NAV)
+        nav = nav_of(bars, symbol, params.nav_folder or BUNDLED_NAV)
         series = premium(bars, nav, calendar).dropna()
         z = (series - series.rolling(params.window).mean()) / series.rolling(params.window).std()
         rank = series.expanding().rank(pct=True)

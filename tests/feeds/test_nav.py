@@ -110,3 +110,62 @@ def test_the_premium_monitor_writes_its_files_and_flags_the_funds_beyond(tmp_pat
     assert row["z"] == pytest.approx((expected.iloc[-1] - window.mean()) / window.std())
     flagged = last[last["signal"] != ""]
     assert ((flagged["z"] <= -2) | (flagged["z"] >= 2)).all()
+
+
+@pytest.mark.parametrize("layout", ["yang", "akshare", "efinance"])
+def test_data_import_joins_a_nav_file_as_the_bars_nav_line(tmp_path, layout):
+    """510300.SH's bars and its NAV imported into a catalog, the NAV in three real layouts
+    (date,nav; akshare fund_etf_fund_info_em's 净值日期, 单位净值; efinance's parquet with a date
+    index): the catalog's bars carry a nav line on their days, rows on other days are left
+    out and counted, and the premium from it equals the bundled NAV's."""
+    from tests.conftest import run_cli
+
+    bars = tmp_path / "510300.SH.csv"
+    frame = pd.read_csv(DATA / "bars" / "510300.SH.csv.gz")
+    frame[(frame["date"] >= "2021-01-04") & (frame["date"] <= "2021-06-30")].to_csv(
+        bars, index=False)
+    nav = pd.read_csv(DATA / "nav" / "510300.SH.csv.gz")
+    nav = nav[(nav["date"] >= "2020-12-01") & (nav["date"] <= "2021-06-30")]
+    nav = pd.concat([nav, pd.DataFrame({"date": ["2021-06-27"], "nav": [4.9]})])  # a Sunday
+    if layout == "yang":
+        path = tmp_path / "nav_510300.csv"
+        nav.to_csv(path, index=False)
+    elif layout == "akshare":
+        path = tmp_path / "510300_fund_etf_fund_info_em.csv"
+        nav.rename(columns={"date": "净值日期", "nav": "单位净值"}).assign(
+            累计净值=nav["nav"], 日增长率=0.0).to_csv(path, index=False)
+    else:
+        path = tmp_path / "510300_nav.parquet"
+        nav.assign(date=pd.to_datetime(nav["date"]), cum_nav=nav["nav"]).set_index(
+            "date").to_parquet(path)
+    result = run_cli("data", "import", str(bars), str(path), "--catalog",
+                     str(tmp_path / "market"))
+    assert result.code == 0, result.stderr
+    assert "nav joined on 118 day(s)" in result.stdout
+    assert "NAV row(s) on days without a bar left out" in result.stdout
+    import huice
+    from huice.feeds.nav import nav_of
+
+    run = huice.backtest({"name": "n", "data": {"catalog": str(tmp_path / "market" /
+                                                               "catalog.csv"),
+                                                "benchmark": None},
+                          "strategy": {"name": "orders", "params": {"path": str(
+                              orders_file(tmp_path))}}})
+    assert run.metrics.bars == 118
+    from huice.feeds.catalog import read_catalog
+    from huice.feeds.csv_source import read_bars as read_any
+
+    instrument, bar_path = read_catalog(tmp_path / "market" / "catalog.csv").lookup("510300.SH")
+    stored = read_any(bar_path)
+    assert "nav" in stored and stored["nav"].notna().sum() == 118
+    calendar = read_exchange_calendar()
+    ours = premium(stored, nav_of(stored, "510300.SH"), calendar).dropna()
+    bundled = premium(read_bars(DATA / "bars" / "510300.SH.csv.gz").loc[stored.index],
+                      read_nav("510300.SH"), calendar).dropna()
+    pd.testing.assert_series_equal(ours, bundled)
+
+
+def orders_file(folder):
+    path = folder / "orders.csv"
+    path.write_text("date,symbol,side,quantity\n2021-01-04,510300.SH,buy,1000\n")
+    return path
