@@ -155,7 +155,7 @@ def test_data_import_joins_a_nav_file_as_the_bars_nav_line(tmp_path, layout):
     from huice.feeds.catalog import read_catalog
     from huice.feeds.csv_source import read_bars as read_any
 
-    instrument, bar_path = read_catalog(tmp_path / "market" / "catalog.csv").lookup("510300.SH")
+    _, bar_path = read_catalog(tmp_path / "market" / "catalog.csv").lookup("510300.SH")
     stored = read_any(bar_path)
     assert "nav" in stored and stored["nav"].notna().sum() == 118
     calendar = read_exchange_calendar()
