@@ -174,7 +174,8 @@ def akquant_run(strategy, data: pd.DataFrame, symbols: list[str], depth: int):
 
 def huice_fills(result) -> pd.DataFrame:
     fills = result.fills
-    return pd.DataFrame({"date": fills["date"], "symbol": fills["symbol"], "side": fills["side"],
+    dates = pd.to_datetime(fills["date"]).dt.strftime("%Y-%m-%d")
+    return pd.DataFrame({"date": dates, "symbol": fills["symbol"], "side": fills["side"],
                          "quantity": fills["quantity"].astype(float),
                          "price": fills["price"].round(6)})
 
