@@ -18,10 +18,11 @@ bar was the exchange's suspension (no longer a finding).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -164,12 +165,39 @@ def _gated(config: RunConfig, market: MarketData,
         bars[symbol] = frame
     gated = MarketData(bars, market.instruments, market.exchange_calendar)
     gated.findings = tuple(findings)
-    if findings:
+    told = _not_yet_told(findings)
+    if told:
         logger.warning("data: {} (a missing bar is a suspension; -v lists each, metrics.json "
-                       "counts them)", quality.describe(findings))
-        for finding in findings:
+                       "counts them)", quality.describe(told))
+        for finding in told:
             logger.debug("data: {} [{}]", finding.line(), finding.kind)
     return gated
+
+
+_told: set[quality.Finding] | None = None  # inside :func:`each_finding_told_once`
+
+
+@contextlib.contextmanager
+def each_finding_told_once() -> Iterator[None]:
+    """Within this block (a sweep), each finding is logged once: its markets share bars (the
+    benchmark, a file in every run) and its forked workers, which inherit what was told
+    before they forked, gate what the parent gated. Every run's metrics and report still
+    count them all; outside the block, every gated market logs its findings."""
+    global _told
+    outer = _told
+    _told = set() if outer is None else outer
+    try:
+        yield
+    finally:
+        _told = outer
+
+
+def _not_yet_told(findings: list[quality.Finding]) -> list[quality.Finding]:
+    if _told is None:
+        return findings
+    new = [finding for finding in findings if finding not in _told]
+    _told.update(new)
+    return new
 
 
 def finding_notes(market: MarketData, policy: str, language: str = "en") -> list[str]:

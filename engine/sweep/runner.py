@@ -31,6 +31,7 @@ from huice.engine.results.outputs import check_output_folder, write_marker
 from huice.engine.results.result import RunResult, RunSummary
 from huice.engine.results.writer import write_file_atomically
 from huice.engine.run.assembly import market_of, run_backtest, run_summary
+from huice.engine.run.data_gate import each_finding_told_once
 from huice.engine.run.plugin import PluginFactory, StrategyPlugin
 from huice.engine.sweep.plan import SweepTask, plan_sweep
 from huice.feeds.csv_source import read_bars
@@ -148,17 +149,19 @@ def validate_tasks(tasks: Iterable[SweepTask], factory: PluginFactory
 
 
 def preload_bars(tasks: Iterable[SweepTask], factory: PluginFactory) -> int:
-    """Parse every bar file the tasks use once, before the workers fork: they inherit the parses
-    (``read_bars_csv`` keeps them by content) copy-on-write. Returns the file count."""
+    """Parse every bar file the tasks use once, and gate every distinct market, before the
+    workers fork: they inherit the parses (``read_bars_csv`` keeps them by content) and the
+    gate's findings copy-on-write. Returns the file count."""
     from huice.feeds.catalog import BUNDLED_CATALOG, read_catalog
     from huice.feeds.loading import base_symbols
 
     seen: set[Path] = set()
     catalogs: dict[Path, Any] = {}
+    markets: set[str] = set()
     for task in tasks:
         config = RunConfig.model_validate(task.config)
-        symbols = factory(config).symbols() + ([config.data.benchmark]
-                                               if config.data.benchmark else [])
+        plugin = factory(config)
+        symbols = plugin.symbols() + ([config.data.benchmark] if config.data.benchmark else [])
         catalog_path = config.data.catalog or BUNDLED_CATALOG
         for symbol in base_symbols(symbols):
             if symbol in config.data.files:
@@ -173,7 +176,18 @@ def preload_bars(tasks: Iterable[SweepTask], factory: PluginFactory) -> int:
                 seen.add(path)
                 with contextlib.suppress(HuiceError):  # the run reports it, with its row
                     read_bars(path)
+        _pregate(config, plugin, markets)
     return len(seen)
+
+
+def _pregate(config: RunConfig, plugin: StrategyPlugin, done: set[str]) -> None:
+    """Gate each distinct market before the workers fork (they inherit what was checked and
+    logged, and the last :data:`MARKETS_KEPT` markets); a refusal is left to its runs' rows."""
+    key = json.dumps([config.data.model_dump(mode="json"), plugin.symbols()], sort_keys=True)
+    if key not in done:
+        done.add(key)
+        with contextlib.suppress(HuiceError):
+            worker_market(config, plugin)
 
 
 def chunk_size(tasks: int, workers: int) -> int:
@@ -305,7 +319,14 @@ def equity_of_tasks(tasks: list[SweepTask],
 def run_sweep(base: RunConfig, factory: PluginFactory, out_dir: Path, *, workers: int = 1,
               backend: str = "local", progress: bool | None = None,
               tasks: list[SweepTask] | None = None) -> SweepResult:
-    """Plan, validate, run (skipping finished task ids) and write a sweep's outputs."""
+    """Plan, validate, run (skipping finished task ids) and write a sweep's outputs; each
+    finding of the bars is logged once, however many runs and workers gate it."""
+    with each_finding_told_once():
+        return _run_sweep(base, factory, out_dir, workers, backend, progress, tasks)
+
+
+def _run_sweep(base: RunConfig, factory: PluginFactory, out_dir: Path, workers: int,
+               backend: str, progress: bool | None, tasks: list[SweepTask] | None) -> SweepResult:
     from huice.engine.sweep.report import write_sweep_report
 
     sweep = base.sweep_block()

@@ -189,6 +189,22 @@ def test_a_sweep_reports_the_finding_in_its_runs(tmp_path):
     assert set(huice.sweep(config, workers=1, out=tmp_path / "sweep2")["status"]) == {"ok"}
 
 
+def test_a_sweeps_workers_log_each_finding_once(tmp_path):
+    """The parent gates every market before the workers fork; they inherit what it logged."""
+    config = files_config(tmp_path, "dropped")
+    config["sweep"] = {"grid": {"broker.slippage.value": [0.0, 0.001, 0.002, 0.003]}}
+    config["broker"] = {"slippage": {"kind": "percent", "value": 0.0}}
+    path = tmp_path / "sweep.yaml"
+    path.write_text(json.dumps(config))
+    result = run_cli("sweep", str(path), "--workers", "2", "--out", str(tmp_path / "out"))
+    assert result.code == 0, result.stderr
+    summaries = [line for line in result.stderr.splitlines() if "finding(s) in the bars" in line]
+    assert summaries == ["WARNING data: 1 finding(s) in the bars: 1 missing (a missing bar is a "
+                         "suspension; -v lists each, metrics.json counts them)"]
+    rows = pd.read_csv(tmp_path / "out" / "results.csv")
+    assert len(rows) == 4 and (rows["status"] == "ok").all()
+
+
 def paper_files(tmp_path: Path, fault: str, start: str) -> Path:
     config = files_config(tmp_path, fault)
     config["paper"] = {"state": "state/paper.sqlite", "poll_seconds": 0,
