@@ -61,6 +61,11 @@ def command_sweep(args: argparse.Namespace) -> int:
         print(ranked.head(sweep.top)[columns].to_string(index=False))
         print(f"results: {out_dir / 'results.csv'}")
     print(f"report: {out_dir / 'report.html'}")
+    if "status" in table and len(table) and (table["status"] == "error").all():
+        # nothing to rank: the same input error in every run (a refused bar, say)
+        print(f"error: all {len(table)} runs failed; the first: {table['error'].iloc[0]}",
+              file=sys.stderr)
+        return EXIT_USER_ERROR
     return EXIT_OK
 
 

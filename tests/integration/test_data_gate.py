@@ -184,6 +184,11 @@ def test_a_sweep_reports_the_finding_in_its_runs(tmp_path):
     frame = huice.sweep(config, workers=1, out=tmp_path / "sweep")
     assert set(frame["status"]) == {"error"}
     assert all(DETAILS["x10"] in error for error in frame["error"])
+    path = tmp_path / "sweep.yaml"
+    path.write_text(json.dumps(config))
+    cli = run_cli("sweep", str(path), "--out", str(tmp_path / "cli"))
+    assert cli.code == 2 and "error: all 2 runs failed; the first: " in cli.stderr
+    assert DETAILS["x10"] in cli.stderr and (tmp_path / "cli" / "results.csv").exists()
     config["data"]["accept"] = [{"symbol": TRADED, "date": d, "as": "bar"}
                                 for d in (FAULT_DAY, "2021-03-11")]
     assert set(huice.sweep(config, workers=1, out=tmp_path / "sweep2")["status"]) == {"ok"}
