@@ -174,7 +174,7 @@ def _gated(config: RunConfig, market: MarketData,
     return gated
 
 
-_told: set[quality.Finding] | None = None  # inside :func:`each_finding_told_once`
+_told: set[tuple[str, str, dt.date]] | None = None  # inside :func:`each_finding_told_once`
 
 
 @contextlib.contextmanager
@@ -195,8 +195,12 @@ def each_finding_told_once() -> Iterator[None]:
 def _not_yet_told(findings: list[quality.Finding]) -> list[quality.Finding]:
     if _told is None:
         return findings
-    new = [finding for finding in findings if finding not in _told]
-    _told.update(new)
+    new = []
+    for finding in findings:  # the same day's finding in another window is the same finding
+        key = (finding.kind, finding.symbol, finding.day)
+        if key not in _told:
+            _told.add(key)
+            new.append(finding)
     return new
 
 

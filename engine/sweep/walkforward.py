@@ -29,6 +29,7 @@ from huice.engine.results.plotly_traces import (
     line,
 )
 from huice.engine.results.writer import write_csv_atomically
+from huice.engine.run.data_gate import each_finding_told_once
 from huice.engine.run.plugin import PluginFactory
 from huice.engine.sweep.plan import SweepTask, plan_sweep, task_id_of
 from huice.engine.sweep.report_parts import table_html
@@ -85,7 +86,13 @@ class WalkForwardResult:
 def run_walk_forward(base: RunConfig, factory: PluginFactory, out_dir: Path, *,
                      workers: int = 1, backend: str = "local") -> WalkForwardResult:
     """Run the folds of ``base.sweep.walk_forward`` and write walk_forward.csv, oos_equity.csv
-    and report.html into ``out_dir``."""
+    and report.html into ``out_dir``; each finding of the bars is logged once."""
+    with each_finding_told_once():
+        return _run_walk_forward(base, factory, out_dir, workers, backend)
+
+
+def _run_walk_forward(base: RunConfig, factory: PluginFactory, out_dir: Path, workers: int,
+                      backend: str) -> WalkForwardResult:
     from huice.engine.results.outputs import check_output_folder, write_marker
     from huice.engine.sweep.report import write_sweep_report
 
