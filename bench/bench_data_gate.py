@@ -32,7 +32,7 @@ def _without_gate():
 
 def measure(rounds: int = 5, sweep_rounds: int = 3) -> dict:
     import huice
-    from huice.engine.sweep.runner import forget_markets
+    from huice.engine.sweep.task import forget_markets
 
     results: dict[str, dict[str, float]] = {}
     for name in EXAMPLES:

@@ -28,7 +28,7 @@ t = time.perf_counter()
 import huice.cli
 from huice import api
 from huice.engine.sweep.plan import plan_sweep
-from huice.engine.sweep.runner import validate_tasks, worker_market, run_task_summary
+from huice.engine.sweep.task import run_task, strategies_of, worker_market
 from huice.strategies.factory import build_strategy
 steps = {"import huice.cli": time.perf_counter() - t}
 t = time.perf_counter()
@@ -37,13 +37,13 @@ steps["load and check the config"] = time.perf_counter() - t
 t = time.perf_counter()
 config = api.runnable_config(config)
 tasks = plan_sweep(config)
-built = validate_tasks(tasks, lambda c: build_strategy(c))
+built = strategies_of(tasks, lambda c: build_strategy(c))
 steps[f"plan and validate the {len(tasks)} runs"] = time.perf_counter() - t
 t = time.perf_counter()
 worker_market(*built[0])
 steps["the first run's market (files, catalog, gate)"] = time.perf_counter() - t
 t = time.perf_counter()
-run_task_summary(tasks[0], lambda c: build_strategy(c))
+run_task(tasks[0], lambda c: build_strategy(c))
 steps["the first run"] = time.perf_counter() - t
 print(json.dumps(steps))
 """

@@ -211,8 +211,8 @@ def whole_sweep_seconds() -> float:
 def measure(rounds: int = 3) -> dict:
     from huice.engine.run.assembly import run_summary
     from huice.engine.sweep.plan import plan_sweep
-    from huice.engine.sweep.runner import run_task, validate_tasks
     from huice.engine.sweep.screening import screen_group, screen_tasks
+    from huice.engine.sweep.task import run_task, strategies_of
     from huice.strategies.factory import plugin_for
 
     results: dict = {"fresh_vectorbt": fresh_vectorbt_seconds()}
@@ -221,7 +221,7 @@ def measure(rounds: int = 3) -> dict:
     vectorbt_ma(close, opens)
     grid = drawdown_grid()
     tasks = plan_sweep(grid)
-    built = validate_tasks(tasks, plugin_for)
+    built = strategies_of(tasks, plugin_for)
     closes, reference = drawdown_inputs()
     vectorbt_drawdown(closes, reference)
     screen_tasks(tasks, built)
@@ -254,11 +254,11 @@ def measure(rounds: int = 3) -> dict:
 
 
 def validate_seconds(tasks) -> float:
-    from huice.engine.sweep.runner import validate_tasks
+    from huice.engine.sweep.task import strategies_of
     from huice.strategies.factory import plugin_for
 
     start = time.perf_counter()
-    validate_tasks(tasks, plugin_for)
+    strategies_of(tasks, plugin_for)
     return time.perf_counter() - start
 
 

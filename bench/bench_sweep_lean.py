@@ -39,7 +39,7 @@ def timed_full(task) -> tuple[dict, dict]:
     from huice.engine.run.assembly import execute_run, market_of, prepare_run
     from huice.engine.run.ledger import ledger_of
     from huice.engine.run.result_builder import build_result
-    from huice.engine.sweep.runner import metrics_row
+    from huice.engine.sweep.task import metrics_row
     from huice.strategies.factory import plugin_for
 
     start = time.perf_counter()
@@ -61,11 +61,13 @@ def timed_full(task) -> tuple[dict, dict]:
 def timed_lean(task) -> tuple[dict, dict]:
     from huice.engine.run.assembly import execute_run, prepare_run
     from huice.engine.run.ledger import summary_of
-    from huice.engine.sweep.runner import _task_run, metrics_row
+    from huice.engine.sweep.task import metrics_row, sweep_runner, worker_market
     from huice.strategies.factory import plugin_for
 
     start = time.perf_counter()
-    config, plugin, market, runner = _task_run(task, plugin_for)
+    config = task.resolved
+    plugin = plugin_for(config)
+    market, runner = worker_market(config, plugin), sweep_runner(config, plugin)
     run = prepare_run(config, plugin, market, runner=runner)
     run.lean = True
     run.context.keep_records = False
@@ -80,7 +82,7 @@ def timed_lean(task) -> tuple[dict, dict]:
 
 
 def measure(rounds: int = 3) -> dict:
-    from huice.engine.sweep.runner import preload_bars, run_task
+    from huice.engine.sweep.task import preload_bars, run_task
     from huice.strategies.factory import plugin_for
 
     tasks = sample_tasks()
@@ -102,7 +104,7 @@ def measure(rounds: int = 3) -> dict:
                 full_rows = rows
             else:
                 assert rows == full_rows, "the lean rows differ from the full runs' rows"
-    assert [run_task(task, plugin_for) for task in tasks[:4]] == full_rows[:4]
+    assert [run_task(task, plugin_for).row for task in tasks[:4]] == full_rows[:4]
     per_run = {way: {key: median([parts[key] for parts in totals[way]]) / len(tasks) * 1000
                      for key in ("setup", "loop", "results")} for way in totals}
     ratios = [sum(f.values()) / sum(le.values()) for f, le in zip(totals["full"], totals["lean"])]

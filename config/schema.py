@@ -13,7 +13,6 @@ from typing import Any, Literal
 
 from pydantic import (
     Field,
-    PrivateAttr,
     field_validator,
     model_validator,
 )
@@ -342,8 +341,6 @@ class RunConfig(StrictModel):
                           "only); default: cerebro for one run, fast in sweeps. The outputs "
                           "are the same",
         json_schema_extra=left_out_of("run", "account"))  # both runners give the same outputs
-    # where the config was read from (file, lines, folder), set by huice.load_config; not data
-    _origin: Any = PrivateAttr(default=None)
 
     def sweep_block(self) -> SweepConfig:
         """The ``sweep:`` block (sweeps and walk-forward are only run from configs with one)."""

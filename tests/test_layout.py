@@ -274,3 +274,33 @@ def test_bar_quality_has_one_owner():
                     if pattern.search(line):
                         found.append(f"{relative}:{number}: {what}: {line.strip()}")
     assert found == []
+
+
+def private_imports(files: list[tuple[str, Path]]) -> list[str]:
+    """Every import of a private name (``_x``, not a dunder) from another module of huice in
+    ``files`` (name, path): ``importer: module._x``."""
+    found = []
+    for name, path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+                    and node.module.startswith("huice")):
+                continue
+            for alias in node.names:
+                if alias.name.startswith("_") and not alias.name.startswith("__"):
+                    found.append(f"{name}: {node.module}.{alias.name}")
+    return found
+
+
+def test_nothing_imports_a_private_name_across_modules():
+    """A leading underscore is a module's own business: another module (of the API, a test, a
+    benchmark) uses public names only, so a private helper can change without breaking it."""
+    files = modules() + [(str(path.relative_to(REPO)), path) for folder in ("tests", "bench")
+                         for path in sorted((REPO / folder).rglob("*.py"))]
+    assert private_imports(files) == []
+
+
+def test_the_private_import_check_finds_one(tmp_path):
+    planted = tmp_path / "planted.py"
+    planted.write_text("from huice.api import load_config\nfrom huice.api import (\n"
+                       "    located,\n    _origin_of,\n)\nfrom huice import __version__\n")
+    assert private_imports([("planted", planted)]) == ["planted: huice.api._origin_of"]

@@ -88,10 +88,12 @@ def test_the_paper_functions_of_the_api(tmp_path):
     assert step.booked > 0 and len(lines) == step.booked and "equity" in lines[-1]
     assert step.problems == []
     status = huice.paper_status(config)
-    assert status["last_bar"] == "2025-03-31"
-    assert status["cash"] + status["holdings"] == pytest.approx(status["equity"], abs=0.01)
+    assert isinstance(status, huice.PaperStatus)
+    assert status.last_bar == "2025-03-31"
+    assert status.cash + status.holdings == pytest.approx(status.equity, abs=0.01)
+    assert status.to_dict()["positions"] == [vars(p) for p in status.positions]
     report = huice.paper_report(config)
-    assert report.metrics.final_equity == pytest.approx(status["equity"], abs=0.005)
+    assert report.metrics.final_equity == pytest.approx(status.equity, abs=0.005)
     backtest = huice.backtest(config)
     assert backtest.metrics.final_equity == pytest.approx(report.metrics.final_equity, abs=0.005)
     assert huice.paper_run(config, once=True).booked == 0  # nothing new: books nothing

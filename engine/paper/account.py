@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -21,6 +21,7 @@ from huice.engine.paper.glance import (
     unprotected,
 )
 from huice.engine.paper.store import PaperStore
+from huice.engine.results.account_view import Drift, LiveVsPaper, PaperStatus
 from huice.engine.results.labels import NOTES, text
 from huice.engine.results.ledger_frames import trades_frame
 from huice.engine.results.result import RunResult
@@ -32,14 +33,13 @@ if TYPE_CHECKING:
     from huice.engine.paper.trader import PaperTrader
 
 
-def status(store: PaperStore, initial_cash: float, calendar: pd.DatetimeIndex
-           ) -> dict[str, Any]:
+def status(store: PaperStore, initial_cash: float, calendar: pd.DatetimeIndex) -> PaperStatus:
     """The account as of the watermark: cash, equity, positions with their cost basis and
     unrealised P&L, realised and today's P&L, the next step's date, open orders (a partly
     filled one says so), the last day's fills and the days accepted on purpose."""
     watermark = store.watermark
     if watermark is None:
-        return {"last_bar": None, "message": "no bar processed yet"}
+        return PaperStatus(last_bar=None, message="no bar processed yet")
     equity = store.table("equity")
     last = equity.set_index("date").loc[watermark.isoformat()]
     orders = store.table("orders")
@@ -49,32 +49,27 @@ def status(store: PaperStore, initial_cash: float, calendar: pd.DatetimeIndex
     glance = account_glance(equity, store.table("positions"), broker_state, initial_cash,
                             calendar)
     last_day = orders[orders["created"] == watermark.isoformat()]
-    session = next_session(calendar, watermark)
-    return {
-        "last_bar": watermark.isoformat(),
-        "next_step": glance["next_step"],
-        "bars_processed": len(equity),
-        "cash": float(last["cash"]),
-        "holdings": float(last["holdings"]),
-        "equity": float(last["equity"]),
-        **{key: glance[key] for key in ("cost_basis", "unrealised_pnl", "realised_pnl",
-                                        "total_pnl", "today_pnl")},
-        "positions": glance["positions"],
-        "bought_today_t_plus_1": {s: p["bought_today"]
-                                  for s, p in broker_state["positions"].items()
-                                  if p["bought_today"]},
-        "open_orders": orders[orders["status"].isin(["pending", "partial"])].to_dict("records"),
-        "resting": resting_orders(broker_state, session),
-        "unprotected": unprotected(broker_state),
-        "last_day_orders": last_day.to_dict("records"),
-        "last_day_fills": fills[fills["date"] == watermark.isoformat()].to_dict("records"),
-        "accepted": [{"symbol": s, "date": d.isoformat(), "as": k}
-                     for s, d, k in sorted(store.accepted())],
-        "drift": live_vs_paper(store).get("drift"),
+    live = live_vs_paper(store)
+    return PaperStatus(
+        last_bar=watermark.isoformat(), next_step=glance.next_step,
+        bars_processed=len(equity), cash=float(last["cash"]),
+        holdings=float(last["holdings"]), equity=float(last["equity"]),
+        cost_basis=glance.cost_basis, unrealised_pnl=glance.unrealised_pnl,
+        realised_pnl=glance.realised_pnl, total_pnl=glance.total_pnl,
+        today_pnl=glance.today_pnl, positions=glance.positions,
+        bought_today_t_plus_1={s: p["bought_today"] for s, p in broker_state["positions"].items()
+                               if p["bought_today"]},
+        open_orders=tuple(orders[orders["status"].isin(["pending", "partial"])]
+                          .to_dict("records")),
+        resting=tuple(resting_orders(broker_state, next_session(calendar, watermark))),
+        unprotected=tuple(unprotected(broker_state)),
+        last_day_orders=tuple(last_day.to_dict("records")),
+        last_day_fills=tuple(fills[fills["date"] == watermark.isoformat()].to_dict("records")),
+        accepted=tuple({"symbol": s, "date": d.isoformat(), "as": k}
+                       for s, d, k in sorted(store.accepted())),
+        drift=live.drift if live else None,
         # the broker's cash as the last reconciliation left it: the paper's plus the drift
-        "broker_cash": (round(float(last["cash"]) + live_vs_paper(store)["drift"]["cash"], 2)
-                        if live_vs_paper(store).get("drift") else None),
-    }
+        broker_cash=round(float(last["cash"]) + live.drift.cash, 2) if live else None)
 
 
 def stored_ledger(store: PaperStore, watermark: dt.date) -> Ledger:
@@ -130,20 +125,21 @@ def paper_result(trader: PaperTrader) -> RunResult:
     result.paper_glance = account_glance(store.table("equity"), store.table("positions"),
                                          broker_state, config.broker.initial_cash,
                                          trader.calendar)
-    result.paper_glance.update(live_vs_paper(store))
+    result.live_vs_paper = live_vs_paper(store)
     return result
 
 
-def live_vs_paper(store: PaperStore) -> dict[str, Any]:
-    """The reconciled groups and the latest drift (empty before any reconciliation)."""
+def live_vs_paper(store: PaperStore) -> LiveVsPaper | None:
+    """The reconciled groups and the latest drift (None before any reconciliation)."""
     rows = store.optional_table("reconciled")
     drift = store.optional_table("drift")
     if rows is None or rows.empty or drift is None or drift.empty:
-        return {}
+        return None
     latest = drift.sort_values("through").iloc[-1]
     flows = store.optional_table("cash_flows")
-    return {"reconciled": rows.drop(columns="statement").to_dict("records"),
-            "cash_flows": [] if flows is None else flows.drop(columns=["statement", "line"])
-            .to_dict("records"),
-            "drift": {"through": str(latest["through"]), "cash": float(latest["cash"]),
-                      "positions": json.loads(latest["positions"])}}
+    return LiveVsPaper(
+        reconciled=tuple(rows.drop(columns="statement").to_dict("records")),
+        cash_flows=() if flows is None else tuple(flows.drop(columns=["statement", "line"])
+                                                  .to_dict("records")),
+        drift=Drift(through=str(latest["through"]), cash=float(latest["cash"]),
+                    positions=json.loads(latest["positions"])))

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from huice.engine.results.account_view import AccountGlance, HeldPosition, RestingOrder
 from huice.engine.results.ledger_frames import order_state
 
 __all__ = ["account_glance", "next_session", "order_state", "resting_orders", "unprotected"]
@@ -26,7 +27,7 @@ def next_session(calendar: pd.DatetimeIndex, after: dt.date) -> dt.date | None:
 
 
 def account_glance(equity: pd.DataFrame, positions: pd.DataFrame, broker_state: dict[str, Any],
-                   initial_cash: float, calendar: pd.DatetimeIndex) -> dict[str, Any]:
+                   initial_cash: float, calendar: pd.DatetimeIndex) -> AccountGlance:
     """The account as of its last booked day. ``equity`` has date, cash, holdings, equity (one
     row per booked day); ``positions`` the booked positions (date, symbol, quantity, price,
     value)."""
@@ -38,23 +39,27 @@ def account_glance(equity: pd.DataFrame, positions: pd.DataFrame, broker_state: 
     costs = {s: float(p["cost"]) for s, p in broker_state["positions"].items()}
     rows = []
     for row in held.itertuples():
-        cost = round(costs.get(row.symbol, 0.0), 2)
+        cost = round(costs.get(str(row.symbol), 0.0), 2)
         value = round(float(row.value), 2)
-        rows.append({"symbol": row.symbol, "quantity": round(float(row.quantity)),
-                     "price": float(row.price), "value": value, "cost": cost,
-                     "average_cost": round(cost / row.quantity, 4) if row.quantity else 0.0,
-                     "unrealised": round(value - cost, 2),
-                     "unrealised_return": round(value / cost - 1, 6) if cost else 0.0})
-    unrealised = round(sum(r["unrealised"] for r in rows), 2)
+        quantity = float(row.quantity)
+        rows.append(HeldPosition(
+            symbol=str(row.symbol), quantity=round(quantity), price=float(row.price),
+            value=value, cost=cost,
+            average_cost=round(cost / quantity, 4) if quantity else 0.0,
+            unrealised=round(value - cost, 2),
+            unrealised_return=round(value / cost - 1, 6) if cost else 0.0))
+    unrealised = round(sum(r.unrealised for r in rows), 2)
     total = round(today - initial_cash, 2)
     step = next_session(calendar, dt.date.fromisoformat(last_day))
-    return {"last_booked": last_day, "next_step": step.isoformat() if step else None,
-            "equity": round(today, 2), "cost_basis": round(sum(r["cost"] for r in rows), 2),
-            "unrealised_pnl": unrealised, "realised_pnl": round(total - unrealised, 2),
-            "total_pnl": total, "today_pnl": round(today - before, 2), "positions": rows}
+    return AccountGlance(
+        last_booked=last_day, next_step=step.isoformat() if step else None,
+        equity=round(today, 2), cost_basis=round(sum(r.cost for r in rows), 2),
+        unrealised_pnl=unrealised, realised_pnl=round(total - unrealised, 2),
+        total_pnl=total, today_pnl=round(today - before, 2), positions=tuple(rows))
 
 
-def resting_orders(broker_state: dict[str, Any], session: dt.date | None) -> list[dict[str, Any]]:
+def resting_orders(broker_state: dict[str, Any], session: dt.date | None
+                   ) -> list[RestingOrder]:
     """Every live order of the booked state, as a person checks them: its kind, prices, trail,
     one-cancels-other group, bracket parent, validity and the session it is for (``session``:
     the next trading day, for an order due on it)."""
@@ -76,17 +81,17 @@ def resting_orders(broker_state: dict[str, Any], session: dt.date | None) -> lis
         validity = order["validity"] if order["validity"] != "until" else \
             f"until {order.get('valid_until')}"
         waits = order.get("parent_id") is not None and not order.get("active", True)
-        rows.append({
-            "order_id": order["order_id"], "symbol": order["symbol"],
-            "side": "buy" if order["is_buy"] else "sell", "kind": order.get("kind", "market"),
-            "quantity": round(order["quantity"]), "filled": round(order["filled"]),
-            "limit_price": order.get("limit_price"), "stop_price": order.get("stop_price"),
-            "trail": trail, "oco_group": group if groups[group] > 1 else None,
-            "bracket_parent": order.get("parent_id"),
-            "waits_for_parent": waits, "validity": validity,
-            "session": None if waits else (max(eligible, session.isoformat())
-                                           if eligible and session else eligible),
-            "created": order["created"], "tag": order["tag"]})
+        rows.append(RestingOrder(
+            order_id=order["order_id"], symbol=order["symbol"],
+            side="buy" if order["is_buy"] else "sell", kind=order.get("kind", "market"),
+            quantity=round(order["quantity"]), filled=round(order["filled"]),
+            limit_price=order.get("limit_price"), stop_price=order.get("stop_price"),
+            trail=trail, oco_group=group if groups[group] > 1 else None,
+            bracket_parent=order.get("parent_id"),
+            waits_for_parent=waits, validity=validity,
+            session=None if waits else (max(eligible, session.isoformat())
+                                        if eligible and session else eligible),
+            created=order["created"], tag=order["tag"]))
     return rows
 
 

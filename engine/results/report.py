@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from huice.engine.results.account_view import as_plain
 from huice.engine.results.html_tables import (
     drawdowns_html,
     frame_html,
@@ -68,12 +69,10 @@ def _paper_sections(result: RunResult, language: str) -> str:
         held = f"<p>{words('nothing_held')}</p>"
     glance = result.paper_glance
     if glance is not None:
-        totals = pd.DataFrame([{key: glance[key] for key in (
-            "last_booked", "next_step", "equity", "cost_basis", "unrealised_pnl",
-            "realised_pnl", "today_pnl", "total_pnl")}])
+        totals = pd.DataFrame([glance.totals()])
         held = frame_html(totals, language) + (
-            frame_html(pd.DataFrame(glance["positions"]), language) if glance["positions"]
-            else f"<p>{words('nothing_held')}</p>")
+            frame_html(pd.DataFrame([as_plain(p) for p in glance.positions]), language)
+            if glance.positions else f"<p>{words('nothing_held')}</p>")
     orders = result.orders.copy()
     recent = orders
     if len(orders):
@@ -84,17 +83,18 @@ def _paper_sections(result: RunResult, language: str) -> str:
     sections = (_section("positions", language, held)
                 + _section("recent-orders", language,
                            frame_html(recent.reset_index(drop=True), language)))
-    if glance is not None and glance.get("reconciled"):
-        drift = glance["drift"]
-        rows = pd.DataFrame(glance["reconciled"])
-        moved = "".join(f", {c} {u:+,d}" for c, u in sorted(drift["positions"].items()))
+    live = result.live_vs_paper
+    if live is not None:
+        drift = live.drift
+        rows = pd.DataFrame(list(live.reconciled))
+        moved = "".join(f", {c} {u:+,d}" for c, u in sorted(drift.positions.items()))
         totals = "<p>" + words(
-            "reconciled_totals", through=drift["through"],
+            "reconciled_totals", through=drift.through,
             slippage=f"{rows['slippage_cost'].sum():,.2f}",
             fees=f"{rows['fee_difference'].sum():+,.2f}",
-            unmatched=int((rows["status"] != "matched").sum()), cash=f"{drift['cash']:+,.2f}",
+            unmatched=int((rows["status"] != "matched").sum()), cash=f"{drift.cash:+,.2f}",
             positions=moved) + "</p>"
-        flows = pd.DataFrame(glance.get("cash_flows") or [])
+        flows = pd.DataFrame(list(live.cash_flows))
         flow_table = frame_html(_money_shown(flows, ("amount",)), language) if len(flows) \
             else ""
         sections += _section("live-vs-paper", language,
@@ -141,11 +141,10 @@ def _trades_shown(trades: pd.DataFrame, name: Callable[[str], str] = str) -> pd.
 def render_report(result: RunResult, charts: bool = True) -> str:
     """The report as an HTML string (a paper account's starts with today's positions and
     orders)."""
-    config = result.resolved_config
-    report = config.get("report", {})
-    language = report.get("language", "en")
-    colours = gain_loss_colours(report.get("colors", "auto"), language)
-    periods = int(report.get("periods_per_year", 252))
+    config = result.config
+    language = config.report.language
+    colours = gain_loss_colours(config.report.colors, language)
+    periods = config.report.periods_per_year
     sheet = result.tear_sheet()
 
     def name(symbol: str) -> str:
@@ -155,7 +154,7 @@ def render_report(result: RunResult, charts: bool = True) -> str:
     notes = "".join(
         f'<li class="{"warn" if note.startswith("IN-SAMPLE") else ""}">{html.escape(note)}</li>'
         for note in result.notes)
-    traded = {s: p for s, p in result.prices.items() if s != config["data"].get("benchmark")}
+    traded = {s: p for s, p in result.prices.items() if s != config.data.benchmark}
     empty = result.equity.empty
     sections = [_paper_sections(result, language)] if result.paper else []
     sections.append(_section("notes", language, f'<ul class="notes">{notes}</ul>'))
@@ -196,17 +195,17 @@ def render_report(result: RunResult, charts: bool = True) -> str:
     sections.append(_section("trades", language,
                              frame_html(_trades_shown(result.trades, name), language)))
     sections.append(_section("orders", language, orders_html(result.orders, language)))
-    sections.append(_section("config", language, f"<pre>{html.escape(_yaml(config))}</pre>"))
+    sections.append(_section("config", language, f"<pre>{html.escape(_yaml(result.resolved_config))}</pre>"))
     navigation = [(s, text(SECTION_TITLES, s, language))
                   for s in ("metrics", "equity", "yearly-returns", "monthly-returns",
                             "drawdown-periods", "rolling", "trades", "orders")]
     m = result.metrics
-    execution = text(WORDS, f"execution_{config['broker']['execution']}", language)
+    execution = text(WORDS, f"execution_{config.broker.execution}", language)
     return html_page(
-        title=text(WORDS, "page_title", language).format(name=config["name"]),
-        heading=config["name"], language=language,
+        title=text(WORDS, "page_title", language).format(name=config.name),
+        heading=config.name, language=language,
         charts=charts and not empty, navigation=navigation, sections=sections,
-        intro=[html.escape(config.get("description") or ""),
+        intro=[html.escape(config.description or ""),
                text(WORDS, "intro", language).format(
                    strategy=html.escape(result.strategy_name), execution=html.escape(execution),
                    start=m.start, end=m.end, bars=m.bars)],
@@ -221,5 +220,5 @@ def _yaml(config: dict[str, Any]) -> str:
 
 def write_report(result: RunResult, path: Path) -> None:
     """Write ``report.html`` for ``result``."""
-    charts = bool(result.resolved_config.get("report", {}).get("charts", True))
+    charts = result.config.report.charts
     Path(path).write_text(render_report(result, charts=charts), encoding="utf-8")

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from huice.config.schema import RunConfig
 from huice.engine.broker.orders import Fill
+from huice.engine.results.account_view import AccountGlance, LiveVsPaper
 from huice.engine.results.diagnostic import DiagnosticChart
 from huice.engine.results.metrics import Metrics
 
@@ -16,13 +18,14 @@ if TYPE_CHECKING:
     from huice.engine.results.tearsheet import TearSheet
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunSummary:
     """What a sweep keeps of a run: its id, resolved config, metrics and equity curve (the
     head of a :class:`RunResult`, without the ledger tables)."""
 
     run_id: str
-    resolved_config: dict[str, Any]
+    resolved_config: dict[str, Any]  # the config as written to config.yaml (strategy resolved)
+    config: RunConfig                # the same, typed: what the run read
     metrics: Metrics
     equity: pd.DataFrame  # index date; cash, holdings, equity, benchmark
 
@@ -32,7 +35,8 @@ class RunResult:
     """Everything a finished run produced."""
 
     run_id: str
-    resolved_config: dict[str, Any]
+    resolved_config: dict[str, Any]  # the config as written to config.yaml (strategy resolved)
+    config: RunConfig                # the typed config the run read (the report reads it)
     strategy_name: str
     equity: pd.DataFrame          # index date; cash, holdings, equity, benchmark
     positions: pd.DataFrame       # date, symbol, quantity, price, value
@@ -48,7 +52,8 @@ class RunResult:
     actions: pd.DataFrame | None = None  # dividends and splits booked
     analyzers: dict[str, Any] = field(default_factory=dict)  # extra backtrader analyzers' output
     paper: bool = False  # a paper account's ledger: its report leads with today's positions
-    paper_glance: dict[str, Any] | None = None  # cost basis and P&L (engine.paper.glance)
+    paper_glance: AccountGlance | None = None  # cost basis and P&L (engine.paper.glance)
+    live_vs_paper: LiveVsPaper | None = None   # a reconciled paper account: broker vs paper
     # each instrument's display names (English, Chinese) from its catalog, for the report
     names: dict[str, tuple[str, str]] = field(default_factory=dict)
 
@@ -65,8 +70,8 @@ class RunResult:
         periods, ..."""
         from huice.engine.results.tearsheet import build_tear_sheet
 
-        periods = int(self.resolved_config.get("report", {}).get("periods_per_year", 252))
-        return build_tear_sheet(self.metrics.to_dict(), self.equity, self.trades, periods)
+        return build_tear_sheet(self.metrics.to_dict(), self.equity, self.trades,
+                                self.config.report.periods_per_year)
 
     def save(self, out_dir: str | Path, *, report: bool = True) -> Path:
         """Write every output file (and ``report.html``) into ``out_dir`` atomically; the folder
@@ -118,10 +123,10 @@ class RunResult:
                 ("final equity (CNY)", number(m.final_equity))]
         body = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>"
                        for k, v in rows)
-        return (f"<div><b>huice result</b> {self.resolved_config.get('name', '')}"
+        return (f"<div><b>huice result</b> {self.config.name}"
                 f"<table>{body}</table></div>")
 
     def __repr__(self) -> str:
         m = self.metrics
-        return (f"<Result {self.resolved_config.get('name', '')}: {m.strategy}, {m.start} .. "
+        return (f"<Result {self.config.name}: {m.strategy}, {m.start} .. "
                 f"{m.end}, total_return {m.total_return:.4f}, run {self.run_id}>")

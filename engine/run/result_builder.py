@@ -125,7 +125,8 @@ def summarise(equity: pd.DataFrame, *, fills: Sequence[Fill], trade_count: int,
         dividends=round(sum(dividends.values()), 2), run_id=run_id, strategy=plugin.name,
         execution=config.broker.execution,
         data_findings=quality.counts(market.findings or ()))
-    return RunSummary(run_id=run_id, resolved_config=resolved, metrics=metrics, equity=equity)
+    return RunSummary(run_id=run_id, resolved_config=resolved, config=config, metrics=metrics,
+                      equity=equity)
 
 
 def build_result(ledger: Ledger, *, config: RunConfig, plugin: StrategyPlugin,
@@ -147,7 +148,8 @@ def build_result(ledger: Ledger, *, config: RunConfig, plugin: StrategyPlugin,
     def table(frame: pd.DataFrame, name: str, quantities: tuple[str, ...]) -> pd.DataFrame:
         return as_dates(whole_units(frame.copy(), quantities), DATE_COLUMNS[name])
 
-    return RunResult(run_id=run_id, resolved_config=resolved, strategy_name=plugin.name,
+    return RunResult(run_id=run_id, resolved_config=resolved, config=config,
+                     strategy_name=plugin.name,
                      equity=equity, positions=table(ledger.positions, "positions", ("quantity",)),
                      orders=table(ledger.orders, "orders", ("quantity", "filled")),
                      fills=table(ledger.fills_table, "fills", ("quantity",)),

@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
 from huice.config.errors import ConfigError
 from huice.config.overrides import config_tree, get_path, override_tree
 from huice.config.schema import RangeSpec, RunConfig, SweepConfig, UniformSpec
+from huice.config.validation import config_error_from
 
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
@@ -30,12 +32,37 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 
 @dataclass(frozen=True)
 class SweepTask:
-    """One run of a sweep."""
+    """One run of a sweep, validated once when it is planned: ``config`` is its whole config
+    tree (JSON types, sweep block removed; its hash is the ``task_id``, it is written as the
+    best runs' YAML) and ``resolved`` the same config validated (what the run uses)."""
 
     index: int
     task_id: str
     overrides: dict[str, Any]
-    config: dict[str, Any]  # the whole run config, JSON types, sweep block removed
+    config: dict[str, Any]
+    resolved: RunConfig
+
+    @property
+    def label(self) -> str:
+        """How errors name the run: ``sweep run 3 (strategy.params.share=0.6)``."""
+        return run_label(self.index, self.overrides)
+
+
+def run_label(index: int, overrides: dict[str, Any]) -> str:
+    """``sweep run 3 (strategy.params.share=0.6)``."""
+    return f"sweep run {index} ({', '.join(f'{k}={v}' for k, v in overrides.items())})"
+
+
+def task_of(index: int, overrides: dict[str, Any], tree: dict[str, Any]) -> SweepTask:
+    """The task running ``tree``, validated; an invalid run is a config error naming it."""
+    task_id = task_id_of(tree)
+    try:
+        resolved = RunConfig.model_validate(tree)
+    except ValidationError as exc:
+        error = config_error_from(exc, RunConfig, source="", lines={})
+        raise ConfigError(f"{error.where}: {error.message}",
+                          where=run_label(index, overrides)) from exc
+    return SweepTask(index, task_id, overrides, tree, resolved)
 
 
 def range_values(spec: RangeSpec) -> list[float]:
@@ -113,7 +140,7 @@ def plan_sweep(base: RunConfig) -> list[SweepTask]:
         if task_id in seen:
             continue
         seen.add(task_id)
-        tasks.append(SweepTask(index=len(tasks), task_id=task_id, overrides=point, config=tree))
+        tasks.append(task_of(len(tasks), point, tree))
     if not tasks:
         raise ConfigError("the constraints leave no run", where="sweep.constraints")
     return tasks

@@ -24,6 +24,7 @@ from huice.engine.results.plotly_traces import (
     scale_buttons,
 )
 from huice.engine.results.writer import write_file_atomically
+from huice.engine.sweep.curves import CURVES
 from huice.engine.sweep.report_parts import (
     deduplicated,
     heatmap_axes,
@@ -39,7 +40,6 @@ from huice.engine.sweep.report_parts import (
 )
 from huice.engine.sweep.words import metric_name, say
 
-CURVES = 5  # best distinct runs drawn
 PERCENT_COLUMNS = ("total_return", "annual_return", "max_drawdown", "excess_vs_buy_and_hold",
                    "excess_vs_benchmark", "buy_and_hold_return", "best total_return",
                    "best max_drawdown")
@@ -76,7 +76,8 @@ def curves_chart(best: pd.DataFrame, varied: list[str], curve_of: CurveSource,
 def write_sweep_report(base: RunConfig, results: pd.DataFrame, ranked: pd.DataFrame,
                        out_dir: Path, extra_html: str = "", runner: str = "cerebro",
                        curve_of: CurveSource | None = None, lead_html: str = "") -> Path:
-    """Write ``report.html`` for a sweep (``curve_of`` re-runs a task for its equity curve);
+    """Write ``report.html`` for a sweep (``curve_of`` gives a best run's equity curve, kept
+    from the run itself);
     ``lead_html`` comes first (a walk-forward's out-of-sample result)."""
     sweep = base.sweep_block()
     language = base.report.language

@@ -5,7 +5,7 @@ per instrument when the sweep spans instruments."""
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -166,9 +166,13 @@ def deduplicated(ranked: pd.DataFrame, varied: Sequence[str]) -> pd.DataFrame:
     return frame
 
 
-def _outcome_keys(frame: pd.DataFrame) -> pd.Series:
-    outcome = [c for c in OUTCOME if c in frame.columns]
-    return frame[outcome].round(8).astype(str).agg("|".join, axis=1)
+def outcome_key(row: Mapping[str, Any]) -> str:
+    """What makes two runs the same result: their :data:`OUTCOME` figures to 8 decimals."""
+    return "|".join(repr(round(float(row[c]), 8)) for c in OUTCOME if c in row)
+
+
+def _outcome_keys(frame: pd.DataFrame) -> list[str]:
+    return [outcome_key(row) for row in frame.to_dict("records")]
 
 
 def without_effect(results: pd.DataFrame, varied: Sequence[str],

@@ -2,249 +2,40 @@
 
 Every finished run is appended to ``runs.jsonl`` in the output folder as soon as it completes;
 starting the same sweep again skips the task ids found there. ``results.csv`` is written in task
-order, so it is identical whatever the number of workers or the backend.
+order, so it is identical whatever the number of workers or the backend. Each task is planned
+and validated once (:mod:`~huice.engine.sweep.plan`), run once (:mod:`~huice.engine.sweep.task`,
+:mod:`~huice.engine.sweep.execute`), and the report's curves are the runs' own
+(:mod:`~huice.engine.sweep.curves`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import multiprocessing
-import os
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
-from functools import partial
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
 from loguru import logger
+from tqdm import tqdm
 
-from huice.config.errors import ConfigError, HuiceError
-from huice.config.schema import RunConfig
-from huice.config.validation import config_error_from
-from huice.engine.results.metrics import Metrics
+from huice.config.errors import ConfigError
+from huice.config.schema import RunConfig, ScreenConfig
 from huice.engine.results.outputs import check_output_folder, write_marker
-from huice.engine.results.result import RunResult, RunSummary
 from huice.engine.results.writer import write_file_atomically
-from huice.engine.run.assembly import market_of, run_backtest, run_summary
 from huice.engine.run.data_gate import each_finding_told_once
-from huice.engine.run.plugin import PluginFactory, StrategyPlugin
+from huice.engine.run.plugin import PluginFactory
+from huice.engine.sweep.curves import BestCurves
+from huice.engine.sweep.execute import execute
 from huice.engine.sweep.plan import SweepTask, plan_sweep
-from huice.feeds.csv_source import read_bars
-from huice.feeds.market import MarketData
-
-SCALAR_METRICS = ("total_return", "annual_return", "buy_and_hold_return", "benchmark_return",
-                  "excess_vs_buy_and_hold", "excess_vs_benchmark", "max_drawdown", "longest_drawdown_days",
-                  "sharpe", "volatility", "trades", "fills", "turnover", "exposure",
-                  "slippage_cost", "final_equity", "start", "end", "bars")
-
-def metrics_row(task: SweepTask, metrics: Metrics | None, error: str = "") -> dict[str, Any]:
-    """One line of results.csv."""
-    row: dict[str, Any] = {"index": task.index, "task_id": task.task_id}
-    row.update(task.overrides)
-    if metrics is None:
-        row.update({"run_id": "", "status": "error", "error": error})
-        return row
-    row["run_id"] = metrics["run_id"]
-    row.update({key: metrics[key] for key in SCALAR_METRICS})
-    row.update({f"fees_{kind}": value for kind, value in metrics["fees"].items()})
-    row.update({"status": "ok", "error": ""})
-    return row
+from huice.engine.sweep.report import write_sweep_report
+from huice.engine.sweep.screen_report import screen_html
+from huice.engine.sweep.screening import agreement, run_screen
+from huice.engine.sweep.task import SCALAR_METRICS, forget_markets, run_task, strategies_of, sweep_runner
 
 
-def sweep_runner(config: RunConfig, plugin: StrategyPlugin) -> str:
-    """The config's runner, else fast for huice strategies (cerebro for backtrader ones)."""
-    from huice.engine.run.native import NativeStrategy
-
-    return config.runner or ("cerebro" if isinstance(plugin, NativeStrategy) else "fast")
-
-
-_markets: OrderedDict[str, MarketData] = OrderedDict()
-MARKETS_KEPT = 8  # tasks come grouped by data (a grid's first key varies slowest)
-
-
-def forget_markets() -> None:
-    """Drop this process's shared markets: each sweep starts from the files as they are now
-    (a notebook that fixes a bar file between two sweeps gets the fixed bars)."""
-    _markets.clear()
-
-
-def worker_market(config: RunConfig, plugin: StrategyPlugin) -> MarketData:
-    """The bars of a task, loaded once per worker for every task that reads the same data with
-    the same symbols (a grid over strategy parameters shares one market): the files, the
-    catalog, validation, windowing and the bars' fingerprint are not redone per run."""
-    key = json.dumps([config.data.model_dump(mode="json"), plugin.symbols()], sort_keys=True)
-    market = _markets.get(key)
-    if market is None:
-        market = market_of(config, plugin)
-        _markets[key] = market
-        if len(_markets) > MARKETS_KEPT:
-            _markets.popitem(last=False)
-    else:
-        _markets.move_to_end(key)
-    return market
-
-
-def _task_run(task: SweepTask, factory: PluginFactory
-              ) -> tuple[RunConfig, StrategyPlugin, MarketData, str]:
-    config = RunConfig.model_validate(task.config)
-    plugin = factory(config)
-    return config, plugin, worker_market(config, plugin), sweep_runner(config, plugin)
-
-
-def run_task_result(task: SweepTask,
-                    factory: PluginFactory) -> tuple[dict[str, Any], RunResult | None]:
-    """Run one task with every ledger table (walk-forward's test folds need the fills): its
-    results.csv row and its whole result (None when it failed). User errors become an
-    ``error`` row, not a crash."""
-    try:
-        config, plugin, market, runner = _task_run(task, factory)
-        result = run_backtest(config, plugin, market=market, progress=False, runner=runner)
-    except HuiceError as exc:
-        return metrics_row(task, None, str(exc)), None
-    return metrics_row(task, result.metrics), result
-
-
-def run_task_summary(task: SweepTask,
-                     factory: PluginFactory) -> tuple[dict[str, Any], RunSummary | None]:
-    """Run one task keeping only its metrics and equity (:func:`run_summary`): its
-    results.csv row and its summary (None when it failed)."""
-    try:
-        config, plugin, market, runner = _task_run(task, factory)
-        summary = run_summary(config, plugin, market, runner=runner)
-    except HuiceError as exc:
-        return metrics_row(task, None, str(exc)), None
-    return metrics_row(task, summary.metrics), summary
-
-
-def run_task(task: SweepTask, factory: PluginFactory) -> dict[str, Any]:
-    """Run one task in a worker: its results.csv row only (what crosses the process
-    boundary)."""
-    return run_task_summary(task, factory)[0]
-
-
-def validate_tasks(tasks: Iterable[SweepTask], factory: PluginFactory
-                   ) -> list[tuple[RunConfig, StrategyPlugin]]:
-    """Check every run's config and strategy params before anything runs; each task's
-    validated config and strategy, in order (the screen reuses them)."""
-    from pydantic import ValidationError
-
-    built = []
-    for task in tasks:
-        where = f"sweep run {task.index} ({', '.join(f'{k}={v}' for k, v in task.overrides.items())})"
-        try:
-            config = RunConfig.model_validate(task.config)
-            built.append((config, factory(config)))
-        except ValidationError as exc:
-            error = config_error_from(exc, RunConfig, source="", lines={})
-            raise ConfigError(f"{error.where}: {error.message}", where=where) from exc
-        except HuiceError as exc:
-            raise ConfigError(f"{exc.where + ': ' if exc.where else ''}{exc.message}",
-                              where=where) from exc
-    return built
-
-
-def preload_bars(tasks: Iterable[SweepTask], factory: PluginFactory) -> int:
-    """Parse every bar file the tasks use once, and gate every distinct market, before the
-    workers fork: they inherit the parses (``read_bars_csv`` keeps them by content) and the
-    gate's findings copy-on-write. Returns the file count."""
-    from huice.feeds.catalog import BUNDLED_CATALOG, read_catalog
-    from huice.feeds.loading import base_symbols
-
-    seen: set[Path] = set()
-    catalogs: dict[Path, Any] = {}
-    markets: set[str] = set()
-    for task in tasks:
-        config = RunConfig.model_validate(task.config)
-        plugin = factory(config)
-        symbols = plugin.symbols() + ([config.data.benchmark] if config.data.benchmark else [])
-        catalog_path = config.data.catalog or BUNDLED_CATALOG
-        for symbol in base_symbols(symbols):
-            if symbol in config.data.files:
-                path = config.data.files[symbol].path
-            else:
-                catalog = catalogs.get(catalog_path) or catalogs.setdefault(
-                    catalog_path, read_catalog(catalog_path))
-                if symbol not in catalog.entries:
-                    continue  # the run itself reports the unknown symbol
-                path = catalog.entries[symbol][1]
-            if path not in seen:
-                seen.add(path)
-                with contextlib.suppress(HuiceError):  # the run reports it, with its row
-                    read_bars(path)
-        _pregate(config, plugin, markets)
-    return len(seen)
-
-
-def _pregate(config: RunConfig, plugin: StrategyPlugin, done: set[str]) -> None:
-    """Gate each distinct market before the workers fork (they inherit what was checked and
-    logged, and the last :data:`MARKETS_KEPT` markets); a refusal is left to its runs' rows."""
-    key = json.dumps([config.data.model_dump(mode="json"), plugin.symbols()], sort_keys=True)
-    if key not in done:
-        done.add(key)
-        with contextlib.suppress(HuiceError):
-            worker_market(config, plugin)
-
-
-def chunk_size(tasks: int, workers: int) -> int:
-    """Tasks per dispatch: few enough round trips to keep workers busy, small enough (about
-    four chunks per worker) to balance uneven runs."""
-    return max(1, min(32, tasks // (workers * 4)))
-
-
-def _execute_local(tasks: list[SweepTask], factory: PluginFactory,
-                   workers: int) -> Iterator[dict[str, Any]]:
-    if workers <= 1 or len(tasks) <= 1:
-        for task in tasks:
-            yield run_task(task, factory)
-        return
-    preload_bars(tasks, factory)
-    # fork: workers inherit the imported modules and the preloaded bars; tasks go in chunks
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(partial(run_task, factory=factory), tasks,
-                            chunksize=chunk_size(len(tasks), workers))
-
-
-def _execute_ray(tasks: list[SweepTask], factory: PluginFactory,
-                 workers: int) -> Iterator[dict[str, Any]]:
-    try:
-        import ray
-    except ImportError as exc:
-        raise ConfigError("the ray backend needs Ray: pip install -e '.[ray]'",
-                          where="--backend ray") from exc
-    started_here = not ray.is_initialized()
-    if started_here:
-        address = os.environ.get("RAY_ADDRESS")
-        if address:
-            ray.init(address=address, log_to_driver=False)
-        else:
-            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
-    try:
-        remote = ray.remote(num_cpus=1)(run_task)
-        pending = [remote.remote(task, factory) for task in tasks]
-        while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            for ref in done:
-                yield ray.get(ref)
-    finally:
-        if started_here:
-            ray.shutdown()
-
-
-def execute(tasks: list[SweepTask], factory: PluginFactory, workers: int,
-            backend: str) -> Iterator[dict[str, Any]]:
-    """Run ``tasks``; yield each row as it finishes (in completion order)."""
-    if backend == "ray":
-        return _execute_ray(tasks, factory, workers)
-    return _execute_local(tasks, factory, workers)
-
-
-@dataclass
+@dataclass(frozen=True)
 class SweepResult:
     """What a finished sweep wrote."""
 
@@ -253,6 +44,9 @@ class SweepResult:
     ranked: pd.DataFrame
     tasks: list[SweepTask]
     screened: pd.DataFrame | None = None  # sweep.screen: every task's screened metrics
+    # task id -> equity frame (equity, benchmark) of the best distinct runs, the report's curves
+    curves: dict[str, pd.DataFrame] = field(default_factory=dict)
+    runs_made: int = 0  # runs made by this call (finished ones in the journal are not redone)
 
 
 def read_finished(journal: Path) -> dict[str, dict[str, Any]]:
@@ -303,19 +97,6 @@ def write_best_configs(ranked: pd.DataFrame, tasks: list[SweepTask], out_dir: Pa
     return written
 
 
-def equity_of_tasks(tasks: list[SweepTask],
-                    factory: PluginFactory) -> Callable[[str], pd.DataFrame | None]:
-    """A function re-running one task (by id) for its equity frame, for the report's curves
-    of the best runs (a sweep keeps only metrics)."""
-    by_id = {task.task_id: task for task in tasks}
-
-    def equity_of(task_id: str) -> pd.DataFrame | None:
-        _, summary = run_task_summary(by_id[task_id], factory)
-        return None if summary is None else summary.equity
-
-    return equity_of
-
-
 def run_sweep(base: RunConfig, factory: PluginFactory, out_dir: Path, *, workers: int = 1,
               backend: str = "local", progress: bool | None = None,
               tasks: list[SweepTask] | None = None) -> SweepResult:
@@ -325,74 +106,85 @@ def run_sweep(base: RunConfig, factory: PluginFactory, out_dir: Path, *, workers
         return _run_sweep(base, factory, out_dir, workers, backend, progress, tasks)
 
 
+def _exact_tasks(tasks: list[SweepTask], factory: PluginFactory, base: RunConfig,
+                 screen: ScreenConfig | None) -> tuple[list[SweepTask], pd.DataFrame | None, float]:
+    """The tasks to run exactly (all, or the screen's confirmed ones), the screen's table and
+    its seconds."""
+    built = strategies_of(tasks, factory)
+    if screen is None:
+        return tasks, None, 0.0
+    sweep = base.sweep_block()
+    screened, seconds = run_screen(tasks, built, sweep.rank_by, sweep.descending, screen)
+    confirmed = set(screened.loc[screened["confirmed"] != "", "task_id"])
+    return [task for task in tasks if task.task_id in confirmed], screened, seconds
+
+
+def _run_all(todo: list[SweepTask], total: int, factory: PluginFactory, journal: Path,
+             finished: dict[str, dict[str, Any]], curves: BestCurves, workers: int,
+             backend: str, progress: bool | None, name: str) -> None:
+    """Run ``todo``, journalling each row as it comes and keeping the best curves."""
+    if not todo:
+        return
+    bar = tqdm(total=total, initial=total - len(todo), unit="run", desc=name,
+               disable=None if progress is None else not progress)
+    with journal.open("a", encoding="utf-8") as handle:
+        for run in execute(todo, factory, workers, backend):
+            handle.write(json.dumps(run.row, sort_keys=True) + "\n")
+            handle.flush()
+            finished[run.row["task_id"]] = run.row
+            curves.offer(run.row, run.curve)
+            bar.update(1)
+    bar.close()
+
+
+def _results_frame(rows: list[dict[str, Any]], tasks: list[SweepTask]) -> pd.DataFrame:
+    columns = ["index", "task_id", *dict.fromkeys(k for t in tasks for k in t.overrides),
+               "run_id", *SCALAR_METRICS, "fees_commission", "fees_stamp_duty",
+               "fees_transfer_fee", "fees_dividend_tax", "fees_total", "status", "error"]
+    return pd.DataFrame(rows).reindex(columns=columns)
+
+
 def _run_sweep(base: RunConfig, factory: PluginFactory, out_dir: Path, workers: int,
                backend: str, progress: bool | None, tasks: list[SweepTask] | None) -> SweepResult:
-    from huice.engine.sweep.report import write_sweep_report
-
     sweep = base.sweep_block()
     tasks = tasks if tasks is not None else plan_sweep(base)
     forget_markets()
-    built = validate_tasks(tasks, factory)
+    exact_tasks, screened, screen_seconds = _exact_tasks(tasks, factory, base, sweep.screen)
     check_output_folder(out_dir, "sweep")
-    screened, screen_seconds = None, 0.0
-    if sweep.screen is not None:
-        from huice.engine.sweep.screening import run_screen
-
-        screened, screen_seconds = run_screen(tasks, built, sweep.rank_by, sweep.descending,
-                                              sweep.screen)
-        confirmed = set(screened.loc[screened["confirmed"] != "", "task_id"])
-        exact_tasks = [task for task in tasks if task.task_id in confirmed]
-    else:
-        exact_tasks = tasks
     out_dir.mkdir(parents=True, exist_ok=True)
     write_marker(out_dir, "sweep")
     journal = out_dir / "runs.jsonl"
     finished = read_finished(journal)
+    curves = BestCurves(sweep.rank_by, sweep.descending)
+    for task in exact_tasks:
+        if task.task_id in finished:
+            curves.offer(finished[task.task_id], None)
     todo = [task for task in exact_tasks if task.task_id not in finished]
     logger.info("sweep {}: {} runs, {} already finished, {} workers ({})", base.name,
                 len(exact_tasks), len(exact_tasks) - len(todo), workers, backend)
-    bar = None
-    if todo:
-        from tqdm import tqdm
-        bar = tqdm(total=len(exact_tasks), initial=len(exact_tasks) - len(todo), unit="run",
-                   desc=base.name, disable=None if progress is None else not progress)
-    with journal.open("a", encoding="utf-8") as handle:
-        for row in execute(todo, factory, workers, backend):
-            handle.write(json.dumps(row, sort_keys=True) + "\n")
-            handle.flush()
-            finished[row["task_id"]] = row
-            if bar is not None:
-                bar.update(1)
-    if bar is not None:
-        bar.close()
-    rows = [finished[task.task_id] for task in exact_tasks]
-    columns = ["index", "task_id", *dict.fromkeys(k for t in tasks for k in t.overrides),
-               "run_id", *SCALAR_METRICS, "fees_commission", "fees_stamp_duty",
-               "fees_transfer_fee", "fees_dividend_tax", "fees_total", "status", "error"]
-    results = pd.DataFrame(rows).reindex(columns=columns)
+    _run_all(todo, len(exact_tasks), factory, journal, finished, curves, workers, backend,
+             progress, base.name)
+    by_id = {task.task_id: task for task in exact_tasks}
+    again = curves.missing()
+    for task_id in again:  # finished by an earlier, interrupted call: run for its curve
+        curves.add(task_id, run_task(by_id[task_id], factory).curve)
+    results = _results_frame([finished[task.task_id] for task in exact_tasks], tasks)
     write_file_atomically(out_dir / "results.csv", results.to_csv(index=False, lineterminator="\n"))
     ranked = rank(results, sweep.rank_by, sweep.descending)
     write_best_configs(ranked, tasks, out_dir, sweep.top)
     lead = ""
     if screened is not None and sweep.screen is not None:
-        from huice.engine.sweep.screen_report import screen_html
-        from huice.engine.sweep.screening import agreement
-
         write_file_atomically(out_dir / "screen.csv",
                               screened.to_csv(index=False, lineterminator="\n"))
         found = agreement(screened, results, sweep.rank_by, sweep.descending)
         lead = screen_html(found, sweep.screen, len(tasks), screen_seconds,
                            base.report.language)
+    kept = curves.curves()
     write_sweep_report(base, results, ranked, out_dir, runner=sweep_runner(base, factory(base)),
-                       curve_of=equity_of_tasks(tasks, factory), lead_html=lead)
+                       curve_of=kept.get, lead_html=lead)
     failed = int((results["status"] != "ok").sum())
     if failed:
         logger.warning("{} of {} runs failed; see the error column of results.csv", failed,
                        len(results))
     return SweepResult(out_dir=out_dir, results=results, ranked=ranked, tasks=tasks,
-                       screened=screened)
-
-
-def default_workers() -> int:
-    """All CPUs of this machine."""
-    return max(1, os.cpu_count() or 1)
+                       screened=screened, curves=kept, runs_made=len(todo) + len(again))

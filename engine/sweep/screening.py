@@ -33,6 +33,7 @@ from huice.engine.sweep.screen_sim import (
     simulate,
     without_warm_up,
 )
+from huice.engine.sweep.task import worker_market
 from huice.feeds.market import MarketData
 
 BATCH = 1024  # parameter sets simulated at once (memory: days x BATCH x slots floats)
@@ -103,7 +104,6 @@ def screen_tasks(tasks: Sequence[SweepTask],
                  built: Sequence[tuple[RunConfig, StrategyPlugin]]) -> pd.DataFrame:
     """Every task's screened metrics (index, task_id, the overrides, then SCREEN_METRICS) from
     the tasks and their validated configs and strategies."""
-    from huice.engine.sweep.runner import worker_market
 
     groups: dict[str, list[tuple[SweepTask, RunConfig, StrategyPlugin]]] = {}
     for task, (config, plugin) in zip(tasks, built):

@@ -9,7 +9,7 @@ sweep over the whole span, run over the whole span).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from huice.config.overrides import config_tree, with_overrides
 from huice.config.schema import RunConfig, WalkForwardConfig
 from huice.engine.results.labels import WORDS, text
 from huice.engine.results.metrics import annual_return, max_drawdown, period_returns, sharpe_ratio
+from huice.engine.results.outputs import check_output_folder, write_marker
 from huice.engine.results.plotly_traces import (
     BENCHMARK_COLOUR,
     STRATEGY_COLOUR,
@@ -28,12 +29,15 @@ from huice.engine.results.plotly_traces import (
     dates,
     line,
 )
+from huice.engine.results.result import RunResult
 from huice.engine.results.writer import write_csv_atomically
 from huice.engine.run.data_gate import each_finding_told_once
 from huice.engine.run.plugin import PluginFactory
-from huice.engine.sweep.plan import SweepTask, plan_sweep, task_id_of
+from huice.engine.sweep.plan import SweepTask, plan_sweep, task_of
+from huice.engine.sweep.report import write_sweep_report
 from huice.engine.sweep.report_parts import table_html
-from huice.engine.sweep.runner import run_sweep, run_task_result
+from huice.engine.sweep.runner import run_sweep
+from huice.engine.sweep.task import run_task, sweep_runner
 from huice.engine.sweep.words import say
 from huice.feeds.loading import load_market
 
@@ -86,40 +90,68 @@ class WalkForwardResult:
 def run_walk_forward(base: RunConfig, factory: PluginFactory, out_dir: Path, *,
                      workers: int = 1, backend: str = "local") -> WalkForwardResult:
     """Run the folds of ``base.sweep.walk_forward`` and write walk_forward.csv, oos_equity.csv
-    and report.html into ``out_dir``; each finding of the bars is logged once."""
+    and report.html into ``out_dir``; each finding of the bars is logged once. Every run is
+    made once: each fold's train sweep, one test run per fold, and the sweep over the whole
+    span, whose best run's own curve is the in-sample line."""
     with each_finding_told_once():
         return _run_walk_forward(base, factory, out_dir, workers, backend)
 
 
+def _train_tasks(base: RunConfig, folds: list[Fold]) -> list[SweepTask]:
+    """Every fold's train runs as one task list (one pool): the sweep planned per fold."""
+    tasks: list[SweepTask] = []
+    for fold in folds:
+        for task in plan_sweep(_with_span(base, fold.train_start, fold.train_end)):
+            tasks.append(replace(task, index=len(tasks),
+                                 overrides={"fold": fold.number, **task.overrides}))
+    return tasks
+
+
+def _test_run(fold: Fold, chosen: SweepTask, factory: PluginFactory) -> RunResult:
+    """The fold's best train params run over train + test, trading from the test window."""
+    tree = config_tree(_with_span(chosen.resolved, fold.train_start, fold.test_end,
+                                  fold.test_start))
+    run = run_task(task_of(fold.number, {}, tree), factory, ledger=True)
+    if run.result is None:
+        raise ConfigError(f"the test run of fold {fold.number} failed: {run.row['error']}",
+                          where="sweep.walk_forward")
+    return run.result
+
+
+def _fold_row(fold: Fold, best: pd.Series, chosen: SweepTask, growth: pd.Series,
+              rank_by: str, periods: int) -> dict[str, Any]:
+    params = {k: best[k] for k in chosen.overrides if k != "fold"}
+    return {"fold": fold.number, "train_start": fold.train_start.date(),
+            "train_end": fold.train_end.date(), "test_start": fold.test_start.date(),
+            "test_end": fold.test_end.date(), **params,
+            **({} if rank_by == "total_return"  # that is train_return
+               else {f"train_{rank_by}": best[rank_by]}),
+            "train_return": float(best["total_return"]),
+            "test_return": float(growth.iloc[-1] - 1.0),
+            "train_annual_return": annual_return(float(best["total_return"]),
+                                                 int(best["bars"]), periods),
+            "test_annual_return": annual_return(float(growth.iloc[-1] - 1.0),
+                                                len(growth), periods)}
+
+
 def _run_walk_forward(base: RunConfig, factory: PluginFactory, out_dir: Path, workers: int,
                       backend: str) -> WalkForwardResult:
-    from huice.engine.results.outputs import check_output_folder, write_marker
-    from huice.engine.sweep.report import write_sweep_report
-
     sweep = base.sweep_block()
     spec = sweep.walk_forward
     if spec is None:
-        raise ValueError(f"config {base.name} has no sweep.walk_forward block")
+        raise ConfigError(f"config {base.name} has no walk_forward block", where="sweep")
     check_output_folder(out_dir, "sweep")
     out_dir.mkdir(parents=True, exist_ok=True)
     write_marker(out_dir, "sweep")
     market = load_market(base.data, factory(base).symbols())
     folds = make_folds(market.calendar, spec)
-    # every fold's train runs in one pool: the task list is the sweep planned per fold
-    tasks: list[SweepTask] = []
-    fold_of: dict[str, int] = {}
-    for fold in folds:
-        for task in plan_sweep(_with_span(base, fold.train_start, fold.train_end)):
-            overrides = {"fold": fold.number, **task.overrides}
-            tasks.append(SweepTask(len(tasks), task.task_id, overrides, task.config))
-            fold_of[task.task_id] = fold.number
+    tasks = _train_tasks(base, folds)
     training = run_sweep(base, factory, out_dir / "train", workers=workers, backend=backend,
                          tasks=tasks)
     whole = run_sweep(base, factory, out_dir / "in_sample", workers=workers, backend=backend)
+    by_id = {task.task_id: task for task in tasks}
     initial = base.broker.initial_cash
-
     rows, pieces, fills = [], [], []
-    periods = base.report.periods_per_year
     level = initial
     for fold in folds:
         candidates = training.ranked[training.ranked["fold"] == fold.number]
@@ -127,54 +159,30 @@ def _run_walk_forward(base: RunConfig, factory: PluginFactory, out_dir: Path, wo
             raise ConfigError(f"no run succeeded on the train window of fold {fold.number}",
                               where="sweep.walk_forward")
         best = candidates.iloc[0]
-        task = next(t for t in tasks if t.task_id == best["task_id"])
-        chosen = RunConfig.model_validate(task.config)
-        test_config = _with_span(chosen, fold.train_start, fold.test_end, fold.test_start)
-        tree = config_tree(test_config)
-        test_task = SweepTask(fold.number, task_id_of(tree), {}, tree)
-        row, result = run_task_result(test_task, factory)
-        if result is None:
-            raise ConfigError(f"the test run of fold {fold.number} failed: {row['error']}",
-                              where="sweep.walk_forward")
-        equity = result.equity["equity"].loc[fold.test_start:fold.test_end]
-        growth = equity / initial  # nothing is traded before the test window
-        pieces.append(growth * level)
+        chosen = by_id[best["task_id"]]
+        result = _test_run(fold, chosen, factory)
+        growth = result.equity["equity"].loc[fold.test_start:fold.test_end] / initial
+        pieces.append(growth * level)  # nothing is traded before the test window
         level = float(pieces[-1].iloc[-1])
-        test_fills = result.fills.copy()
-        test_fills.insert(0, "fold", fold.number)
-        fills.append(test_fills)
-        params = {k: best[k] for k in task.overrides if k != "fold"}
-        rows.append({"fold": fold.number, "train_start": fold.train_start.date(),
-                     "train_end": fold.train_end.date(), "test_start": fold.test_start.date(),
-                     "test_end": fold.test_end.date(), **params,
-                     **({} if sweep.rank_by == "total_return"  # that is train_return
-                        else {f"train_{sweep.rank_by}": best[sweep.rank_by]}),
-                     "train_return": float(best["total_return"]),
-                     "test_return": float(growth.iloc[-1] - 1.0),
-                     "train_annual_return": annual_return(float(best["total_return"]),
-                                                       int(best["bars"]), periods),
-                     "test_annual_return": annual_return(float(growth.iloc[-1] - 1.0),
-                                                      len(growth), periods)})
+        fills.append(result.fills.assign(fold=fold.number)[["fold", *result.fills.columns]])
+        rows.append(_fold_row(fold, best, chosen, growth, sweep.rank_by,
+                              base.report.periods_per_year))
     oos = pd.concat(pieces)
-    best_whole = next(t for t in whole.tasks if t.task_id == whole.ranked.iloc[0]["task_id"])
-    row, in_sample_result = run_task_result(best_whole, factory)
-    if in_sample_result is None:
-        raise ConfigError(f"the in-sample run of the best params failed: {row['error']}",
+    in_sample_curve = whole.curves.get(str(whole.ranked.iloc[0]["task_id"])) \
+        if len(whole.ranked) else None
+    if in_sample_curve is None:
+        raise ConfigError("no run of the params over the whole span succeeded",
                           where="sweep.walk_forward")
-    in_sample = in_sample_result.equity["equity"]
-    benchmark = in_sample_result.equity["benchmark"]
-    walk = WalkForwardResult(pd.DataFrame(rows), oos, in_sample,
+    benchmark = in_sample_curve["benchmark"]
+    walk = WalkForwardResult(pd.DataFrame(rows), oos, in_sample_curve["equity"],
                              pd.concat(fills, ignore_index=True),
                              benchmark if benchmark.notna().any() else None)
     write_csv_atomically(walk.folds, out_dir / "walk_forward.csv")
     write_csv_atomically(oos.rename("equity").to_frame(), out_dir / "oos_equity.csv", index=True)
     write_csv_atomically(walk.test_fills, out_dir / "oos_fills.csv")
-    from huice.engine.sweep.runner import equity_of_tasks, sweep_runner
-
     write_sweep_report(base, whole.results, whole.ranked, out_dir,
                        lead_html=_walk_forward_html(walk, base),
-                       runner=sweep_runner(base, factory(base)),
-                       curve_of=equity_of_tasks(whole.tasks, factory))
+                       runner=sweep_runner(base, factory(base)), curve_of=whole.curves.get)
     return walk
 
 

@@ -29,9 +29,9 @@ from huice.api import (
     validate,
 )
 from huice.api_data import data_fetch, data_import, data_undo, data_update
-from huice.api_paper import PaperStep, paper_accept, paper_report, paper_run, paper_status
+from huice.api_paper import PaperStatus, PaperStep, paper_accept, paper_report, paper_run, paper_status
 
-__all__ = ["PaperStep", "Result", "backtest", "build_strategy", "data_fetch", "data_import",
+__all__ = ["PaperStatus", "PaperStep", "Result", "backtest", "build_strategy", "data_fetch", "data_import",
            "data_undo", "data_update", "load_config", "monitor_crowding", "monitor_premium",
            "paper_accept",
            "paper_report", "paper_run", "paper_status", "strategies", "sweep", "validate"]

@@ -21,6 +21,7 @@ import pandas as pd
 from huice.config.errors import ConfigError, HuiceError
 from huice.config.loader import LoadedConfig
 from huice.config.loader import load_config as _load_yaml
+from huice.config.origin import ConfigOrigin, origin_of, with_origin
 from huice.config.overrides import with_overrides
 from huice.config.schema import RunConfig
 from huice.config.validation import validate_model
@@ -34,20 +35,6 @@ ConfigLike = str | Path | Mapping[str, Any] | RunConfig | LoadedConfig
 __all__ = ["ConfigError", "HuiceError", "Result", "backtest", "build_strategy", "load_config",
            "located", "monitor_crowding", "rank_sweep", "runnable_config", "strategies", "sweep",
            "validate"]
-
-
-@dataclass(frozen=True)
-class _Origin:
-    """Where a config came from, so that errors and relative paths refer to its YAML."""
-
-    base_dir: Path
-    source: str | None
-    lines: Mapping[Any, int]
-    loaded: LoadedConfig | None = None  # the YAML as read, to find where a value was written
-
-
-def _origin_of(config: RunConfig) -> _Origin:
-    return getattr(config, "_origin", None) or _Origin(Path.cwd(), None, {})
 
 
 def load_config(source: ConfigLike, overrides: Mapping[str, Any] | None = None) -> RunConfig:
@@ -68,22 +55,21 @@ def load_config(source: ConfigLike, overrides: Mapping[str, Any] | None = None) 
         Naming the file, line and YAML path of the problem.
     """
     if isinstance(source, LoadedConfig):
-        config, origin = source.config, _Origin(source.base_dir, str(source.source),
-                                                source.lines, source)
+        config, origin = source.config, ConfigOrigin(source.base_dir, str(source.source),
+                                                     source.lines, source)
     elif isinstance(source, RunConfig):
-        config, origin = source, _origin_of(source)
+        config, origin = source, origin_of(source)
     elif isinstance(source, Mapping):
         config = validate_model(RunConfig, dict(source), source="<dict>", lines={},
                                 context={"base_dir": Path.cwd()})
-        origin = _Origin(Path.cwd(), None, {})
+        origin = ConfigOrigin(Path.cwd())
     else:
         loaded = _load_yaml(source)
-        config, origin = loaded.config, _Origin(loaded.base_dir, str(loaded.source),
-                                                loaded.lines, loaded)
+        config, origin = loaded.config, ConfigOrigin(loaded.base_dir, str(loaded.source),
+                                                     loaded.lines, loaded)
     if overrides:
         config = with_overrides(config, overrides)
-    config._origin = origin
-    return config
+    return with_origin(config, origin)
 
 
 @contextlib.contextmanager
@@ -93,7 +79,7 @@ def located(config: RunConfig) -> Iterator[None]:
     try:
         yield
     except HuiceError as exc:
-        origin = _origin_of(config)
+        origin = origin_of(config)
         loaded = origin.loaded
         symbol = getattr(exc, "symbol", None)
         if symbol is not None and loaded is not None:
@@ -112,7 +98,7 @@ def build_strategy(config: ConfigLike, strategy: str | type | None = None,
     ``file.py:Class`` or a class (a huice strategy or an unmodified ``bt.Strategy``).
     ``params`` are laid over the config's params key by key."""
     config = load_config(config)
-    origin = _origin_of(config)
+    origin = origin_of(config)
     return _build_strategy(config, strategy=strategy, params=params, base_dir=origin.base_dir,
                            source=origin.source, lines=origin.lines)
 
@@ -171,11 +157,10 @@ def runnable_config(config: ConfigLike) -> RunConfig:
     """The config with its strategy resolved to absolute names and paths (what sweep workers
     and paper polls rebuild the strategy from)."""
     config = load_config(config)
-    origin = _origin_of(config)
+    origin = origin_of(config)
     resolved = absolute_strategy_config(config, base_dir=origin.base_dir, source=origin.source,
                                         lines=origin.lines)
-    resolved._origin = origin
-    return resolved
+    return with_origin(resolved, origin)
 
 
 def sweep(config: ConfigLike, *, workers: int | None = None, backend: str = "local",
@@ -184,14 +169,15 @@ def sweep(config: ConfigLike, *, workers: int | None = None, backend: str = "loc
     walk_forward.csv, one row per fold; with ``sweep.screen``, the runs the engine confirmed,
     every combination's screened figures being in screen.csv). Outputs go to ``out``
     (default ``runs/<name>_sweep``)."""
-    from huice.engine.sweep.runner import default_workers, run_sweep
+    from huice.engine.sweep.execute import default_workers
+    from huice.engine.sweep.runner import run_sweep
     from huice.engine.sweep.walkforward import run_walk_forward
     from huice.strategies.factory import plugin_for
 
     loaded = load_config(config)
     if loaded.sweep is None:
         raise ConfigError("has no sweep: block (see docs/sweeps.md)",
-                          source=_origin_of(loaded).source, where="sweep")
+                          source=origin_of(loaded).source, where="sweep")
     with located(loaded):
         config = runnable_config(loaded)
         out_dir = Path(out) if out else Path("runs") / f"{config.name}_sweep"

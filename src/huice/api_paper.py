@@ -10,11 +10,13 @@ from typing import Any
 
 from loguru import logger
 
-from huice.api import ConfigLike, Result, _origin_of, located, runnable_config
+from huice.api import ConfigLike, Result, located, runnable_config
 from huice.config.errors import ConfigError
+from huice.config.origin import origin_of
 from huice.config.schema import RunConfig
+from huice.engine.results.account_view import PaperStatus
 
-__all__ = ["PaperStep", "paper_accept", "paper_reconcile", "paper_report", "paper_run",
+__all__ = ["PaperStatus", "PaperStep", "paper_accept", "paper_reconcile", "paper_report", "paper_run",
            "paper_status"]
 
 
@@ -32,7 +34,7 @@ def _paper_config(config: ConfigLike) -> RunConfig:
     config = runnable_config(config)
     if config.paper is None:
         raise ConfigError("has no paper: block (see docs/paper-trading.md)",
-                          source=_origin_of(config).source, where="paper")
+                          source=origin_of(config).source, where="paper")
     return config
 
 
@@ -242,9 +244,10 @@ def _ticks(config: RunConfig) -> dict[str, float]:
     return ticks
 
 
-def paper_status(config: ConfigLike) -> dict[str, Any]:
-    """The paper account now (read-only): cash, equity, positions with cost basis and
-    unrealised P&L, realised and today's P&L, the next step's date, open orders, last fills."""
+def paper_status(config: ConfigLike) -> PaperStatus:
+    """The paper account now (read-only), a :class:`PaperStatus`: cash, equity, positions with
+    cost basis and unrealised P&L, realised and today's P&L, the next step's date, open
+    orders, last fills (``.to_dict()`` for plain dicts)."""
     from huice.engine.paper.account import status
     from huice.engine.paper.store import PaperStore
     from huice.feeds.calendar import read_exchange_calendar

@@ -113,56 +113,59 @@ def command_paper_status(args: argparse.Namespace) -> int:
 
     info = api_paper.paper_status(args.config)
     if args.json:
-        print(json.dumps(info, indent=2, sort_keys=True, default=str))
+        print(json.dumps(info.to_dict(), indent=2, sort_keys=True, default=str))
         return EXIT_OK
-    if info["last_bar"] is None:
-        print(info["message"])
+    if info.last_bar is None:
+        print(info.message)
         return EXIT_OK
-    print(f"last booked day {info['last_bar']} ({info['bars_processed']} booked); next step "
-          f"{info['next_step'] or 'past the calendar'}\n"
-          f"  cash           {info['cash']:>16,.2f}\n  holdings       {info['holdings']:>16,.2f}\n"
-          f"  equity         {info['equity']:>16,.2f}\n"
-          f"  cost basis     {info['cost_basis']:>16,.2f}\n"
-          f"  unrealised P&L {info['unrealised_pnl']:>16,.2f}\n"
-          f"  realised P&L   {info['realised_pnl']:>16,.2f}\n"
-          f"  today's P&L    {info['today_pnl']:>16,.2f}")
-    for position in info["positions"]:
-        print(f"  {position['symbol']:<16} {position['quantity']:>12,d} x "
-              f"{position['price']:.4f} = {position['value']:>14,.2f}  cost "
-              f"{position['cost']:>14,.2f} ({position['average_cost']:.4f})  unrealised "
-              f"{position['unrealised']:>12,.2f}")
-    print(f"open orders: {len(info['open_orders'])}; fills on the last day: "
-          f"{len(info['last_day_fills'])}")
-    for order in info["open_orders"] + [o for o in info["last_day_orders"]
-                                        if o["state"] != o["status"]]:
+    print(f"last booked day {info.last_bar} ({info.bars_processed} booked); next step "
+          f"{info.next_step or 'past the calendar'}\n"
+          f"  cash           {info.cash:>16,.2f}\n  holdings       {info.holdings:>16,.2f}\n"
+          f"  equity         {info.equity:>16,.2f}\n"
+          f"  cost basis     {info.cost_basis:>16,.2f}\n"
+          f"  unrealised P&L {info.unrealised_pnl:>16,.2f}\n"
+          f"  realised P&L   {info.realised_pnl:>16,.2f}\n"
+          f"  today's P&L    {info.today_pnl:>16,.2f}")
+    for position in info.positions:
+        print(f"  {position.symbol:<16} {position.quantity:>12,d} x "
+              f"{position.price:.4f} = {position.value:>14,.2f}  cost "
+              f"{position.cost:>14,.2f} ({position.average_cost:.4f})  unrealised "
+              f"{position.unrealised:>12,.2f}")
+    print(f"open orders: {len(info.open_orders)}; fills on the last day: "
+          f"{len(info.last_day_fills)}")
+    for order in [*info.open_orders, *(o for o in info.last_day_orders
+                                       if o["state"] != o["status"])]:
         print(f"  #{order['order_id']} {order['side']} {order['quantity']:,.0f} "
               f"{order['symbol']} ({order['state']}) {order['tag']}")
-    if info["resting"]:
-        print("resting orders (kind, prices, trail, ties, validity, session):")
-    for order in info["resting"]:
-        prices = " ".join(f"{name} {order[key]:g}" for name, key in
-                          (("limit", "limit_price"), ("stop", "stop_price"))
-                          if order[key] is not None)
-        ties = "".join([f" oco group #{order['oco_group']}" if order["oco_group"] else "",
-                        f" bracket of #{order['bracket_parent']}"
-                        if order["bracket_parent"] is not None else ""])
-        when = "after its parent fills" if order["waits_for_parent"] else \
-            f"for {order['session']}"
-        print(f"  #{order['order_id']} {order['side']} {order['quantity'] - order['filled']:,} "
-              f"{order['symbol']} {order['kind']} {prices}"
-              + (f" trailing {order['trail']}" if order["trail"] else "")
-              + f"{ties}; {order['validity']}; {when}")
-    for symbol in info["unprotected"]:
-        print(f"  unprotected: {symbol} is held with no sell order resting")
-    for item in info["accepted"]:
-        print(f"  accepted: {item['symbol']} {item['date']} as {item['as']}")
-    if info["drift"]:
-        drift = info["drift"]
-        print(f"broker's cash {info['broker_cash']:,.2f} beside the paper's {info['cash']:,.2f}")
-        print(f"live vs paper through {drift['through']}: cash {drift['cash']:+,.2f}"
+    _print_resting(info)
+    if info.drift is not None:
+        drift = info.drift
+        print(f"broker's cash {info.broker_cash:,.2f} beside the paper's {info.cash:,.2f}")
+        print(f"live vs paper through {drift.through}: cash {drift.cash:+,.2f}"
               + "".join(f", {code} {units:+,d}" for code, units
-                        in sorted(drift["positions"].items())))
+                        in sorted(drift.positions.items())))
     return EXIT_OK
+
+
+def _print_resting(info: api_paper.PaperStatus) -> None:
+    if info.resting:
+        print("resting orders (kind, prices, trail, ties, validity, session):")
+    for order in info.resting:
+        prices = " ".join(f"{name} {price:g}" for name, price in
+                          (("limit", order.limit_price), ("stop", order.stop_price))
+                          if price is not None)
+        ties = "".join([f" oco group #{order.oco_group}" if order.oco_group else "",
+                        f" bracket of #{order.bracket_parent}"
+                        if order.bracket_parent is not None else ""])
+        when = "after its parent fills" if order.waits_for_parent else f"for {order.session}"
+        print(f"  #{order.order_id} {order.side} {order.quantity - order.filled:,} "
+              f"{order.symbol} {order.kind} {prices}"
+              + (f" trailing {order.trail}" if order.trail else "")
+              + f"{ties}; {order.validity}; {when}")
+    for symbol in info.unprotected:
+        print(f"  unprotected: {symbol} is held with no sell order resting")
+    for item in info.accepted:
+        print(f"  accepted: {item['symbol']} {item['date']} as {item['as']}")
 
 
 def command_paper_report(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ import pytest
 from huice.config.schema import RunConfig
 from huice.engine.run.assembly import run_backtest
 from huice.engine.sweep.plan import plan_sweep
-from huice.engine.sweep.runner import metrics_row, run_task, run_task_summary, worker_market
+from huice.engine.sweep.task import metrics_row, run_task, worker_market
 from huice.strategies.factory import plugin_for
 from tests.conftest import REPO
 
@@ -43,15 +43,19 @@ CASES = {
     "drawdown_reversion", pytest.param("barbell_dividends", marks=pytest.mark.slow)])
 def test_a_sweep_row_equals_the_full_backtest_row(case):
     for task in CASES[case]:
-        config = RunConfig.model_validate(task.config)
+        config = task.resolved
+        assert config == RunConfig.model_validate(task.config)
         plugin = plugin_for(config)
         full = run_backtest(config, plugin_for(config), market=worker_market(config, plugin),
                             runner="fast")
-        lean_row, summary = run_task_summary(task, plugin_for)
-        assert lean_row == metrics_row(task, full.metrics)
-        assert lean_row["status"] == "ok" and lean_row["trades"] > 0
-        pd.testing.assert_frame_equal(summary.equity, full.equity)
-        assert run_task(task, plugin_for) == lean_row
+        lean = run_task(task, plugin_for)
+        assert lean.row == metrics_row(task, full.metrics)
+        assert lean.row["status"] == "ok" and lean.row["trades"] > 0
+        assert lean.curve is not None
+        pd.testing.assert_frame_equal(lean.curve, full.equity[["equity", "benchmark"]])
+        whole = run_task(task, plugin_for, ledger=True)
+        assert whole.row == lean.row and whole.result is not None
+        pd.testing.assert_frame_equal(whole.result.fills, full.fills)
     if case == "barbell_dividends":
         assert full.metrics.dividends > 0  # the ex-dates were inside the window
 
@@ -60,8 +64,7 @@ def test_tasks_on_the_same_data_share_one_market():
     tasks = CASES["drawdown_reversion"]
     markets = []
     for task in tasks:
-        config = RunConfig.model_validate(task.config)
-        markets.append(worker_market(config, plugin_for(config)))
+        markets.append(worker_market(task.resolved, plugin_for(task.resolved)))
     # two targets x two ratios: one market per target, the ratio runs reuse it
     assert markets[0] is markets[1] and markets[2] is markets[3]
     assert markets[0] is not markets[2]

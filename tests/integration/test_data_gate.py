@@ -231,13 +231,13 @@ def test_a_paper_accounts_first_step_is_gated_like_its_evenings(tmp_path, fault)
     if KINDS[fault] in ("limit_jump", "not_trading_day", "magnitude"):
         assert result.code == 3, result.stderr
         assert f"gate: {day} {FAULT_ON[fault]}: {DETAILS[fault]}" in result.stderr
-        assert huice.paper_status(config)["last_bar"] is None  # nothing booked
+        assert huice.paper_status(config).last_bar is None  # nothing booked
     else:
         assert result.code == 0, result.stderr
         assert state.exists()
     evening = paper_files(tmp_path / "evening", fault, start="2021-03-01")
     result = run_cli("paper", str(evening), "--once")
-    while result.code == 0 and huice.paper_status(evening)["last_bar"] < day:
+    while result.code == 0 and huice.paper_status(evening).last_bar < day:
         result = run_cli("paper", str(evening), "--once")
     if fault == "saturday":  # the gate names the day, not a symbol
         assert result.code == 3 and f"gate: {day} *: {DETAILS[fault]}" in result.stderr

@@ -123,16 +123,16 @@ def test_paper_status_lists_what_rests_and_what_is_unprotected(tmp_path):
     case = CASES["plugin_every_kind"]
     run_paper(case, tmp_path, "3")
     status = huice.paper_status(tmp_path / "paper.yaml")
-    resting = {row["order_id"]: row for row in status["resting"]}
+    resting = {row.order_id: row for row in status.resting}
     assert sorted(resting) == [14, 16]
-    assert (resting[16]["kind"], resting[16]["side"], resting[16]["stop_price"],
-            resting[16]["validity"], resting[16]["session"]) == \
+    assert (resting[16].kind, resting[16].side, resting[16].stop_price,
+            resting[16].validity, resting[16].session) == \
         ("stop", "sell", 0.962, "gtc", "2022-11-01")  # the trading day after 2022-10-31
-    assert status["unprotected"] == ["515180.SH"]
+    assert status.unprotected == ("515180.SH",)
     trail = CASES["issue_backtrader_trailing_stop"]
     run_paper(trail, tmp_path / "trail", "3")
-    rows = huice.paper_status(tmp_path / "trail" / "paper.yaml")["resting"]
-    assert [(r["kind"], r["trail"], r["validity"], r["session"]) for r in rows] == \
+    rows = huice.paper_status(tmp_path / "trail" / "paper.yaml").resting
+    assert [(r.kind, r.trail, r.validity, r.session) for r in rows] == \
         [("stop_trail", "3.00%", "gtc", "2021-11-01")]
 
 
