@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from huice.config.errors import HuiceError
+from huice.engine.results.chart_payload import pack_traces
 
 PALETTE = ("#1f4e9c", "#d9822b", "#2e8b57", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d",
            "#b8860b", "#2c3e50", "#e377c2")
@@ -56,6 +57,10 @@ PLOT_CONFIG = {"displaylogo": False, "responsive": True,
                "modeBarButtonsToRemove": ["sendDataToCloud", "lasso2d", "select2d"]}
 
 Trace = dict[str, Any]  # one plotly trace, as JSON types
+# a promise settled when the page's embedded Chinese font (cjk_font.FAMILY, whose
+# unicode-range starts at U+2E80) has loaded, or at once on a page without one
+FONT_THEN = ('(document.fonts&&document.fonts.load?document.fonts.load(\'12px "Huice CJK"\','
+             '"\\u4e00"):Promise.resolve()).then')
 # the page's embedded Chinese glyphs first (they answer only for CJK code points), then the
 # reader's own fonts
 CHART_FONT = '"Huice CJK", system-ui, sans-serif'
@@ -131,32 +136,18 @@ def chart_div(chart_id: str, traces: list[Trace], layout: dict[str, Any],
         base[key] = axis
     if "yaxis" not in base:
         base["yaxis"] = {"automargin": True}
-    shared, traces = _shared_x(traces)
-    payload = json.dumps({"data": traces, "layout": base, "config": PLOT_CONFIG},
+    packed = pack_traces(traces)
+    payload = json.dumps({"data": packed.traces, "layout": base, "config": PLOT_CONFIG},
                          default=_plain, allow_nan=False, ensure_ascii=False)
     payload = payload.replace("</", "<\\/")  # never end the script early
     safe_id = html.escape(chart_id)
-    fill = ""
-    if shared is not None:
-        dates_json = json.dumps(shared[1], ensure_ascii=False).replace("</", "<\\/")
-        fill = f"var x={dates_json};{json.dumps(shared[0])}.forEach(function(i){{f.data[i].x=x;}});"
+    # drawn once the embedded Chinese font is in: plotly measures its text (a legend entry's
+    # width, the room for tick labels) when it draws, and a measure taken in the fallback font
+    # cuts the real glyphs off
     return (f'<div class="chart" id="{safe_id}"></div>\n<script>(function(){{var f={payload};'
-            f'{fill}Plotly.newPlot("{safe_id}",f.data,f.layout,f.config);}})();</script>')
-
-
-def _shared_x(traces: list[Trace]) -> tuple[tuple[list[int], list[Any]] | None, list[Trace]]:
-    """Traces that share one x (the dates of a run) carry it once: the indices of those traces
-    and the x, with the traces' own copies left out (the page's script puts it back)."""
-    xs = [trace.get("x") for trace in traces]
-    first = next((x for x in xs if isinstance(x, list) and len(x) > 50), None)
-    if first is None:
-        return None, traces
-    sharing = [i for i, x in enumerate(xs) if x is first or x == first]
-    if len(sharing) < 2:
-        return None, traces
-    stripped = [{k: v for k, v in trace.items() if k != "x"} if i in sharing else trace
-                for i, trace in enumerate(traces)]
-    return (sharing, first), stripped
+            f'{packed.unpack_script("f")}'
+            f'var draw=function(){{Plotly.newPlot("{safe_id}",f.data,f.layout,f.config);}};'
+            f'{FONT_THEN}(draw,draw);}})();</script>')
 
 
 RATIO_DIGITS = 4  # rolling ratios and drawdowns: 0.1234 is all a reader can see
@@ -176,7 +167,9 @@ def line(x: list[Any], y: Any, name: str, colour: str | None = None,
 
 def scale_buttons(linear: str, log: str) -> list[dict[str, Any]]:
     """A linear / log switch for the y axis."""
-    return [{"type": "buttons", "direction": "left", "x": 1, "xanchor": "right", "y": 1.12,
+    # top left, in the chart's top margin: plotly's toolbar takes the top right
+    return [{"type": "buttons", "direction": "left", "x": 0, "xanchor": "left", "y": 1.0,
+             "yanchor": "bottom", "pad": {"b": 4},
              "showactive": True,
              "buttons": [{"label": label, "method": "relayout", "args": [{"yaxis.type": kind}]}
                          for label, kind in ((linear, "linear"), (log, "log"))]}]

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from huice.engine.results.account_view import as_plain
+from huice.engine.results.diagnostic import DiagnosticChart
 from huice.engine.results.html_tables import (
     drawdowns_html,
     frame_html,
@@ -45,11 +46,28 @@ def _section(section_id: str, language: str, body: str, title: str | None = None
     return section(section_id, title or text(SECTION_TITLES, section_id, language), body)
 
 
-def _diagnostics(result: RunResult, language: str) -> str:
+def _diagnostic_specs(result: RunResult) -> tuple[DiagnosticChart, ...]:
     chart = result.diagnostic_chart
     if chart is None:
-        return ""
-    specs = chart if isinstance(chart, tuple) else (chart,)
+        return ()
+    return chart if isinstance(chart, tuple) else (chart,)
+
+
+def _weights_already_stacked(result: RunResult) -> bool:
+    """Whether one of the strategy's own charts stacks a recorded weight for every instrument
+    the run held: the holdings chart would draw the same areas again (industry rotation,
+    ETF-flow rotation and the barbell record ``ctx.weights()`` each bar)."""
+    held = set(result.positions["symbol"]) if len(result.positions) else set()
+    for spec in _diagnostic_specs(result):
+        prefix = spec.stacked_prefix
+        if prefix and held and held <= {c[len(prefix):] for c in result.signals.columns
+                                         if c.startswith(prefix)}:
+            return True
+    return False
+
+
+def _diagnostics(result: RunResult, language: str) -> str:
+    specs = _diagnostic_specs(result)
     return "".join(diagnostic_chart(result.signals, spec, f"chart-diagnostic-{n}", language)
                    for n, spec in enumerate(specs, start=1))
 
@@ -189,7 +207,8 @@ def render_report(result: RunResult, charts: bool = True) -> str:
         diagnostics = _diagnostics(result, language)
         if diagnostics:
             sections.append(_section("diagnostics", language, diagnostics))
-        holdings = holdings_chart(result.positions, result.equity, language, name)
+        holdings = ("" if _weights_already_stacked(result)
+                    else holdings_chart(result.positions, result.equity, language, name))
         if holdings:
             sections.append(_section("holdings", language, holdings))
     sections.append(_section("trades", language,

@@ -5,6 +5,7 @@ diagnostics, and holdings by weight."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,8 @@ ROLLING_WINDOWS = ((126, "6-month"), (252, "12-month"))
 
 
 MAX_BUY_AND_HOLD_LINES = 5  # more traded instruments: one equal-parts line instead of one each
+LEGEND_BELOW_AT_MOST = 8  # more holdings (cash counted): the legend is one column at the right
+LEGEND_ROW_PX = 20  # a legend row at the charts' 12 px font, with its gap
 
 
 def equal_parts_buy_and_hold(closes: dict[str, pd.Series], index: pd.Index) -> pd.Series:
@@ -171,7 +174,9 @@ def costs_chart(fills: pd.DataFrame, equity: pd.DataFrame, language: str = "en")
               "yaxis2": {"overlaying": "y", "side": "right", "tickformat": ".0%",
                          "title": {"text": text(WORDS, "turnover", language)},
                          "rangemode": "tozero", "showgrid": False, "automargin": True},
-              "xaxis": {"type": "category", "nticks": 24}}
+              # a date axis: plotly spaces its ticks by the room it has (24 categories of
+              # "2010-01" ran into each other at 1280 px over ten years)
+              "xaxis": {"type": "date", "hoverformat": "%Y-%m"}}
     return chart_div("chart-costs", traces, layout, height=320)
 
 
@@ -212,7 +217,7 @@ def diagnostic_chart(signals: pd.DataFrame, spec: DiagnosticChart, chart_id: str
     traces = []
     for position, name in enumerate(stacked):
         traces.append(line(x, signals[name].fillna(0.0), name[len(stacked_prefix):],
-                           PALETTE[position % len(PALETTE)], stackgroup="stack"))
+                           PALETTE[position % len(PALETTE)], SHADE_DIGITS, stackgroup="stack"))
     for position, name in enumerate(present):
         label = (name[len(spec.line_prefix):] if spec.line_prefix
                  and name.startswith(spec.line_prefix) else name)
@@ -229,11 +234,12 @@ def diagnostic_chart(signals: pd.DataFrame, spec: DiagnosticChart, chart_id: str
                        "y": [0.0] * len(days), "yaxis": "y2", "name":
                        f"{spec.name_in(spec.markers, language)} ({len(days)})",
                        "marker": {"symbol": "line-ns-open", "size": 10, "color": "#444444"}})
-    layout = {"title": {"text": spec.title_in(language)},
-              "yaxis": {"title": {"text": spec.ylabel_in(language)}, **({"tickformat": ".0%"}
-                                                           if spec.percent else {})},
-              "yaxis2": {"overlaying": "y", "range": [0, 1], "visible": False}}
-    return chart_div(chart_id, traces, layout)
+    layout: dict[str, Any] = {
+        "title": {"text": spec.title_in(language)},
+        "yaxis": {"title": {"text": spec.ylabel_in(language)},
+                  **({"tickformat": ".0%"} if spec.percent else {})},
+        "yaxis2": {"overlaying": "y", "range": [0, 1], "visible": False}}
+    return chart_div(chart_id, traces, layout, height=legend_room(layout, len(traces)))
 
 
 def holdings_chart(positions: pd.DataFrame, equity: pd.DataFrame, language: str = "en",
@@ -253,6 +259,18 @@ def holdings_chart(positions: pd.DataFrame, equity: pd.DataFrame, language: str 
               for position, symbol in enumerate(values.columns)]
     traces.append(line(x, equity["cash"] / total, text(WORDS, "cash", language), "#bbbbbb",
                        SHADE_DIGITS, stackgroup="weights"))
-    layout = {"title": {"text": text(WORDS, "weights_title", language)},
-              "yaxis": {"tickformat": ".0%"}}
-    return chart_div("chart-holdings", traces, layout)
+    layout: dict[str, Any] = {"title": {"text": text(WORDS, "weights_title", language)},
+                              "yaxis": {"tickformat": ".0%"}}
+    return chart_div("chart-holdings", traces, layout, height=legend_room(layout, len(traces)))
+
+
+def legend_room(layout: dict[str, Any], entries: int, height: int = 360) -> int:
+    """The height of a chart with ``entries`` legend entries, its legend set in ``layout``: below
+    the chart for a few, else one column at the right with the chart as tall as that column
+    (wrapped rows below ran off the chart's bottom edge: industry rotation holds 31 industries
+    and cash)."""
+    if entries <= LEGEND_BELOW_AT_MOST:
+        return height
+    layout["legend"] = {"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1,
+                        "yanchor": "top"}
+    return max(height, 100 + LEGEND_ROW_PX * entries)
