@@ -23,6 +23,7 @@ import pandas as pd
 
 from huice.config.errors import HuiceError
 from huice.engine.results.chart_payload import pack_traces
+from huice.engine.results.cjk_font import FAMILY, RANGES
 
 PALETTE = ("#1f4e9c", "#d9822b", "#2e8b57", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d",
            "#b8860b", "#2c3e50", "#e377c2")
@@ -57,10 +58,10 @@ PLOT_CONFIG = {"displaylogo": False, "responsive": True,
                "modeBarButtonsToRemove": ["sendDataToCloud", "lasso2d", "select2d"]}
 
 Trace = dict[str, Any]  # one plotly trace, as JSON types
-# a promise settled when the page's embedded Chinese font (cjk_font.FAMILY, whose
-# unicode-range starts at U+2E80) has loaded, or at once on a page without one
-FONT_THEN = ('(document.fonts&&document.fonts.load?document.fonts.load(\'12px "Huice CJK"\','
-             '"\\u4e00"):Promise.resolve()).then')
+# a promise settled when the page's embedded Chinese font has loaded (asked for with a character
+# inside its unicode-range), or at once on a page without one
+FONT_THEN = ("(document.fonts&&document.fonts.load?document.fonts.load("
+             f"'12px \"{FAMILY}\"','\\u{RANGES[0][0]:04x}'):Promise.resolve()).then")
 # the page's embedded Chinese glyphs first (they answer only for CJK code points), then the
 # reader's own fonts
 CHART_FONT = '"Huice CJK", system-ui, sans-serif'

@@ -20,6 +20,7 @@ import yaml
 import huice
 from tests.conftest import EXAMPLES, REPO
 from tests.helpers.example_runs import example_output, shared_root
+from tests.integration.test_report_size import MAX_REPORT_BYTES
 
 SECTIONS = ("metrics", "yearly-returns", "monthly-returns", "drawdown-periods", "rolling",
             "trades", "orders")
@@ -33,7 +34,6 @@ TWINS = {"drawdown_reversion_801050_report", "drawdown_reversion_801140_report",
 EXAMPLE_CONFIGS = sorted(p for p in EXAMPLES.glob("*.yaml")
                          if not p.stem.startswith(("sweep_", "walk_forward_"))
                          and p.stem not in TWINS)
-MAX_REPORT_BYTES = 2_500_000  # issue 22's line: 1.5 MB of it is plotly.js
 ARTIFACTS = (Path(os.environ["HUICE_ARTIFACTS"]) / "screenshots"
              if os.environ.get("HUICE_ARTIFACTS") else None)
 # what a reader would see wrong: tick labels drawn outside their chart's box (clipped by the
