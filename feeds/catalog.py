@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from huice.config.language import in_language
 from huice.config.schema import ASSET_CLASSES
 from huice.feeds.errors import DataError
 
@@ -35,7 +36,7 @@ class Instrument:
     def display_name(self, language: str = "en") -> str:
         """The name a report shows beside the code: the Chinese one in a Chinese report when
         the catalog has it, else ``name``."""
-        return (self.name_zh or self.name) if language == "zh" else (self.name or self.name_zh)
+        return in_language(language, en=self.name, zh=self.name_zh)
 
 
 @dataclass(frozen=True)

@@ -26,44 +26,44 @@ class Coverage:
     def complete(self) -> bool:
         return self.first <= self.span_start and self.last >= self.span_end
 
-    def warning(self) -> str:
-        """One sentence naming the instrument, what its data covers and what it misses."""
-        missing = []
-        if self.first > self.span_start:
-            missing.append(f"starts {self.first}, after the run's first day {self.span_start}")
-        if self.last < self.span_end:
-            missing.append(f"ends {self.last}, before the run's last day {self.span_end}")
-        return (f"{self.symbol}: its data covers {self.first} .. {self.last} only: it "
-                f"{' and '.join(missing)}; on the run's days without its bars it cannot be "
-                "traded and is valued at its last close (they count as flat days for it). "
-                "Shorten data.start/data.end to its span, or add its missing bars")
 
 
-def span_note(market: MarketData, start: dt.date | None, end: dt.date | None) -> str | None:
-    """A sentence when the run is shorter than data.start .. data.end asked: the calendar ends
-    earlier, or none of its instruments has bars that early or that late (None otherwise)."""
+@dataclass(frozen=True)
+class SpanEdge:
+    """Where a run is shorter than data.start .. data.end asked: its first (``side`` start)
+    or last (end) day ``day`` against the ``asked`` one, and why (``reason``: first_bar or
+    first_trading_day, last_bar, last_trading_day or calendar_end, the exchange calendar's
+    last published day ``calendar_end``)."""
+
+    side: str
+    day: dt.date
+    asked: dt.date
+    reason: str
+    calendar_end: dt.date | None = None
+
+
+def span_edges(market: MarketData, start: dt.date | None,
+               end: dt.date | None) -> list[SpanEdge]:
+    """The run's edges that fall inside data.start .. data.end (none when it spans them):
+    the calendar ends earlier, or none of its instruments has bars that early or that late."""
     first, last = market.calendar[0].date(), market.calendar[-1].date()
     days = market.exchange_calendar
-    parts = []
+    edges = []
     if start is not None and first > start:
         opens = days[days >= pd.Timestamp(start)] if days is not None else None
-        reason = ("the first day any of its instruments has a bar" if opens is not None
-                  and len(opens) and opens[0].date() < first else "the first trading day")
-        parts.append(f"starts {first} ({reason}), not at data.start {start}")
+        reason = ("first_bar" if opens is not None and len(opens) and opens[0].date() < first
+                  else "first_trading_day")
+        edges.append(SpanEdge("start", first, start, reason))
     if end is not None and last < end:
         closes = days[days <= pd.Timestamp(end)] if days is not None else None
         calendar_end = days[-1].date() if days is not None and len(days) else None
         if calendar_end is not None and calendar_end < end and last == calendar_end:
-            reason = f"the exchange calendar's last day: it is published to {calendar_end}"
-        elif closes is not None and len(closes) and closes[-1].date() > last:
-            reason = "the last day any of its instruments has a bar"
+            edges.append(SpanEdge("end", last, end, "calendar_end", calendar_end))
         else:
-            reason = "the last trading day"
-        parts.append(f"ends {last} ({reason}), not at data.end {end}")
-    if not parts:
-        return None
-    return ("The run " + " and ".join(parts) + "; its metrics cover only its own days. Set "
-            "data.start/data.end inside the data, or add the missing bars")
+            reason = ("last_bar" if closes is not None and len(closes)
+                      and closes[-1].date() > last else "last_trading_day")
+            edges.append(SpanEdge("end", last, end, reason))
+    return edges
 
 
 def coverage(market: MarketData, symbols: Iterable[str], start: dt.date | None,

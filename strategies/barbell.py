@@ -15,10 +15,12 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from huice.engine.results.diagnostic import DiagnosticChart
+from huice.engine.results.labels import joined
 from huice.engine.run.context import BarContext
 from huice.strategies.base import Strategy, StrategyParams
 from huice.strategies.periods import period_key
 from huice.strategies.registry import register
+from huice.strategies.words import note, value
 
 WEIGHT_PREFIX = "weight "
 
@@ -197,36 +199,25 @@ class Barbell(Strategy):
 
     def report_notes(self, language: str = "en") -> list[str]:
         p = self.params
-        legs = ", ".join(f"{leg.symbol} {leg.weight:.0%}" for leg in p.legs)
-        if language == "zh":
-            period = {"monthly": "每月", "quarterly": "每季", "weekly": "每周"}.get(
-                p.rebalance, p.rebalance)
-            day = {"last": "最后一个", "first": "第一个"}.get(p.rebalance_day, p.rebalance_day)
-            notes = [f"两腿：{legs}。{period}于该期{day}交易日再平衡（交易所日历）"
-                     + (f"，任一腿偏离目标超过 {p.drift_band:.0%} 时亦再平衡" if p.drift_band
-                        else "") + "。"]
-            if p.volume_timing.enabled:
-                t = p.volume_timing
-                notes.append(f"成交额择时开启：当 {t.index} 的 {t.short_days} 日平均成交额低于其 "
-                             f"{t.long_days} 日均值超过 {t.threshold:.0%} 时，仓位为 {t.exposure:.0%}。")
-            if p.volatility_target.enabled:
-                v = p.volatility_target
-                notes.append(f"波动率目标开启：{v.lookback_days} 日年化 {v.target:.0%}，"
-                             f"仓位至多 {v.max_exposure:.0%}。")
-            return notes
-        notes = [f"Legs: {legs}. Rebalanced {p.rebalance} on the {p.rebalance_day} trading day "
-                 "of the period (exchange calendar)"
-                 + (f" and whenever a leg drifts more than {p.drift_band:.0%} from its target"
-                    if p.drift_band else "") + "."]
+        legs = joined([f"{leg.symbol} {leg.weight:.0%}" for leg in p.legs], language)
+        band = f"{p.drift_band:.0%}" if p.drift_band else ""
+        if p.rebalance == "none":
+            drift = note("barbell", "drift_only", language, band=band) if band else ""
+            notes = [note("barbell", "legs_no_calendar", language, legs=legs, drift=drift)]
+        else:
+            drift = note("barbell", "drift", language, band=band) if band else ""
+            notes = [note("barbell", "legs", language, legs=legs,
+                          rebalance=value("rebalance", p.rebalance, language),
+                          day=value("rebalance_day", p.rebalance_day, language), drift=drift)]
         if p.volume_timing.enabled:
             t = p.volume_timing
-            notes.append(f"Volume timing on: exposure {t.exposure:.0%} while the {t.short_days}-day "
-                         f"mean amount of {t.index} is more than {t.threshold:.0%} below its "
-                         f"{t.long_days}-day mean.")
+            notes.append(note("barbell", "volume_timing", language, exposure=f"{t.exposure:.0%}",
+                              short=t.short_days, index=t.index,
+                              threshold=f"{t.threshold:.0%}", long=t.long_days))
         if p.volatility_target.enabled:
             v = p.volatility_target
-            notes.append(f"Volatility target on: {v.target:.0%} annualised over "
-                         f"{v.lookback_days} days, exposure at most {v.max_exposure:.0%}.")
+            notes.append(note("barbell", "volatility_target", language, target=f"{v.target:.0%}",
+                              days=v.lookback_days, max_exposure=f"{v.max_exposure:.0%}"))
         return notes
 
     def get_state(self) -> dict[str, Any]:

@@ -14,12 +14,14 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
+from huice.engine.results.caution import Caution
 from huice.engine.results.diagnostic import DiagnosticChart
 from huice.engine.run.context import BarContext
 from huice.engine.sweep.screen_sim import ScreenWeights
 from huice.feeds.market import MarketData
 from huice.strategies.base import Strategy, StrategyParams
 from huice.strategies.registry import register
+from huice.strategies.words import note
 
 
 def completed_episode_depths(drawdown: np.ndarray) -> list[float]:
@@ -269,28 +271,14 @@ class DrawdownReversion(Strategy):
 
     def report_notes(self, language: str = "en") -> list[str]:
         p = self.params
-        if language == "zh":
-            notes = [f"相对价值 r = {p.target} / {p.reference}，首日归一为 1；"
-                     f"share = {p.share:g}，ratio = {p.ratio:g}。"]
-            if p.window == "full":
-                notes.append(f"IN-SAMPLE（样本内）：回撤阈值由整个窗口（{self._full_window_info}）一次算出，"
-                             "即用到了未来数据。它复现公开跟踪结果，并非可交易的结果；"
-                             "因果回测请用 window: expanding。")
-            else:
-                notes.append("因果：阈值只由已结束的回撤区间重新计算，相对价值历史不足 "
-                             f"{p.min_history_days} 个交易日前不交易。")
-            return notes
-        notes = [f"Relative value r = {p.target} / {p.reference}, normalised to 1 on the first "
-                 f"day; share = {p.share:g}, ratio = {p.ratio:g}."]
+        notes = [note("drawdown_reversion", "relative", language, target=p.target,
+                      reference=p.reference, share=f"{p.share:g}", ratio=f"{p.ratio:g}")]
         if p.window == "full":
-            notes.append("IN-SAMPLE: the drawdown threshold was computed once from the whole "
-                         f"window ({self._full_window_info}), i.e. with future data. This "
-                         "reproduces the published tracking; it is not a tradable result. "
-                         "Use window: expanding for a causal run.")
+            notes.append(Caution(note("drawdown_reversion", "in_sample", language,
+                                      window=self._full_window_info)))
         else:
-            notes.append("Causal: the threshold is recomputed from the drawdown episodes "
-                         "completed so far, and no trade is made before "
-                         f"{p.min_history_days} days of relative history.")
+            notes.append(note("drawdown_reversion", "causal", language,
+                              days=p.min_history_days))
         return notes
 
     def get_state(self) -> dict[str, Any]:

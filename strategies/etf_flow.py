@@ -29,6 +29,7 @@ from huice.feeds.market import MarketData
 from huice.strategies.base import Strategy, StrategyParams
 from huice.strategies.periods import period_key
 from huice.strategies.registry import register
+from huice.strategies.words import note, value
 
 FLOW_PREFIX = "flow "
 WEIGHT_PREFIX = "weight "
@@ -310,32 +311,21 @@ class EtfFlowRotation(Strategy):
 
     def report_notes(self, language: str = "en") -> list[str]:
         p = self.params
-        groups = "; ".join(f"{g}: {', '.join(m)}" for g, m in self._groups.items())
-        formula = ("(shares_t - shares_t-1) x NAV (close)" if p.formula == "shares"
-                   else "aum_t - aum_t-1 x (1 + r_t)")
-        if language == "zh":
-            every = (f"每 {p.rebalance_days} 日" if p.rebalance == "every_n_days" else p.rebalance)
-            return [
-                f"资金流 = {formula}，按 {p.lookback_days} 日求和"
-                + ("，再除以窗口内平均规模" if p.scale == "aum" else "")
-                + f"；{p.direction} 方向，取前 {p.top_k} 个"
-                + ("指数" if p.aggregate == "index" else " ETF")
-                + f"，{p.weighting} 权重，{every} 再平衡，现金缓冲 {p.cash_buffer:.0%}。",
-                f"分组：{groups}。",
-                f"{self._excluded_days} 个 ETF-日的份额变动不计为资金流（上市日，或单日变动超过 "
-                f"{p.max_daily_share_change:.0%}）。",
-            ]
+        def say(key: str, **values: object) -> str:
+            return note("etf_flow", key, language, **values)
+
+        groups = say("group_separator").join(say("group", group=g, members=", ".join(m))
+                                             for g, m in self._groups.items())
+        every = (say("every_n_days", n=p.rebalance_days) if p.rebalance == "every_n_days"
+                 else value("rebalance", p.rebalance, language))
         return [
-            f"Flow = {formula}"
-            f", summed over {p.lookback_days} days"
-            + (", divided by the window's mean AUM" if p.scale == "aum" else "")
-            + f"; {p.direction} the flow, top {p.top_k} {'indices' if p.aggregate == 'index' else 'ETFs'}"
-            f", {p.weighting} weights, rebalanced "
-            + (f"every {p.rebalance_days} days" if p.rebalance == "every_n_days" else p.rebalance)
-            + f", {p.cash_buffer:.0%} cash buffer.",
-            f"Groups: {groups}.",
-            f"{self._excluded_days} ETF-days of share changes treated as not flows (listed dates, "
-            f"or a one-day change above {p.max_daily_share_change:.0%}).",
+            say("rotation", formula=say(f"formula_{p.formula}"), lookback=p.lookback_days,
+                scale=say(f"scale_{p.scale}"), direction=value("direction", p.direction, language),
+                top_k=p.top_k, aggregate=value("aggregate", p.aggregate, language),
+                weighting=value("weighting", p.weighting, language), every=every,
+                buffer=f"{p.cash_buffer:.0%}"),
+            say("groups", groups=groups),
+            say("excluded", days=self._excluded_days, limit=f"{p.max_daily_share_change:.0%}"),
         ]
 
     def get_state(self) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from huice.strategies.base import Strategy, StrategyParams
 from huice.strategies.crowding import SHENWAN_L1, Crowding, CrowdingParams, crowding_from_market
 from huice.strategies.periods import period_key
 from huice.strategies.registry import register
+from huice.strategies.words import note, value
 
 
 class IndustryRotationParams(StrategyParams):
@@ -285,31 +286,22 @@ class IndustryRotation(Strategy):
 
     def report_notes(self, language: str = "en") -> list[str]:
         p = self.params
-        if language == "zh":
-            measure = (f"{p.lookback_days} 日收益" if p.ranking != "long_weak_short_strong"
-                       else f"{p.short_days} 日收益排名减 {p.long_days} 日收益排名")
-            notes = [f"排序：{p.ranking}（{measure}），{len(p.universe)} 个中取前 {p.top_k} 个，"
-                     f"{p.weighting} 权重，{p.rebalance} 于 {p.rebalance_day} 交易日再平衡。"]
-            if p.crowding_filter != "none":
-                notes.append(f"拥挤度过滤 {p.crowding_filter}，阈值 {p.crowding_threshold:g}：由 "
-                             f"{p.crowding.measure_days} 日的换手率、换手占比、波动率与超额收益"
-                             f"各自相对 {p.crowding.percentile_days} 日的百分位合成。行业数据没有"
-                             "资金流，故无资金流指标。行业历史不足时拥挤度未知：exclude_crowded "
-                             "保留它，require_uncrowded 跳过它。")
-            return notes
-        notes = [f"Ranking: {p.ranking} ("
-                 + (f"{p.lookback_days}-day return" if p.ranking != "long_weak_short_strong"
-                    else f"{p.short_days}-day return rank minus {p.long_days}-day return rank")
-                 + f"), top {p.top_k} of {len(p.universe)} at {p.weighting} weights, "
-                   f"rebalanced {p.rebalance} on the {p.rebalance_day} trading day."]
+        measure = (note("industry_rotation", "measure_return", language, days=p.lookback_days)
+                   if p.ranking != "long_weak_short_strong" else
+                   note("industry_rotation", "measure_rank_gap", language, short=p.short_days,
+                        long=p.long_days))
+        notes = [note("industry_rotation", "ranking", language,
+                      ranking=value("ranking", p.ranking, language), measure=measure,
+                      top_k=p.top_k, universe=len(p.universe),
+                      weighting=value("weighting", p.weighting, language),
+                      rebalance=value("rebalance", p.rebalance, language),
+                      day=value("rebalance_day", p.rebalance_day, language))]
         if p.crowding_filter != "none":
-            notes.append(f"Crowding filter {p.crowding_filter} at {p.crowding_threshold:g}: "
-                         f"score of turnover, turnover share, volatility and excess return "
-                         f"over {p.crowding.measure_days} days, each a percentile against "
-                         f"{p.crowding.percentile_days} days. No fund-flow measure: the "
-                         "industry data has none. Before an industry has that much history "
-                         "its crowding is unknown: exclude_crowded keeps it, "
-                         "require_uncrowded skips it.")
+            notes.append(note("industry_rotation", "crowding", language,
+                              filter=value("crowding_filter", p.crowding_filter, language),
+                              threshold=f"{p.crowding_threshold:g}",
+                              measure_days=p.crowding.measure_days,
+                              percentile_days=p.crowding.percentile_days))
         return notes
 
     def get_state(self) -> dict[str, Any]:

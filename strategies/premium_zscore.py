@@ -28,6 +28,7 @@ from huice.feeds.market import MarketData
 from huice.feeds.nav import BUNDLED_NAV, nav_lag, nav_of, premium
 from huice.strategies.base import Strategy, StrategyParams
 from huice.strategies.registry import register
+from huice.strategies.words import note
 
 # trading days between a premium's date and the first close a decision can read it at: the
 # NAV's publication lag plus the evening it is published on (after that day's close)
@@ -132,15 +133,6 @@ class PremiumZScore(Strategy):
 
     def report_notes(self, language: str = "en") -> list[str]:
         p = self.params
-        if language == "zh":
-            return [f"溢价率 = 收盘价 / 单位净值 - 1（净值提前一日除息已校正）；"
-                    f"Z = (溢价率 - {p.window} 日均值) / {p.window} 日标准差，"
-                    "按决策日可见的溢价率计算（境内基金滞后 1 日，跨境基金 2 日）。"
-                    f"Z ≤ {p.entry_z:g} 买入并持有 {p.hold_days} 个交易日，Z ≥ {p.exit_z:g} 卖出或不买；"
-                    f"最多同时持有 {p.max_positions} 只，等权。"]
-        return [f"Premium = close / unit NAV - 1 (the NAV's early ex-date corrected); Z = (premium "
-                f"- its {p.window}-day mean) / its {p.window}-day std, on the premium each "
-                "decision could see (a domestic fund's of the day before, a cross-border fund's "
-                f"of two days before). Z <= {p.entry_z:g}: bought and held {p.hold_days} trading "
-                f"days; Z >= {p.exit_z:g}: sold or not bought; at most {p.max_positions} funds, "
-                "equal weights."]
+        return [note("premium_zscore", "rule", language, window=p.window,
+                     entry=f"{p.entry_z:g}", exit=f"{p.exit_z:g}", hold=p.hold_days,
+                     positions=p.max_positions)]

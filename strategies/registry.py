@@ -22,7 +22,7 @@ from huice.config.errors import RegistryError
 from huice.strategies.base import Strategy
 
 ENTRY_POINT_GROUP = "huice.strategies"
-_NOT_STRATEGY_MODULES = {"base", "registry", "periods", "factory", "crowding"}
+_NOT_STRATEGY_MODULES = {"base", "registry", "periods", "factory", "crowding", "words"}
 
 
 class StrategyRegistry:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from huice.config.language import in_language
+
 
 @dataclass(frozen=True)
 class DiagnosticChart:
@@ -34,13 +36,13 @@ class DiagnosticChart:
 
     def title_in(self, language: str) -> str:
         """The chart's title in ``language`` (en or zh)."""
-        return self.title_zh if language == "zh" and self.title_zh else self.title
+        return in_language(language, en=self.title, zh=self.title_zh)
 
     def ylabel_in(self, language: str) -> str:
         """The y axis' label in ``language``."""
-        return self.ylabel_zh if language == "zh" and self.ylabel_zh else self.ylabel
+        return in_language(language, en=self.ylabel, zh=self.ylabel_zh)
 
     def name_in(self, column: str, language: str) -> str:
         """A recorded column's legend name in ``language`` (the column's own name in English,
         or when the strategy gives no Chinese one)."""
-        return self.names_zh.get(column, column) if language == "zh" else column
+        return in_language(language, en=column, zh=self.names_zh.get(column, ""))

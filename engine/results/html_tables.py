@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -19,13 +19,13 @@ from huice.engine.results.labels import (
     GROUP_TITLES,
     VALUES,
     WORDS,
+    joined,
     metric_groups,
+    say,
     text,
 )
 from huice.engine.results.plotly_traces import GREEN_UP, rgba
 from huice.engine.results.tearsheet import DrawdownPeriod
-
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def _escape(value: Any) -> str:
@@ -118,7 +118,7 @@ def monthly_heatmap_html(table: pd.DataFrame, yearly: pd.Series | None, language
         return f"<p>{_escape(text(WORDS, 'none', language))}</p>"
     values = table.to_numpy(dtype=float)
     bound = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
-    months = [str(m) for m in range(1, 13)] if language == "zh" else list(MONTHS)
+    months = [text(WORDS, f"month_{m}", language) for m in range(1, 13)]
     head = ("<tr><th>" + _escape(text(WORDS, "year", language)) + "</th>"
             + "".join(f"<th>{m}</th>" for m in months)
             + (f"<th>{_escape(text(WORDS, 'total', language))}</th>" if yearly is not None
@@ -158,18 +158,19 @@ TRANSLATED_CELLS = ("side", "status", "kind")  # columns whose values are words 
 
 
 def frame_html(frame: pd.DataFrame, language: str = "en", limit: int = 200,
-               css: str = "rows") -> str:
-    """A frame as a table, the first ``limit`` rows (the CSV has all): headers, sides, order
-    states and kinds in ``language``."""
+               css: str = "rows", header: Callable[[str], str] | None = None) -> str:
+    """A frame as a table, the first ``limit`` rows (the CSV has all): headers (the
+    ``columns`` table's, or what ``header`` names a column), sides, order states and kinds in
+    ``language``."""
     if frame.empty:
         return f"<p>{_escape(text(WORDS, 'none', language))}</p>"
     shown = frame.head(limit).copy()
-    if language != "en":
-        for column in TRANSLATED_CELLS:
-            if column in shown and shown[column].dtype == object:
-                shown[column] = [text(VALUES, v, language) if isinstance(v, str) else v
-                                 for v in shown[column]]
-    shown.columns = [text(COLUMNS, str(c), language) for c in shown.columns]
+    for column in TRANSLATED_CELLS:
+        if column in shown and shown[column].dtype == object:
+            shown[column] = [text(VALUES, v, language) if isinstance(v, str) else v
+                             for v in shown[column]]
+    shown.columns = [header(str(c)) if header else text(COLUMNS, str(c), language)
+                     for c in shown.columns]
     table = shown.to_html(index=False, border=0, classes=css, na_rep="",
                           float_format=lambda v: f"{v:,.4f}")
     more = (f"<p>{_escape(text(WORDS, 'more_rows', language).format(n=len(frame) - limit))}</p>"
@@ -193,10 +194,10 @@ def orders_html(orders: pd.DataFrame, language: str) -> str:
     if orders.empty:
         return f"<p>{_escape(text(WORDS, 'no_orders', language))}</p>"
     status = orders["status"].value_counts().sort_index()
-    separator = "：" if language == "zh" else ": "
-    summary = ("，" if language == "zh" else ", ").join(
-        f"{_escape(text(VALUES, k, language))}{separator}{v}" for k, v in status.items())
-    stop = "。" if language == "zh" else "."
+    separator = text(WORDS, "colon", language)
+    summary = joined([f"{_escape(text(VALUES, k, language))}{separator}{v}"
+                      for k, v in status.items()], language)
+    stop = text(WORDS, "full_stop", language)
     noted = orders[orders["reason"].fillna("").astype(str) != ""]
     if noted.empty:
         return f"<p>{summary}{stop} {_escape(text(WORDS, 'no_note', language))}</p>"
@@ -205,14 +206,17 @@ def orders_html(orders: pd.DataFrame, language: str) -> str:
     head = "".join(f"<th>{_escape(text(WORDS, k, language))}</th>"
                    for k in ("reason", "status", "count"))
     def meaning(code: str) -> str:
-        return code if language == "en" else f"{code}（{text(CODES, code, language)}）"
+        return say(WORDS, "code_meaning", language, code=code,
+                   meaning=text(CODES, code, language))
 
     rows = "".join(f"<tr><td>{_escape(meaning(r.code))}</td>"
                    f"<td>{_escape(text(VALUES, r.status, language))}</td><td>{r.count}</td></tr>"
                    for r in counted.itertuples())
-    if language != "en":  # the broker's sentence is English: say what its codes mean instead
+    if text(WORDS, "order_reasons", language) == "codes":
+        # the broker's sentence is English: say what its codes mean instead
         noted = noted.assign(reason=[
-            "；".join(text(CODES, c, language) for c in str(codes).split()) or str(reason)
+            text(WORDS, "code_separator", language).join(
+                text(CODES, c, language) for c in str(codes).split()) or str(reason)
             for codes, reason in zip(noted["codes"].fillna(""), noted["reason"])])
     return (f"<p>{summary}{stop}</p><h3>{_escape(text(WORDS, 'orders_by_reason', language))}</h3>"
             f'<table class="reasons"><tr>{head}</tr>{rows}</table>'

@@ -7,6 +7,7 @@ import html
 from collections.abc import Sequence
 
 from huice.engine.results.cjk_font import FAMILY, font_face_css
+from huice.engine.results.labels import WORDS, text
 from huice.engine.results.plotly_traces import script_tag
 
 STYLE = """
@@ -50,7 +51,7 @@ def html_page(*, title: str, heading: str, intro: Sequence[str], sections: Seque
     # the Chinese glyphs this page uses travel with it (no CJK font needed on the machine)
     font = font_face_css(title + body)
     return f"""<!DOCTYPE html>
-<html lang="{'zh-CN' if language == 'zh' else 'en'}"><head><meta charset="utf-8">
+<html lang="{text(WORDS, 'html_lang', language)}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title>
 <style>{font}{STYLE}</style>{script_tag() if charts else ""}</head><body>

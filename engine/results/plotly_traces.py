@@ -24,6 +24,7 @@ import pandas as pd
 from huice.config.errors import HuiceError
 from huice.engine.results.chart_payload import pack_traces
 from huice.engine.results.cjk_font import FAMILY, RANGES
+from huice.engine.results.labels import WORDS, text
 
 PALETTE = ("#1f4e9c", "#d9822b", "#2e8b57", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d",
            "#b8860b", "#2c3e50", "#e377c2")
@@ -41,7 +42,7 @@ def gain_loss_colours(colors: str, language: str) -> tuple[tuple[int, int, int],
                                                               tuple[int, int, int]]:
     """The (gain, loss) colours: ``report.colors`` cn (red up) or intl (green up), or auto (cn
     for a Chinese report, intl otherwise)."""
-    red = colors == "cn" or (colors == "auto" and language == "zh")
+    red = colors == "cn" or (colors == "auto" and text(WORDS, "gains_in", language) == "red")
     return RED_UP if red else GREEN_UP
 
 

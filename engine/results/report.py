@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from huice.engine.results.account_view import as_plain
+from huice.engine.results.caution import Caution
 from huice.engine.results.diagnostic import DiagnosticChart
 from huice.engine.results.html_tables import (
     drawdowns_html,
@@ -170,7 +171,7 @@ def render_report(result: RunResult, charts: bool = True) -> str:
 
     initial = float(result.metrics.initial_cash)
     notes = "".join(
-        f'<li class="{"warn" if note.startswith("IN-SAMPLE") else ""}">{html.escape(note)}</li>'
+        f'<li class="{"warn" if isinstance(note, Caution) else ""}">{html.escape(note)}</li>'
         for note in result.notes)
     traded = {s: p for s, p in result.prices.items() if s != config.data.benchmark}
     empty = result.equity.empty

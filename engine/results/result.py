@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from huice.config.language import in_language
 from huice.config.schema import RunConfig
 from huice.engine.broker.orders import Fill
 from huice.engine.results.account_view import AccountGlance, LiveVsPaper
@@ -61,7 +62,7 @@ class RunResult:
         """``symbol`` with its name in ``language`` beside it ("801080.SI 申万电子"), as the
         report shows an instrument; the bare symbol when its catalog gives no name."""
         english, chinese = self.names.get(symbol, ("", ""))
-        name = (chinese or english) if language == "zh" else (english or chinese)
+        name = in_language(language, en=english, zh=chinese)
         return f"{symbol} {name}" if name and name != symbol else symbol
 
     def tear_sheet(self) -> TearSheet:

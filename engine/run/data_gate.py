@@ -31,7 +31,7 @@ from loguru import logger
 
 from huice.config.schema import RunConfig
 from huice.engine.broker.rules import InstrumentRules
-from huice.engine.results.labels import NOTES, text
+from huice.engine.results.labels import NOTES, joined, text
 from huice.engine.run.instrument_rules import resolve_all_rules
 from huice.feeds import quality
 from huice.feeds.errors import DataError
@@ -211,14 +211,13 @@ def finding_notes(market: MarketData, policy: str, language: str = "en") -> list
     if not findings:
         return []
     tally = {k: v for k, v in quality.counts(findings).items() if v}
-    separator = "，" if language == "zh" else ", "
-    kinds = separator.join(f"{text(NOTES, 'finding_' + kind, language)} {count}"
-                           for kind, count in tally.items())
+    kinds = joined([f"{text(NOTES, 'finding_' + kind, language)} {count}"
+                    for kind, count in tally.items()], language)
     notes = [text(NOTES, "data_findings", language).format(policy=policy, count=len(findings),
                                                             kinds=kinds)]
     for finding in findings[:SHOWN_IN_REPORT]:
         notes.append(text(NOTES, "data_finding", language).format(
-            line=finding.line(), day=finding.day, symbol=finding.symbol,
+            detail=finding.detail, day=finding.day, symbol=finding.symbol,
             kind=text(NOTES, "finding_" + finding.kind, language)))
     if len(findings) > SHOWN_IN_REPORT:
         notes.append(text(NOTES, "data_findings_more", language).format(

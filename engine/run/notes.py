@@ -3,29 +3,30 @@ rules, data gaps, dividends, costs and slippage."""
 
 from __future__ import annotations
 
+import datetime as dt
+import inspect
 from collections.abc import Callable, Mapping
 
 from huice.config.schema import RunConfig
 from huice.engine.broker.rules import InstrumentRules
-from huice.engine.results.labels import NOTES, text
+from huice.engine.results.labels import NOTES, config_value, say
 from huice.engine.run.data_gate import finding_notes
 from huice.engine.run.plugin import StrategyPlugin
 from huice.feeds.catalog import Instrument
-from huice.feeds.coverage import coverage, span_note
+from huice.feeds.coverage import Coverage, coverage, span_edges
 from huice.feeds.market import MarketData
 
 
 def _note(key: str, language: str, **values: object) -> str:
-    return text(NOTES, key, language).format(**values)
+    return say(NOTES, key, language, **values)
 
 
 def describe_traded(symbol: str, instrument: Instrument, rules: InstrumentRules,
                     language: str = "en") -> str:
     """One sentence of what an instrument was traded as, for the report."""
-    name = (f"{symbol} ({instrument.name})" if instrument.name and instrument.name != symbol
-            else symbol)
-    if language == "zh" and (instrument.name_zh or instrument.name) not in ("", symbol):
-        name = f"{symbol}（{instrument.name_zh or instrument.name}）"
+    shown = instrument.display_name(language)
+    name = _note("named", language, symbol=symbol, name=shown) if shown not in ("", symbol) \
+        else symbol
     if instrument.asset_class == "synthetic":
         return _note("synthetic", language, name=name)
     lots = (_note("lots_minimum", language, minimum=rules.min_quantity, lot=rules.lot)
@@ -33,7 +34,8 @@ def describe_traded(symbol: str, instrument: Instrument, rules: InstrumentRules,
     common = dict(
         name=name, lots=lots, tick=f"{rules.tick:g}", t_plus=rules.t_plus,
         limit=(_note("no_limit", language) if rules.price_limit == 0
-               else _note("board_limits", language, board=rules.board)),
+               else _note("board_limits", language,
+                           board=config_value("board", rules.board, language))),
         commission=f"{rules.commission_rate:.4%}", minimum=f"{rules.commission_min_cny:g}",
         stamp=_note("stamp", language) if rules.stamp_duty else "",
         transfer=_note("transfer", language) if rules.transfer_fee else "")
@@ -42,8 +44,33 @@ def describe_traded(symbol: str, instrument: Instrument, rules: InstrumentRules,
     inferred = (_note("inferred", language, how=instrument.class_inferred)
                 if instrument.class_inferred and rules.asset_class == instrument.asset_class
                 else "")
-    return _note("traded_as", language, asset_class=rules.asset_class, inferred=inferred,
+    return _note("traded_as", language,
+                 asset_class=config_value("asset_class", rules.asset_class, language),
+                 inferred=inferred,
                  **common)
+
+
+def span_note(market: MarketData, start: dt.date | None, end: dt.date | None,
+              language: str = "en") -> str | None:
+    """A sentence when the run is shorter than data.start .. data.end asked (None otherwise)."""
+    edges = span_edges(market, start, end)
+    if not edges:
+        return None
+    parts = [_note(f"span_{edge.side}", language, day=edge.day, asked=edge.asked,
+                   reason=_note(f"span_{edge.reason}", language, calendar_end=edge.calendar_end))
+             for edge in edges]
+    return _note("span_gap", language, edges=_note("coverage_and", language).join(parts))
+
+
+def coverage_note(gap: Coverage, language: str = "en") -> str:
+    """One sentence naming an instrument, what its data covers and what it misses."""
+    missing = []
+    if gap.first > gap.span_start:
+        missing.append(_note("coverage_starts", language, first=gap.first, day=gap.span_start))
+    if gap.last < gap.span_end:
+        missing.append(_note("coverage_ends", language, last=gap.last, day=gap.span_end))
+    return _note("coverage_gap", language, symbol=gap.symbol, first=gap.first, last=gap.last,
+                 missing=_note("coverage_and", language).join(missing))
 
 
 def data_gaps(config: RunConfig, plugin: StrategyPlugin, market: MarketData,
@@ -51,15 +78,9 @@ def data_gaps(config: RunConfig, plugin: StrategyPlugin, market: MarketData,
     """Traded or benchmark instruments whose bars start after or end before the run's span."""
     symbols = plugin.traded_symbols() + ([config.data.benchmark] if config.data.benchmark else [])
     start, end = config.data.start, config.data.end
-    span = span_note(market, start, end)
+    span = span_note(market, start, end, language)
     gaps = [c for c in coverage(market, symbols, start, end) if not c.complete]
-    if language == "en":
-        return ([span] if span else []) + [c.warning() for c in gaps]
-    first, last = market.calendar[0].date(), market.calendar[-1].date()
-    return (([_note("span_gap", language, first=first, last=last, start=start, end=end)]
-             if span else [])
-            + [_note("coverage_gap", language, symbol=c.symbol, first=c.first, last=c.last)
-               for c in gaps])
+    return ([span] if span else []) + [coverage_note(c, language) for c in gaps]
 
 
 def run_notes(config: RunConfig, plugin: StrategyPlugin, market: MarketData,
@@ -83,7 +104,8 @@ def run_notes(config: RunConfig, plugin: StrategyPlugin, market: MarketData,
     if config.broker.costs == "none":
         notes.append(_note("costs_off", language))
     if config.broker.slippage.kind != "none":
-        notes.append(_note("slippage", language, kind=config.broker.slippage.kind,
+        notes.append(_note("slippage", language,
+                           kind=config_value("slippage", config.broker.slippage.kind, language),
                            value=f"{config.broker.slippage.value:g}"))
     return notes + strategy_notes(plugin, language)
 
@@ -91,8 +113,6 @@ def run_notes(config: RunConfig, plugin: StrategyPlugin, market: MarketData,
 def strategy_notes(plugin: StrategyPlugin, language: str) -> list[str]:
     """The strategy's own notes, in ``language`` when its ``report_notes`` takes a
     ``language`` argument (the bundled strategies do; a plugin without one keeps its words)."""
-    import inspect
-
     report: Callable[..., list[str]] = plugin.report_notes
     accepts = "language" in inspect.signature(report).parameters
     return report(language=language) if accepts else report()

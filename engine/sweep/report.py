@@ -96,7 +96,7 @@ def write_sweep_report(base: RunConfig, results: pd.DataFrame, ranked: pd.DataFr
         "<p>" + say("distinct", language, distinct=len(best), ok=len(ranked))
         + (say("repeats", language, n=duplicates) if duplicates else "")
         + say("top_by", language, top=sweep.top, metric=html.escape(named)) + "</p>"
-        + table_html(shown, PERCENT_COLUMNS, language)
+        + table_html(shown, PERCENT_COLUMNS, language, [short(p) for p in varied])
         + (curves_chart(best, varied, curve_of, language) if curve_of is not None and len(best)
            else "")))]
     axes = heatmap_axes(results, varied)
@@ -119,11 +119,11 @@ def write_sweep_report(base: RunConfig, results: pd.DataFrame, ranked: pd.DataFr
                                 say("per_instrument", language, param=short(instrument)),
                                 table_html(per_instrument(results, instrument, metric,
                                                           sweep.descending),
-                                           PERCENT_COLUMNS, language)))
+                                           PERCENT_COLUMNS, language, [short(instrument)])))
     if len(failed):
         sections.append(section("failed", say("failed", language), table_html(
             failed[["index", *varied, "error"]].rename(columns={p: short(p) for p in varied}),
-            language=language)))
+            language=language, identifiers=[short(p) for p in varied])))
     walk_forward = sweep.walk_forward is not None
     if lead_html:
         sections.insert(0, lead_html)

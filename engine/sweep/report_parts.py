@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from huice.engine.results.html_tables import frame_html
+from huice.engine.results.labels import WORDS, text
 from huice.engine.results.plotly_traces import (
     GREEN_UP,
     PALETTE,
@@ -20,7 +21,7 @@ from huice.engine.results.plotly_traces import (
     gain_loss_scale,
     heatmap,
 )
-from huice.engine.sweep.words import header, metric_name, say
+from huice.engine.sweep.words import header, metric_column, metric_name, say
 
 NOT_PARAMS = ("index", "task_id", "run_id", "status", "error")
 # metrics whose sign means something (a loss, a negative Sharpe): their colour scale is
@@ -114,7 +115,7 @@ def heatmap_html(results: pd.DataFrame, x: str, y: str, metric: str,
                         run_low=fmt(runs.min()), run_high=fmt(runs.max()),
                         std=f"{runs.std(ddof=1):.4f}")
             + (say("heatmap_cells", language, n=per_cell) if per_cell > 1 else "")
-            + ("。" if language == "zh" else ".") + "</p>") if cells.size else ""
+            + text(WORDS, "full_stop", language) + "</p>") if cells.size else ""
     return chart_div("sweep-heatmap", traces, layout, height=120 + 48 * len(table.index)) + note
 
 
@@ -141,7 +142,7 @@ def sensitivity_html(results: pd.DataFrame, varied: Sequence[str], metric: str,
                   "xaxis": {"type": "category", "title": {"text": short(param)}}}
         parts.append(f"<h3>{html.escape(short(param))}</h3>"
                      + chart_div(f"sensitivity-{number}", traces, layout, height=320)
-                     + table_html(table, language=language))
+                     + table_html(table, language=language, identifiers=[short(param)]))
     return "".join(parts) or f"<p>{say('one_value', language)}</p>"
 
 
@@ -225,15 +226,15 @@ def without_effect_html(found: dict[str, list[str]], instruments: int,
 
 
 def table_html(frame: pd.DataFrame, percent_columns: Sequence[str] = (),
-               language: str = "en") -> str:
+               language: str = "en", identifiers: Sequence[str] = ()) -> str:
     """Every row of ``frame`` as the report's scrolling table, ``percent_columns`` as
-    percentages, the headers in ``language``."""
+    percentages, the headers in ``language`` (``identifiers``, the params, as they are)."""
     shown = frame.copy()
     for column in percent_columns:
         if column in shown:
             shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.2%}")
-    shown.columns = [header(str(column), language) for column in shown.columns]
-    return frame_html(shown, language, limit=max(len(shown), 1))
+    return frame_html(shown, language, limit=max(len(shown), 1),
+                      header=lambda column: header(column, language, identifiers))
 
 
 def per_instrument(results: pd.DataFrame, param: str, metric: str,
@@ -245,11 +246,12 @@ def per_instrument(results: pd.DataFrame, param: str, metric: str,
     rows = []
     for value, runs in ok.groupby(param, sort=True):
         best = runs.sort_values(metric, ascending=not descending, kind="stable").iloc[0]
-        rows.append({short(param): value, "runs": len(runs), f"best {metric}": best[metric],
-                     f"mean {metric}": runs[metric].mean(),
+        rows.append({short(param): value, "runs": len(runs),
+                     metric_column("best", metric): best[metric],
+                     metric_column("mean", metric): runs[metric].mean(),
                      "best params": ", ".join(f"{short(p)}={best[p]}" for p in others),
-                     "best total_return": best["total_return"],
-                     "best max_drawdown": best["max_drawdown"],
+                     metric_column("best", "total_return"): best["total_return"],
+                     metric_column("best", "max_drawdown"): best["max_drawdown"],
                      "buy_and_hold_return": best["buy_and_hold_return"]})
     frame = pd.DataFrame(rows)
-    return frame.sort_values(f"best {metric}", ascending=not descending, kind="stable")
+    return frame.sort_values(metric_column("best", metric), ascending=not descending, kind="stable")

@@ -38,7 +38,7 @@ from huice.engine.sweep.report import write_sweep_report
 from huice.engine.sweep.report_parts import table_html
 from huice.engine.sweep.runner import run_sweep
 from huice.engine.sweep.task import run_task, sweep_runner
-from huice.engine.sweep.words import say
+from huice.engine.sweep.words import metric_column, say
 from huice.feeds.loading import load_market
 
 
@@ -125,7 +125,7 @@ def _fold_row(fold: Fold, best: pd.Series, chosen: SweepTask, growth: pd.Series,
             "train_end": fold.train_end.date(), "test_start": fold.test_start.date(),
             "test_end": fold.test_end.date(), **params,
             **({} if rank_by == "total_return"  # that is train_return
-               else {f"train_{rank_by}": best[rank_by]}),
+               else {metric_column("train", rank_by): best[rank_by]}),
             "train_return": float(best["total_return"]),
             "test_return": float(growth.iloc[-1] - 1.0),
             "train_annual_return": annual_return(float(best["total_return"]),
@@ -266,5 +266,6 @@ def _walk_forward_html(result: WalkForwardResult, base: RunConfig) -> str:
             + table_html(summary, ("total_return", "annual_return", "max_drawdown"), language)
             + f"{curve_chart}{fold_chart}"
             + table_html(folds, ("train_return", "test_return", "train_annual_return",
-                                 "test_annual_return"), language)
+                                 "test_annual_return"), language,
+                         [c for c in folds.columns if "." in c])
             + "</section>")

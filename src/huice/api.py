@@ -213,7 +213,8 @@ def validate(config: ConfigLike) -> Validation:
     """Check a config without running it: the strategy builds, every instrument's data loads
     and validates; says what each covers and where the run is shorter than asked."""
     from huice.engine.run.data_gate import gate_market
-    from huice.feeds.coverage import coverage, span_note
+    from huice.engine.run.notes import span_note
+    from huice.feeds.coverage import coverage
     from huice.feeds.loading import load_market
 
     config = load_config(config)

@@ -3,26 +3,27 @@
 Writes into the output folder: ``crowding.csv`` (every day and industry: measures, their
 percentiles, the score), ``ranked.csv`` (the industries on the date, most crowded first) and
 ``report.html`` (a heatmap of the industries' scores over the last days, the ranked table and
-how the score is made).
+how the score is made, in the config's ``report.language``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from huice.config.errors import ConfigError
 from huice.config.schema import RunConfig
+from huice.engine.results.labels import joined, say
 from huice.engine.results.page import html_page, section
 from huice.engine.results.writer import write_folder
 from huice.feeds.loading import load_market
 from huice.strategies.crowding import MEASURES, CrowdingParams, crowding_from_market
 
 HEATMAP_DAYS = 60
+MONITOR = "crowding_monitor"  # its words' table in engine/results/labels.yaml
 
 
 def monitor_settings(config: RunConfig) -> tuple[list[str], str, CrowdingParams]:
@@ -37,14 +38,19 @@ def monitor_settings(config: RunConfig) -> tuple[list[str], str, CrowdingParams]
     return params.universe, params.reference, params.crowding
 
 
-def heatmap_chart(scores: pd.DataFrame, names: dict[str, str]) -> str:
+def _say(key: str, language: str, **values: object) -> str:
+    return say(MONITOR, key, language, **values)
+
+
+def heatmap_chart(scores: pd.DataFrame, names: dict[str, str], language: str = "en") -> str:
     """Industries down, days across, the score on a fixed 0-100 scale (green calm, red
     crowded), drawn by the report's inline plotly.js."""
     from huice.engine.results.plotly_traces import DIVERGING, chart_div, dates, heatmap
 
     traces, layout = heatmap(scores.T.to_numpy(dtype=float), dates(scores.index),
                              [f"{s} {names.get(s, '')}" for s in scores.columns],
-                             title="Crowding score (0-100)", colour_title="score",
+                             title=_say("chart_title", language),
+                             colour_title=_say("colour_title", language),
                              zrange=(0, 100), colorscale=DIVERGING, reverse=True)
     layout.update(margin={"l": 190, "r": 20, "t": 40, "b": 60})
     layout["xaxis"] = {}  # dates, not categories
@@ -53,22 +59,22 @@ def heatmap_chart(scores: pd.DataFrame, names: dict[str, str]) -> str:
 
 
 def monitor_page(day: pd.Timestamp, recent: pd.DataFrame, names: dict[str, str],
-                 ranked: pd.DataFrame, params: CrowdingParams, reference: str) -> str:
-    """The monitor's report.html: the recent heatmap and the ranked table."""
-    weights = json.dumps(params.weights)
+                 ranked: pd.DataFrame, params: CrowdingParams, reference: str,
+                 language: str = "en") -> str:
+    """The monitor's report.html in ``language``: the recent heatmap and the ranked table."""
+    weights = joined([f"{_say('measure_' + m, language)} {w:g}"
+                      for m, w in params.weights.items()], language)
+    shown = ranked.copy()
+    shown.columns = _say("columns", language).split(",")
+    title = _say("title", language, day=day.date())
     return html_page(
-        title=f"Industry crowding {day.date()}", heading=f"Industry crowding monitor, "
-                                                         f"{day.date()}",
-        intro=[f"Score 0-100 per industry: the weighted mean ({html.escape(weights)}) of the "
-               f"percentiles of four measures over {params.measure_days} trading days "
-               "(turnover, share of the industries' total turnover, annualised volatility, "
-               f"return in excess of {html.escape(reference)}), each ranked against the "
-               f"industry's own last {params.percentile_days} days. Every value uses data up to "
-               "its day only. Fund flows: absent (the industry data has no fund-flow measure). "
-               "The research reads a score above 80 as a short-term risk flag; "
-               "docs/strategies/industry_rotation.md measures what it meant on 2014-2025."],
-        sections=[section("recent", f"Last {len(recent)} days", heatmap_chart(recent, names)),
-                  section("ranked", f"Ranked on {day.date()}", ranked.to_html(
+        title=title, heading=_say("heading", language, day=day.date()), language=language,
+        intro=[_say("intro", language, weights=html.escape(weights),
+                    measure_days=params.measure_days, reference=html.escape(reference),
+                    percentile_days=params.percentile_days)],
+        sections=[section("recent", _say("recent", language, days=len(recent)),
+                          heatmap_chart(recent, names, language)),
+                  section("ranked", _say("ranked", language, day=day.date()), shown.to_html(
                       index=False, border=0, float_format=lambda v: f"{v:.1f}"))])
 
 
@@ -85,7 +91,8 @@ def run_monitor(config: RunConfig, out_dir: Path, date: dt.date | None = None) -
                           f"{params.percentile_days + params.measure_days} trading days",
                           where="data.start")
     day = scores.index[-1]
-    names = {s: market.instruments[s].name for s in universe}
+    language = config.report.language
+    names = {s: market.instruments[s].display_name(language) for s in universe}
     ranked = pd.DataFrame({
         "symbol": universe, "name": [names[s] for s in universe],
         "score": [crowding.score.loc[day, s] for s in universe],
@@ -101,7 +108,7 @@ def run_monitor(config: RunConfig, out_dir: Path, date: dt.date | None = None) -
         table["date"] = table["date"].dt.strftime("%Y-%m-%d")
         table.to_csv(staging / "crowding.csv", index=False, lineterminator="\n")
         ranked.to_csv(staging / "ranked.csv", index=False, lineterminator="\n")
-        page = monitor_page(day, recent, names, ranked, params, reference)
+        page = monitor_page(day, recent, names, ranked, params, reference, language)
         (staging / "report.html").write_text(page, encoding="utf-8")
 
     write_folder(out_dir, "monitor", write_files)

@@ -7,10 +7,13 @@ tags, the identifiers in the strategy's notes). The bundled strategies' diagnost
 
 from __future__ import annotations
 
+import functools
 import re
+import typing
 from html.parser import HTMLParser
 
 import pytest
+from pydantic import BaseModel
 
 import huice
 from tests.conftest import EXAMPLES
@@ -19,8 +22,7 @@ from tests.conftest import EXAMPLES
 IDENTIFIERS = {"SH", "SZ", "SI", "CSI", "qfq", "ETF", "CSV", "W_t", "T", "CNY", "VaR", "CVaR", "huice",
                "sqrt",
                "bar", "beta", "csv", "actions", "trades", "dividend", "split_ratio", "report",
-               "charts", "false", "broker", "costs", "none", "data", "start", "end", "etf",
-               "index", "stock", "main", "chinext", "star", "ticks", "percent", "LV",
+               "charts", "false", "broker", "costs", "data", "start", "end", "LV",
                # formulas in the explanations: mean(r) x sqrt(P), cov(r, b) / var(b)
                "P", "b", "r", "x", "n", "k", "mean", "min", "max", "std", "cov", "var", "floor"}
 
@@ -48,6 +50,58 @@ def latin_words(text: str) -> set[str]:
     return set(re.findall(r"[A-Za-z][A-Za-z_]*", text))
 
 
+def without_settings(text: str) -> str:
+    """``text`` without the config settings and dotted names it quotes (``data.quality:
+    warn``, ``data.start``, ``801080.SI``, ``metrics.json``): identifiers, not words."""
+    text = re.sub(r"[A-Za-z_.]+: [A-Za-z_]+", "", text)
+    return re.sub(r"[\w/]+(?:\.\w+)+", "", text)
+
+
+def literal_values(model: type[BaseModel], seen: set[type] | None = None) -> set[str]:
+    """The string values of every Literal field of ``model`` and the models inside it."""
+    seen = set() if seen is None else seen
+    if model in seen:
+        return set()
+    seen.add(model)
+    found: set[str] = set()
+
+    def walk(annotation: object) -> None:
+        if typing.get_origin(annotation) is typing.Literal:
+            found.update(v for v in typing.get_args(annotation) if isinstance(v, str))
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            found.update(literal_values(annotation, seen))
+        for argument in typing.get_args(annotation):
+            walk(argument)
+
+    for field in model.model_fields.values():
+        walk(field.annotation)
+    return found
+
+
+@functools.lru_cache(maxsize=1)
+def config_words() -> frozenset[str]:
+    """Every value a config may choose (the run's schema and each bundled strategy's params):
+    the words that must not stand untranslated inside a Chinese sentence."""
+    from huice.config.schema import RunConfig
+    from huice.strategies.registry import REGISTRY
+
+    words = literal_values(RunConfig)
+    for strategy in REGISTRY.classes().values():
+        words |= literal_values(strategy.Params)
+    return frozenset(words)
+
+
+def chinese_sentences_with_config_words(text: str) -> set[str]:
+    """The config words inside the Chinese sentences of ``text`` (a YAML setting quoted as
+    such, ``window: expanding``, names the config and is left alone)."""
+    found: set[str] = set()
+    for sentence in re.split(r"[。；\n]", text):
+        if not re.search("[\u4e00-\u9fff]", sentence):
+            continue
+        found |= latin_words(without_settings(sentence)) & config_words()
+    return found
+
+
 @pytest.mark.parametrize("example", [
     "barbell_etf", "drawdown_reversion_801080",
     # the other two strategies' charts and notes: make test (the fast tier has the first two)
@@ -69,14 +123,15 @@ def test_every_word_huice_writes_in_a_chinese_report_is_chinese(example):
     own = " ".join([config.name, config.description or "", result.strategy_name,
                     result.run_id, *result.orders["tag"].dropna().astype(str),
                     *result.orders["codes"].dropna().astype(str), *latin_words(notes)])
-    english = latin_words(text) - latin_words(own) - IDENTIFIERS
+    english = latin_words(without_settings(text)) - latin_words(own) - IDENTIFIERS
     assert english == set(), sorted(english)
+    assert chinese_sentences_with_config_words(text + " " + notes) == set()
 
 
 # file names, config keys and names the sweep pages show as they are
 SWEEP_IDENTIFIERS = {"Cerebro", "YAML", "Spearman", "A", "csv", "results", "screen", "best",
                      "tests", "engine", "test_fast_runner", "py", "fast", "strategy", "params",
-                     "target", "ratio", "min_history_days"}
+                     "target", "ratio", "min_history_days", "runner"}
 
 
 @pytest.mark.slow  # a screened sweep over three industries and a walk-forward
@@ -99,4 +154,7 @@ def test_every_word_of_a_chinese_sweep_page_is_chinese(example, tmp_path):
     text = " ".join(parser.parts) + " ".join(re.findall(r'"(?:text|name)": "([^"]*)"', page))
     english = latin_words(text) - latin_words(tree["name"]) - IDENTIFIERS - SWEEP_IDENTIFIERS
     assert english == set(), sorted(english)
+    # the grid's params are named as they are (identifiers, even where one is spelt like a value)
+    params = {key.rsplit(".", 1)[-1] for key in tree["sweep"]["grid"]}
+    assert chinese_sentences_with_config_words(text) - params == set()
     assert ("筛选与精确引擎" if "screen" in example else "滚动前推：样本外结果") in text

@@ -310,13 +310,22 @@ def test_paper_report_opens_in_chromium(browser, tmp_path):
     assert seen["sections"][:2] == ["positions", "recent-orders"]
 
 
-def test_crowding_monitor_report_opens_in_chromium(browser, tmp_path):
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_crowding_monitor_report_opens_in_chromium(browser, tmp_path, language):
     from tests.conftest import run_cli
 
-    result = run_cli("monitor", "crowding", str(EXAMPLES / "industry_rotation.yaml"),
-                     "--date", "2025-03-18", "--out", str(tmp_path / "crowding"))
+    config = EXAMPLES / "industry_rotation.yaml"
+    if language == "zh":
+        tree = yaml.safe_load(config.read_text(encoding="utf-8"))
+        tree["report"] = {"language": "zh"}
+        tree["data"]["catalog"] = str((EXAMPLES / tree["data"]["catalog"]).resolve())
+        config = tmp_path / "industry_rotation_zh.yaml"
+        config.write_text(yaml.safe_dump(tree, allow_unicode=True), encoding="utf-8")
+    result = run_cli("monitor", "crowding", str(config), "--date", "2025-03-18",
+                     "--out", str(tmp_path / "crowding"))
     assert result.code == 0, result.stderr
-    seen = open_report(browser, tmp_path / "crowding" / "report.html", "crowding_monitor")
+    seen = open_report(browser, tmp_path / "crowding" / "report.html",
+                       f"crowding_monitor_{language}")
     assert_clean(seen)
     assert [chart["id"] for chart in seen["charts"]] == ["crowding-heatmap"]
 

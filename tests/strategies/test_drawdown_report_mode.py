@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from huice.config.loader import load_config
+from huice.engine.results.caution import Caution
 from huice.engine.run.assembly import run_backtest
 from huice.strategies.drawdown_reversion import DrawdownReversion
 from tests.conftest import DATA, EXAMPLES
@@ -31,4 +32,5 @@ def test_report_example_matches_independent_computation(code):
     # the threshold the plugin used is the oracle's
     assert result.signals["threshold"].iloc[-1] == pytest.approx(expected["theta"], abs=1e-12)
     # the report says the run is in-sample
-    assert any(note.startswith("IN-SAMPLE") for note in result.notes)
+    cautions = [note for note in result.notes if isinstance(note, Caution)]
+    assert len(cautions) == 1 and cautions[0].startswith("IN-SAMPLE")
