@@ -124,11 +124,25 @@ def dates(index: Any) -> list[str]:
     return [str(day) for day in np.datetime_as_string(values, unit="D")]
 
 
+def legend_entries(traces: list[Trace]) -> int:
+    """How many entries plotly's legend shows for ``traces``."""
+    return sum(1 for trace in traces if trace.get("showlegend", True)
+               and trace.get("type") not in NO_LEGEND_TYPES)
+
+
 def chart_div(chart_id: str, traces: list[Trace], layout: dict[str, Any],
               height: int = 360) -> str:
-    """A ``<div>`` and the script that draws ``traces`` into it."""
+    """A ``<div>`` and the script that draws ``traces`` into it. Its legend is below the chart
+    for a few entries; for more than ``LEGEND_BELOW_AT_MOST`` (unless ``layout`` places the
+    legend itself) one column at the right, the chart as tall as that column (wrapped rows
+    below ran off the chart's bottom edge: industry rotation holds 31 industries and cash)."""
+    entries = legend_entries(traces)
+    legend: dict[str, Any] = {"orientation": "h", "y": -0.15}
+    if entries > LEGEND_BELOW_AT_MOST and "legend" not in layout:
+        legend = {"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"}
+        height = max(height, 100 + LEGEND_ROW_PX * entries)
     base: dict[str, Any] = {"height": height, "margin": {"l": 60, "r": 20, "t": 40, "b": 40},
-            "hovermode": "x unified", "legend": {"orientation": "h", "y": -0.15},
+            "hovermode": "x unified", "legend": legend,
             "font": {"family": CHART_FONT, "size": 12}}
     base.update(layout)
     for key in [k for k in base if k.startswith(("xaxis", "yaxis"))] or ["yaxis"]:
@@ -152,6 +166,9 @@ def chart_div(chart_id: str, traces: list[Trace], layout: dict[str, Any],
             f'{FONT_THEN}(draw,draw);}})();</script>')
 
 
+LEGEND_BELOW_AT_MOST = 8  # more entries: the legend is one column at the right
+LEGEND_ROW_PX = 20  # a legend row at the charts' 12 px font, with its gap
+NO_LEGEND_TYPES = ("heatmap", "histogram2d", "contour")  # traces a legend does not list
 RATIO_DIGITS = 4  # rolling ratios and drawdowns: 0.1234 is all a reader can see
 SHADE_DIGITS = 3  # weights stacked to 100% and a diagnostic heatmap's cells: colour, not figures
 

@@ -32,8 +32,6 @@ ROLLING_WINDOWS = ((126, "6-month"), (252, "12-month"))
 
 
 MAX_BUY_AND_HOLD_LINES = 5  # more traded instruments: one equal-parts line instead of one each
-LEGEND_BELOW_AT_MOST = 8  # more holdings (cash counted): the legend is one column at the right
-LEGEND_ROW_PX = 20  # a legend row at the charts' 12 px font, with its gap
 
 
 def equal_parts_buy_and_hold(closes: dict[str, pd.Series], index: pd.Index) -> pd.Series:
@@ -239,7 +237,7 @@ def diagnostic_chart(signals: pd.DataFrame, spec: DiagnosticChart, chart_id: str
         "yaxis": {"title": {"text": spec.ylabel_in(language)},
                   **({"tickformat": ".0%"} if spec.percent else {})},
         "yaxis2": {"overlaying": "y", "range": [0, 1], "visible": False}}
-    return chart_div(chart_id, traces, layout, height=legend_room(layout, len(traces)))
+    return chart_div(chart_id, traces, layout)
 
 
 def holdings_chart(positions: pd.DataFrame, equity: pd.DataFrame, language: str = "en",
@@ -261,16 +259,4 @@ def holdings_chart(positions: pd.DataFrame, equity: pd.DataFrame, language: str 
                        SHADE_DIGITS, stackgroup="weights"))
     layout: dict[str, Any] = {"title": {"text": text(WORDS, "weights_title", language)},
                               "yaxis": {"tickformat": ".0%"}}
-    return chart_div("chart-holdings", traces, layout, height=legend_room(layout, len(traces)))
-
-
-def legend_room(layout: dict[str, Any], entries: int, height: int = 360) -> int:
-    """The height of a chart with ``entries`` legend entries, its legend set in ``layout``: below
-    the chart for a few, else one column at the right with the chart as tall as that column
-    (wrapped rows below ran off the chart's bottom edge: industry rotation holds 31 industries
-    and cash)."""
-    if entries <= LEGEND_BELOW_AT_MOST:
-        return height
-    layout["legend"] = {"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1,
-                        "yanchor": "top"}
-    return max(height, 100 + LEGEND_ROW_PX * entries)
+    return chart_div("chart-holdings", traces, layout)
