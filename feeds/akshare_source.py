@@ -231,11 +231,17 @@ def fetch_shares(client: AkshareClient, symbol: str, days: pd.DatetimeIndex) -> 
     return pd.Series(values, dtype=float).sort_index()
 
 
+Entries = dict[str, tuple[Instrument, pd.DataFrame]]
+
+
 def fetch(store: CatalogStore, client: AkshareClient, symbols: Sequence[str],
-          start: dt.date, end: dt.date, *, merge: bool = False) -> list[str]:
+          start: dt.date, end: dt.date, *, merge: bool = False,
+          complete: Callable[[Entries], list[str]] | None = None) -> list[str]:
     """Download ``symbols`` and write them in one atomic change; with ``merge`` the new days
-    are appended to what the catalog holds (an update). Returns the report lines."""
-    entries: dict[str, tuple[Instrument, pd.DataFrame]] = {}
+    are appended to what the catalog holds (an update); ``complete`` adds to the entries
+    before they are written (their NAV line) and says what it did. Returns the report
+    lines."""
+    entries: Entries = {}
     lines: list[str] = []
     for text in symbols:
         symbol = normalise_code(text) or text
@@ -250,6 +256,8 @@ def fetch(store: CatalogStore, client: AkshareClient, symbols: Sequence[str],
                     continue
             if len(bars):
                 entries[name] = (instrument, bars)
+    if complete is not None:
+        lines += complete(entries)
     if entries:
         store.write(entries)
     return lines

@@ -25,7 +25,9 @@ import pandas as pd
 
 from huice.feeds.bars import repeats
 from huice.feeds.catalog import Instrument
-from huice.feeds.daily_sources import DailySource, EastmoneySource, SourceFailure
+from huice.feeds.daily_sources import DailySource, EastmoneySource, SourceBars, SourceFailure
+from huice.feeds.nav_sources import NavSource
+from huice.feeds.nav_update import Finding, carries_nav, update_nav
 from huice.feeds.store import CatalogStore, atomic_write
 
 VOLUME_TOLERANCE = 0.02
@@ -50,11 +52,59 @@ def _stale(new: pd.DataFrame, stored: pd.DataFrame) -> bool:
     return not new.empty and not stored.empty and repeats(new.iloc[0], stored.iloc[-1])
 
 
+def _fetched(store: CatalogStore) -> list[str]:
+    """The catalog's fetched symbols (not imported files, not forward-adjusted twins)."""
+    return [row.symbol for row in store.rows().itertuples()
+            if not row.symbol.endswith(".qfq") and str(row.source).startswith("akshare")]
+
+
+def _instrument(row: pd.Series, symbol: str) -> Instrument:
+    return Instrument(symbol, row["name"], row["asset_class"], row["board"] or None,
+                      row["tracks"] or None, source=row["source"])
+
+
+def _fresh_bars(store: CatalogStore, symbol: str, start: dt.date, stored: pd.DataFrame | None,
+                sources: list[DailySource], end: dt.date,
+                answered: dict[tuple[str, str], pd.DataFrame], lines: list[str]
+                ) -> tuple[DailySource, SourceBars, pd.DataFrame] | None:
+    """The first source's answer with fresh bars of ``symbol`` from ``start`` (each passed
+    over said in ``lines``; every answer kept in ``answered``), or None."""
+    for source in sources:
+        # em's forward-adjusted twin is fetched whole (a new dividend rescales its
+        # history), its shares outstanding only for the new days, which are all it keeps
+        twin = store.bars(f"{symbol}.qfq") if isinstance(source, EastmoneySource) else None
+        ask_from = twin.index[0].date() if twin is not None and len(twin) else start
+        try:
+            answer = (source.bars(symbol, ask_from, end, shares_from=start)
+                      if isinstance(source, EastmoneySource)
+                      else source.bars(symbol, ask_from, end))
+        except SourceFailure as exc:
+            lines.append(f"{symbol}: {source.name} failed: {exc.message}; trying the next "
+                         "source")
+            continue
+        answered[(source.name, symbol)] = answer.bars
+        new = answer.bars.loc[pd.Timestamp(start):]
+        if new.empty:
+            lines.append(f"{symbol}: {source.name} has nothing after "
+                         f"{start - dt.timedelta(1)}; trying the next source")
+            continue
+        if stored is not None and _stale(new, stored):
+            lines.append(f"{symbol}: {source.name} repeats {stored.index[-1].date()}'s bar "
+                         f"under {new.index[0].date()} (a stale bar): not stored; trying the "
+                         "next source")
+            continue
+        return source, answer, new
+    return None
+
+
 def update_with_failover(store: CatalogStore, sources: list[DailySource], end: dt.date,
-                         check_days: int = 3) -> list[str]:
-    """Bring every kept-current symbol of the catalog to ``end``; the report's lines."""
+                         check_days: int = 3, nav_sources: list[NavSource] | None = None,
+                         start_nav: bool = False) -> list[str]:
+    """Bring every kept-current symbol of the catalog to ``end``, and with ``nav_sources``
+    every fund's NAV line (``start_nav``: start one for a fund without; see
+    :mod:`huice.feeds.nav_update`); the report's lines."""
     targets = _targets(store, end)
-    if not targets:
+    if not targets and not nav_sources:
         return ["nothing to update: every fetched symbol is up to date"]
     rows = store.rows().set_index("symbol")
     entries: dict[str, tuple[Instrument, pd.DataFrame]] = {}
@@ -62,33 +112,7 @@ def update_with_failover(store: CatalogStore, sources: list[DailySource], end: d
     lines: list[str] = []
     for symbol, start in targets.items():
         stored = store.bars(symbol)
-        chosen = None
-        for source in sources:
-            # em's forward-adjusted twin is fetched whole (a new dividend rescales its
-            # history), its shares outstanding only for the new days, which are all it keeps
-            twin = store.bars(f"{symbol}.qfq") if isinstance(source, EastmoneySource) else None
-            ask_from = twin.index[0].date() if twin is not None and len(twin) else start
-            try:
-                answer = (source.bars(symbol, ask_from, end, shares_from=start)
-                          if isinstance(source, EastmoneySource)
-                          else source.bars(symbol, ask_from, end))
-            except SourceFailure as exc:
-                lines.append(f"{symbol}: {source.name} failed: {exc.message}; trying the next "
-                             "source")
-                continue
-            answered[(source.name, symbol)] = answer.bars
-            new = answer.bars.loc[pd.Timestamp(start):]
-            if new.empty:
-                lines.append(f"{symbol}: {source.name} has nothing after "
-                             f"{start - dt.timedelta(1)}; trying the next source")
-                continue
-            if stored is not None and _stale(new, stored):
-                lines.append(f"{symbol}: {source.name} repeats {stored.index[-1].date()}'s bar "
-                             f"under {new.index[0].date()} (a stale bar): not stored; trying the "
-                             "next source")
-                continue
-            chosen = (source, answer, new)
-            break
+        chosen = _fresh_bars(store, symbol, start, stored, sources, end, answered, lines)
         if chosen is None:
             lines.append(f"{symbol}: no source gave fresh bars after {start - dt.timedelta(1)}: "
                          "nothing stored (the paper gate will wait for it)")
@@ -99,19 +123,48 @@ def update_with_failover(store: CatalogStore, sources: list[DailySource], end: d
         if not answer.has_actions and row["asset_class"] != "index":
             lines.append(f"{symbol}: the {len(new)} day(s) from {source.name} carry no dividend "
                          "or split: one going ex on them would not be booked")
-        instrument = Instrument(symbol, row["name"], row["asset_class"], row["board"] or None,
-                                row["tracks"] or None, source=row["source"])
+        instrument = _instrument(row, symbol)
         merged = new if stored is None else pd.concat([stored, new[new.index >
                                                                    stored.index[-1]]])
         entries[symbol] = (instrument, merged.reindex(columns=_columns(stored, new)))
         entries.update(answer.extra)
         lines.append(f"{symbol}: {len(new)} new day(s) from {source.name}, through "
                      f"{new.index[-1].date()}")
+    if not targets:
+        lines.append("nothing to update: every fetched symbol is up to date")
+    nav_findings = _update_navs(store, entries, list(nav_sources or ()), start_nav, end,
+                                check_days, lines)
     if entries:
         store.write(entries)
-    if check_days > 0:
+    if check_days > 0 and targets:
         lines += cross_check(store, sources, list(targets), end, check_days, answered)
+    for finding in nav_findings:
+        lines.append(f"cross-check: {finding[1]} {finding[2]} nav: stored {finding[5]:g}, "
+                     f"{finding[3]} {finding[6]:g}")
+    if nav_findings:
+        _keep(store.root / CROSSCHECK_FILE, nav_findings)
     return lines
+
+
+def _update_navs(store: CatalogStore, entries: dict[str, tuple[Instrument, pd.DataFrame]],
+                 nav_sources: list[NavSource], start_nav: bool, end: dt.date, check_days: int,
+                 lines: list[str]) -> list[Finding]:
+    """Each fund's NAV line brought current (its entry replaced), its lines appended to
+    ``lines``; the NAV cross-check's findings."""
+    rows = store.rows().set_index("symbol")
+    findings: list[Finding] = []
+    for symbol in _fetched(store) if nav_sources else []:
+        row = rows.loc[symbol]
+        instrument, bars = entries.get(symbol) or (_instrument(row, symbol), store.bars(symbol))
+        if bars is None or bars.empty or not carries_nav(bars, str(row["asset_class"]),
+                                                         start_nav):
+            continue
+        found = update_nav(symbol, bars, nav_sources, end, check_days)
+        lines += found.lines
+        findings += found.findings
+        if found.bars is not bars:
+            entries[symbol] = (instrument, found.bars)
+    return findings
 
 
 def _columns(stored: pd.DataFrame | None, new: pd.DataFrame) -> list[str]:
@@ -186,7 +239,7 @@ def _disagreements(symbol: str, source: str, stored: pd.DataFrame, other: pd.Dat
     return found
 
 
-def _keep(path: Path, findings: list[tuple[str, str, str, str, str, float, float]]) -> None:
+def _keep(path: Path, findings: list[Finding]) -> None:
     new = pd.DataFrame(findings, columns=CROSSCHECK_COLUMNS)
     if path.exists():
         new = pd.concat([pd.read_csv(path, dtype={"date": str, "checked": str}), new],

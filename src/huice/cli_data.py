@@ -45,6 +45,10 @@ def add_data_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
     update.add_argument("--sources", default="em,sina,tencent",
                         help="sources in the order to try, comma-separated: em, sina, tencent, "
                              "baostock, tushare (default: em,sina,tencent)")
+    for sub in (fetch, update):
+        sub.add_argument("--nav", action="store_true",
+                         help="each fund's unit NAV too, as its bars' nav line (update: start it "
+                              "for the funds without one; a fund with one is always updated)")
     update.add_argument("--check-days", type=int, default=3,
                         help="cross-check the last N days against every other source (0: off)")
     update.add_argument("--tushare-token-file",
@@ -88,12 +92,12 @@ def command_data(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.data_command == "fetch":
         lines = api_data.data_fetch(args.symbols, args.catalog, args.start, args.end,
-                                    throttle_seconds=args.throttle_seconds,
+                                    nav=args.nav, throttle_seconds=args.throttle_seconds,
                                     retries=args.retries)
     else:
         lines = api_data.data_update(args.catalog, args.end,
                                      sources=[n.strip() for n in args.sources.split(",") if n],
-                                     check_days=args.check_days,
+                                     check_days=args.check_days, nav=args.nav,
                                      tushare_token_file=args.tushare_token_file,
                                      throttle_seconds=args.throttle_seconds,
                                      retries=args.retries)

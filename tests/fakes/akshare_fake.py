@@ -189,3 +189,52 @@ def stock_zh_a_hist_tx(symbol="sz000001", start_date="19000101", end_date="20500
                          "low": frame["low"].to_numpy(),
                          "volume": frame["volume"].astype(float).to_numpy(),
                          "turnover": 0.0, "amount": frame["amount"].astype(float).to_numpy()})
+
+
+# the NAV endpoints, from the bundled unit NAV (data/nav); the world's "down" may name em_lsjz
+# or em_trend, and "nav_missing" lists {symbol: [[day, until]]} as "missing" does for bars
+NAV = DATA.parent / "nav"
+
+
+@functools.cache
+def _read_nav(code: str) -> pd.Series:
+    path = next(NAV.glob(f"{code}.*.csv.gz"))
+    frame = pd.read_csv(path, parse_dates=["date"]).set_index("date")
+    return frame["nav"].rename(path.name[:9])
+
+
+def _nav_seen_by(source: str, code: str) -> pd.Series:
+    nav = _read_nav(code).copy()
+    now = world()
+    if not now:
+        return nav
+    if source in now.get("down", []):
+        raise ConnectionError(f"('Connection aborted.', ConnectionResetError(104, "
+                              f"'Connection reset by peer')) [{source}]")
+    nav = nav.loc[:pd.Timestamp(now["today"])]
+    for day, until in now.get("nav_missing", {}).get(str(nav.name), []):
+        if until is None or pd.Timestamp(now["today"]) < pd.Timestamp(until):
+            nav = nav.drop(pd.Timestamp(day), errors="ignore")
+    for day, value in now.get("nav_wrong", {}).get(source, {}).get(str(nav.name), {}).items():
+        nav.loc[pd.Timestamp(day)] = value
+    return nav
+
+
+def fund_etf_fund_info_em(fund="511280", start_date="20000101", end_date="20500101"):
+    """As akshare's: 净值日期 (datetime.date), 单位净值, 累计净值, 日增长率 (float), 申购状态,
+    赎回状态 (text), sorted by date (累计净值 here is the unit NAV: the bundle has no other)."""
+    _flaky("fund_etf_fund_info_em", dict(fund=fund, start_date=start_date, end_date=end_date))
+    nav = _nav_seen_by("em_lsjz", fund).loc[pd.Timestamp(start_date):pd.Timestamp(end_date)]
+    return pd.DataFrame({"净值日期": nav.index.date, "单位净值": nav.to_numpy(),
+                         "累计净值": nav.to_numpy(),
+                         "日增长率": (nav.pct_change() * 100).round(2).to_numpy(),
+                         "申购状态": "场内买入", "赎回状态": "场内卖出"})
+
+
+def fund_open_fund_info_em(symbol="710001", indicator="单位净值走势", period="成立来"):
+    """As akshare's 单位净值走势: 净值日期 (datetime.date), 单位净值, 日增长率 (float), the whole
+    history."""
+    _flaky("fund_open_fund_info_em", dict(symbol=symbol, indicator=indicator))
+    nav = _nav_seen_by("em_trend", symbol)
+    return pd.DataFrame({"净值日期": nav.index.date, "单位净值": nav.to_numpy(),
+                         "日增长率": (nav.pct_change() * 100).round(2).to_numpy()})
