@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import (
     Field,
+    NonNegativeInt,
     field_validator,
     model_validator,
 )
@@ -185,6 +186,12 @@ class DataConfig(StrictModel):
     calendar: Literal["exchange", "data"] = Field(
         "exchange", description="exchange: the bundled SSE/SZSE calendar (a trading day with no "
                                 "bar for an instrument is a suspension); data: days with a bar")
+    nav_lag_days: dict[AssetClass, NonNegativeInt] = Field(
+        default_factory=dict,
+        description="trading days from a fund's NAV date to its publication, by asset class, "
+                    "over the defaults (cross_border_etf 1, every other class 0): the NAV a "
+                    "decision on day T sees is the last published by T's close",
+        json_schema_extra=left_out_of(omit_when_empty=True))  # absent before it existed
 
     _resolve = field_validator("catalog")(resolve_path)
 

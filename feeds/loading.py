@@ -85,7 +85,7 @@ def load_market(data: DataConfig, symbols: Iterable[str],
     start = pd.Timestamp(data.start) if data.start else None
     end = pd.Timestamp(data.end) if data.end else None
     calendar = read_exchange_calendar() if data.calendar == "exchange" else None
-    market = MarketData(bars, metadata, calendar).between(start, end)
+    market = MarketData(bars, metadata, calendar, data.nav_lag_days).between(start, end)
 
     windowed = {symbol: market.bars(symbol) for symbol in market.symbols}
     for symbol in symbols:
@@ -100,7 +100,7 @@ def load_market(data: DataConfig, symbols: Iterable[str],
         names = " / ".join(metadata[p].name or p for p in parts)
         metadata[symbol] = Instrument(symbol=symbol, name=names, asset_class="synthetic",
                                       source=f"derived ratio {symbol}", components=parts)
-    return MarketData({s: windowed[s] for s in windowed}, metadata, calendar)
+    return MarketData({s: windowed[s] for s in windowed}, metadata, calendar, data.nav_lag_days)
 
 
 def inferred_instrument(symbol: str, source: str, *, name: str = "", board: str | None = None,

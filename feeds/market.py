@@ -31,10 +31,14 @@ class MarketData:
     exchange_calendar:
         Trading days; those between the first and last bar of the data join the calendar even
         when no instrument has a bar on them. ``None``: the calendar is the union of the bars.
+    nav_lag_days:
+        Trading days between a fund's NAV date and its publication, by asset class, over the
+        defaults (``data.nav_lag_days``; :func:`huice.feeds.nav.nav_lag`).
     """
 
     def __init__(self, bars: Mapping[str, pd.DataFrame], instruments: Mapping[str, Instrument],
-                 exchange_calendar: pd.DatetimeIndex | None = None):
+                 exchange_calendar: pd.DatetimeIndex | None = None,
+                 nav_lag_days: Mapping[Any, int] | None = None):
         missing = set(bars) - set(instruments)
         if missing:
             raise ValueError(f"no instrument metadata for {sorted(missing)}")
@@ -42,6 +46,7 @@ class MarketData:
         self._derived: dict[Hashable, object] = {}
         self.instruments = {symbol: instruments[symbol] for symbol in bars}
         self.exchange_calendar = exchange_calendar
+        self.nav_lag_days: dict[str, int] = dict(nav_lag_days or {})
         # what the run's data gate found in these bars (engine/run/data_gate.py); None: not
         # gated yet
         self.findings: tuple[Any, ...] | None = None
@@ -79,7 +84,7 @@ class MarketData:
                 raise DataError(f"no bars for {symbol}: {detail} (its data covers {covers})",
                                 where=where)
             sliced[symbol] = part
-        return MarketData(sliced, self.instruments, self.exchange_calendar)
+        return MarketData(sliced, self.instruments, self.exchange_calendar, self.nav_lag_days)
 
     def bar_positions(self, symbol: str) -> np.ndarray:
         """For each calendar day, the position of ``symbol``'s bar that day, or -1 if none."""

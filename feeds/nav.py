@@ -15,7 +15,10 @@ two traps of the data handled (docs/data.md, "ETF NAV and premium"):
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,11 +31,40 @@ BUNDLED_NAV = Path(__file__).resolve().parent.parent / "data" / "nav"
 # or gold fund publishes day T's NAV on T's evening (seen by a decision after T's close); a
 # QDII fund's (priced at the overseas close) on T + 1 or later
 NAV_LAG_DAYS = {"cross_border_etf": 1}
+PUBLISHED_AFTER_CLOSE = 1  # a NAV comes out in the evening of its publication day
 
 
-def nav_lag(asset_class: str) -> int:
-    """The default publication lag of a fund class's NAV, in trading days."""
-    return NAV_LAG_DAYS.get(asset_class, 0)
+def nav_lag(asset_class: str, overrides: Mapping[str, int] | None = None) -> int:
+    """The publication lag of a fund class's NAV in trading days: ``overrides``
+    (``data.nav_lag_days``) over the defaults."""
+    return {**NAV_LAG_DAYS, **(overrides or {})}.get(asset_class, 0)
+
+
+def decision_lag(asset_class: str, overrides: Mapping[str, int] | None = None) -> int:
+    """Trading days between a NAV's date and the first close a decision can read it at: its
+    publication lag plus the evening it is published on (after that day's close)."""
+    return nav_lag(asset_class, overrides) + PUBLISHED_AFTER_CLOSE
+
+
+@dataclass(frozen=True)
+class PublishedNav:
+    """A fund's unit NAV as a decision sees it: the value and the date it is the NAV of."""
+
+    date: dt.date
+    nav: float
+
+
+def published_positions(nav: pd.Series, calendar: pd.DatetimeIndex, lag: int) -> np.ndarray:
+    """For each day of ``calendar``, the position in ``nav`` of the last NAV dated ``lag``
+    trading days before it or earlier (:func:`decision_lag`: the last published by that day's
+    close), or -1 when there is none."""
+    days = calendar.to_numpy()
+    seen_through = np.full(len(days), np.datetime64("NaT"), dtype=days.dtype)
+    if lag < len(days):
+        seen_through[lag:] = days[:len(days) - lag]
+    positions = np.searchsorted(nav.index.to_numpy(dtype=days.dtype), seen_through,
+                                side="right") - 1
+    return np.where(np.isnat(seen_through), -1, positions)
 
 
 def read_nav(symbol: str, folder: Path = BUNDLED_NAV) -> pd.Series:

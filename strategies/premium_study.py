@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from huice.feeds.market import MarketData
-from huice.feeds.nav import BUNDLED_NAV, nav_lag, nav_of, premium
-from huice.strategies.premium_zscore import DECISION_LAG_EXTRA, PremiumParams
+from huice.feeds.nav import BUNDLED_NAV, decision_lag, nav_of, premium
+from huice.strategies.premium_zscore import PremiumParams
 
 HOLD_DAYS = 3
 ROUND_TRIP_COST = 2 * 0.00025
@@ -39,7 +39,7 @@ def events(market: MarketData, params: PremiumParams) -> pd.DataFrame:
     for symbol in params.universe:
         bars = market.bars(symbol)
         asset_class = market.instruments[symbol].asset_class
-        lag = nav_lag(asset_class) + DECISION_LAG_EXTRA
+        lag = decision_lag(asset_class)
         seen = premium(bars, nav_of(bars, symbol, params.nav_folder or BUNDLED_NAV),
                        calendar).shift(lag)
         z = (seen - seen.rolling(params.window).mean()) / seen.rolling(params.window).std()

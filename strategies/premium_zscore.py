@@ -25,14 +25,11 @@ from pydantic import Field, model_validator
 from huice.engine.results.diagnostic import DiagnosticChart
 from huice.engine.run.context import BarContext
 from huice.feeds.market import MarketData
-from huice.feeds.nav import BUNDLED_NAV, nav_lag, nav_of, premium
+from huice.feeds.nav import BUNDLED_NAV, decision_lag, nav_of, premium
 from huice.strategies.base import Strategy, StrategyParams
 from huice.strategies.registry import register
 from huice.strategies.words import note
 
-# trading days between a premium's date and the first close a decision can read it at: the
-# NAV's publication lag plus the evening it is published on (after that day's close)
-DECISION_LAG_EXTRA = 1
 DEFAULT_UNIVERSE = ["510300.SH", "510500.SH", "159915.SZ", "159919.SZ", "518880.SH",
                     "159934.SZ", "513100.SH", "513050.SH", "159920.SZ"]
 
@@ -90,7 +87,7 @@ class PremiumZScore(Strategy):
         for symbol in p.universe:
             bars = market.bars(symbol)
             nav = nav_of(bars, symbol, p.nav_folder or BUNDLED_NAV)
-            lag = nav_lag(market.instruments[symbol].asset_class) + DECISION_LAG_EXTRA
+            lag = decision_lag(market.instruments[symbol].asset_class, market.nav_lag_days)
             seen = premium(bars, nav, calendar).shift(lag)
             mean = seen.rolling(p.window, min_periods=p.window).mean()
             std = seen.rolling(p.window, min_periods=p.window).std(ddof=1)

@@ -8,12 +8,14 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from huice.engine.broker.ashare import AShareBroker
 from huice.engine.broker.clock import MarketClock
 from huice.engine.broker.orders import Order, OrderKind
 from huice.engine.run.rebalance import plan_rebalance
 from huice.feeds.market import MarketData
+from huice.feeds.nav import PublishedNav, decision_lag, nav_of, published_positions
 
 
 class BarContext:
@@ -94,6 +96,25 @@ class BarContext:
             self.history(symbol, field)  # loads (and checks) the line
             values = self._lists[(symbol, field)] = self._arrays[(symbol, field)].tolist()
         return values[position]
+
+    def nav(self, symbol: str) -> PublishedNav | None:
+        """The fund's unit NAV a decision at today's close has seen, with the date it is the
+        NAV of: the last one published by today's close. A NAV comes out in the evening, its
+        publication lag after its date (0 trading days for domestic and gold funds, 1 for
+        cross-border ones; ``data.nav_lag_days`` overrides per class), so today a domestic
+        fund shows yesterday's NAV and a cross-border one the NAV of two trading days ago.
+        The NAV is the bars' ``nav`` line when they have one, else the bundled NAV files
+        (docs/data.md, "ETF NAV and premium"); None before the first published one."""
+        lag = decision_lag(self._market.instruments[symbol].asset_class,
+                           self._market.nav_lag_days)
+        nav, positions = self._market.derived(("published nav", symbol, lag),
+                                              lambda: self._published(symbol, lag))
+        at = int(positions[self._clock.index])
+        return None if at < 0 else PublishedNav(nav.index[at].date(), float(nav.iloc[at]))
+
+    def _published(self, symbol: str, lag: int) -> tuple[pd.Series, np.ndarray]:
+        nav = nav_of(self._market.bars(symbol), symbol)
+        return nav, published_positions(nav, self._market.calendar, lag)
 
     def price(self, symbol: str) -> float:
         """The latest close in traded price (index proxies are scaled, see docs/broker.md)."""

@@ -163,7 +163,7 @@ def _gated(config: RunConfig, market: MarketData,
         if off:
             frame = frame[~frame.index.isin([dt.datetime.combine(d, dt.time()) for d in off])]
         bars[symbol] = frame
-    gated = MarketData(bars, market.instruments, market.exchange_calendar)
+    gated = MarketData(bars, market.instruments, market.exchange_calendar, market.nav_lag_days)
     gated.findings = tuple(findings)
     told = _not_yet_told(findings)
     if told:

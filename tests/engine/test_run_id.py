@@ -56,6 +56,8 @@ def _account_hash_before_the_schema_marks(config) -> str:
     tree["data"].pop("quality", None)  # added later: a policy, never part of an account
     if not tree["data"].get("accept"):
         tree["data"].pop("accept", None)  # added later, and left out while empty
+    if not tree["data"].get("nav_lag_days"):
+        tree["data"].pop("nav_lag_days", None)  # the same
     if not tree.get("broker", {}).get("st_history"):
         tree.get("broker", {}).pop("st_history", None)  # the same
     if not tree["strategy"].get("instruments"):
