@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from huice.engine.broker.account import Trade
@@ -32,6 +33,8 @@ def whole_units(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     quantities always are); a fractional instrument's stay floats."""
     for column in columns:
         values = frame[column]
+        if values.dtype == _INT:
+            continue
         if values.notna().all() and (values == values.round()).all():
             frame[column] = values.round().astype(_INT)
     return frame
@@ -95,27 +98,47 @@ def trade_rows(closed: list[Trade]) -> list[Row]:
     return sorted(rows, key=lambda row: (row[1], row[0]))
 
 
+def typed_frame(rows: list[Row], columns: list[str], dtypes: dict[str, str],
+                quantities: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``rows`` as a frame of ``columns`` with ``dtypes``, the ``quantities`` columns as
+    integers when every value is a whole number (:func:`whole_units`), built column by column
+    (what ``DataFrame(rows).astype(dtypes)`` then ``whole_units`` give, several times
+    faster on a ledger's few hundred rows; tests/engine/test_ledger_frames.py)."""
+    values = list(zip(*rows)) if rows else [() for _ in columns]
+    data: dict[str, Any] = {}
+    for name, column in zip(columns, values):
+        dtype = dtypes[name]
+        if dtype == _TEXT:
+            data[name] = pd.Series(column, dtype=object)
+            continue
+        array = np.array(column, dtype=dtype)
+        if name in quantities and not np.isnan(array).any() and (array == np.round(array)).all():
+            array = np.round(array).astype(_INT)
+        data[name] = array
+    return pd.DataFrame(data, columns=columns)
+
+
+ACTION_DTYPES = dict(zip(ACTION_COLUMNS, [_TEXT, _TEXT, _TEXT] + [_FLOAT] * 5))
+
+
 def orders_frame(orders: list[Order]) -> pd.DataFrame:
-    return whole_units(pd.DataFrame(list(map(_order_row, orders)), columns=ORDER_COLUMNS)
-                       .astype(ORDER_DTYPES), ("quantity", "filled"))
+    return typed_frame(list(map(_order_row, orders)), ORDER_COLUMNS, ORDER_DTYPES,
+                       ("quantity", "filled"))
 
 
 def actions_frame(actions: list[CorporateAction]) -> pd.DataFrame:
-    return whole_units(pd.DataFrame(list(map(_action_row, actions)), columns=ACTION_COLUMNS)
-                       .astype(dict(zip(ACTION_COLUMNS, [_TEXT, _TEXT, _TEXT] + [_FLOAT] * 5))),
+    return typed_frame(list(map(_action_row, actions)), ACTION_COLUMNS, ACTION_DTYPES,
                        ("quantity_before", "quantity_after"))
 
 
 def fills_frame(fills: list[Fill]) -> pd.DataFrame:
-    return whole_units(pd.DataFrame(list(map(_fill_row, fills)), columns=FILL_COLUMNS)
-                       .astype(FILL_DTYPES), ("quantity",))
+    return typed_frame(list(map(_fill_row, fills)), FILL_COLUMNS, FILL_DTYPES, ("quantity",))
 
 
 def trades_frame(closed: list[Trade], still_open: list[Trade]) -> pd.DataFrame:
-    rows = list(map(_trade_row, closed + still_open))
-    frame = whole_units(pd.DataFrame(rows, columns=TRADE_COLUMNS).astype(TRADE_DTYPES),
-                        ("quantity",))
-    return frame.sort_values(["opened", "symbol"], kind="stable").reset_index(drop=True)
+    # sorted by (opened, symbol), stable, as the frame's stable sort on those columns sorts
+    rows = sorted(map(_trade_row, closed + still_open), key=lambda row: (row[1], row[0]))
+    return typed_frame(rows, TRADE_COLUMNS, TRADE_DTYPES, ("quantity",))
 
 
 def order_state(status: str, filled: float, quantity: float) -> str:

@@ -144,19 +144,21 @@ def holding_value(bars: pd.DataFrame) -> pd.Series:
     the units held (splits change them, fractions kept) times the close, plus the cash
     dividends received so far, credited on their ex-dates and not reinvested, as the broker
     credits a position's dividends (docs/broker.md, "Dividends and splits")."""
-    bars = bars[bars["close"].notna()]
-    close = bars["close"].astype(float)
-    if close.empty:
-        return close
-    split = (bars["split_ratio"].fillna(1.0).astype(float) if "split_ratio" in bars
-             else pd.Series(1.0, index=bars.index))
-    dividend = (bars["dividend"].fillna(0.0).astype(float) if "dividend" in bars
-                else pd.Series(0.0, index=bars.index))
-    split.iloc[0], dividend.iloc[0] = 1.0, 0.0  # bought after the first bar's ex-date
-    units = split.cumprod()
-    held_before = units.shift(1, fill_value=1.0)  # units at the previous close
-    cash = (held_before * dividend).cumsum()
-    return units * close + cash
+    close = bars["close"].to_numpy(dtype=float)
+    kept = ~np.isnan(close)
+    index = bars.index[kept] if not kept.all() else bars.index
+    close = close[kept]
+    if not len(close):
+        return pd.Series(close, index=index, name="close")
+    split = (np.nan_to_num(bars["split_ratio"].to_numpy(dtype=float)[kept], nan=1.0)
+             if "split_ratio" in bars else np.ones(len(close)))
+    dividend = (np.nan_to_num(bars["dividend"].to_numpy(dtype=float)[kept], nan=0.0)
+                if "dividend" in bars else np.zeros(len(close)))
+    split[0], dividend[0] = 1.0, 0.0  # bought after the first bar's ex-date
+    units = np.cumprod(split)
+    held_before = np.concatenate(([1.0], units[:-1]))  # units at the previous close
+    cash = np.cumsum(held_before * dividend)
+    return pd.Series(units * close + cash, index=index, name=None)
 
 
 def buy_and_hold_return(bars: pd.DataFrame) -> float:

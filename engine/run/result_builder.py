@@ -7,12 +7,14 @@ report notes the same way for every source.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from huice.config.schema import RunConfig
@@ -20,7 +22,6 @@ from huice.engine.broker.orders import Fill
 from huice.engine.broker.rules import InstrumentRules
 from huice.engine.results.ledger_frames import whole_units
 from huice.engine.results.metrics import (
-    buy_and_hold_return,
     compute_metrics,
     contribution_by_symbol,
     holding_value,
@@ -34,6 +35,7 @@ from huice.feeds import quality
 from huice.feeds.market import MarketData
 
 EQUITY_COLUMNS = ["date", "cash", "holdings", "equity", "benchmark"]
+EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 DATE_DTYPE = "datetime64[ns]"  # every day in a result's tables and indexes, pandas' usual unit
 # the columns of each ledger table that hold a day ("" where it has none yet: NaT)
 DATE_COLUMNS = {"positions": ("date",), "orders": ("created", "closed"), "fills": ("date",),
@@ -63,10 +65,19 @@ class Ledger:
 
 def equity_frame(rows: Sequence[tuple[Any, ...]] | pd.DataFrame) -> pd.DataFrame:
     """Equity rows (date, cash, holdings, equity, benchmark close) indexed by date."""
-    frame = (rows.copy() if isinstance(rows, pd.DataFrame)
-             else pd.DataFrame(list(rows), columns=EQUITY_COLUMNS))
-    frame["date"] = pd.to_datetime(frame["date"]).astype(DATE_DTYPE)
-    return frame.set_index("date").sort_index()
+    if isinstance(rows, pd.DataFrame):
+        frame = rows.copy()
+        frame["date"] = pd.to_datetime(frame["date"]).astype(DATE_DTYPE)
+        return frame.set_index("date").sort_index()
+    columns = list(zip(*rows)) if rows else [() for _ in EQUITY_COLUMNS]
+    # the recorder's days are dates: counted from 1970-01-01 by their ordinals, not parsed
+    ordinals = np.fromiter((day.toordinal() for day in columns[0]), dtype=np.int64,
+                           count=len(columns[0]))
+    index = pd.DatetimeIndex((ordinals - EPOCH_ORDINAL).astype("datetime64[D]")
+                             .astype(DATE_DTYPE), name="date")
+    frame = pd.DataFrame({name: np.array(values, dtype=float)
+                          for name, values in zip(EQUITY_COLUMNS[1:], columns[1:])}, index=index)
+    return frame.sort_index()
 
 
 def as_dates(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -74,8 +85,14 @@ def as_dates(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     notebook can resample, plot and compare them without a conversion; the CSV files still
     read ``2020-01-02`` (pandas writes a datetime at midnight as its day)."""
     for column in columns:
-        frame[column] = (pd.to_datetime(frame[column].replace("", None), format="%Y-%m-%d")
-                         .astype(DATE_DTYPE))
+        values = frame[column]
+        if values.dtype == object and all(isinstance(v, str) for v in values):
+            # ISO days as the ledger writes them: one numpy conversion, not a parse per cell
+            days = np.array([v or "NaT" for v in values], dtype="datetime64[D]")
+            frame[column] = pd.Series(days.astype(DATE_DTYPE), index=frame.index)
+        else:
+            frame[column] = (pd.to_datetime(values.replace("", None), format="%Y-%m-%d")
+                             .astype(DATE_DTYPE))
     return frame
 
 
@@ -88,13 +105,24 @@ def dividends_by_symbol(credits: Iterable[tuple[str, float]]) -> dict[str, float
     return dividends
 
 
+def held_value(market: MarketData, symbol: str) -> pd.Series:
+    """What one unit of ``symbol`` bought at the first close is worth at each close, dividends
+    included (:func:`holding_value`), computed once per market."""
+    return market.derived(("holding_value", symbol),
+                          partial(holding_value, market.bars(symbol)))
+
+
+def _held_return(market: MarketData, symbol: str) -> float:
+    return simple_return(held_value(market, symbol))
+
+
 def reference_returns(market: MarketData, traded: Sequence[str],
                       benchmark: str | None) -> tuple[float, float]:
     """What a run is measured against: the mean buy-and-hold return of the traded instruments
     (dividends included) and the benchmark's return (NaN without one), computed once per
     market."""
-    holds = [market.derived(("buy_and_hold_return", s),
-                            partial(buy_and_hold_return, market.bars(s))) for s in traded]
+    holds = [market.derived(("buy_and_hold_return", s), partial(_held_return, market, s))
+             for s in traded]
     bench = (market.derived(("simple_return", benchmark),
                             partial(simple_return, market.bars(benchmark)["close"]))
              if benchmark else math.nan)
@@ -157,7 +185,7 @@ def build_result(ledger: Ledger, *, config: RunConfig, plugin: StrategyPlugin,
                      signals=ledger.signals.set_axis(
                          ledger.signals.index.astype(DATE_DTYPE), axis=0),
                      metrics=metrics, notes=notes, diagnostic_chart=plugin.diagnostic_chart,
-                     prices={s: holding_value(market.bars(s)) if s in traded
+                     prices={s: held_value(market, s) if s in traded
                              else market.bars(s)["close"] for s in shown},
                      fill_objects=list(ledger.fills),
                      actions=table(ledger.actions, "actions",

@@ -135,3 +135,50 @@ def test_a_bar_file_is_parsed_once_per_content(tmp_path):
         assert calls == [1] and edited["close"].tolist() == [1.1, 1.3]
     finally:
         csv_source.to_bar_frame = original
+
+
+def _general(frame_: pd.DataFrame, name: str = "<frame>") -> pd.DataFrame:
+    """``frame_`` through the general path: a ``date`` column is never the canonical layout."""
+    from huice.feeds.bars import to_bar_frame
+
+    return to_bar_frame(frame_.reset_index(names="date"), name)
+
+
+@pytest.mark.parametrize("name", ["510300.SH", "513100.SH", "801080.SI", "000300.SH",
+                                  "512100.SH", "515180.SH.qfq"])
+def test_a_frame_already_canonical_takes_the_short_path_to_the_same_bars(name):
+    """A frame laid out as bar frames are (DatetimeIndex, canonical float columns) is checked
+    without being renamed and re-parsed: the same frame, dtypes and index, on bundled files
+    with and without volume, amount and extra lines."""
+    from huice.feeds.bars import is_canonical_layout, to_bar_frame
+    from tests.conftest import DATA
+
+    canonical = pd.read_csv(DATA / "bars" / f"{name}.csv.gz", index_col="date",
+                            parse_dates=True)  # integer volumes and amounts, as read
+    for variant in (canonical, canonical.astype("float64"),
+                    canonical.drop(columns=["amount"], errors="ignore"),
+                    canonical[["close", "open", "high", "low"]]):
+        assert is_canonical_layout(variant)
+        pd.testing.assert_frame_equal(to_bar_frame(variant, "<frame>"), _general(variant),
+                                      check_exact=True, check_freq=True)
+
+
+@pytest.mark.parametrize("overrides, rule", [
+    ({"close": [10.2, np.nan, 10.0]}, "no NaN in OHLC"),
+    ({"low": [9.9, 10.0, -1.0]}, "positive prices"),
+    ({"high": [10.5, 10.0, 10.3]}, "high >= max(open, close)"),
+    ({"volume": [1.0, -1.0, 0.0]}, "volume >= 0"),
+    ({"date": ["2024-01-02", "2024-01-02", "2024-01-04"]}, "sorted unique dates"),
+])
+def test_the_short_path_refuses_what_the_general_one_refuses_in_the_same_words(overrides,
+                                                                             rule):
+    from huice.feeds.bars import to_bar_frame
+
+    bad = frame(**overrides)
+    bad = bad.set_index(pd.DatetimeIndex(bad.pop("date")))
+    with pytest.raises(DataError) as short:
+        to_bar_frame(bad, "<my frame>")
+    with pytest.raises(DataError) as general:
+        _general(bad, "<my frame>")
+    assert (short.value.where, str(short.value)) == (general.value.where, str(general.value))
+    assert short.value.where == rule
