@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -35,12 +35,22 @@ def records_frame(records: dict[int, dict[str, float]], calendar: pd.DatetimeInd
     return pd.DataFrame(columns, index=pd.DatetimeIndex(calendar[bars], name="date"))
 
 
+def position_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    """The recorder's position rows (day, symbol, quantity, price, value) as a frame, the day
+    as its ISO string, as the paper store keeps it."""
+    columns = list(zip(*rows)) if rows else [() for _ in POSITION_COLUMNS]
+    return pd.DataFrame({"date": pd.Series([day.isoformat() for day in columns[0]], dtype=object),
+                         "symbol": list(columns[1]),
+                         **{name: np.array(values, dtype=float)
+                            for name, values in zip(POSITION_COLUMNS[2:], columns[2:])}},
+                        columns=POSITION_COLUMNS)
+
+
 def ledger_of(run: PreparedRun, analyzer: LedgerRecorder) -> Ledger:
     """The :class:`Ledger` of a run that has finished."""
     broker, clock, market = run.broker, run.clock, run.market
     account = broker.account
-    positions = pd.DataFrame(analyzer.position_rows, columns=POSITION_COLUMNS)
-    positions["date"] = [d.isoformat() for d in positions["date"]]
+    positions = position_frame(analyzer.position_rows)
     signals = records_frame(run.context.records, market.calendar)
     return Ledger(
         equity=equity_frame(analyzer.rows), positions=positions,

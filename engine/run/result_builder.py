@@ -86,7 +86,8 @@ def as_dates(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     read ``2020-01-02`` (pandas writes a datetime at midnight as its day)."""
     for column in columns:
         values = frame[column]
-        if values.dtype == object and all(isinstance(v, str) for v in values):
+        if (values.dtype == object or pd.api.types.is_string_dtype(values)) and all(
+                isinstance(v, str) for v in values):
             # ISO days as the ledger writes them: one numpy conversion, not a parse per cell
             days = np.array([v or "NaT" for v in values], dtype="datetime64[D]")
             frame[column] = pd.Series(days.astype(DATE_DTYPE), index=frame.index)
