@@ -89,7 +89,12 @@ class MarketData:
     def bar_positions(self, symbol: str) -> np.ndarray:
         """For each calendar day, the position of ``symbol``'s bar that day, or -1 if none."""
         frame = self._bars[symbol]
-        positions = self.calendar.get_indexer(frame.index)
+        # the calendar holds every bar's day and both are sorted: a binary search finds them
+        days = self.calendar.to_numpy()
+        positions = np.searchsorted(days, frame.index.to_numpy())
+        if len(positions) and (positions.max() >= len(days) or (days[positions]
+                                                                != frame.index.to_numpy()).any()):
+            positions = self.calendar.get_indexer(frame.index)
         result = np.full(len(self.calendar), -1, dtype=np.int64)
         result[positions] = np.arange(len(frame))
         return result

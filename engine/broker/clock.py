@@ -51,9 +51,12 @@ class ClockTables:
             at = market.bar_positions(symbol)
             positions[symbol] = at.tolist()
             last[symbol] = np.maximum.accumulate(np.where(at >= 0, at, -1)).tolist()
-            columns = {name: (frame[name].to_numpy(dtype=float) * scale).tolist()
+            # the frame's one float block, read once (bar frames hold floats only)
+            values = frame.to_numpy(dtype=float)
+            at_column = dict(zip(frame.columns, range(len(frame.columns))))
+            columns = {name: (values[:, at_column[name]] * scale).tolist()
                        for name in ("open", "high", "low", "close")}
-            columns["volume"] = frame["volume"].to_numpy(dtype=float).tolist()
+            columns["volume"] = values[:, at_column["volume"]].tolist()
             for name in ("dividend", "split_ratio"):
                 if name in frame.columns and frame[name].fillna(0).ne(
                         1.0 if name == "split_ratio" else 0.0).any():

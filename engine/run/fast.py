@@ -10,9 +10,7 @@ saved is backtrader's line machinery, which huice strategies never read.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 from huice.engine.broker.ashare import AShareBroker
 from huice.engine.run.analyzers import LedgerRecorder
@@ -35,29 +33,13 @@ def run_fast(broker: AShareBroker, session: BacktestSession, benchmark: str | No
         stopped.append(True)
 
     times = broker.clock.bt_times
-    with cyclic_gc_paused():
-        for index in range(start_index, len(times)):
-            broker.next()
-            session.on_bar(times[index])
-            recorder.snapshot()
-            for hook in hooks:
-                hook(recorder, stop)
-            if stopped:
-                break
+    for index in range(start_index, len(times)):
+        broker.next()
+        session.on_bar(times[index])
+        recorder.snapshot()
+        for hook in hooks:
+            hook(recorder, stop)
+        if stopped:
+            break
     return recorder
 
-
-@contextlib.contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the loop, back on (if it was) after: the loop
-    allocates many small objects (orders, fills, ledger rows) and no reference cycles that
-    must be collected within a run, and a collection pass every few hundred allocations cost
-    6-10% of a single run (measured on bench_akquant's MA run). Reference counting still frees
-    everything as usual; the first collection after the run takes what cycles remain."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
