@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -13,8 +14,10 @@ def round_cents(amount: float) -> float:
     return float(Decimal(repr(amount)).quantize(_CENT, rounding=ROUND_HALF_UP))
 
 
+@functools.lru_cache(maxsize=64)
 def tick_decimals(tick: float) -> int:
-    """Decimal places of a tick size (0.01 -> 2, 0.001 -> 3)."""
+    """Decimal places of a tick size (0.01 -> 2, 0.001 -> 3); a market has a handful of
+    ticks, each worked out once."""
     exponent = Decimal(repr(tick)).normalize().as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
