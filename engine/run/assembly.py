@@ -26,7 +26,6 @@ from huice.engine.run.context import BarContext
 from huice.engine.run.data_gate import gate_market
 from huice.engine.run.driver import PluginDriver
 from huice.engine.run.fast import BarCallback, run_fast
-from huice.engine.run.gc_pause import old_objects_frozen
 from huice.engine.run.instrument_rules import resolve_all_rules
 from huice.engine.run.ledger import ledger_of, summary_of
 from huice.engine.run.native import NativeStrategy
@@ -279,13 +278,12 @@ def run_summary(config: RunConfig, plugin: StrategyPlugin, market: MarketData, *
     and equity curve: what a sweep keeps. The same run as :func:`run_backtest` (the metrics
     are equal, tests/engine/test_sweep_lean.py); it skips the ledger tables, the per-bar
     position rows and the strategy's signal records."""
-    with old_objects_frozen():
-        run = prepare_run(config, plugin, gate_market(config, market), runner=runner)
-        run.lean = True
-        run.context.keep_records = False
-        recorder = execute_run(run)
-        run.broker.cancel_all("run ended before the order could fill")
-        return summary_of(run, recorder)
+    run = prepare_run(config, plugin, gate_market(config, market), runner=runner)
+    run.lean = True
+    run.context.keep_records = False
+    recorder = execute_run(run)
+    run.broker.cancel_all("run ended before the order could fill")
+    return summary_of(run, recorder)
 
 
 def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
@@ -314,18 +312,17 @@ def run_backtest(config: RunConfig, plugin: StrategyPlugin, *,
     runner:
         ``cerebro`` or ``fast`` (default: the config's, else cerebro); the same outputs.
     """
-    with old_objects_frozen():
-        if market is None:
-            market = market_of(config, plugin, frames, instruments, reader)
-        else:
-            log_data_gaps(config, plugin, market)
-            market = gate_market(config, market)
-        run = prepare_run(config, plugin, market, progress=progress, analyzers=analyzers,
-                          runner=runner)
-        recorder = execute_run(run)
-        run.broker.cancel_all("run ended before the order could fill")
-        result = build_result(ledger_of(run, recorder), config=config, plugin=plugin,
-                              market=market, rules=run.rules)
+    if market is None:
+        market = market_of(config, plugin, frames, instruments, reader)
+    else:
+        log_data_gaps(config, plugin, market)
+        market = gate_market(config, market)
+    run = prepare_run(config, plugin, market, progress=progress, analyzers=analyzers,
+                      runner=runner)
+    recorder = execute_run(run)
+    run.broker.cancel_all("run ended before the order could fill")
+    result = build_result(ledger_of(run, recorder), config=config, plugin=plugin,
+                          market=market, rules=run.rules)
     if run.strategies:
         analyzed = run.strategies[0].analyzers
         result.analyzers = {name: analyzed.getbyname(name).get_analysis()
