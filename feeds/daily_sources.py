@@ -65,7 +65,9 @@ class SourceBars:
     lines: list[str]
 
 
-def _checked(frame: Any, source: str, symbol: str, needed: tuple[str, ...]) -> pd.DataFrame:
+def checked_table(frame: Any, source: str, symbol: str, needed: tuple[str, ...]) -> pd.DataFrame:
+    """``frame`` when it is a non-empty table with the ``needed`` columns, else a
+    :class:`SourceFailure` saying what the source answered instead."""
     if not isinstance(frame, pd.DataFrame):
         text = str(frame)[:60].replace("\n", " ")
         raise SourceFailure(f"{symbol}: {source} answered {type(frame).__name__} ({text!r}), "
@@ -143,7 +145,7 @@ class SinaSource(DailySource):
         code, exchange = _exchange_code(symbol, self.name)
         index = _is_index(symbol)
         function = "stock_zh_index_daily" if index else "fund_etf_hist_sina"
-        frame = _checked(self.call(function, symbol, symbol=f"{exchange}{code}"), "sina",
+        frame = checked_table(self.call(function, symbol, symbol=f"{exchange}{code}"), "sina",
                          symbol, ("date", "open", "high", "low", "close", "volume"))
         frame = frame[["date", "open", "high", "low", "close", "volume"]]
         bars = _window(_canonical(frame, f"akshare.{function}", symbol, tradable=False),
@@ -159,7 +161,7 @@ class TencentSource(DailySource):
 
     def bars(self, symbol: str, start: dt.date, end: dt.date) -> SourceBars:
         code, exchange = _exchange_code(symbol, self.name)
-        frame = _checked(self.call("stock_zh_a_hist_tx", symbol, symbol=f"{exchange}{code}",
+        frame = checked_table(self.call("stock_zh_a_hist_tx", symbol, symbol=f"{exchange}{code}",
                                    start_date=start.strftime("%Y%m%d"),
                                    end_date=end.strftime("%Y%m%d"), adjust=""),
                          "tencent", symbol, ("date", "open", "close", "high", "low", "volume"))
@@ -197,7 +199,7 @@ class BaostockSource(DailySource):
         finally:
             with contextlib.suppress(Exception):  # a failed logout changes nothing fetched
                 module.logout()
-        frame = _checked(frame, "baostock", symbol, ("date", "open", "close", "preclose"))
+        frame = checked_table(frame, "baostock", symbol, ("date", "open", "close", "preclose"))
         if "tradestatus" in frame:
             frame = frame[frame["tradestatus"].astype(str) != "0"]  # 0: suspended that day
         return _with_actions(_canonical(frame, "baostock.query_history_k_data_plus", symbol,
@@ -228,7 +230,7 @@ class TushareSource(DailySource):
         except Exception as exc:
             raise SourceFailure(f"{symbol}: tushare.{function} failed: {type(exc).__name__}",
                                 where="data update") from None
-        frame = _checked(frame, "tushare", symbol, ("trade_date", "open", "close", "vol"))
+        frame = checked_table(frame, "tushare", symbol, ("trade_date", "open", "close", "vol"))
         return _with_actions(_canonical(frame, f"tushare.{function}", symbol,
                                         tradable=not _is_index(symbol)), symbol, "tushare")
 

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from huice.feeds.akshare_source import AkshareClient, FetchError
-from huice.feeds.daily_sources import SourceFailure
+from huice.feeds.daily_sources import SourceFailure, checked_table
 
 NAV_SOURCE_NAMES = ("em_lsjz", "em_trend")
 DATE, NAV = "净值日期", "单位净值"
@@ -33,15 +33,7 @@ DATE, NAV = "净值日期", "单位净值"
 def nav_from_table(frame: Any, source: str, symbol: str) -> pd.Series:
     """The unit NAV of a source's answer (rows without a NAV, which eastmoney leaves blank on
     some days, left out); :class:`SourceFailure` when the answer is not a usable table."""
-    if not isinstance(frame, pd.DataFrame):
-        text = str(frame)[:60].replace("\n", " ")
-        raise SourceFailure(f"{symbol}: {source} answered {type(frame).__name__} ({text!r}), "
-                            "not a table", where="data update")
-    missing = [c for c in (DATE, NAV) if c not in frame.columns]
-    if frame.empty or missing:
-        what = ("an empty table" if frame.empty else
-                f"no {', '.join(missing)} column (it has {', '.join(map(str, frame.columns))})")
-        raise SourceFailure(f"{symbol}: {source} answered {what}", where="data update")
+    frame = checked_table(frame, source, symbol, (DATE, NAV))
     dates = pd.to_datetime(frame[DATE], errors="coerce")
     values = pd.to_numeric(frame[NAV], errors="coerce")
     usable = dates.notna() & values.notna()
