@@ -304,3 +304,15 @@ def test_the_private_import_check_finds_one(tmp_path):
     planted.write_text("from huice.api import load_config\nfrom huice.api import (\n"
                        "    located,\n    _origin_of,\n)\nfrom huice import __version__\n")
     assert private_imports([("planted", planted)]) == ["planted: huice.api._origin_of"]
+
+
+def test_no_name_huice_exports_is_also_one_of_its_modules():
+    """Importing a submodule sets it as an attribute of its package: a function exported under
+    a submodule's name is replaced by that module once anything imports it (monitor_premium
+    was, on its second call)."""
+    import pkgutil
+
+    import huice
+
+    modules = {info.name for info in pkgutil.iter_modules(huice.__path__)}
+    assert set(huice.__all__) & modules == set()

@@ -261,7 +261,7 @@ def monitor_premium(config: ConfigLike, *, date: dt.date | None = None,
     the funds beyond the thresholds (the config's premium_zscore params, else the defaults);
     writes premium.csv, today.csv and report.html to ``out`` (default
     ``runs/<name>_premium``)."""
-    from huice.monitor_premium import run_premium_monitor
+    from huice.premium_monitor import run_premium_monitor
 
     config = load_config(config)
     out_dir = Path(out) if out else Path("runs") / f"{config.name}_premium"

@@ -136,14 +136,18 @@ def world() -> dict:
     return json.loads(Path(path).read_text()) if path else {}
 
 
+def _fail_if_down(now: dict, source: str) -> None:
+    if source in now.get("down", []):
+        raise ConnectionError(f"('Connection aborted.', ConnectionResetError(104, "
+                              f"'Connection reset by peer')) [{source}]")
+
+
 def _seen_by(source: str, symbol: str, frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` as ``source`` serves it tonight (raises when the source is down)."""
     now = world()
     if not now:
         return frame
-    if source in now.get("down", []):
-        raise ConnectionError(f"('Connection aborted.', ConnectionResetError(104, "
-                              f"'Connection reset by peer')) [{source}]")
+    _fail_if_down(now, source)
     today = pd.Timestamp(now["today"])
     frame = frame.loc[:today]
     for day, until in now.get("missing", {}).get(symbol, []):
@@ -208,9 +212,7 @@ def _nav_seen_by(source: str, code: str) -> pd.Series:
     now = world()
     if not now:
         return nav
-    if source in now.get("down", []):
-        raise ConnectionError(f"('Connection aborted.', ConnectionResetError(104, "
-                              f"'Connection reset by peer')) [{source}]")
+    _fail_if_down(now, source)
     nav = nav.loc[:pd.Timestamp(now["today"])]
     for day, until in now.get("nav_missing", {}).get(str(nav.name), []):
         if until is None or pd.Timestamp(now["today"]) < pd.Timestamp(until):

@@ -169,3 +169,16 @@ def orders_file(folder):
     path = folder / "orders.csv"
     path.write_text("date,symbol,side,quantity\n2021-01-04,510300.SH,buy,1000\n")
     return path
+
+
+def test_the_premium_monitor_can_be_called_twice_in_one_session(tmp_path):
+    """Its module once shadowed the function of the same name in the huice namespace: the
+    first call imported ``huice.monitor_premium`` and the second found a module."""
+    import huice
+    from tests.conftest import EXAMPLES
+
+    for n in range(2):
+        last = huice.monitor_premium(EXAMPLES / "premium_zscore.yaml", date=pd.Timestamp(
+            "2022-08-31").date(), out=tmp_path / f"monitor{n}")
+        assert len(last)
+    assert callable(huice.monitor_premium)

@@ -310,17 +310,24 @@ def test_paper_report_opens_in_chromium(browser, tmp_path):
     assert seen["sections"][:2] == ["positions", "recent-orders"]
 
 
+def in_language(config, language: str, folder):
+    """``config`` itself for en; for zh a copy in ``folder`` with report.language zh (its
+    catalog made absolute)."""
+    if language == "en":
+        return config
+    tree = yaml.safe_load(config.read_text(encoding="utf-8"))
+    tree["report"] = {"language": language}
+    tree["data"]["catalog"] = str((config.parent / tree["data"]["catalog"]).resolve())
+    copy = folder / f"{config.stem}_{language}.yaml"
+    copy.write_text(yaml.safe_dump(tree, allow_unicode=True), encoding="utf-8")
+    return copy
+
+
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_crowding_monitor_report_opens_in_chromium(browser, tmp_path, language):
     from tests.conftest import run_cli
 
-    config = EXAMPLES / "industry_rotation.yaml"
-    if language == "zh":
-        tree = yaml.safe_load(config.read_text(encoding="utf-8"))
-        tree["report"] = {"language": "zh"}
-        tree["data"]["catalog"] = str((EXAMPLES / tree["data"]["catalog"]).resolve())
-        config = tmp_path / "industry_rotation_zh.yaml"
-        config.write_text(yaml.safe_dump(tree, allow_unicode=True), encoding="utf-8")
+    config = in_language(EXAMPLES / "industry_rotation.yaml", language, tmp_path)
     result = run_cli("monitor", "crowding", str(config), "--date", "2025-03-18",
                      "--out", str(tmp_path / "crowding"))
     assert result.code == 0, result.stderr
@@ -335,16 +342,9 @@ def test_premium_monitor_report_opens_in_chromium(browser, tmp_path, language):
     from tests.conftest import run_cli
 
     out = tmp_path / f"premium_{language}"
-    config = EXAMPLES / "premium_zscore.yaml"
-    args = ["monitor", "premium", str(config), "--date", "2022-08-31", "--out", str(out)]
-    if language == "zh":
-        tree = yaml.safe_load(config.read_text(encoding="utf-8"))
-        tree["report"] = {"language": "zh"}
-        tree["data"]["catalog"] = str((EXAMPLES / tree["data"]["catalog"]).resolve())
-        zh = tmp_path / "premium_zh.yaml"
-        zh.write_text(yaml.safe_dump(tree, allow_unicode=True), encoding="utf-8")
-        args[2] = str(zh)
-    result = run_cli(*args)
+    config = in_language(EXAMPLES / "premium_zscore.yaml", language, tmp_path)
+    result = run_cli("monitor", "premium", str(config), "--date", "2022-08-31", "--out",
+                     str(out))
     assert result.code == 0, result.stderr
     seen = open_report(browser, out / "report.html", f"premium_monitor_{language}")
     assert_clean(seen)
