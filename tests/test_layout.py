@@ -306,13 +306,28 @@ def test_the_private_import_check_finds_one(tmp_path):
     assert private_imports([("planted", planted)]) == ["planted: huice.api._origin_of"]
 
 
-def test_no_name_huice_exports_is_also_one_of_its_modules():
-    """Importing a submodule sets it as an attribute of its package: a function exported under
-    a submodule's name is replaced by that module once anything imports it (monitor_premium
-    was, on its second call)."""
+def test_no_name_huice_exports_is_replaced_by_a_module_of_the_same_name():
+    """Importing a submodule for the first time sets it as an attribute of its package: a
+    function exported under the name of a module that is imported later (lazily, by a call) is
+    replaced by that module (huice.monitor_premium was, on its second call). Such a name must
+    be a module ``import huice`` has already imported (``strategies``), and the exported
+    function must survive importing every module of the package."""
+    import importlib
     import pkgutil
+    import subprocess
+    import sys
 
     import huice
 
+    code = ("import huice, sys; print(' '.join(m for m in sys.modules if m.startswith('huice.')"
+            " and m.count('.') == 1))")
+    imported = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                  check=True).stdout.split())
     modules = {info.name for info in pkgutil.iter_modules(huice.__path__)}
-    assert set(huice.__all__) & modules == set()
+    shared = set(huice.__all__) & modules
+    assert {f"huice.{name}" for name in shared} <= imported, shared
+    for info in pkgutil.walk_packages(huice.__path__, "huice."):
+        if info.name.split(".")[1] in ("data",) or ".examples" in info.name:
+            continue
+        importlib.import_module(info.name)
+    assert all(callable(getattr(huice, name)) for name in shared)
