@@ -64,6 +64,8 @@ class AShareBroker(bt.broker.BrokerBase):
         self.backtrader = BacktraderOrders(self)
         self.contingent = ContingentOrders()
         self.execution = Execution(config.execution)
+        # asked on every bar: worked out once (the execution mode never changes in a run)
+        self._same_bar = self.execution.same_bar
         self._feeds: Sequence[Any] = ()
         # called after each trading day that none of the followed feeds has a bar on (Cerebro
         # calls nothing then): the ledger's snapshot and a paper account's booking, so that
@@ -131,7 +133,7 @@ class AShareBroker(bt.broker.BrokerBase):
         (T+1, corporate actions, orders tried and noted), then the listeners record it."""
         while self.clock.index < index:
             self._start_day()
-            if self.execution.same_bar:
+            if self._same_bar:
                 self._match()
             for listener in self.passed_day_listeners:
                 listener()
@@ -141,7 +143,7 @@ class AShareBroker(bt.broker.BrokerBase):
         self.account.start_day()
         book_corporate_actions(self.clock, self.account, self.rules, self.actions,
                                self.backtrader.on_split, self.lots)
-        if not self.execution.same_bar:
+        if not self._same_bar:
             self._match()
 
     # -- orders ------------------------------------------------------------------------------
@@ -169,7 +171,7 @@ class AShareBroker(bt.broker.BrokerBase):
         """
         rules = self.rules[symbol]
         day = self.clock.day
-        eligible = self.clock.index + (0 if self.execution.same_bar else 1)
+        eligible = self.clock.index + (0 if self._same_bar else 1)
         order = Order(order_id=self._next_id, created=day, symbol=symbol, is_buy=is_buy,
                       quantity=float(quantity), eligible_index=eligible,
                       validity=validity or self.config.order_validity, tag=tag, kind=kind,
