@@ -121,16 +121,33 @@ def to_bar_frame(raw: pd.DataFrame, source: str | Path, *,
 
     _numeric_columns(frame, source, first_line)
     date_values = dates.to_numpy()
-    _check_dates_in_order(dates, date_values, source, first_line)
+    _check_rows(dates, date_values, frame, source, first_line)
+    return _laid_out(frame[[c for c in ALL_COLUMNS if c in frame.columns]].copy(), date_values)
 
-    bad = first_bad_row(dates, frame[list(PRICE_COLUMNS)].to_numpy(dtype=float),
-                        frame["volume"].to_numpy(dtype=float))
+
+def _check_rows(dates: pd.Series, date_values: np.ndarray, frame: pd.DataFrame, source: str,
+                first_line: int | Sequence[int] | None) -> None:
+    """Dates sorted and unique, then every bar rule (:func:`first_bad_row`), or the first row
+    that breaks one, named."""
+    _check_dates_in_order(dates, date_values, source, first_line)
+    volume = (frame["volume"].to_numpy(dtype=float) if "volume" in frame.columns
+              else np.full(len(frame), np.nan))
+    prices = np.column_stack([frame[c].to_numpy(dtype=float) for c in PRICE_COLUMNS])
+    bad = first_bad_row(dates, prices, volume)
     if bad is not None:
         position, message, rule = bad
         raise _fail(message, source, position, first_line, rule)
 
-    columns = [c for c in ALL_COLUMNS if c in frame.columns]
-    result = frame[columns].copy()
+
+def _laid_out(result: pd.DataFrame, date_values: np.ndarray) -> pd.DataFrame:
+    """``result`` (float bar columns, a copy) in canonical column order, volume and amount NaN
+    where absent, indexed by ``date_values``."""
+    for column in ("volume", "amount"):
+        if column not in result.columns:
+            result[column] = np.nan
+    order = [c for c in ALL_COLUMNS if c in result.columns]
+    if list(result.columns) != order:
+        result = result[order]
     result.index = pd.DatetimeIndex(date_values, name="date")
     return result
 
@@ -156,24 +173,9 @@ def _checked_canonical(raw: pd.DataFrame, source: str,
     if (date_values != date_values.astype("datetime64[D]")).any():
         index = index.normalize()
         date_values = index.to_numpy()
-    dates = pd.Series(index)
-    _check_dates_in_order(dates, date_values, source, first_line)
-    volume = (raw["volume"].to_numpy(dtype=float) if "volume" in raw.columns
-              else np.full(len(raw), np.nan))
-    prices = np.column_stack([raw[c].to_numpy(dtype=float) for c in PRICE_COLUMNS])
-    bad = first_bad_row(dates, prices, volume)
-    if bad is not None:
-        position, message, rule = bad
-        raise _fail(message, source, position, first_line, rule)
-    result = raw.astype("float64") if (raw.dtypes != np.float64).any() else raw.copy()
-    for column in ("volume", "amount"):
-        if column not in result.columns:
-            result[column] = np.nan
-    order = [c for c in ALL_COLUMNS if c in result.columns]
-    if list(result.columns) != order:
-        result = result[order]
-    result.index = pd.DatetimeIndex(date_values, name="date")
-    return result
+    _check_rows(pd.Series(index), date_values, raw, source, first_line)
+    return _laid_out(raw.astype("float64") if (raw.dtypes != np.float64).any() else raw.copy(),
+                     date_values)
 
 
 def _numeric_columns(frame: pd.DataFrame, source: str,

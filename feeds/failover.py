@@ -35,16 +35,11 @@ CROSSCHECK_FILE = "crosscheck.csv"
 CROSSCHECK_COLUMNS = ["checked", "date", "symbol", "source", "field", "stored", "other"]
 
 
-def _targets(store: CatalogStore, end: dt.date) -> dict[str, dt.date]:
-    """The fetched symbols (not imported files) behind ``end``, and the day after their last."""
-    targets = {}
-    for row in store.rows().itertuples():
-        if row.symbol.endswith(".qfq") or not str(row.source).startswith("akshare"):
-            continue
-        last = dt.date.fromisoformat(row.last)
-        if last < end:
-            targets[row.symbol] = last + dt.timedelta(days=1)
-    return targets
+def _targets(rows: pd.DataFrame, end: dt.date) -> dict[str, dt.date]:
+    """The fetched symbols (:func:`_fetched`) behind ``end``, and the day after their last;
+    ``rows``: the catalog by symbol."""
+    lasts = {symbol: dt.date.fromisoformat(rows.loc[symbol, "last"]) for symbol in _fetched(rows)}
+    return {symbol: last + dt.timedelta(days=1) for symbol, last in lasts.items() if last < end}
 
 
 def _stale(new: pd.DataFrame, stored: pd.DataFrame) -> bool:
@@ -52,10 +47,11 @@ def _stale(new: pd.DataFrame, stored: pd.DataFrame) -> bool:
     return not new.empty and not stored.empty and repeats(new.iloc[0], stored.iloc[-1])
 
 
-def _fetched(store: CatalogStore) -> list[str]:
-    """The catalog's fetched symbols (not imported files, not forward-adjusted twins)."""
-    return [row.symbol for row in store.rows().itertuples()
-            if not row.symbol.endswith(".qfq") and str(row.source).startswith("akshare")]
+def _fetched(rows: pd.DataFrame) -> list[str]:
+    """The catalog's fetched symbols (not imported files, not forward-adjusted twins), from
+    its rows indexed by symbol."""
+    return [symbol for symbol, source in rows["source"].items()
+            if not symbol.endswith(".qfq") and str(source).startswith("akshare")]
 
 
 def _instrument(row: pd.Series, symbol: str) -> Instrument:
@@ -103,10 +99,10 @@ def update_with_failover(store: CatalogStore, sources: list[DailySource], end: d
     """Bring every kept-current symbol of the catalog to ``end``, and with ``nav_sources``
     every fund's NAV line (``start_nav``: start one for a fund without; see
     :mod:`huice.feeds.nav_update`); the report's lines."""
-    targets = _targets(store, end)
+    rows = store.rows().set_index("symbol")  # the catalog, read once for the whole update
+    targets = _targets(rows, end)
     if not targets and not nav_sources:
         return ["nothing to update: every fetched symbol is up to date"]
-    rows = store.rows().set_index("symbol")
     entries: dict[str, tuple[Instrument, pd.DataFrame]] = {}
     answered: dict[tuple[str, str], pd.DataFrame] = {}  # (source, symbol): tonight's answer
     lines: list[str] = []
@@ -132,7 +128,7 @@ def update_with_failover(store: CatalogStore, sources: list[DailySource], end: d
                      f"{new.index[-1].date()}")
     if not targets:
         lines.append("nothing to update: every fetched symbol is up to date")
-    nav_findings = _update_navs(store, entries, list(nav_sources or ()), start_nav, end,
+    nav_findings = _update_navs(store, rows, entries, list(nav_sources or ()), start_nav, end,
                                 check_days, lines)
     if entries:
         store.write(entries)
@@ -146,14 +142,14 @@ def update_with_failover(store: CatalogStore, sources: list[DailySource], end: d
     return lines
 
 
-def _update_navs(store: CatalogStore, entries: dict[str, tuple[Instrument, pd.DataFrame]],
-                 nav_sources: list[NavSource], start_nav: bool, end: dt.date, check_days: int,
-                 lines: list[str]) -> list[Finding]:
+def _update_navs(store: CatalogStore, rows: pd.DataFrame,
+                 entries: dict[str, tuple[Instrument, pd.DataFrame]], nav_sources: list[NavSource],
+                 start_nav: bool, end: dt.date, check_days: int, lines: list[str]
+                 ) -> list[Finding]:
     """Each fund's NAV line brought current (its entry replaced), its lines appended to
-    ``lines``; the NAV cross-check's findings."""
-    rows = store.rows().set_index("symbol")
+    ``lines``; the NAV cross-check's findings. ``rows``: the catalog by symbol."""
     findings: list[Finding] = []
-    for symbol in _fetched(store) if nav_sources else []:
+    for symbol in _fetched(rows) if nav_sources else []:
         row = rows.loc[symbol]
         instrument, bars = entries.get(symbol) or (_instrument(row, symbol), store.bars(symbol))
         if bars is None or bars.empty or not carries_nav(bars, str(row["asset_class"]),

@@ -90,10 +90,10 @@ class MarketData:
         """For each calendar day, the position of ``symbol``'s bar that day, or -1 if none."""
         frame = self._bars[symbol]
         # the calendar holds every bar's day and both are sorted: a binary search finds them
-        days = self.calendar.to_numpy()
-        positions = np.searchsorted(days, frame.index.to_numpy())
-        if len(positions) and (positions.max() >= len(days) or (days[positions]
-                                                                != frame.index.to_numpy()).any()):
+        days, bar_days = self.calendar.to_numpy(), frame.index.to_numpy()
+        positions = np.searchsorted(days, bar_days)
+        if len(positions) and (positions.max() >= len(days)
+                               or (days[positions] != bar_days).any()):
             positions = self.calendar.get_indexer(frame.index)
         result = np.full(len(self.calendar), -1, dtype=np.int64)
         result[positions] = np.arange(len(frame))

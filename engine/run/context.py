@@ -34,6 +34,7 @@ class BarContext:
         self._market = market
         self._arrays: dict[tuple[str, str], np.ndarray] = {}
         self._lists: dict[tuple[str, str], list[float]] = {}
+        self._navs: dict[str, tuple[pd.Series, np.ndarray]] = {}  # ctx.nav's, per symbol
         self.records: dict[int, dict[str, Any]] = {}
         self.keep_records = True  # a sweep's run reads no signals.csv: it skips them
 
@@ -105,10 +106,13 @@ class BarContext:
         fund shows yesterday's NAV and a cross-border one the NAV of two trading days ago.
         The NAV is the bars' ``nav`` line when they have one, else the bundled NAV files
         (docs/data.md, "ETF NAV and premium"); None before the first published one."""
-        lag = decision_lag(self._market.instruments[symbol].asset_class,
-                           self._market.nav_lag_days)
-        nav, positions = self._market.derived(("published nav", symbol, lag),
-                                              lambda: self._published(symbol, lag))
+        published = self._navs.get(symbol)
+        if published is None:
+            lag = decision_lag(self._market.instruments[symbol].asset_class,
+                               self._market.nav_lag_days)
+            published = self._navs[symbol] = self._market.derived(
+                ("published nav", symbol, lag), lambda: self._published(symbol, lag))
+        nav, positions = published
         at = int(positions[self._clock.index])
         return None if at < 0 else PublishedNav(nav.index[at].date(), float(nav.iloc[at]))
 

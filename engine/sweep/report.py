@@ -38,11 +38,11 @@ from huice.engine.sweep.report_parts import (
     without_effect,
     without_effect_html,
 )
-from huice.engine.sweep.words import metric_name, say
+from huice.engine.sweep.words import metric_column, metric_name, say
 
 PERCENT_COLUMNS = ("total_return", "annual_return", "max_drawdown", "excess_vs_buy_and_hold",
-                   "excess_vs_benchmark", "buy_and_hold_return", "best total_return",
-                   "best max_drawdown")
+                   "excess_vs_benchmark", "buy_and_hold_return",
+                   metric_column("best", "total_return"), metric_column("best", "max_drawdown"))
 
 # (task_id) -> the run's equity frame (equity and benchmark columns), or None if it failed
 CurveSource = Callable[[str], pd.DataFrame | None]

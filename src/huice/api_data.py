@@ -44,12 +44,13 @@ def data_fetch(symbols: Sequence[str], catalog: str | Path, start: dt.date,
 
     client = AkshareClient(throttle_seconds=throttle_seconds, retries=retries)
     last = end or dt.date.today()
+    nav_sources = make_nav_sources(client)
 
     def with_nav(entries: Entries) -> list[str]:
         lines: list[str] = []
         for name, (instrument, bars) in list(entries.items()):
             if not name.endswith(".qfq") and carries_nav(bars, instrument.asset_class, True):
-                found = update_nav(name, bars, make_nav_sources(client), last, check_days=0)
+                found = update_nav(name, bars, nav_sources, last, check_days=0)
                 entries[name] = (instrument, found.bars)
                 lines += found.lines
         return lines
