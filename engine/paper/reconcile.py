@@ -14,6 +14,12 @@ side, and each group is compared:
 - the drift of each code's position (real less paper units) and of cash (real less paper),
   cumulative over every reconciled day.
 
+Besides the groups, ``fills`` has one row per broker fill (FILL_ROW_COLUMNS): its statement
+line, price and quantity, its slippage against its group's paper price, and each fee the broker
+charged (commission, stamp duty, transfer fee, other fees) against the paper's, the paper's
+being its group's fee per unit times the fill's quantity (so a fill's shares sum to the group's,
+and a minimum commission charged once shows on the fills it was spread over).
+
 Only days the paper account has booked are reconciled, and within the statement's first and
 last day a paper fill with no broker fill is ``missed``.
 """
@@ -30,12 +36,21 @@ RECONCILED_COLUMNS = ["date", "code", "side", "paper_quantity", "real_quantity",
                       "real_price", "slippage_per_unit", "slippage_ticks", "slippage_cost",
                       "paper_fees", "real_fees", "fee_difference", "status", "order_ids"]
 
+FEE_PARTS = ("commission", "stamp_duty", "transfer_fee", "other_fees")
+FILL_ROW_COLUMNS = (["date", "code", "side", "line", "quantity", "price", "paper_price",
+                     "slippage_per_unit", "slippage_ticks", "slippage_cost", "status",
+                     "order_ids"]
+                    + [f"{kind}_{part}" for part in FEE_PARTS for kind in ("real", "paper")]
+                    + [f"{part}_difference" for part in FEE_PARTS])
+
 
 @dataclass(frozen=True)
 class Reconciliation:
-    """The compared groups, and the drift after the last reconciled day."""
+    """The compared groups, the broker's fills one by one, and the drift after the last
+    reconciled day."""
 
     rows: pd.DataFrame                  # RECONCILED_COLUMNS
+    fills: pd.DataFrame                 # FILL_ROW_COLUMNS, one row per broker fill
     position_drift: dict[str, int]      # code -> real less paper units
     cash_drift: float                   # real less paper cash
     first: str
@@ -135,7 +150,50 @@ def reconcile(paper_fills: pd.DataFrame, real: pd.DataFrame, ticks: dict[str, fl
     rows = rows[RECONCILED_COLUMNS].round({"paper_price": 6, "real_price": 6, "paper_fees": 2,
                                            "real_fees": 2})
     positions, cash = drift_of(rows)
-    return Reconciliation(rows, positions, cash, first, last)
+    return Reconciliation(rows, fill_rows(paper, real, rows, ticks), positions, cash, first,
+                          last)
+
+
+def fill_rows(paper: pd.DataFrame, real: pd.DataFrame, rows: pd.DataFrame,
+              ticks: dict[str, float]) -> pd.DataFrame:
+    """One row per broker fill (``real``, with its statement ``line``) against its reconciled
+    group in ``rows`` (a ``moved`` group's paper side is the paper's day in its order_ids).
+    The paper's fees per fill are its group's per unit times the fill's quantity."""
+    paper = paper.copy()
+    for part in FEE_PARTS:
+        if part not in paper:
+            paper[part] = 0.0
+    per_group = paper.groupby(["date", "code", "side"])[["quantity", *FEE_PARTS]].sum()
+    groups = rows.set_index(["date", "code", "side"])
+    out = []
+    for fill in real.sort_values(["date", "code", "side", "line"]).itertuples(index=False):
+        key = (fill.date, fill.code, fill.side)
+        group = groups.loc[key] if key in groups.index else None
+        paper_day = fill.date
+        if group is not None and group["status"] == "moved":
+            paper_day = str(group["order_ids"]).partition(" @")[2]
+        paper_key = (paper_day, fill.code, fill.side)
+        sums = per_group.loc[paper_key] if paper_key in per_group.index else None
+        paper_price = float(group["paper_price"]) if group is not None else float("nan")
+        sign = 1.0 if fill.side == "buy" else -1.0
+        per_unit = (fill.price - paper_price) * sign if paper_price == paper_price else 0.0
+        row = {"date": fill.date, "code": fill.code, "side": fill.side,
+               "line": int(getattr(fill, "line", 0)), "quantity": float(fill.quantity),
+               "price": float(fill.price), "paper_price": paper_price,
+               "slippage_per_unit": round(per_unit, 6),
+               "slippage_ticks": round(per_unit / ticks.get(fill.code, 0.001), 2),
+               "slippage_cost": round(per_unit * fill.quantity, 2),
+               "status": group["status"] if group is not None else "extra",
+               "order_ids": group["order_ids"] if group is not None else ""}
+        for part in FEE_PARTS:
+            charged = float(getattr(fill, part, 0.0) or 0.0)
+            share = (float(sums[part]) / float(sums["quantity"]) * fill.quantity
+                     if sums is not None and sums["quantity"] > 0 else 0.0)
+            row[f"real_{part}"] = round(charged, 2)
+            row[f"paper_{part}"] = round(share, 2)
+            row[f"{part}_difference"] = round(charged - share, 2)
+        out.append(row)
+    return pd.DataFrame(out, columns=FILL_ROW_COLUMNS)
 
 
 def _moved(rows: pd.DataFrame) -> pd.DataFrame:

@@ -118,12 +118,24 @@ def paper_accept(config: ConfigLike, symbol: str, day: dt.date, kind: str,
 @dataclass(frozen=True)
 class ReconcileReport:
     """What ``paper_reconcile`` found: one line per finding and the totals, how many
-    differences (0: everything matched), and the period it covered."""
+    differences (0: everything matched), the period it covered, and the broker's fills one
+    row each (a DataFrame of ``huice.engine.paper.reconcile.FILL_ROW_COLUMNS``: price,
+    quantity, slippage and each fee against the paper's)."""
 
     lines: list[str]
     differences: int
     first: str
     last: str
+    fills: Any = None
+
+    def write_fills(self, path: str | Path) -> None:
+        """Write ``fills`` (one row per broker fill) to the CSV ``path``, atomically, making its
+        folder if need be."""
+        from huice.engine.results.writer import write_csv_atomically
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_csv_atomically(self.fills, path)
 
 
 def _flow_lines(flows: Any, paper_dividends: float) -> tuple[list[str], float, float]:
@@ -217,7 +229,7 @@ def paper_reconcile(config: ConfigLike, statement: str | Path, *, follow: bool =
                                                                  for line in follow_lines]
     differences = (found.differences + len(read.unrecognised) + len(read.inconsistent)
                    + int(abs(flow_drift) > 0.005 and not found.differences))
-    return ReconcileReport(lines, differences, found.first, found.last)
+    return ReconcileReport(lines, differences, found.first, found.last, found.fills)
 
 
 def _traded(config: RunConfig) -> list[str]:

@@ -95,6 +95,9 @@ def command_paper_reconcile(args: argparse.Namespace) -> int:
                                        first=args.first, last=args.last)
     for line in report.lines:
         print(line)
+    if args.fills is not None:
+        report.write_fills(args.fills)
+        print(f"{len(report.fills)} broker fill(s), one row each, written to {args.fills}")
     if report.differences:
         print(f"{report.differences} difference(s) between the broker and the paper account "
               f"({report.first} .. {report.last}): exit code {EXIT_DIFFERENCES}",
@@ -265,6 +268,9 @@ def parser() -> argparse.ArgumentParser:
     reconcile.add_argument("--follow", action="store_true",
                            help="from the next step on, trade from the broker's positions and "
                                 "cash (the account follows the broker)")
+    reconcile.add_argument("--fills", type=Path, default=None, metavar="CSV",
+                           help="write one row per broker fill (its line, price, quantity, "
+                                "slippage, and each fee against the paper's) to this CSV")
     paper_status = commands.add_parser("paper-status", help="the paper account now")
     paper_status.add_argument("config")
     paper_status.add_argument("--json", action="store_true")

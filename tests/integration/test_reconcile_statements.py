@@ -187,3 +187,42 @@ def test_the_live_vs_paper_section_shows_whole_units_cents_and_cash_flows(accoun
     section = page.split('id="live-vs-paper"')[1]
     assert ">20,000<" in section and "20,000.0000" not in section
     assert "+50,000.00" in section and "transfer" in section  # the cash-flow ledger
+
+
+def test_fills_one_row_each_with_price_quantity_and_every_fee_against_the_papers(account,
+                                                                                 tmp_path):
+    config, fills = account
+    statement = tdx(fills)
+    # the broker split the 159915.SZ buy into two fills (lines 3 and 6), with a 0.10 经手费
+    late = statement.index[statement["证券代码"] == "159915"][0]
+    split = statement.loc[late].copy()
+    statement.loc[late, ["成交数量", "成交金额", "佣金"]] = [
+        10000, round(10000 * split["成交价格"], 2), round(split["佣金"] / 3, 2)]
+    split["成交数量"], split["成交金额"] = 20000, round(20000 * split["成交价格"], 2)
+    split["佣金"], split["其他费"] = round(split["佣金"] * 2 / 3, 2), 0.10
+    statement = pd.concat([statement, split.to_frame().T], ignore_index=True)
+    out = tmp_path / "reports" / "fills.csv"
+    report = run_cli("paper-reconcile", str(config), "--from", "2021-03-01", "--fills", str(out),
+                     str(write_gbk(statement, tmp_path / "tdx.csv")))
+    assert report.code == 4, report.stdout + report.stderr
+    assert f"4 broker fill(s), one row each, written to {out}" in report.stdout
+    rows = pd.read_csv(out, dtype={"code": str})
+    assert list(rows["line"]) == [2, 3, 6, 4]  # by day, code, side, then statement line
+    paper = {(f.symbol[:6], f.side): f for f in fills.itertuples()}
+    buy = rows.iloc[0]
+    assert (buy["code"], buy["side"], buy["quantity"]) == ("510300", "buy", 20000)
+    assert buy["price"] == round(paper[("510300", "buy")].price + 0.001, 3)
+    assert buy["slippage_ticks"] == 1 and buy["slippage_cost"] == 20.0
+    sale = rows.iloc[3]
+    assert sale["real_commission"] == 5.0
+    assert sale["commission_difference"] == round(5.0 - paper[("510300", "sell")].commission, 2)
+    first, second = rows.iloc[1], rows.iloc[2]
+    assert (first["status"], second["status"]) == ("moved", "moved")
+    assert (first["quantity"], second["quantity"]) == (10000, 20000)
+    late_paper = paper[("159915", "buy")]
+    # the paper's commission spread over the two fills by quantity, to the cent
+    assert first["paper_commission"] == round(late_paper.commission / 3, 2)
+    assert second["paper_commission"] == round(late_paper.commission * 2 / 3, 2)
+    assert second["real_other_fees"] == 0.10 and second["other_fees_difference"] == 0.10
+    assert first["paper_price"] == second["paper_price"] == late_paper.price
+    assert rows["slippage_cost"].sum() == pytest.approx(20.0, abs=0.005)
