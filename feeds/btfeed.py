@@ -6,18 +6,8 @@ import backtrader as bt
 import numpy as np
 import pandas as pd
 
+from huice.feeds.bar_times import backtrader_times
 from huice.feeds.bars import EXTRA_LINES
-
-# backtrader's float datetime is the proleptic Gregorian ordinal (1 = 0001-01-01) plus the
-# fraction of the day; 1970-01-01 is ordinal 719163.
-_EPOCH_ORDINAL = 719163.0
-
-
-def backtrader_times(index: pd.DatetimeIndex) -> list[float]:
-    """``bt.date2num`` of each midnight timestamp, vectorised."""
-    days = index.to_numpy().astype("datetime64[D]").astype("int64")
-    times: list[float] = (days + _EPOCH_ORDINAL).astype(float).tolist()
-    return times
 
 
 class BarFrameFeed(bt.feed.DataBase):

@@ -7,12 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import backtrader as bt
-
 from huice.config.errors import HuiceError
 from huice.config.schema import RunConfig
 from huice.config.validation import Location, validate_model
-from huice.engine.run.native import NativeStrategy
+from huice.engine.run.kinds import is_backtrader_class
 from huice.engine.run.plugin import StrategyPlugin
 from huice.strategies.registry import REGISTRY
 
@@ -66,7 +64,9 @@ def build_strategy(config: RunConfig, *, strategy: str | type | None = None,
         raise
     if strategy is not None:
         _check_config_params(cls, config, set(params or {}), source, lines)
-    if issubclass(cls, bt.Strategy):
+    if is_backtrader_class(cls):
+        from huice.engine.run.native import NativeStrategy
+
         try:
             return NativeStrategy(cls, raw_params, list(config.strategy.instruments),
                                   reference=reference if isinstance(reference, str)
@@ -95,7 +95,7 @@ def build_strategy(config: RunConfig, *, strategy: str | type | None = None,
 
 def accepted_params(cls: type) -> set[str] | None:
     """The parameter names ``cls`` takes (None: it takes any)."""
-    if issubclass(cls, bt.Strategy):
+    if is_backtrader_class(cls):
         from huice.engine.run.native import backtrader_param_names
 
         return set(backtrader_param_names(cls))

@@ -16,9 +16,8 @@ from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
 
-import backtrader as bt
-
 from huice.config.errors import RegistryError
+from huice.engine.run.kinds import is_backtrader_class
 from huice.strategies.base import Strategy
 
 ENTRY_POINT_GROUP = "huice.strategies"
@@ -119,7 +118,7 @@ def _import_class(reference: str, search_dirs: tuple[Path, ...]) -> type:
     cls = getattr(module, class_name, None)
     if cls is None:
         raise RegistryError(f"'{module_part}' has no class '{class_name}'")
-    if not (isinstance(cls, type) and issubclass(cls, (Strategy, bt.Strategy))):
+    if not (isinstance(cls, type) and (issubclass(cls, Strategy) or is_backtrader_class(cls))):
         raise RegistryError(f"'{reference}' is neither a huice strategy (a subclass of "
                             "huice.strategies.base.Strategy) nor a backtrader strategy (a "
                             "subclass of backtrader.Strategy)")

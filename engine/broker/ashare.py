@@ -1,11 +1,12 @@
-"""The A-share broker: a backtrader broker that fills orders under China's costs and rules.
+"""The A-share broker: fills orders under China's costs and rules.
 
 It keeps its own ledger (cash, positions with T+1 lots, orders, itemised fills) and is driven by
-Cerebro: ``next()`` runs at the start of every bar and fills pending orders at the open (or at
+a runner: ``next()`` runs at the start of every bar and fills pending orders at the open (or at
 the typical price for ``vwap``); with ``execution: close`` the engine asks it to fill at the close
-of the bar on which the orders were placed. Plugins place orders with :meth:`submit_order`;
-backtrader strategies with ``buy``/``sell``/``cancel``, backtrader's broker contract
-(:mod:`huice.engine.broker.btorders`).
+of the bar on which the orders were placed. Plugins place orders with :meth:`submit_order`.
+On Cerebro the broker is :class:`~huice.engine.broker.cerebro_broker.CerebroBroker`, the same
+broker with backtrader's broker contract on top (``buy``/``sell``/``cancel``, positions and
+notifications for ``bt.Strategy`` classes); this module does not import backtrader.
 """
 
 from __future__ import annotations
@@ -14,17 +15,16 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import backtrader as bt
 from loguru import logger
 
 from huice.config.schema import BrokerConfig
 from huice.engine.broker import placement
 from huice.engine.broker.account import QUANTITY_EPSILON, Account
-from huice.engine.broker.btorders import BacktraderOrders
 from huice.engine.broker.clock import MarketClock
 from huice.engine.broker.contingent import ContingentOrders
 from huice.engine.broker.corporate import book_corporate_actions
 from huice.engine.broker.dividend_tax import LotBook
+from huice.engine.broker.events import BrokerEvents
 from huice.engine.broker.execution import Execution
 from huice.engine.broker.matching import OrderMatcher
 from huice.engine.broker.orders import (
@@ -41,9 +41,9 @@ from huice.engine.broker.slippage import slippage_from_config
 from huice.engine.broker.state import export_account, restore_account
 
 
-class AShareBroker(bt.broker.BrokerBase):
-    """A Cerebro broker with A-share commission, stamp duty, transfer fee, slippage, lots, T+1,
-    price limits, suspension and a cash check. See ``docs/broker.md`` for every rule."""
+class AShareBroker:
+    """A broker with A-share commission, stamp duty, transfer fee, slippage, lots, T+1, price
+    limits, suspension and a cash check. See ``docs/broker.md`` for every rule."""
 
     def __init__(self, config: BrokerConfig, rules: Mapping[str, InstrumentRules],
                  clock: MarketClock) -> None:
@@ -61,7 +61,7 @@ class AShareBroker(bt.broker.BrokerBase):
         self.actions: list[CorporateAction] = []
         self._pending: list[Order] = []
         self._next_id = 1
-        self.backtrader = BacktraderOrders(self)
+        self.events = BrokerEvents()  # nobody listens on the engine's runner
         self.contingent = ContingentOrders()
         self.execution = Execution(config.execution)
         # asked on every bar: worked out once (the execution mode never changes in a run)
@@ -72,7 +72,7 @@ class AShareBroker(bt.broker.BrokerBase):
         # every trading day of the run is in its results
         self.passed_day_listeners: list[Callable[[], None]] = []
 
-    # -- backtrader broker interface -------------------------------------------------------
+    # -- what a runner reads -------------------------------------------------------------------
     def getcash(self) -> float:
         return self.account.cash
 
@@ -86,34 +86,6 @@ class AShareBroker(bt.broker.BrokerBase):
             if quantity:
                 value += quantity * self.clock.last_close(data._name)
         return value
-
-    def getposition(self, data: Any) -> Any:
-        return self.backtrader.position(data._name)
-
-    def get_notification(self) -> Any:
-        return self.backtrader.next_notification()
-
-    def buy(self, owner: Any, data: Any, size: float, price: float | None = None,
-            plimit: float | None = None, exectype: int | None = None, valid: Any = None,
-            tradeid: int = 0, oco: Any = None, trailamount: float | None = None,
-            trailpercent: float | None = None, parent: Any = None, transmit: bool = True,
-            **kwargs: Any) -> Any:
-        """backtrader's buy: a backtrader order mapped to a huice order (see btorders)."""
-        return self.backtrader.place(owner, data, size, True, price, plimit, exectype, valid,
-                                     tradeid, oco, trailamount, trailpercent, parent, kwargs)
-
-    def sell(self, owner: Any, data: Any, size: float, price: float | None = None,
-             plimit: float | None = None, exectype: int | None = None, valid: Any = None,
-             tradeid: int = 0, oco: Any = None, trailamount: float | None = None,
-             trailpercent: float | None = None, parent: Any = None, transmit: bool = True,
-             **kwargs: Any) -> Any:
-        """backtrader's sell (see :meth:`buy`)."""
-        return self.backtrader.place(owner, data, size, False, price, plimit, exectype, valid,
-                                     tradeid, oco, trailamount, trailpercent, parent, kwargs)
-
-    def cancel(self, order: Any, bracket: bool = False) -> bool:
-        """Cancel a backtrader order that is still pending."""
-        return self.backtrader.cancel(order)
 
     def follow_feeds(self, feeds: Sequence[Any]) -> None:
         """Take each bar's date from these feeds (a backtrader strategy's own), so that days on
@@ -142,7 +114,7 @@ class AShareBroker(bt.broker.BrokerBase):
         self.clock.advance()
         self.account.start_day()
         book_corporate_actions(self.clock, self.account, self.rules, self.actions,
-                               self.backtrader.on_split, self.lots)
+                               self.events.on_split, self.lots)
         if not self._same_bar:
             self._match()
 
@@ -272,7 +244,7 @@ class AShareBroker(bt.broker.BrokerBase):
         self.orders = list(self._pending)
         self.fills = []
         self.actions = []
-        self.backtrader.on_restore(self._pending)
+        self.events.on_restore(self._pending)
 
     # -- valuation ---------------------------------------------------------------------------
     def holdings_value(self) -> float:
@@ -353,7 +325,7 @@ class AShareBroker(bt.broker.BrokerBase):
             return
         if order.trail(bar.close):
             placement.keep_on_tick(order, self.rules[order.symbol])
-            self.backtrader.on_trail(order)
+            self.events.on_trail(order)
 
     def _end(self, order: Order, status: OrderStatus, code: Code, reason: str,
              cascade: bool = True) -> None:
@@ -363,7 +335,7 @@ class AShareBroker(bt.broker.BrokerBase):
         order.closed = self.clock.day
         if reason:
             order.note(code, reason)
-        self.backtrader.on_closed(order)
+        self.events.on_closed(order)
         if not cascade:
             return
         for other in self.contingent.oco_others(order):
@@ -386,7 +358,7 @@ class AShareBroker(bt.broker.BrokerBase):
             order.closed = fill.date
         else:
             order.status = OrderStatus.PARTIAL
-        self.backtrader.on_fill(order, fill)
+        self.events.on_fill(order, fill)
         for other in self.contingent.oco_others(order):
             self._end(other, OrderStatus.CANCELLED, Code.OCO,
                       f"oco: #{order.order_id} of its group filled", cascade=False)

@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 import backtrader as bt
 
 from huice.engine.broker.commission import compute_fees
+from huice.engine.broker.events import BrokerEvents
 from huice.engine.broker.orders import Fill, Order, OrderKind, OrderStatus
 from huice.engine.broker.refusals import Code
 
 if TYPE_CHECKING:
-    from huice.engine.broker.ashare import AShareBroker
+    from huice.engine.broker.cerebro_broker import CerebroBroker
 
 _KINDS = {None: OrderKind.MARKET, bt.Order.Market: OrderKind.MARKET,
           bt.Order.Close: OrderKind.CLOSE, bt.Order.Limit: OrderKind.LIMIT,
@@ -43,10 +44,10 @@ def validity_of(bt_order: bt.Order, kind: OrderKind) -> tuple[str, dt.date | Non
     return "until", bt.num2date(bt_order.valid).date()
 
 
-class BacktraderOrders:
-    """The backtrader side of an :class:`AShareBroker`: orders, notifications, positions."""
+class BacktraderOrders(BrokerEvents):
+    """The backtrader side of a :class:`CerebroBroker`: orders, notifications, positions."""
 
-    def __init__(self, broker: AShareBroker) -> None:
+    def __init__(self, broker: CerebroBroker) -> None:
         self.broker = broker
         self._orders: dict[int, bt.Order] = {}        # huice order id -> backtrader order
         self._huice: dict[int, Order] = {}            # backtrader ref -> huice order

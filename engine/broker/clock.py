@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from huice.feeds.btfeed import backtrader_times
+from huice.feeds.bar_times import backtrader_times
 from huice.feeds.market import MarketData
 
 

@@ -46,12 +46,12 @@ from huice.engine.results.ledger_frames import (
     order_rows,
     trade_rows,
 )
-from huice.engine.run.analyzers import LedgerRecorder
 from huice.engine.run.assembly import PreparedRun, Resume, execute_run, prepare_run
 from huice.engine.run.data_gate import accepted_days, market_findings
 from huice.engine.run.instrument_rules import instrument_rules
-from huice.engine.run.native import NativeStrategy
+from huice.engine.run.kinds import is_backtrader_plugin
 from huice.engine.run.plugin import PluginFactory
+from huice.engine.run.recorder import LedgerRecorder
 from huice.feeds import quality
 from huice.feeds.calendar import read_exchange_calendar
 from huice.feeds.catalog import Instrument
@@ -251,7 +251,7 @@ class PaperTrader:
         # a huice strategy's state is in the booked state: the step runs only the new days
         # (engine's own loop, the same outputs as Cerebro's); a backtrader strategy keeps its
         # state in Python objects, so its booked days are simulated again to warm it up
-        incremental = resume is not None and not isinstance(plugin, NativeStrategy)
+        incremental = resume is not None and not is_backtrader_plugin(plugin)
         run = prepare_run(config, plugin, market, resume=resume,
                           runner="fast" if incremental else None)
         if incremental and watermark is not None:

@@ -1,6 +1,6 @@
-"""The only place that assembles a backtrader Cerebro: feeds, the A-share broker, the strategy
-(the plugin driver, or a user's own ``bt.Strategy``) and the ledger analyzers; and the function
-that runs a backtest end to end. Backtests, sweeps and paper accounts all come through here."""
+"""One run assembled and run end to end, on either runner: the market, the rules, the clock, the
+broker, the session and the ledger. Backtests, sweeps and paper accounts all come through here.
+A run on Cerebro takes its Cerebro from :mod:`huice.engine.run.cerebro`, imported only then."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import backtrader as bt
 import pandas as pd
 from loguru import logger
 
@@ -21,24 +20,25 @@ from huice.engine.broker.clock import MarketClock
 from huice.engine.broker.rules import InstrumentRules
 from huice.engine.broker.state import same_state
 from huice.engine.results.result import RunResult, RunSummary
-from huice.engine.run.analyzers import BarHook, CloseFiller, LedgerAnalyzer, LedgerRecorder
 from huice.engine.run.context import BarContext
 from huice.engine.run.data_gate import gate_market
-from huice.engine.run.driver import PluginDriver
 from huice.engine.run.fast import BarCallback, run_fast
 from huice.engine.run.instrument_rules import resolve_all_rules
+from huice.engine.run.kinds import is_backtrader_plugin
 from huice.engine.run.ledger import ledger_of, summary_of
-from huice.engine.run.native import NativeStrategy
 from huice.engine.run.notes import data_gaps
 from huice.engine.run.plugin import StrategyPlugin
+from huice.engine.run.recorder import LedgerRecorder
 from huice.engine.run.result_builder import build_result
 from huice.engine.run.session import BacktestSession
-from huice.feeds.btfeed import calendar_feed, feed_for
 from huice.feeds.catalog import Instrument
 from huice.feeds.csv_source import read_bars
 from huice.feeds.errors import DataError
 from huice.feeds.loading import explain_benchmark, load_market
 from huice.feeds.market import MarketData
+
+if TYPE_CHECKING:
+    import backtrader as bt
 
 LONG_RUN_BAR_FEEDS = 50_000
 
@@ -52,76 +52,6 @@ class Resume:
     after: dt.date
     broker_state: dict[str, Any]
     strategy_state: dict[str, Any]
-
-
-def streamed_symbols(market: MarketData, traded: list[str], benchmark: str | None) -> list[str]:
-    """The instruments whose feeds go into Cerebro: the traded ones and the benchmark, plus
-    whatever else is needed for the feeds to cover every day of the run's calendar.
-
-    Instruments read only for signals are served to the strategy from the same validated
-    arrays through ``BarContext.history``; a backtrader feed costs time on every bar, so
-    they get one only when their dates are needed for the clock.
-    """
-    chosen = [s for s in dict.fromkeys(traded + ([benchmark] if benchmark else []))
-              if s in market.instruments]
-    covered = pd.DatetimeIndex([])
-    for symbol in chosen:
-        covered = covered.union(market.bars(symbol).index)
-    for symbol in market.symbols:
-        if len(covered) == len(market.calendar):
-            break
-        if symbol not in chosen and len(market.bars(symbol).index.difference(covered)):
-            chosen.append(symbol)
-            covered = covered.union(market.bars(symbol).index)
-    return chosen
-
-
-def calendar_covered(market: MarketData, symbols: list[str]) -> bool:
-    """Whether the feeds of ``symbols`` have a bar on every day of the calendar."""
-    covered = pd.DatetimeIndex([])
-    for symbol in symbols:
-        covered = covered.union(market.bars(symbol).index)
-    return len(covered) == len(market.calendar)
-
-
-def assemble_cerebro(market: MarketData, broker: AShareBroker, plugin: StrategyPlugin,
-                     session: BacktestSession, benchmark: str | None,
-                     rules: Mapping[str, InstrumentRules],
-                     analyzers: Sequence[tuple[type, dict[str, Any]]] = ()) -> bt.Cerebro:
-    """Build the Cerebro for a run: feeds, our broker, the strategy and the ledger analyzers.
-
-    A plugin gets the driver strategy and feeds for the traded instruments and the benchmark
-    (plus a clock-only feed when they leave calendar days uncovered). A backtrader strategy gets
-    its own class with its params and one feed per instrument, in the order the config lists
-    them, in traded prices (index proxies scaled); the broker follows their dates.
-    """
-    native = plugin if isinstance(plugin, NativeStrategy) else None
-    # a backtrader strategy hears of its orders as under backtrader's defaults: after the bar
-    # has advanced (len(self) and the data are the new bar's in notify_order)
-    cerebro = bt.Cerebro(stdstats=False, preload=True, runonce=True,
-                         quicknotify=native is None)
-    if native is not None:
-        feeds = [feed_for(market.bars(s), name=s, price_scale=rules[s].price_scale)
-                 for s in native.instruments]
-        for feed in feeds:
-            cerebro.adddata(feed)
-        broker.follow_feeds(feeds)
-        cerebro.addstrategy(native.bt_class, **native.bt_params)
-        if broker.execution.same_bar:
-            cerebro.addanalyzer(CloseFiller, _name="close_filler")
-    else:
-        streamed = streamed_symbols(market, plugin.traded_symbols(), benchmark)
-        for symbol in streamed:
-            cerebro.adddata(feed_for(market.bars(symbol), name=symbol))
-        if not calendar_covered(market, streamed):
-            # a trading day on which no instrument has a bar still passes (all suspended)
-            cerebro.adddata(calendar_feed(market.calendar))
-        cerebro.addstrategy(PluginDriver, session=session)
-    cerebro.setbroker(broker)
-    cerebro.addanalyzer(LedgerAnalyzer, _name="ledger", benchmark=benchmark)
-    for analyzer, kwargs in analyzers:
-        cerebro.addanalyzer(analyzer, **kwargs)
-    return cerebro
 
 
 @dataclass
@@ -153,6 +83,8 @@ class PreparedRun:
     def on_each_bar(self, callback: BarCallback) -> None:
         """Call ``callback(recorder, stop)`` after each bar's ledger snapshot (either runner)."""
         if self.cerebro is not None:
+            from huice.engine.run.analyzers import BarHook
+
             self.cerebro.addanalyzer(BarHook, callback=callback)
         else:
             self.hooks.append(callback)
@@ -162,7 +94,7 @@ def choose_runner(config: RunConfig, plugin: StrategyPlugin, runner: str | None,
                   analyzers: Sequence[Any] = ()) -> str:
     """``runner`` if given, else the config's, else cerebro; fast only for huice strategies."""
     chosen = runner or config.runner or "cerebro"
-    if chosen == "fast" and isinstance(plugin, NativeStrategy):
+    if chosen == "fast" and is_backtrader_plugin(plugin):
         raise ConfigError("runner fast drives huice strategies; a backtrader strategy runs on "
                           "Cerebro (runner: cerebro)", where="runner")
     if chosen == "fast" and analyzers:
@@ -185,7 +117,14 @@ def prepare_run(config: RunConfig, plugin: StrategyPlugin, market: MarketData, *
     plugin.prepare(market)
     rules = resolve_all_rules(config, market)
     clock = MarketClock(market, {symbol: r.price_scale for symbol, r in rules.items()})
-    broker = AShareBroker(config.broker, rules, clock)
+    on_cerebro = None  # the broker on backtrader's contract, for a run on Cerebro only
+    if runner == "cerebro":
+        from huice.engine.broker.cerebro_broker import CerebroBroker
+
+        on_cerebro = CerebroBroker(config.broker, rules, clock)
+        broker: AShareBroker = on_cerebro
+    else:
+        broker = AShareBroker(config.broker, rules, clock)
     context = BarContext(market, clock, broker, trade_start=config.data.trade_start)
     bar_progress = None
     if progress is None:
@@ -195,8 +134,12 @@ def prepare_run(config: RunConfig, plugin: StrategyPlugin, market: MarketData, *
         bar_progress = tqdm(total=len(market.calendar), unit="bar", desc=config.name,
                             leave=False)
     session = BacktestSession(plugin, context, broker, progress=bar_progress)
-    cerebro = (assemble_cerebro(market, broker, plugin, session, benchmark, rules, analyzers)
-               if runner == "cerebro" else None)
+    cerebro = None
+    if on_cerebro is not None:
+        from huice.engine.run.cerebro import assemble_cerebro
+
+        cerebro = assemble_cerebro(market, on_cerebro, plugin, session, benchmark, rules,
+                                   analyzers)
     logger.debug("running {} ({}) over {} bars with the {} runner", config.name, plugin.name,
                  len(market.calendar), runner)
     run = PreparedRun(config, plugin, market, rules, clock, broker, context, session, cerebro,
@@ -219,7 +162,7 @@ def resume_booked_state(run: PreparedRun) -> None:
     resume = run.resume
     assert resume is not None
     broker = run.broker
-    if isinstance(run.plugin, NativeStrategy):
+    if is_backtrader_plugin(run.plugin):
         if same_state(broker.export_state(), resume.broker_state, broker.clock.dates):
             return
         logger.warning("the booked account differs from the simulated one at {} (followed "
@@ -238,7 +181,7 @@ def execute_run(run: PreparedRun) -> LedgerRecorder:
                             run.start_index, positions=not run.lean)
         run.strategies = run.cerebro.run()
         recorder: LedgerRecorder = run.strategies[0].analyzers.ledger.recorder
-        if isinstance(run.plugin, NativeStrategy) and not run.stopped_early():
+        if is_backtrader_plugin(run.plugin) and not run.stopped_early():
             # the trading days after the strategy's feeds end are the run's days too
             run.broker.pass_days_until(len(run.clock.dates) - 1)
         return recorder

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from huice.engine.broker.ashare import AShareBroker
-from huice.engine.run.analyzers import LedgerRecorder
+from huice.engine.run.recorder import LedgerRecorder
 from huice.engine.run.session import BacktestSession
 
 BarCallback = Callable[[LedgerRecorder, Callable[[], None]], None]

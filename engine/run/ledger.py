@@ -19,8 +19,8 @@ from huice.engine.run.result_builder import (
 )
 
 if TYPE_CHECKING:
-    from huice.engine.run.analyzers import LedgerRecorder
     from huice.engine.run.assembly import PreparedRun
+    from huice.engine.run.recorder import LedgerRecorder
 
 
 def records_frame(records: dict[int, dict[str, float]], calendar: pd.DatetimeIndex

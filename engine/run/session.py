@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
-
-import backtrader as bt
 
 from huice.engine.broker.ashare import AShareBroker
 from huice.engine.run.context import BarContext
@@ -26,7 +25,7 @@ class BacktestSession:
         """Hand the bar backtrader is at (its float datetime) to the plugin."""
         clock = self.broker.clock
         if bar_time != clock.bt_times[clock.index]:
-            raise RuntimeError(f"clock out of step: backtrader at {bt.num2date(bar_time)}, "
+            raise RuntimeError(f"clock out of step: runner at {dt.date.fromordinal(int(bar_time))}, "
                                f"broker at {clock.day}")
         self.plugin.on_bar(self.context)
         if self.fill_at_close:

@@ -23,7 +23,7 @@ from huice.config.schema import RunConfig
 from huice.engine.results.metrics import Metrics
 from huice.engine.results.result import RunResult
 from huice.engine.run.assembly import market_of, run_backtest, run_summary
-from huice.engine.run.native import NativeStrategy
+from huice.engine.run.kinds import is_backtrader_plugin
 from huice.engine.run.plugin import PluginFactory, StrategyPlugin
 from huice.engine.sweep.plan import SweepTask
 from huice.feeds.catalog import BUNDLED_CATALOG, Catalog, read_catalog
@@ -65,7 +65,7 @@ def metrics_row(task: SweepTask, metrics: Metrics | None, error: str = "") -> di
 
 def sweep_runner(config: RunConfig, plugin: StrategyPlugin) -> str:
     """The config's runner, else fast for huice strategies (cerebro for backtrader ones)."""
-    return config.runner or ("cerebro" if isinstance(plugin, NativeStrategy) else "fast")
+    return config.runner or ("cerebro" if is_backtrader_plugin(plugin) else "fast")
 
 
 _markets: OrderedDict[str, MarketData] = OrderedDict()
