@@ -7,11 +7,16 @@ one in the same process: loading the config, planning and validating every run (
 each run's strategy), the first run's market (files, catalog, windowing, the data gate), the
 first run itself, and the re-runs the sweep report makes for its equity curves. Medians of
 the rounds, with min-max; a bare ``python -c pass`` is the baseline in the same rounds.
+
+Then the same against main at ``BASELINE`` (the revision issue 35 measures from, checked out
+into a temporary git worktree), in interleaved rounds: ``import huice.cli`` alone, and the
+whole ``run.py sweep`` of the cut config (9 runs, one worker), its results.csv checked equal.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -21,6 +26,7 @@ from pathlib import Path
 from bench.timing import REPO, median
 
 CONFIG = REPO / "config" / "examples" / "sweep_drawdown_31_industries.yaml"
+BASELINE = "03f02b3"  # main when issue 35 was filed
 
 STEPS = r"""
 import json, sys, time
@@ -73,13 +79,57 @@ def _imports() -> Counter:
     return by_package
 
 
-def _wall(code: str, *args: str) -> float:
+def _wall(code: str, *args: str, tree: Path = REPO) -> float:
     import time
 
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", code, *args], capture_output=True, check=True,
-                   cwd=REPO)
+                   cwd=tree, env={**os.environ, "PYTHONPATH": str(tree / "src")})
     return time.perf_counter() - start
+
+
+def _one_run_sweep(tree: Path, config: Path, out: Path) -> float:
+    import time
+
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "run.py", "sweep", str(config), "--out", str(out),
+                    "--workers", "1"], cwd=tree, check=True, capture_output=True,
+                   env={**os.environ, "PYTHONPATH": str(tree / "src")})
+    return time.perf_counter() - start
+
+
+def _same_results(first: Path, second: Path) -> bool:
+    import pandas as pd
+
+    ids = ["task_id", "run_id"]  # they hash the config's absolute paths, which differ
+    old, new = (pd.read_csv(folder / "results.csv") for folder in (first, second))
+    shared = [c for c in old.columns if c in new.columns and c not in ids]
+    return old[shared].equals(new[shared])
+
+
+def against_baseline(config: Path, folder: Path, rounds: int) -> dict:
+    """``import huice.cli`` and the whole cut sweep, this tree against ``BASELINE``."""
+    base = folder / "baseline"
+    subprocess.run(["git", "worktree", "add", "--detach", str(base), BASELINE], cwd=REPO,
+                   check=True, capture_output=True)
+    times: dict[str, list[float]] = {name: [] for name in (
+        "import before", "import after", "sweep before", "sweep after")}
+    try:
+        outs = {}
+        for round_ in range(rounds + 1):  # the first round warms the file cache
+            figures = {"import before": _wall("import huice.cli", tree=base),
+                       "import after": _wall("import huice.cli")}
+            for way, tree in (("before", base), ("after", REPO)):
+                outs[way] = folder / f"sweep_{way}_{round_}"
+                figures[f"sweep {way}"] = _one_run_sweep(tree, config, outs[way])
+            if round_:
+                for name, value in figures.items():
+                    times[name].append(value)
+        same = _same_results(outs["before"], outs["after"])
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=REPO,
+                       capture_output=True)
+    return {"times": times, "same": same}
 
 
 def measure(rounds: int = 5) -> dict:
@@ -96,10 +146,12 @@ def measure(rounds: int = 5) -> dict:
             out = subprocess.run([sys.executable, "-c", STEPS, str(config)], capture_output=True,
                                  text=True, check=True, cwd=REPO).stdout
             steps.append(json.loads(out.splitlines()[-1]))
+        paired = against_baseline(config, Path(folder), rounds)
     packages = sorted({p for c in imports for p in c}, key=lambda p: -median([c[p] for c in imports]))
     return {"rounds": rounds, "bare": bare, "whole": whole,
             "imports": {p: [c[p] for c in imports] for p in packages},
-            "steps": {name: [s[name] for s in steps] for name in steps[0]}}
+            "steps": {name: [s[name] for s in steps] for name in steps[0]},
+            "baseline": BASELINE, "paired": paired}
 
 
 def _ms(values: list[float]) -> str:
@@ -119,13 +171,25 @@ def markdown(results: dict) -> str:
     lines += ["", f"The imports of `huice.cli` by package (self times, {_ms(total)} in all):", "",
               "| package | time |", "|---|---|"]
     lines += [f"| {package} | {_ms(values)} |" for package, values in list(imports.items())[:10]]
-    lines += ["", "Where it goes: the imports are most of it, and pandas, backtrader (imported by "
-              "the broker and the Cerebro runner even when a sweep runs on the fast runner), "
-              "numpy and pyarrow (pandas' string dtype) are most of those; huice's own modules "
-              "are about a sixth, the pydantic models of the config the largest of them. Not "
-              "cut this stop: importing backtrader only for Cerebro runs needs the broker's "
-              "order types separated from backtrader's, a larger change than this stop had "
-              "room for."]
+    lines += ["", "Where it goes: the imports are most of it: pandas, numpy and pyarrow (pandas "
+              "imports it whenever it is installed, and the bar store needs it) are more than "
+              "half, huice's own modules about a fifth (the pydantic models of the config the "
+              "largest). backtrader is no longer among them: only a run on Cerebro imports it "
+              "(the broker is a plain class; Cerebro's broker contract, feeds and analyzers "
+              "are imported when a Cerebro run is assembled; tests/engine/"
+              "test_backtrader_lazy.py).", ""]
+    paired = results["paired"]["times"]
+    lines += [f"Against main at {results['baseline']}, {results['rounds']} interleaved rounds "
+              "(fresh interpreters), medians [min-max]:", "",
+              "| command | before | after | after / before |", "|---|---|---|---|"]
+    for name, label in (("import", "`import huice.cli`"),
+                        ("sweep", "the cut `run.py sweep` (9 runs, 1 worker), whole")):
+        before, after = paired[f"{name} before"], paired[f"{name} after"]
+        ratios = [a / b for a, b in zip(after, before)]
+        lines.append(f"| {label} | {_ms(before)} | {_ms(after)} | **{median(ratios):.2f}x** "
+                     f"[{min(ratios):.2f}-{max(ratios):.2f}] |")
+    lines += ["", "results.csv of the two sweeps: "
+              + ("identical." if results["paired"]["same"] else "DIFFERENT.")]
     return "\n".join(lines) + "\n"
 
 
