@@ -299,6 +299,21 @@ class BuyLimitConfig(StrictModel):
     value: float = Field(0.0, ge=0, description="percent (0.01 = 1%) or ticks above the close")
 
 
+class BasketConfig(StrictModel):
+    """A basket file of the placeable tickets in a trading client's own file-order layout
+    (docs/paper-trading.md, "Basket files"): ``myquant`` is the CSV file order (文件单) of
+    MyQuant's 掘金 terminal and the Eastmoney EMC quant terminal built on it."""
+
+    format: Literal["myquant"] = "myquant"
+    account_id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9\-]+$",
+                            description="the terminal's ID of the trading account (copied "
+                                        "from its account list)")
+    folder: Path | None = Field(None, description="the folder the terminal scans for file "
+                                                  "orders; default: <tickets>/myquant")
+
+    _resolve = field_validator("folder")(resolve_path)
+
+
 class PaperConfig(StrictModel):
     """A paper-trading account: its state database, its bar source, how often to poll."""
 
@@ -322,12 +337,21 @@ class PaperConfig(StrictModel):
                               "evening, so its newest close is the traded close), twin (scaled "
                               "by the unadjusted twin's close on the newest day)",
         json_schema_extra=left_out_of("run", "account"))
+    basket: BasketConfig | None = Field(None, description="also write the placeable tickets "
+                                                          "as a client's basket file",
+                                        json_schema_extra=left_out_of("run", "account"))
 
     _resolve = field_validator("state", "log_file", "tickets")(resolve_path)
 
     def tickets_folder(self) -> Path:
         """Where the order tickets are written."""
         return self.tickets or self.state.with_name(self.state.stem + ".tickets")
+
+    def basket_folder(self) -> Path | None:
+        """Where the basket file is written (None: no basket)."""
+        if self.basket is None:
+            return None
+        return self.basket.folder or self.tickets_folder() / self.basket.format
 
 
 class RunConfig(StrictModel):

@@ -29,6 +29,7 @@ from huice.config.overrides import config_tree, with_overrides
 from huice.config.schema import RunConfig
 from huice.engine.broker.orders import Order
 from huice.engine.broker.rules import InstrumentRules
+from huice.engine.paper.basket import myquant_text, write_basket
 from huice.engine.paper.gate import GateProblem, candidate_days, judge_days
 from huice.engine.paper.glance import next_session
 from huice.engine.paper.store import PaperStore
@@ -316,7 +317,12 @@ class PaperTrader:
         holdings = {s: p["quantity"] for s, p in broker_state["positions"].items()}
         for problem in check_tickets(tickets, rules, holdings, float(broker_state["cash"])):
             logger.warning("ticket check: {}", problem)
-        paths = write_ticket_files(self.config.paper_block().tickets_folder(), tickets, session)
+        # the basket is made before anything is written: a ticket it cannot express stops all
+        basket = myquant_text(tickets, paper.basket.account_id) if paper.basket else None
+        paths = write_ticket_files(paper.tickets_folder(), tickets, session)
+        basket_folder = paper.basket_folder()
+        if basket is not None and basket_folder is not None:
+            paths.append(write_basket(basket_folder, basket, session))
         logger.info("{} ticket(s) for {}: {}", len(tickets), session, paths[0])
         return paths
 

@@ -37,6 +37,7 @@ ORDERS = [("2021-03-02", "510300.SH", "buy", 20000), ("2021-03-10", "159915.SZ",
           ("2021-03-30", "510300.SH", "sell", 10000)]
 WORLD = {"2021-03-05": {"down": ["em"]},
          "2021-03-19": {"stale": {"em": {"510300.SH": "2021-03-19"}}}}
+BASKET_ACCOUNT = "1395dc4f-3601-11eb-bda5-001018b67b94"  # a terminal's account ID, as it looks
 MISSING = {"159915.SZ": [["2021-03-16", "2021-03-17"], ["2021-03-25", None]]}
 
 
@@ -68,7 +69,7 @@ def rehearsal(tmp_path, monkeypatch):
         "strategy": {"name": "orders", "params": {"path": str(orders)}},
         "paper": {"state": str(tmp_path / "state" / "account.sqlite"),
                   "source": {"kind": "catalog", "path": str(tmp_path / "market")},
-                  "poll_seconds": 0}}))
+                  "poll_seconds": 0, "basket": {"account_id": BASKET_ACCOUNT}}}))
 
     def tonight(day: str) -> None:
         world_file.write_text(json.dumps({"today": day, "missing": MISSING, **WORLD.get(day, {})}))
@@ -190,6 +191,22 @@ def test_thirty_evenings_with_faults(rehearsal):
     assert buy[0]["limit_price"] == round(close * 1.1 + 1e-9, 3)  # limit-up from the close
     calls = json.loads((folder / "2021-03-03.easytrader.json").read_text())
     assert calls[0]["method"] == "buy" and calls[0]["kwargs"]["amount"] == 20000
+    # the same tickets as the terminal's file order, one per evening, in its own folder
+    baskets = sorted((folder / "myquant").iterdir())
+    assert [p.name for p in baskets] == sorted(f"{s.replace('-', '')}.order.csv"
+                                               for s in sessions)
+    basket = (folder / "myquant" / "20210303.order.csv").read_bytes()
+    assert basket.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte-order mark
+    assert basket.decode("utf-8-sig").splitlines() == [
+        "sid,account_id,symbol,volume,order_type,order_business(order_biz),price,comment",
+        f"huice-20210303-{buy[0]['order_id']},{BASKET_ACCOUNT},SHSE.510300,20000,1,1,"
+        f"{buy[0]['limit_price']},huice order {buy[0]['order_id']}"]
+    sell = json.loads((folder / "2021-03-31.json").read_text())
+    assert (folder / "myquant" / "20210331.order.csv").read_text("utf-8-sig").splitlines()[1] \
+        == (f"huice-20210331-{sell[0]['order_id']},{BASKET_ACCOUNT},SHSE.510300,10000,1,2,"
+            f"{sell[0]['limit_price']},huice order {sell[0]['order_id']}")
+    szse = (folder / "myquant" / "20210311.order.csv").read_text("utf-8-sig").splitlines()
+    assert szse[1].split(",")[2:6] == ["SZSE.159915", "30000", "1", "1"]
     # reconciliation against the broker's statement
     statement_path = statement(tmp_path)
     report = run_cli("paper-reconcile", str(config), str(statement_path))
