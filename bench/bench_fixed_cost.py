@@ -23,7 +23,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from bench.timing import REPO, median
+from bench.timing import REPO, compile_tree, median
 
 CONFIG = REPO / "config" / "examples" / "sweep_drawdown_31_industries.yaml"
 BASELINE = "03f02b3"  # main when issue 35 was filed
@@ -112,6 +112,7 @@ def against_baseline(config: Path, folder: Path, rounds: int) -> dict:
     base = folder / "baseline"
     subprocess.run(["git", "worktree", "add", "--detach", str(base), BASELINE], cwd=REPO,
                    check=True, capture_output=True)
+    compile_tree(base)
     times: dict[str, list[float]] = {name: [] for name in (
         "import before", "import after", "sweep before", "sweep after")}
     try:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench.timing import REPO, median
+from bench.timing import REPO, compile_tree, median
 
 BASELINE = "77c49dd"  # main before the sweep tasks were built once
 CONFIGS = {"sweep_drawdown_31_industries": "results.csv",
@@ -45,6 +45,7 @@ def measure(rounds: int = 3) -> dict:
         base = Path(folder) / "baseline"
         subprocess.run(["git", "worktree", "add", "--detach", str(base), BASELINE], cwd=REPO,
                        check=True, capture_output=True)
+        compile_tree(base)
         try:
             for config, table in CONFIGS.items():
                 times: dict[str, list[float]] = {"before": [], "after": []}

@@ -53,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown benchmark(s) {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}",
               file=sys.stderr)
         return 2
+    from bench.timing import compile_tree
+
+    compile_tree()
     sections = []
     for name in chosen:
         module = importlib.import_module(f"bench.{name}")

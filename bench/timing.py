@@ -32,5 +32,16 @@ def command(*args: str) -> Callable[[], None]:
     return run
 
 
+PACKAGE_FOLDERS = ("src/huice", "engine", "config", "feeds", "strategies")
+
+
+def compile_tree(tree: Path = REPO) -> None:
+    """Write the bytecode of a checkout's package (``python -m compileall``), so that a fresh
+    interpreter reads it as an installed user's does, also where PYTHONDONTWRITEBYTECODE is set
+    (a machine that never writes it compiles every module on every start)."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *PACKAGE_FOLDERS], cwd=tree,
+                   check=True, capture_output=True)
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
