@@ -156,7 +156,9 @@ def screen_metrics(equity: np.ndarray, invested: np.ndarray, traded: np.ndarray,
         volatility = returns.std(axis=0, ddof=1) * math.sqrt(periods_per_year)
         excess = returns - risk_free_rate / periods_per_year
         deviation = excess.std(axis=0, ddof=1)
-        sharpe = np.where(deviation > 0, excess.mean(axis=0) / deviation
+        # a flat curve's Sharpe is 0, as the engine's: its excess's spread is float dust
+        varies = (np.ptp(returns, axis=0) > 0) & (deviation > 0)
+        sharpe = np.where(varies, excess.mean(axis=0) / deviation
                           * math.sqrt(periods_per_year), 0.0)
         peaks = np.maximum.accumulate(path, axis=0)
         max_drawdown = (1.0 - path / peaks).max(axis=0)

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from huice.engine.results.metrics import (
@@ -49,6 +49,7 @@ def test_weights_split_between_two_symbols_and_drift():
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.floats(-0.09, 0.09), min_size=3, max_size=60), st.floats(0.0, 0.04))
+@example(daily=[0.0, 0.0, 0.0], risk_free=7.570548701982246e-116)  # flat: Sharpe 0, not -8.8e16
 def test_metrics_follow_the_engine_definitions(daily, risk_free):
     values = 1_000_000.0 * np.cumprod(1.0 + np.array(daily))
     invested = np.where(np.arange(len(values)) % 2, values, 0.0)
