@@ -6,7 +6,7 @@ import bisect
 import datetime as dt
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,6 +39,18 @@ class ClockTables:
     last: dict[str, list[int]]  # the position of the latest bar at or before each day
     columns: dict[str, dict[str, list[float]]]  # open..volume, dividend/split lines if any
     with_actions: frozenset[str]  # symbols with a dividend or split line
+    # each symbol's latest close at or before each day, made when first asked (see
+    # MarketClock.closes_by_day): the ledger reads it every bar
+    day_closes: dict[str, list[float]] = field(default_factory=dict)
+
+    def closes_by_day(self, symbol: str) -> list[float]:
+        """``symbol``'s latest close at or before each calendar day (NaN before its first)."""
+        closes = self.day_closes.get(symbol)
+        if closes is None:
+            close = self.columns[symbol]["close"]
+            closes = self.day_closes[symbol] = [close[at] if at >= 0 else math.nan
+                                                for at in self.last[symbol]]
+        return closes
 
     @classmethod
     def of(cls, market: MarketData, price_scales: Mapping[str, float]) -> ClockTables:
@@ -86,6 +98,7 @@ class MarketClock:
         tables = market.derived(("clock", scales), lambda: ClockTables.of(market, dict(scales)))
         self.dates = tables.dates
         self.bt_times = tables.bt_times
+        self.closes_by_day = tables.closes_by_day
         self._positions = tables.positions
         self._last = tables.last
         self._columns = tables.columns
@@ -165,7 +178,8 @@ class MarketClock:
                        columns["volume"][position], prev_close, limit_base)
 
     def last_close(self, symbol: str) -> float:
-        """The latest close at or before today in traded price (NaN before the first bar)."""
+        """The latest close at or before today in traded price (NaN before the first bar);
+        ``closes_by_day(symbol)[index]`` is the same figure for any day."""
         position = self._last[symbol][self.index]
         return self._columns[symbol]["close"][position] if position >= 0 else math.nan
 

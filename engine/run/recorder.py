@@ -23,21 +23,27 @@ class LedgerRecorder:
         self.rows: list[tuple[Any, ...]] = []
         self.position_rows: list[tuple[Any, ...]] = []
         self.keep_positions = positions  # a sweep's run keeps the equity rows only
+        # read on every bar: the clock's day-by-day closes instead of a lookup per figure
+        self._clock = broker.clock
+        self._account = broker.account
+        self._benchmark_closes = broker.clock.closes_by_day(benchmark) if benchmark else None
 
     def snapshot(self) -> None:
-        broker = self.broker
-        clock = broker.clock
-        day = clock.day
+        clock = self._clock
+        index = clock.index
+        day = clock.dates[index]
         holdings = 0.0
-        positions = broker.account.positions
-        for symbol in (sorted(positions) if len(positions) > 1 else positions):
-            quantity = positions[symbol].quantity
-            price = clock.last_close(symbol)
-            value = round(quantity * price, 2)  # marked to market in cents
-            holdings += value
-            if self.keep_positions:
-                self.position_rows.append((day, symbol, quantity, price, value))
-        benchmark = clock.last_close(self.benchmark) if self.benchmark else math.nan
-        cash = broker.account.cash
-        holdings = round(holdings, 2)
+        positions = self._account.positions
+        if positions:
+            for symbol in (sorted(positions) if len(positions) > 1 else positions):
+                quantity = positions[symbol].quantity
+                price = clock.closes_by_day(symbol)[index]
+                value = round(quantity * price, 2)  # marked to market in cents
+                holdings += value
+                if self.keep_positions:
+                    self.position_rows.append((day, symbol, quantity, price, value))
+            holdings = round(holdings, 2)
+        closes = self._benchmark_closes
+        benchmark = closes[index] if closes is not None else math.nan
+        cash = self._account.cash
         self.rows.append((day, cash, holdings, round(cash + holdings, 2), benchmark))
