@@ -23,7 +23,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from bench.timing import REPO, compile_tree, median
+from bench.timing import REPO, baseline_checkout, median, sweep_command
 
 CONFIG = REPO / "config" / "examples" / "sweep_drawdown_31_industries.yaml"
 BASELINE = "03f02b3"  # main when issue 35 was filed
@@ -88,20 +88,12 @@ def _wall(code: str, *args: str, tree: Path = REPO) -> float:
     return time.perf_counter() - start
 
 
-def _one_run_sweep(tree: Path, config: Path, out: Path) -> float:
-    import time
-
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "run.py", "sweep", str(config), "--out", str(out),
-                    "--workers", "1"], cwd=tree, check=True, capture_output=True,
-                   env={**os.environ, "PYTHONPATH": str(tree / "src")})
-    return time.perf_counter() - start
-
-
 def _same_results(first: Path, second: Path) -> bool:
     import pandas as pd
 
-    ids = ["task_id", "run_id"]  # they hash the config's absolute paths, which differ
+    # the shared columns only: the baseline predates some (fees_dividend_tax); task and run
+    # ids hash the config's absolute paths, which differ between the trees
+    ids = ["task_id", "run_id"]
     old, new = (pd.read_csv(folder / "results.csv") for folder in (first, second))
     shared = [c for c in old.columns if c in new.columns and c not in ids]
     return old[shared].equals(new[shared])
@@ -109,27 +101,20 @@ def _same_results(first: Path, second: Path) -> bool:
 
 def against_baseline(config: Path, folder: Path, rounds: int) -> dict:
     """``import huice.cli`` and the whole cut sweep, this tree against ``BASELINE``."""
-    base = folder / "baseline"
-    subprocess.run(["git", "worktree", "add", "--detach", str(base), BASELINE], cwd=REPO,
-                   check=True, capture_output=True)
-    compile_tree(base)
     times: dict[str, list[float]] = {name: [] for name in (
         "import before", "import after", "sweep before", "sweep after")}
-    try:
+    with baseline_checkout(BASELINE, folder) as base:
         outs = {}
         for round_ in range(rounds + 1):  # the first round warms the file cache
             figures = {"import before": _wall("import huice.cli", tree=base),
                        "import after": _wall("import huice.cli")}
             for way, tree in (("before", base), ("after", REPO)):
                 outs[way] = folder / f"sweep_{way}_{round_}"
-                figures[f"sweep {way}"] = _one_run_sweep(tree, config, outs[way])
+                figures[f"sweep {way}"] = sweep_command(tree, config, outs[way], workers=1)
             if round_:
                 for name, value in figures.items():
                     times[name].append(value)
         same = _same_results(outs["before"], outs["after"])
-    finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=REPO,
-                       capture_output=True)
     return {"times": times, "same": same}
 
 

@@ -7,29 +7,17 @@ the config's absolute paths, which differ between the two trees)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
 
-from bench.timing import REPO, compile_tree, median
+from bench.timing import REPO, baseline_checkout, median, sweep_command
 
 BASELINE = "77c49dd"  # main before the sweep tasks were built once
 CONFIGS = {"sweep_drawdown_31_industries": "results.csv",
            "sweep_screen_drawdown_10k": "results.csv",
            "walk_forward_801080": "walk_forward.csv"}
-
-
-def _sweep(tree: Path, config: str, out: Path) -> float:
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "run.py", "sweep", f"config/examples/{config}.yaml",
-                    "--out", str(out), "--workers", "2"], cwd=tree, check=True,
-                   capture_output=True, env={**os.environ, "PYTHONPATH": str(tree / "src")})
-    return time.perf_counter() - start
 
 
 def _same(old: Path, new: Path, name: str) -> bool:
@@ -41,27 +29,21 @@ def _same(old: Path, new: Path, name: str) -> bool:
 
 def measure(rounds: int = 3) -> dict:
     results: dict = {"rounds": rounds, "baseline": BASELINE, "sweeps": {}}
-    with tempfile.TemporaryDirectory() as folder:
-        base = Path(folder) / "baseline"
-        subprocess.run(["git", "worktree", "add", "--detach", str(base), BASELINE], cwd=REPO,
-                       check=True, capture_output=True)
-        compile_tree(base)
-        try:
-            for config, table in CONFIGS.items():
-                times: dict[str, list[float]] = {"before": [], "after": []}
-                for round_ in range(rounds + 1):  # the first round warms the file cache
-                    outs = {way: Path(folder) / f"{config}_{way}_{round_}"
-                            for way in ("before", "after")}
-                    before = _sweep(base, config, outs["before"])
-                    after = _sweep(REPO, config, outs["after"])
-                    if round_:
-                        times["before"].append(before)
-                        times["after"].append(after)
-                same = _same(outs["before"], outs["after"], table)
-                results["sweeps"][config] = {**times, "same": same}
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=REPO,
-                           capture_output=True)
+    with tempfile.TemporaryDirectory() as folder, \
+            baseline_checkout(BASELINE, Path(folder)) as base:
+        for config, table in CONFIGS.items():
+            times: dict[str, list[float]] = {"before": [], "after": []}
+            path = f"config/examples/{config}.yaml"
+            for round_ in range(rounds + 1):  # the first round warms the file cache
+                outs = {way: Path(folder) / f"{config}_{way}_{round_}"
+                        for way in ("before", "after")}
+                before = sweep_command(base, path, outs["before"], workers=2)
+                after = sweep_command(REPO, path, outs["after"], workers=2)
+                if round_:
+                    times["before"].append(before)
+                    times["after"].append(after)
+            same = _same(outs["before"], outs["after"], table)
+            results["sweeps"][config] = {**times, "same": same}
     return results
 
 

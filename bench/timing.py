@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,6 +43,31 @@ def compile_tree(tree: Path = REPO) -> None:
     (a machine that never writes it compiles every module on every start)."""
     subprocess.run([sys.executable, "-m", "compileall", "-q", *PACKAGE_FOLDERS], cwd=tree,
                    check=True, capture_output=True)
+
+
+@contextmanager
+def baseline_checkout(revision: str, folder: Path) -> Iterator[Path]:
+    """A git worktree of ``revision`` at ``folder/baseline``, its bytecode compiled as this
+    tree's is; removed afterwards."""
+    base = folder / "baseline"
+    subprocess.run(["git", "worktree", "add", "--detach", str(base), revision], cwd=REPO,
+                   check=True, capture_output=True)
+    try:
+        compile_tree(base)
+        yield base
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=REPO,
+                       capture_output=True)
+
+
+def sweep_command(tree: Path, config: Path | str, out: Path, workers: int) -> float:
+    """Wall seconds of a whole ``run.py sweep`` of ``config`` in checkout ``tree`` (its own
+    package first on the path), writing to ``out``."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "run.py", "sweep", str(config), "--out", str(out),
+                    "--workers", str(workers)], cwd=tree, check=True, capture_output=True,
+                   env={**os.environ, "PYTHONPATH": str(tree / "src")})
+    return time.perf_counter() - start
 
 
 def median(values: list[float]) -> float:

@@ -347,10 +347,10 @@ class PaperConfig(StrictModel):
         """Where the order tickets are written."""
         return self.tickets or self.state.with_name(self.state.stem + ".tickets")
 
-    def basket_folder(self) -> Path | None:
-        """Where the basket file is written (None: no basket)."""
+    def basket_folder(self) -> Path:
+        """Where the basket file is written (``paper.basket`` set)."""
         if self.basket is None:
-            return None
+            raise ValueError("paper.basket is not set: no basket folder")
         return self.basket.folder or self.tickets_folder() / self.basket.format
 
 

@@ -26,6 +26,7 @@ last day a paper fill with no broker fill is ``missed``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -36,6 +37,7 @@ RECONCILED_COLUMNS = ["date", "code", "side", "paper_quantity", "real_quantity",
                       "real_price", "slippage_per_unit", "slippage_ticks", "slippage_cost",
                       "paper_fees", "real_fees", "fee_difference", "status", "order_ids"]
 
+DEFAULT_TICK = 0.001  # a code with no tick given (an ETF's), for slippage in ticks
 FEE_PARTS = ("commission", "stamp_duty", "transfer_fee", "other_fees")
 FILL_ROW_COLUMNS = (["date", "code", "side", "line", "quantity", "price", "paper_price",
                      "slippage_per_unit", "slippage_ticks", "slippage_cost", "status",
@@ -70,7 +72,7 @@ class Reconciliation:
         rows = self.rows
         lines = [f"reconciled {self.first} .. {self.last}"]
         for row in rows[rows["status"] == "moved"].itertuples():
-            paper_ids, _, paper_day = str(row.order_ids).partition(" @")
+            paper_ids, paper_day = _paper_orders_and_day(row.order_ids)
             lines.append(f"{row.date} {row.code} {row.side}: moved: the broker filled "
                          f"{row.real_quantity:,.0f} on {row.date}, the paper account on "
                          f"{paper_day} (order {paper_ids})")
@@ -133,7 +135,7 @@ def reconcile(paper_fills: pd.DataFrame, real: pd.DataFrame, ticks: dict[str, fl
     sign = rows["side"].map({"buy": 1.0, "sell": -1.0})
     per_unit = ((rows["real_price"] - rows["paper_price"]) * sign).fillna(0.0)
     rows["slippage_per_unit"] = per_unit.round(6)
-    tick = rows["code"].map(ticks).fillna(0.001)
+    tick = rows["code"].map(ticks).fillna(DEFAULT_TICK)
     rows["slippage_ticks"] = (per_unit / tick).round(2)
     both = rows[["paper_quantity", "real_quantity"]].min(axis=1)
     rows["slippage_cost"] = (per_unit * both).round(2)
@@ -171,17 +173,17 @@ def fill_rows(paper: pd.DataFrame, real: pd.DataFrame, rows: pd.DataFrame,
         group = groups.loc[key] if key in groups.index else None
         paper_day = fill.date
         if group is not None and group["status"] == "moved":
-            paper_day = str(group["order_ids"]).partition(" @")[2]
+            paper_day = _paper_orders_and_day(group["order_ids"])[1]
         paper_key = (paper_day, fill.code, fill.side)
         sums = per_group.loc[paper_key] if paper_key in per_group.index else None
         paper_price = float(group["paper_price"]) if group is not None else float("nan")
         sign = 1.0 if fill.side == "buy" else -1.0
-        per_unit = (fill.price - paper_price) * sign if paper_price == paper_price else 0.0
+        per_unit = 0.0 if math.isnan(paper_price) else (fill.price - paper_price) * sign
         row = {"date": fill.date, "code": fill.code, "side": fill.side,
                "line": int(getattr(fill, "line", 0)), "quantity": float(fill.quantity),
                "price": float(fill.price), "paper_price": paper_price,
                "slippage_per_unit": round(per_unit, 6),
-               "slippage_ticks": round(per_unit / ticks.get(fill.code, 0.001), 2),
+               "slippage_ticks": round(per_unit / ticks.get(fill.code, DEFAULT_TICK), 2),
                "slippage_cost": round(per_unit * fill.quantity, 2),
                "status": group["status"] if group is not None else "extra",
                "order_ids": group["order_ids"] if group is not None else ""}
@@ -194,6 +196,12 @@ def fill_rows(paper: pd.DataFrame, real: pd.DataFrame, rows: pd.DataFrame,
             row[f"{part}_difference"] = round(charged - share, 2)
         out.append(row)
     return pd.DataFrame(out, columns=FILL_ROW_COLUMNS)
+
+
+def _paper_orders_and_day(order_ids: object) -> tuple[str, str]:
+    """A ``moved`` group's ``order_ids`` (``"<paper order ids> @<paper's day>"``), split."""
+    ids, _, day = str(order_ids).partition(" @")
+    return ids, day
 
 
 def _moved(rows: pd.DataFrame) -> pd.DataFrame:

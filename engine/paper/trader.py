@@ -320,9 +320,8 @@ class PaperTrader:
         # the basket is made before anything is written: a ticket it cannot express stops all
         basket = myquant_text(tickets, paper.basket.account_id) if paper.basket else None
         paths = write_ticket_files(paper.tickets_folder(), tickets, session)
-        basket_folder = paper.basket_folder()
-        if basket is not None and basket_folder is not None:
-            paths.append(write_basket(basket_folder, basket, session))
+        if basket is not None:
+            paths.append(write_basket(paper.basket_folder(), basket, session))
         logger.info("{} ticket(s) for {}: {}", len(tickets), session, paths[0])
         return paths
 
