@@ -38,6 +38,13 @@ TICKET_COLUMNS = ["session", "order_id", "symbol", "code", "exchange", "side", "
                   "lots", "order_type", "limit_price", "stop_price", "band_low", "band_high",
                   "action", "validity", "reason", "note"]
 EXECUTABLE = ("market", "limit")
+# The price cage (价格笼子) bounds a stock's limit orders around the best quote in continuous
+# trading only; the quote is not known the evening before, and its figures per board and date
+# could not be confirmed from the exchanges' notices here (docs/broker.md), so the ticket says
+# when it does not apply rather than guessing a price.
+CAGE_NOTE = ("a stock: place it in the opening call auction (9:15-9:25), where no price cage "
+             "applies; in continuous trading the cage (价格笼子) may refuse or hold a limit "
+             "far from the best quote, which is not checked here")
 
 
 @dataclass(frozen=True)
@@ -142,6 +149,8 @@ def build_tickets(pending: list[dict[str, Any]], session: dt.date,
             action = "watch"
             notes.append("no exchange stop order: watch the price and place it when the stop "
                          "is reached")
+        if rule.asset_class == "stock" and action == "place" and order_type == "limit":
+            notes.append(CAGE_NOTE)
         if rule.asset_class in ("index", "synthetic"):
             action = "watch"
             notes.append("an index is not traded: place the order on an ETF that tracks it")

@@ -99,3 +99,17 @@ def test_a_buy_limit_at_the_close_plus_a_percent_or_ticks_stays_inside_the_band(
     wide = build_tickets(buy, SESSION, RULES, CLOSES, ("percent", 0.5))[0]
     # 5.562 x 1.01 = 5.61762 -> 5.617 (down onto the tick); 5.562 + 5 x 0.001 = 5.567
     assert (percent.limit_price, ticks.limit_price, wide.limit_price) == (5.617, 5.567, 6.118)
+
+
+def test_a_stock_ticket_says_when_the_price_cage_does_not_apply():
+    rules = {**RULES, "600000.SH": resolve_rules("600000.SH", "stock", "main", BrokerConfig())}
+    tickets = build_tickets([order(1, "600000.SH", True, 1000),
+                             order(2, "510300.SH", True, 1000),
+                             order(3, "600000.SH", False, 500, kind="stop", stop_price=9.0)],
+                            SESSION, rules, {**CLOSES, "600000.SH": 10.0})
+    by_id = {t.order_id: t for t in tickets}
+    # a main-board stock: 10% band, 10.00 x 1.1 = 11.00
+    assert by_id[1].limit_price == 11.0
+    assert "opening call auction (9:15-9:25), where no price cage applies" in by_id[1].note
+    assert "price cage" not in by_id[2].note       # an ETF
+    assert "price cage" not in by_id[3].note       # a watched stop is not placed
