@@ -119,6 +119,21 @@ def drawdown_signals(target: np.ndarray, reference: np.ndarray,
     return signals
 
 
+def calendar_signals(market: MarketData,
+                     params: Sequence[DrawdownReversionParams]) -> np.ndarray:
+    """:func:`drawdown_signals` on ``market``'s calendar, ``(days, sets)``: each calendar day
+    takes the signal of its latest day with both bars (0 before the first), as the strategy
+    keeps its signal over a day on which either index has no bar."""
+    first = params[0]
+    joined = market.bars(first.target)[["close"]].join(
+        market.bars(first.reference)[["close"]].add_suffix("_reference"), how="inner")
+    signals = drawdown_signals(joined["close"].to_numpy(float),
+                               joined["close_reference"].to_numpy(float), params)
+    position = np.searchsorted(joined.index, market.calendar, side="right") - 1
+    on_calendar: np.ndarray = np.where(position[:, None] >= 0, signals[np.maximum(position, 0)], 0)
+    return on_calendar
+
+
 class DrawdownReversionParams(StrategyParams):
     """Parameters of the threshold drawdown reversion strategy."""
 
@@ -167,6 +182,9 @@ class DrawdownReversion(Strategy):
         self._signal = 0
         self._relative = math.nan
         self._full_window_info = ""
+        self._market: MarketData | None = None
+        self._by_day: list[int] | None = None  # a sweep run's signals, see on_bar
+        self._traded = self.traded_symbol
 
     # -- plugin interface --------------------------------------------------------------------
     @property
@@ -187,6 +205,7 @@ class DrawdownReversion(Strategy):
         return [self.traded_symbol]
 
     def prepare(self, market: MarketData) -> None:
+        self._market, self._by_day = market, None
         if self.params.window != "full":
             return
         # In-sample by design (docs/research.md section 3, published-tracking mode): the statistics
@@ -203,16 +222,21 @@ class DrawdownReversion(Strategy):
             f"theta = {self._theta:.6f}" if self._theta is not None else "no completed episode")
 
     def on_bar(self, ctx: BarContext) -> None:
+        if not ctx.recording and self._market is not None:
+            # a sweep's run records nothing and exports no state: its signal is read from the
+            # vectorised pass over the whole market (the same arithmetic, day t from closes
+            # up to t only: tests/strategies/test_drawdown_vectorised.py), as backtrader's
+            # runonce mode computes indicators before next() reads them
+            by_day = self._by_day
+            if by_day is None:
+                by_day = self._by_day = calendar_signals(self._market, [self.params])[:, 0].tolist()
+            self._signal = by_day[ctx.bar_index]
+            self._trade(ctx)
+            return
         p = self.params
         if ctx.has_bar(p.target) and ctx.has_bar(p.reference):
             self._update(ctx.latest(p.target) / ctx.latest(p.reference))
-        traded = self.traded_symbol
-        holding = ctx.position(traded) > 0
-        if not ctx.pending_orders(traded):
-            if self._signal == 1 and not holding:
-                ctx.order_target_weights({traded: 1.0}, tag="enter: W above threshold")
-            elif self._signal == 0 and holding:
-                ctx.order_target_weights({}, tag="exit: relative value at a new high")
+        holding = self._trade(ctx)
         if not ctx.recording:
             return
         drawdown = 1.0 - self._relative / self._peak if self._observations else math.nan
@@ -220,6 +244,17 @@ class DrawdownReversion(Strategy):
                    drawdown=drawdown,
                    threshold=self._theta if self._theta is not None else math.nan,
                    signal=self._signal, holding=1 if holding else 0)
+
+    def _trade(self, ctx: BarContext) -> bool:
+        """Order towards the signal unless an order is already waiting; whether it holds."""
+        traded = self._traded
+        holding = ctx.position(traded) > 0
+        if holding != (self._signal == 1) and not ctx.pending_orders(traded):
+            if holding:
+                ctx.order_target_weights({}, tag="exit: relative value at a new high")
+            else:
+                ctx.order_target_weights({traded: 1.0}, tag="enter: W above threshold")
+        return holding
 
     # -- the algorithm, one observation at a time -------------------------------------------
     def _update(self, raw_relative: float) -> None:
@@ -255,18 +290,10 @@ class DrawdownReversion(Strategy):
         :mod:`huice.engine.sweep.screen_sim`): every parameter set of one target, reference
         and traded instrument at once. After each day's close the strategy holds the traded
         instrument while its signal is 1; an order is placed on the days the signal changes."""
-        first = params[0]
-        calendar = market.calendar
-        joined = market.bars(first.target)[["close"]].join(
-            market.bars(first.reference)[["close"]].add_suffix("_reference"), how="inner")
-        signals = drawdown_signals(joined["close"].to_numpy(float),
-                                   joined["close_reference"].to_numpy(float), params)
-        # each calendar day takes the signal of its latest day with both bars (0 before)
-        position = np.searchsorted(joined.index, calendar, side="right") - 1
-        on_calendar = np.where(position[:, None] >= 0, signals[np.maximum(position, 0)], 0)
+        on_calendar = calendar_signals(market, params)
         changed = np.vstack([on_calendar[:1] != 0, on_calendar[1:] != on_calendar[:-1]])
         weights = np.where(changed, on_calendar, np.nan)[:, :, None]
-        return ScreenWeights(symbols=[cls(first).traded_symbol], weights=weights,
+        return ScreenWeights(symbols=[cls(params[0]).traded_symbol], weights=weights,
                              slots=np.zeros((len(params), 1), dtype=np.int64))
 
     def report_notes(self, language: str = "en") -> list[str]:

@@ -97,25 +97,30 @@ class AShareBroker:
         if self._feeds:
             target = self.clock.index_of_time(max(f.datetime[0] for f in self._feeds if len(f)))
             self.pass_days_until(target - 1)
-        self._start_day()
+        self.start_day()
 
     def pass_days_until(self, index: int) -> None:
         """Step through the trading days up to ``index`` on which no followed feed has a bar
         (all suspended, or before they start or after they end): the day starts as any other
         (T+1, corporate actions, orders tried and noted), then the listeners record it."""
         while self.clock.index < index:
-            self._start_day()
+            self.start_day()
             if self._same_bar:
                 self._match()
             for listener in self.passed_day_listeners:
                 listener()
 
-    def _start_day(self) -> None:
-        self.clock.advance()
-        self.account.start_day()
-        book_corporate_actions(self.clock, self.account, self.rules, self.actions,
-                               self.events.on_split, self.lots)
-        if not self._same_bar:
+    def start_day(self) -> None:
+        """Advance the clock one calendar day and start it: T+1 release, corporate actions,
+        then (unless orders fill at the close) the orders tried at the open."""
+        clock = self.clock
+        clock.advance()
+        if self.account.positions:
+            self.account.start_day()
+        if clock.index in clock.action_days:
+            book_corporate_actions(clock, self.account, self.rules, self.actions,
+                                   self.events.on_split, self.lots)
+        if self._pending and not self._same_bar:
             self._match()
 
     # -- orders ------------------------------------------------------------------------------

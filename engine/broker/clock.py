@@ -39,6 +39,7 @@ class ClockTables:
     last: dict[str, list[int]]  # the position of the latest bar at or before each day
     columns: dict[str, dict[str, list[float]]]  # open..volume, dividend/split lines if any
     with_actions: frozenset[str]  # symbols with a dividend or split line
+    action_days: frozenset[int]  # calendar indices on which one of them goes ex
     # each symbol's latest close at or before each day, made when first asked (see
     # MarketClock.closes_by_day): the ledger reads it every bar
     day_closes: dict[str, list[float]] = field(default_factory=dict)
@@ -57,6 +58,7 @@ class ClockTables:
         positions: dict[str, list[int]] = {}
         last: dict[str, list[int]] = {}
         tables: dict[str, dict[str, list[float]]] = {}
+        action_days: set[int] = set()
         for symbol in market.symbols:
             frame = market.bars(symbol)
             scale = price_scales.get(symbol, 1.0)
@@ -76,11 +78,28 @@ class ClockTables:
                     columns[name] = (frame[name].fillna(0.0 if name == "dividend" else 1.0)
                                      .to_numpy(dtype=float) * factor).tolist()
             tables[symbol] = columns
+            if "dividend" in columns or "split_ratio" in columns:
+                action_days.update(_ex_days(at, columns))
         return cls(dates=market.calendar.date.tolist(),
                    bt_times=backtrader_times(market.calendar), positions=positions, last=last,
                    columns=tables,
                    with_actions=frozenset(symbol for symbol, columns in tables.items()
-                                          if "dividend" in columns or "split_ratio" in columns))
+                                          if "dividend" in columns or "split_ratio" in columns),
+                   action_days=frozenset(action_days))
+
+
+def _ex_days(at: np.ndarray, columns: Mapping[str, list[float]]) -> list[int]:
+    """The calendar indices whose bar (``at``: each day's bar position, -1 for none) has a
+    dividend other than 0 or a split ratio other than 1."""
+    has_bar = at >= 0
+    bar = np.where(has_bar, at, 0)
+    going_ex = np.zeros(len(at), dtype=bool)
+    if "dividend" in columns:
+        going_ex |= np.asarray(columns["dividend"])[bar] != 0.0
+    if "split_ratio" in columns:
+        going_ex |= np.asarray(columns["split_ratio"])[bar] != 1.0
+    ex_days: list[int] = np.flatnonzero(has_bar & going_ex).tolist()
+    return ex_days
 
 
 class MarketClock:
@@ -103,6 +122,7 @@ class MarketClock:
         self._last = tables.last
         self._columns = tables.columns
         self.with_actions = tables.with_actions
+        self.action_days = tables.action_days
         self._exchange = market.exchange_calendar
         self._following: dict[int, dt.date | None] = {}
 

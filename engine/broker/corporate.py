@@ -20,9 +20,9 @@ def book_corporate_actions(clock: MarketClock, account: Account,
     """On an ex-date, positions held at the previous close get the cash dividend (credited
     on the ex-date; the real payment comes a few days later) or the split's units (whole
     units; fractions are dropped). A dividend is also credited to the open round trip."""
-    with_actions = clock.with_actions
-    if not with_actions:
+    if clock.index not in clock.action_days:  # nothing goes ex today
         return
+    with_actions = clock.with_actions
     for symbol in [s for s in account.positions if s in with_actions]:
         dividend, split = clock.corporate_action(symbol)
         if dividend == 0.0 and split == 1.0:

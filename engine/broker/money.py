@@ -6,6 +6,8 @@ import functools
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
+
 _CENT = Decimal("0.01")
 
 
@@ -39,3 +41,21 @@ def floor_to_tick(price: float, tick: float) -> float:
     """Largest tick price <= ``price`` (a sell rounds against the seller)."""
     steps = math.floor(round(price / tick, 6))
     return round(steps * tick, tick_decimals(tick))
+
+
+def round_like_builtin(values: np.ndarray, ndigits: int = 2) -> np.ndarray:
+    """``round(value, ndigits)`` of every element, the same float Python's ``round`` gives
+    (the exact binary value rounded to ``ndigits`` decimals, ties to even), in numpy.
+
+    ``rint(value * 10**ndigits) / 10**ndigits`` is that float unless the product's own rounding
+    moved it across a half (within a few ulps of ``k + 0.5``) or it is too large to be exact;
+    those few elements are rounded by ``round`` itself."""
+    scale = 10.0 ** ndigits
+    scaled = values * scale
+    rounded: np.ndarray = np.rint(scaled) / scale
+    with np.errstate(invalid="ignore"):
+        near_half = np.abs(scaled - np.floor(scaled) - 0.5) <= np.abs(scaled) * 1e-12 + 1e-9
+        doubtful = np.flatnonzero(near_half | (np.abs(scaled) >= 2.0 ** 52))
+    for at in doubtful.tolist():
+        rounded[at] = round(float(values[at]), ndigits)
+    return rounded

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from huice.engine.broker.ashare import AShareBroker
-from huice.engine.run.recorder import LedgerRecorder
+from huice.engine.run.recorder import LeanRecorder, LedgerRecorder
 from huice.engine.run.session import BacktestSession
 
 BarCallback = Callable[[LedgerRecorder, Callable[[], None]], None]
@@ -21,21 +21,29 @@ BarCallback = Callable[[LedgerRecorder, Callable[[], None]], None]
 
 def run_fast(broker: AShareBroker, session: BacktestSession, benchmark: str | None,
              hooks: Sequence[BarCallback] = (), start_index: int = 0,
-             positions: bool = True) -> LedgerRecorder:
+             positions: bool = True) -> LedgerRecorder | LeanRecorder:
     """Run the calendar days of ``broker.clock`` from ``start_index`` (a paper step whose
     earlier days are booked, their state restored on the first day run); return the ledger
-    recorder (``positions=False``: equity rows only, for a sweep)."""
-    recorder = LedgerRecorder(broker, benchmark, positions)
+    recorder (``positions=False``: equity rows only, for a sweep, see :class:`LeanRecorder`;
+    it takes no hooks)."""
     broker.clock.index = start_index - 1
+    days = len(broker.clock.dates)
+    if not positions and not hooks:
+        lean = LeanRecorder(broker, benchmark, start_index)
+        for _ in range(start_index, days):
+            broker.start_day()
+            session.step()
+            lean.snapshot()
+        return lean
+    recorder = LedgerRecorder(broker, benchmark, positions)
     stopped = []
 
     def stop() -> None:
         stopped.append(True)
 
-    times = broker.clock.bt_times
-    for index in range(start_index, len(times)):
-        broker.next()
-        session.on_bar(times[index])
+    for _ in range(start_index, days):
+        broker.start_day()
+        session.step()
         recorder.snapshot()
         for hook in hooks:
             hook(recorder, stop)

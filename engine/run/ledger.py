@@ -10,6 +10,7 @@ import pandas as pd
 
 from huice.engine.results.ledger_frames import actions_frame, fills_frame, orders_frame, trades_frame
 from huice.engine.results.result import RunSummary
+from huice.engine.run.recorder import LeanRecorder
 from huice.engine.run.result_builder import (
     POSITION_COLUMNS,
     Ledger,
@@ -46,8 +47,10 @@ def position_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
                         columns=POSITION_COLUMNS)
 
 
-def ledger_of(run: PreparedRun, analyzer: LedgerRecorder) -> Ledger:
-    """The :class:`Ledger` of a run that has finished."""
+def ledger_of(run: PreparedRun, analyzer: LedgerRecorder | LeanRecorder) -> Ledger:
+    """The :class:`Ledger` of a run that has finished (not a lean one: it kept no positions)."""
+    if isinstance(analyzer, LeanRecorder):
+        raise TypeError("a lean run keeps its equity rows only: it has no ledger tables")
     broker, clock, market = run.broker, run.clock, run.market
     account = broker.account
     positions = position_frame(analyzer.position_rows)
@@ -62,14 +65,15 @@ def ledger_of(run: PreparedRun, analyzer: LedgerRecorder) -> Ledger:
         final_values={s: p.quantity * clock.last_close(s) for s, p in account.positions.items()})
 
 
-def summary_of(run: PreparedRun, recorder: LedgerRecorder) -> RunSummary:
+def summary_of(run: PreparedRun, recorder: LedgerRecorder | LeanRecorder) -> RunSummary:
     """The :class:`RunSummary` of a run that has finished: metrics and equity straight from
     the broker's fills and actions, without the ledger tables (what a sweep keeps)."""
     broker, clock = run.broker, run.clock
     account = broker.account
     dividends = dividends_by_symbol((action.symbol, action.cash) for action in broker.actions)
     return summarise(
-        equity_frame(recorder.rows), fills=list(broker.fills),
+        equity_frame(recorder.equity_columns() if isinstance(recorder, LeanRecorder)
+                     else recorder.rows), fills=list(broker.fills),
         trade_count=len(account.closed_trades) + len(account.open_trades),
         final_values={s: p.quantity * clock.last_close(s) for s, p in account.positions.items()},
         dividends=dividends, config=run.config, plugin=run.plugin, market=run.market)

@@ -31,6 +31,7 @@ from huice.engine.results.result import RunResult, RunSummary
 from huice.engine.run.identity import compute_run_id, resolved_config
 from huice.engine.run.notes import run_notes
 from huice.engine.run.plugin import StrategyPlugin
+from huice.engine.run.recorder import EquityColumns
 from huice.feeds import quality
 from huice.feeds.market import MarketData
 
@@ -63,8 +64,13 @@ class Ledger:
     final_values: dict[str, float] = field(default_factory=dict)
 
 
-def equity_frame(rows: Sequence[tuple[Any, ...]] | pd.DataFrame) -> pd.DataFrame:
+def equity_frame(rows: Sequence[tuple[Any, ...]] | pd.DataFrame | EquityColumns) -> pd.DataFrame:
     """Equity rows (date, cash, holdings, equity, benchmark close) indexed by date."""
+    if isinstance(rows, EquityColumns):
+        index = pd.DatetimeIndex(rows.days.astype(DATE_DTYPE), name="date")
+        return pd.DataFrame({"cash": rows.cash, "holdings": rows.holdings,
+                             "equity": rows.equity, "benchmark": rows.benchmark},
+                            index=index).sort_index()
     if isinstance(rows, pd.DataFrame):
         frame = rows.copy()
         frame["date"] = pd.to_datetime(frame["date"]).astype(DATE_DTYPE)

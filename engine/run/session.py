@@ -27,6 +27,11 @@ class BacktestSession:
         if bar_time != clock.bt_times[clock.index]:
             raise RuntimeError(f"clock out of step: runner at {dt.date.fromordinal(int(bar_time))}, "
                                f"broker at {clock.day}")
+        self.step()
+
+    def step(self) -> None:
+        """Hand the broker's current day to the plugin (the engine's own loop, which moves
+        the clock itself), then fill at the close when configured."""
         self.plugin.on_bar(self.context)
         if self.fill_at_close:
             self.broker.fill_at_close()
