@@ -184,6 +184,7 @@ class DrawdownReversion(Strategy):
         self._full_window_info = ""
         self._market: MarketData | None = None
         self._by_day: list[int] | None = None  # a sweep run's signals, see on_bar
+        self._waiting = False  # whether an order it placed may still be pending (sweep runs)
         self._traded = self.traded_symbol
 
     # -- plugin interface --------------------------------------------------------------------
@@ -205,7 +206,7 @@ class DrawdownReversion(Strategy):
         return [self.traded_symbol]
 
     def prepare(self, market: MarketData) -> None:
-        self._market, self._by_day = market, None
+        self._market, self._by_day, self._waiting = market, None, False
         if self.params.window != "full":
             return
         # In-sample by design (docs/research.md section 3, published-tracking mode): the statistics
@@ -222,16 +223,19 @@ class DrawdownReversion(Strategy):
             f"theta = {self._theta:.6f}" if self._theta is not None else "no completed episode")
 
     def on_bar(self, ctx: BarContext) -> None:
-        if not ctx.recording and self._market is not None:
+        by_day = self._by_day
+        if by_day is None and not ctx.recording and self._market is not None:
             # a sweep's run records nothing and exports no state: its signal is read from the
             # vectorised pass over the whole market (the same arithmetic, day t from closes
             # up to t only: tests/strategies/test_drawdown_vectorised.py), as backtrader's
             # runonce mode computes indicators before next() reads them
-            by_day = self._by_day
-            if by_day is None:
-                by_day = self._by_day = calendar_signals(self._market, [self.params])[:, 0].tolist()
+            by_day = self._by_day = calendar_signals(self._market, [self.params])[:, 0].tolist()
+        if by_day is not None:
             self._signal = by_day[ctx.bar_index]
+            if (ctx.position(self._traded) > 0) == (self._signal == 1) and not self._waiting:
+                return  # nothing to do, and no order of its own waiting (it places them all)
             self._trade(ctx)
+            self._waiting = bool(ctx.pending_orders(self._traded))
             return
         p = self.params
         if ctx.has_bar(p.target) and ctx.has_bar(p.reference):

@@ -96,7 +96,12 @@ def longest_drawdown_days(equity: Sequence[float] | np.ndarray) -> int:
     """Most consecutive bars on which equity stood below its previous peak (an unfinished
     drawdown counts up to the last bar)."""
     values = np.asarray(equity, dtype=float)
-    longest = current = 0
+    if len(values) and not np.isnan(values).any():
+        # below the running peak of the bars before; the longest run of such bars
+        earlier_peak = np.concatenate([[-math.inf], np.maximum.accumulate(values)[:-1]])
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], values < earlier_peak, [0]])))
+        return int((edges[1::2] - edges[::2]).max()) if len(edges) else 0
+    longest = current = 0  # NaN in the curve: a NaN bar resets the peak, bar by bar
     peak = -math.inf
     for value in values:
         if value < peak:

@@ -11,6 +11,7 @@ saved is backtrader's line machinery, which huice strategies never read.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from huice.engine.broker.ashare import AShareBroker
 from huice.engine.run.recorder import LeanRecorder, LedgerRecorder
@@ -30,10 +31,15 @@ def run_fast(broker: AShareBroker, session: BacktestSession, benchmark: str | No
     days = len(broker.clock.dates)
     if not positions and not hooks:
         lean = LeanRecorder(broker, benchmark, start_index)
+        start_day, snapshot = broker.start_day, lean.snapshot
+        # the session's step is the plugin's decision alone unless it fills at the close or
+        # shows progress: then the plugin is called straight (a sweep's run, day after day)
+        decide = session.step if session.fill_at_close or session.progress is not None \
+            else partial(session.plugin.on_bar, session.context)
         for _ in range(start_index, days):
-            broker.start_day()
-            session.step()
-            lean.snapshot()
+            start_day()
+            decide()
+            snapshot()
         return lean
     recorder = LedgerRecorder(broker, benchmark, positions)
     stopped = []

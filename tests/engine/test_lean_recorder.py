@@ -1,7 +1,8 @@
 """A sweep's run (``run_summary``: the lean recorder, no records, drawdown reversion's signal
 from its vectorised pass) books every equity row to the same float as the full backtest, on
 real bundled data: dividends, a split, several positions, fills at the open and the close.
-And the numpy rounding it uses is Python's ``round``, element for element."""
+And the numpy rounding it uses is Python's ``round``, element for element, as the numpy count of
+the longest drawdown is the count bar by bar."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 import huice
 from huice.engine.broker.money import round_like_builtin
+from huice.engine.results.metrics import longest_drawdown_days
 from huice.engine.run.assembly import market_of, run_backtest, run_summary
 from huice.strategies.replay import ReplayOrders
 from tests.conftest import REPO
@@ -74,3 +76,22 @@ def test_the_numpy_rounding_is_pythons_round(values):
     expected = [round(value, 2) for value in values]
     assert rounded.tolist() == expected
     assert [np.signbit(r) for r in rounded] == [np.signbit(e) for e in expected]
+
+
+def longest_by_hand(values: list[float]) -> int:
+    """The most consecutive bars below the peak of the bars before, counted one by one."""
+    longest = current = 0
+    peak = -np.inf
+    for value in values:
+        if value < peak:
+            current += 1
+            longest = max(longest, current)
+        else:
+            current, peak = 0, value
+    return longest
+
+
+@given(st.lists(st.integers(0, 6).map(float), max_size=40))
+@example([3.0, 1.0, 2.0, 3.0, 2.0])  # a tie with the peak ends a drawdown
+def test_the_longest_drawdown_counted_in_numpy_is_the_count_by_hand(values):
+    assert longest_drawdown_days(np.array(values)) == longest_by_hand(values)
