@@ -32,7 +32,14 @@ from huice.engine.sweep.plan import SweepTask, plan_sweep
 from huice.engine.sweep.report import write_sweep_report
 from huice.engine.sweep.screen_report import screen_html
 from huice.engine.sweep.screening import agreement, run_screen
-from huice.engine.sweep.task import SCALAR_METRICS, forget_markets, run_task, strategies_of, sweep_runner
+from huice.engine.sweep.task import (
+    SCALAR_METRICS,
+    forget_markets,
+    grouped_by_data,
+    run_task,
+    strategies_of,
+    sweep_runner,
+)
 
 
 @dataclass(frozen=True)
@@ -159,7 +166,8 @@ def _run_sweep(base: RunConfig, factory: PluginFactory, out_dir: Path, workers: 
     for task in exact_tasks:
         if task.task_id in finished:
             curves.offer(finished[task.task_id], None)
-    todo = [task for task in exact_tasks if task.task_id not in finished]
+    todo = grouped_by_data([task for task in exact_tasks if task.task_id not in finished],
+                           factory)
     logger.info("sweep {}: {} runs, {} already finished, {} workers ({})", base.name,
                 len(exact_tasks), len(exact_tasks) - len(todo), workers, backend)
     _run_all(todo, len(exact_tasks), factory, journal, finished, curves, workers, backend,

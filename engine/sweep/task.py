@@ -78,15 +78,28 @@ def forget_markets() -> None:
     _markets.clear()
 
 
-def _market_key(config: RunConfig, plugin: StrategyPlugin) -> str:
+def data_key(config: RunConfig, plugin: StrategyPlugin) -> str:
+    """What a task's market depends on: its ``data:`` block and the strategy's symbols (tasks
+    with the same key share one market, :func:`worker_market`)."""
     return json.dumps([config.data.model_dump(mode="json"), plugin.symbols()], sort_keys=True)
+
+
+def grouped_by_data(tasks: Iterable[SweepTask], factory: PluginFactory) -> list[SweepTask]:
+    """``tasks`` reordered so that those on the same data run one after another (groups in
+    the order they first appear, the grid's order inside each): a worker then loads each
+    market once, whichever grid key names the data. Only the order of running changes;
+    results.csv keeps the grid's order."""
+    groups: dict[str, list[SweepTask]] = {}
+    for task in tasks:
+        groups.setdefault(data_key(task.resolved, factory(task.resolved)), []).append(task)
+    return [task for group in groups.values() for task in group]
 
 
 def worker_market(config: RunConfig, plugin: StrategyPlugin) -> MarketData:
     """The bars of a task, loaded once per worker for every task that reads the same data with
     the same symbols (a grid over strategy parameters shares one market): the files, the
     catalog, validation, windowing and the bars' fingerprint are not redone per run."""
-    key = _market_key(config, plugin)
+    key = data_key(config, plugin)
     market = _markets.get(key)
     if market is None:
         market = market_of(config, plugin)
@@ -162,7 +175,7 @@ def preload_bars(tasks: Iterable[SweepTask], factory: PluginFactory) -> int:
 def _pregate(config: RunConfig, plugin: StrategyPlugin, done: set[str]) -> None:
     """Gate each distinct market before the workers fork (they inherit what was checked and
     logged, and the last :data:`MARKETS_KEPT` markets); a refusal is left to its runs' rows."""
-    key = _market_key(config, plugin)
+    key = data_key(config, plugin)
     if key not in done:
         done.add(key)
         with contextlib.suppress(HuiceError):

@@ -94,3 +94,31 @@ def test_a_second_sweep_reads_the_files_as_they_are_now(tmp_path):
     second = huice.sweep(tree, workers=1, out=tmp_path / "second", progress=False)
     assert (first["run_id"] != second["run_id"]).all()
     assert first["buy_and_hold_return"].iloc[0] != second["buy_and_hold_return"].iloc[0]
+
+
+def test_a_grid_whose_data_key_varies_fastest_still_loads_each_market_once(tmp_path, monkeypatch):
+    # the YAML's grid names the ratio first, so the target (the data) changes every task: the
+    # runs are made grouped by data, each market loaded once, results.csv in the grid's order
+    import huice
+    import huice.engine.sweep.task as task_module
+
+    loaded = []
+    real = task_module.market_of
+
+    def counting(config, plugin, *args, **kwargs):
+        loaded.append(config.strategy.params["target"])
+        return real(config, plugin, *args, **kwargs)
+
+    monkeypatch.setattr(task_module, "market_of", counting)
+    targets = ["801080.SI", "801750.SI", "801120.SI", "801010.SI", "801030.SI", "801040.SI",
+               "801050.SI", "801110.SI", "801130.SI"]  # more than a worker keeps (8)
+    tree = {"name": "fastest", "data": {"catalog": str(REPO / "data/catalog.csv"),
+                                        "start": "2018-01-02", "end": "2020-12-31"},
+            "strategy": {"name": "drawdown_reversion",
+                         "params": {"target": "801080.SI", "min_history_days": 100}},
+            "sweep": {"grid": {"strategy.params.ratio": [0.5, 0.7, 0.9],
+                               "strategy.params.target": targets}}}
+    results = huice.sweep(tree, workers=1, out=tmp_path / "s", progress=False)
+    assert sorted(loaded) == sorted(targets)
+    assert list(results["index"]) == list(range(27))
+    assert list(results["strategy.params.target"][:3]) == targets[:3]
