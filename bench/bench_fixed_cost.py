@@ -23,7 +23,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from bench.timing import REPO, baseline_checkout, median, sweep_command
+from bench.timing import REPO, baseline_checkout, median, same_sweep_results, sweep_command
 
 CONFIG = REPO / "config" / "examples" / "sweep_drawdown_31_industries.yaml"
 BASELINE = "03f02b3"  # main when issue 35 was filed
@@ -88,17 +88,6 @@ def _wall(code: str, *args: str, tree: Path = REPO) -> float:
     return time.perf_counter() - start
 
 
-def _same_results(first: Path, second: Path) -> bool:
-    import pandas as pd
-
-    # the shared columns only: the baseline predates some (fees_dividend_tax); task and run
-    # ids hash the config's absolute paths, which differ between the trees
-    ids = ["task_id", "run_id"]
-    old, new = (pd.read_csv(folder / "results.csv") for folder in (first, second))
-    shared = [c for c in old.columns if c in new.columns and c not in ids]
-    return old[shared].equals(new[shared])
-
-
 def against_baseline(config: Path, folder: Path, rounds: int) -> dict:
     """``import huice.cli`` and the whole cut sweep, this tree against ``BASELINE``."""
     times: dict[str, list[float]] = {name: [] for name in (
@@ -114,7 +103,7 @@ def against_baseline(config: Path, folder: Path, rounds: int) -> dict:
             if round_:
                 for name, value in figures.items():
                     times[name].append(value)
-        same = _same_results(outs["before"], outs["after"])
+        same = same_sweep_results(outs["before"], outs["after"])
     return {"times": times, "same": same}
 
 

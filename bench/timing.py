@@ -70,5 +70,17 @@ def sweep_command(tree: Path, config: Path | str, out: Path, workers: int) -> fl
     return time.perf_counter() - start
 
 
+def same_sweep_results(first: Path, second: Path) -> bool:
+    """Whether two sweeps' results.csv agree on every figure of the columns both have (a
+    baseline may predate some, such as fees_dividend_tax); task and run ids are left out:
+    they hash the config's absolute paths, which differ between two checkouts."""
+    import pandas as pd
+
+    ids = ["task_id", "run_id"]
+    old, new = (pd.read_csv(folder / "results.csv") for folder in (first, second))
+    shared = [c for c in old.columns if c in new.columns and c not in ids]
+    return len(old) == len(new) and old[shared].equals(new[shared])
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
