@@ -28,7 +28,7 @@ from huice.engine.run.kinds import is_backtrader_plugin
 from huice.engine.run.ledger import ledger_of, summary_of
 from huice.engine.run.notes import data_gaps
 from huice.engine.run.plugin import StrategyPlugin
-from huice.engine.run.recorder import LeanRecorder, LedgerRecorder
+from huice.engine.run.recorder import DeferredRecorder, LedgerRecorder
 from huice.engine.run.result_builder import build_result
 from huice.engine.run.session import BacktestSession
 from huice.feeds.catalog import Instrument
@@ -173,13 +173,15 @@ def resume_booked_state(run: PreparedRun) -> None:
     run.replaced_state = True
 
 
-def execute_run(run: PreparedRun) -> LedgerRecorder | LeanRecorder:
-    """Run it (Cerebro, or the engine's own loop); return the ledger recorder (a lean run's
-    on the engine's loop: :class:`~huice.engine.run.recorder.LeanRecorder`)."""
+def execute_run(run: PreparedRun) -> LedgerRecorder | DeferredRecorder:
+    """Run it (Cerebro, or the engine's own loop); return the ledger recorder (on the
+    engine's loop, without hooks or a booked state:
+    :class:`~huice.engine.run.recorder.DeferredRecorder`)."""
     try:
         if run.cerebro is None:
             return run_fast(run.broker, run.session, run.config.data.benchmark, run.hooks,
-                            run.start_index, positions=not run.lean)
+                            run.start_index, positions=not run.lean,
+                            deferred=run.resume is None and not run.hooks)
         run.strategies = run.cerebro.run()
         recorder: LedgerRecorder = run.strategies[0].analyzers.ledger.recorder
         if is_backtrader_plugin(run.plugin) and not run.stopped_early():

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 
 from huice.engine.broker.ashare import AShareBroker
-from huice.engine.run.recorder import LeanRecorder, LedgerRecorder
+from huice.engine.run.recorder import DeferredRecorder, LedgerRecorder
 from huice.engine.run.session import BacktestSession
 
 BarCallback = Callable[[LedgerRecorder, Callable[[], None]], None]
@@ -22,26 +22,27 @@ BarCallback = Callable[[LedgerRecorder, Callable[[], None]], None]
 
 def run_fast(broker: AShareBroker, session: BacktestSession, benchmark: str | None,
              hooks: Sequence[BarCallback] = (), start_index: int = 0,
-             positions: bool = True) -> LedgerRecorder | LeanRecorder:
+             positions: bool = True, deferred: bool = False) -> LedgerRecorder | DeferredRecorder:
     """Run the calendar days of ``broker.clock`` from ``start_index`` (a paper step whose
     earlier days are booked, their state restored on the first day run); return the ledger
-    recorder (``positions=False``: equity rows only, for a sweep, see :class:`LeanRecorder`;
-    it takes no hooks)."""
+    recorder (``positions=False``: equity rows only, for a sweep). ``deferred`` (a run with no
+    hooks and no booked state to restore) works the rows out at the end
+    (:class:`DeferredRecorder`, the same rows)."""
     broker.clock.index = start_index - 1
     days = len(broker.clock.dates)
-    if not positions and not hooks:
-        lean = LeanRecorder(broker, benchmark, start_index)
-        start_day, snapshot = broker.start_day, lean.snapshot
+    if deferred and not hooks:
+        recorder = DeferredRecorder(broker, benchmark, start_index, positions)
+        start_day, snapshot = broker.start_day, recorder.snapshot
         # the session's step is the plugin's decision alone unless it fills at the close or
-        # shows progress: then the plugin is called straight (a sweep's run, day after day)
+        # shows progress: then the plugin is called straight
         decide = session.step if session.fill_at_close or session.progress is not None \
             else partial(session.plugin.on_bar, session.context)
         for _ in range(start_index, days):
             start_day()
             decide()
             snapshot()
-        return lean
-    recorder = LedgerRecorder(broker, benchmark, positions)
+        return recorder
+    ledger = LedgerRecorder(broker, benchmark, positions)
     stopped = []
 
     def stop() -> None:
@@ -50,10 +51,9 @@ def run_fast(broker: AShareBroker, session: BacktestSession, benchmark: str | No
     for _ in range(start_index, days):
         broker.start_day()
         session.step()
-        recorder.snapshot()
+        ledger.snapshot()
         for hook in hooks:
-            hook(recorder, stop)
+            hook(ledger, stop)
         if stopped:
             break
-    return recorder
-
+    return ledger

@@ -10,7 +10,7 @@ import pandas as pd
 
 from huice.engine.results.ledger_frames import actions_frame, fills_frame, orders_frame, trades_frame
 from huice.engine.results.result import RunSummary
-from huice.engine.run.recorder import LeanRecorder
+from huice.engine.run.recorder import DeferredRecorder
 from huice.engine.run.result_builder import (
     POSITION_COLUMNS,
     Ledger,
@@ -47,16 +47,21 @@ def position_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
                         columns=POSITION_COLUMNS)
 
 
-def ledger_of(run: PreparedRun, analyzer: LedgerRecorder | LeanRecorder) -> Ledger:
-    """The :class:`Ledger` of a run that has finished (not a lean one: it kept no positions)."""
-    if isinstance(analyzer, LeanRecorder):
-        raise TypeError("a lean run keeps its equity rows only: it has no ledger tables")
+def ledger_of(run: PreparedRun, analyzer: LedgerRecorder | DeferredRecorder) -> Ledger:
+    """The :class:`Ledger` of a run that has finished (one that kept its position rows)."""
     broker, clock, market = run.broker, run.clock, run.market
     account = broker.account
-    positions = position_frame(analyzer.position_rows)
+    if isinstance(analyzer, DeferredRecorder):
+        if not analyzer.keep_positions:
+            raise TypeError("a lean run keeps its equity rows only: it has no ledger tables")
+        positions = pd.DataFrame(analyzer.position_columns(), columns=POSITION_COLUMNS)
+        equity = equity_frame(analyzer.equity_columns())
+    else:
+        positions = position_frame(analyzer.position_rows)
+        equity = equity_frame(analyzer.rows)
     signals = records_frame(run.context.records, market.calendar)
     return Ledger(
-        equity=equity_frame(analyzer.rows), positions=positions,
+        equity=equity, positions=positions,
         orders=orders_frame(broker.orders), fills=list(broker.fills),
         fills_table=fills_frame(broker.fills),
         trades=trades_frame(account.closed_trades, list(account.open_trades.values())),
@@ -65,14 +70,14 @@ def ledger_of(run: PreparedRun, analyzer: LedgerRecorder | LeanRecorder) -> Ledg
         final_values={s: p.quantity * clock.last_close(s) for s, p in account.positions.items()})
 
 
-def summary_of(run: PreparedRun, recorder: LedgerRecorder | LeanRecorder) -> RunSummary:
+def summary_of(run: PreparedRun, recorder: LedgerRecorder | DeferredRecorder) -> RunSummary:
     """The :class:`RunSummary` of a run that has finished: metrics and equity straight from
     the broker's fills and actions, without the ledger tables (what a sweep keeps)."""
     broker, clock = run.broker, run.clock
     account = broker.account
     dividends = dividends_by_symbol((action.symbol, action.cash) for action in broker.actions)
     return summarise(
-        equity_frame(recorder.equity_columns() if isinstance(recorder, LeanRecorder)
+        equity_frame(recorder.equity_columns() if isinstance(recorder, DeferredRecorder)
                      else recorder.rows), fills=list(broker.fills),
         trade_count=len(account.closed_trades) + len(account.open_trades),
         final_values={s: p.quantity * clock.last_close(s) for s, p in account.positions.items()},

@@ -1,5 +1,6 @@
 """The ledger after every bar: cash, holdings, equity, the benchmark and each position
-(:class:`LedgerRecorder`), or a sweep run's equity rows only (:class:`LeanRecorder`)."""
+(:class:`LedgerRecorder`, bar by bar), or the same rows worked out at the end of a run on the
+engine's loop (:class:`DeferredRecorder`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from huice.engine.broker.ashare import AShareBroker
 from huice.engine.broker.money import round_like_builtin
@@ -66,21 +68,23 @@ class EquityColumns:
     benchmark: np.ndarray
 
 
-class LeanRecorder:
-    """The equity rows of a sweep's run (no position rows), the same floats as
-    :class:`LedgerRecorder`'s, worked out once at the end instead of after every bar.
+class DeferredRecorder:
+    """The rows :class:`LedgerRecorder` would record, the same floats, worked out once at the
+    end of a run on the engine's own loop instead of after every bar.
 
     Between two fills or corporate actions the account's cash and units do not change
-    (nothing else books into it in a backtest; a paper step, which restores a booked state,
-    keeps the full recorder), so a bar only notes the account when one of them happened; the
-    holdings are then each day's units x closes, rounded to the cent per position and in
-    total exactly as :meth:`LedgerRecorder.snapshot` rounds them (``round_like_builtin``)."""
+    (nothing else books into a backtest's account; a paper step, which restores a booked
+    state and reads each bar's row as it comes, keeps :class:`LedgerRecorder`), so a bar only
+    notes the account when one of them happened. The rows are then each day's units x
+    closes, rounded to the cent per position and in total exactly as
+    :meth:`LedgerRecorder.snapshot` rounds them (``round_like_builtin``); ``positions=False``
+    (a sweep's run) keeps the equity rows only."""
 
-    keep_positions = False
-
-    def __init__(self, broker: AShareBroker, benchmark: str | None, start_index: int) -> None:
+    def __init__(self, broker: AShareBroker, benchmark: str | None, start_index: int,
+                 positions: bool = True) -> None:
         self.broker = broker
         self.benchmark = benchmark
+        self.keep_positions = positions
         self._start = start_index
         self._bars = 0
         self._fills = self._actions = 0
@@ -98,23 +102,58 @@ class LeanRecorder:
                                  {s: p.quantity for s, p in account.positions.items()}))
         self._bars += 1
 
+    def _by_bar(self) -> np.ndarray:
+        """Each bar's state: its position in the noted states."""
+        state: np.ndarray = np.searchsorted([first for first, _, _ in self._states],
+                                            np.arange(self._bars), side="right") - 1
+        return state
+
+    def _held(self, state: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
+        """Per symbol ever held, in sorted order: its units, closes and value (units x close to
+        the cent) on every bar, units 0 where it is not held."""
+        days = np.arange(self._start, self._start + self._bars)
+        held = []
+        for symbol in sorted({s for _, _, units in self._states for s in units}):
+            units = np.array([by.get(symbol, 0.0) for _, _, by in self._states])[state]
+            closes = np.asarray(self.broker.clock.closes_by_day(symbol), dtype=float)[days]
+            with np.errstate(invalid="ignore"):
+                held.append((symbol, units, closes, round_like_builtin(units * closes)))
+        return held
+
     def equity_columns(self) -> EquityColumns:
-        """Every bar's row, as :class:`LedgerRecorder` would have recorded it."""
+        """Every bar's equity row, as :class:`LedgerRecorder` would have recorded it."""
         clock = self.broker.clock
         days = np.arange(self._start, self._start + self._bars)
-        state = np.searchsorted([first for first, _, _ in self._states],
-                                np.arange(self._bars), side="right") - 1
+        state = self._by_bar()
         cash = np.array([cash for _, cash, _ in self._states], dtype=float)[state]
         holdings = np.zeros(self._bars)
-        symbols = sorted({s for _, _, units in self._states for s in units})
-        for symbol in symbols:  # added in the order the snapshot adds them
-            units = np.array([held.get(symbol, 0.0) for _, _, held in self._states])[state]
-            closes = np.asarray(clock.closes_by_day(symbol), dtype=float)[days]
-            with np.errstate(invalid="ignore"):
-                value = round_like_builtin(units * closes)
+        for _, units, _, value in self._held(state):  # added in the snapshot's order
             holdings = holdings + np.where(units != 0.0, value, 0.0)
         holdings = round_like_builtin(holdings)
         benchmark = (np.asarray(clock.closes_by_day(self.benchmark), dtype=float)[days]
                      if self.benchmark else np.full(self._bars, math.nan))
         return EquityColumns(days=clock.calendar.values[days], cash=cash, holdings=holdings,
                              equity=round_like_builtin(cash + holdings), benchmark=benchmark)
+
+    def position_columns(self) -> dict[str, Any]:
+        """Every bar's position rows (day as ISO string, symbol, quantity, price, value), day
+        by day and by symbol within a day, as :class:`LedgerRecorder` records them."""
+        bars, ranks, names, units, closes, values = [], [], [], [], [], []
+        for place, (symbol, held, close, value) in enumerate(self._held(self._by_bar())):
+            at = np.flatnonzero(held != 0.0)
+            bars.append(at)
+            ranks.append(np.full(len(at), place))
+            names.append(symbol)
+            units.append(held[at])
+            closes.append(close[at])
+            values.append(value[at])
+        if not names:  # as the bar-by-bar recorder's frame of no rows has them
+            return {"date": pd.Series([], dtype=object), "symbol": [], "quantity": np.zeros(0),
+                    "price": np.zeros(0), "value": np.zeros(0)}
+        bar, rank = np.concatenate(bars), np.concatenate(ranks)
+        order = np.lexsort((rank, bar))  # by day, then by symbol
+        days = self.broker.clock.calendar.values[self._start + bar[order]]
+        return {"date": np.datetime_as_string(days.astype("datetime64[D]"), unit="D").astype(object),
+                "symbol": np.array(names, dtype=object)[rank[order]],
+                "quantity": np.concatenate(units)[order], "price": np.concatenate(closes)[order],
+                "value": np.concatenate(values)[order]}

@@ -1,4 +1,4 @@
-"""A sweep's run (``run_summary``: the lean recorder, no records, drawdown reversion's signal
+"""A sweep's run (``run_summary``: the deferred recorder, no records, drawdown reversion's signal
 from its vectorised pass) books every equity row to the same float as the full backtest, on
 real bundled data: dividends, a split, several positions, fills at the open and the close.
 And the numpy rounding it uses is Python's ``round``, element for element, as the numpy count of
