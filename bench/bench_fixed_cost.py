@@ -27,6 +27,8 @@ from bench.timing import REPO, baseline_checkout, median, same_sweep_results, sw
 
 CONFIG = REPO / "config" / "examples" / "sweep_drawdown_31_industries.yaml"
 BASELINE = "03f02b3"  # main when issue 35 was filed
+LIBRARIES = ("pydantic", "pydantic_core", "annotated_types", "yaml", "loguru", "asyncio",
+             "multiprocessing")  # the other libraries every command imports
 
 STEPS = r"""
 import json, sys, time
@@ -146,9 +148,17 @@ def markdown(results: dict) -> str:
     lines += ["", f"The imports of `huice.cli` by package (self times, {_ms(total)} in all):", "",
               "| package | time |", "|---|---|"]
     lines += [f"| {package} | {_ms(values)} |" for package, values in list(imports.items())[:10]]
+    def share(*packages: str) -> str:
+        part = median([sum(imports.get(p, [0.0] * len(total))[i] for p in packages)
+                       for i in range(len(total))])
+        return f"{part / median(total):.0%}"
+
     lines += ["", "Where it goes: the imports are most of it: pandas, numpy and pyarrow (pandas "
-              "imports it whenever it is installed, and the bar store needs it) are more than "
-              "half, huice's own modules about a fifth (the pydantic models of the config the "
+              "imports it whenever it is installed, and the bar store needs it) are "
+              f"{share('pandas', 'numpy', 'pyarrow')} of the import time, pydantic, yaml and "
+              f"loguru (with the asyncio and multiprocessing it imports) "
+              f"{share(*LIBRARIES)}, "
+              f"huice's own modules {share('huice')} (the pydantic models of the config the "
               "largest). backtrader is no longer among them: only a run on Cerebro imports it "
               "(the broker is a plain class; Cerebro's broker contract, feeds and analyzers "
               "are imported when a Cerebro run is assembled; tests/engine/"

@@ -85,7 +85,8 @@ def _zero_runs(y: Any) -> list[Any] | None:
     (None included), or None when it is short or not mostly zeros."""
     if not isinstance(y, list) or len(y) < ZERO_RUNS_AT_LEAST:
         return None
-    zeros = [isinstance(v, (int, float)) and not isinstance(v, bool) and v == 0 for v in y]
+    zeros = [v == 0.0 if type(v) is float else  # the common case, asked first
+             isinstance(v, (int, float)) and not isinstance(v, bool) and v == 0 for v in y]
     if sum(zeros) < ZERO_SHARE * len(y):
         return None
     runs: list[Any] = [len(y)]

@@ -121,7 +121,8 @@ def series_values(values: Any, digits: int = CHART_DIGITS) -> list[float | None]
 def dates(index: Any) -> list[str]:
     """ISO dates of a DatetimeIndex."""
     values = pd.DatetimeIndex(index).to_numpy(dtype="datetime64[D]")
-    return [str(day) for day in np.datetime_as_string(values, unit="D")]
+    days: list[str] = np.datetime_as_string(values, unit="D").tolist()
+    return days
 
 
 def legend_entries(traces: list[Trace]) -> int:
