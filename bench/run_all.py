@@ -18,7 +18,8 @@ from loguru import logger
 BENCHMARKS = ["bench_report_run", "bench_broker_rules", "bench_sweep", "bench_sweep_lean",
               "bench_screen", "bench_etf_flow", "bench_native", "bench_store", "bench_speed",
               "bench_akquant", "bench_paper_step", "bench_repeat", "bench_data_gate",
-              "bench_fixed_cost", "bench_runs_once", "bench_run_phases", "bench_sweep_marginal"]
+              "bench_fixed_cost", "bench_runs_once", "bench_run_phases", "bench_sweep_marginal",
+              "bench_every_example"]
 
 
 RESULTS = Path(__file__).parent / "RESULTS.md"

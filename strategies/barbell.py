@@ -123,8 +123,8 @@ class Barbell(Strategy):
         amount = ctx.history(timing.index, "amount")
         if len(amount) < timing.long_days or np.isnan(amount[-timing.long_days:]).any():
             return False
-        short = float(np.mean(amount[-timing.short_days:]))
-        long = float(np.mean(amount[-timing.long_days:]))
+        short = float(amount[-timing.short_days:].mean())  # ndarray.mean: np.mean's own
+        long = float(amount[-timing.long_days:].mean())
         return short < long * (1.0 - timing.threshold)
 
     def _volatility_exposure(self, ctx: BarContext) -> float:
@@ -135,11 +135,12 @@ class Barbell(Strategy):
             closes = ctx.history(leg.symbol)
             if len(closes) < needed:
                 return target.max_exposure
-            returns = closes[-needed:][1:] / closes[-needed:][:-1] - 1.0
+            window = closes[-needed:]
+            returns = window[1:] / window[:-1] - 1.0
             mix = returns * leg.weight if mix is None else mix + returns * leg.weight
         if mix is None:
             return target.max_exposure
-        volatility = float(np.std(mix, ddof=1)) * math.sqrt(target.periods_per_year)
+        volatility = float(mix.std(ddof=1)) * math.sqrt(target.periods_per_year)
         if volatility <= 0:
             return target.max_exposure
         return min(target.max_exposure, target.target / volatility)

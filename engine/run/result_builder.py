@@ -86,16 +86,25 @@ def equity_frame(rows: Sequence[tuple[Any, ...]] | pd.DataFrame | EquityColumns)
     return frame.sort_index()
 
 
+def _all_text(values: pd.Series) -> bool:
+    """Whether every cell is a str: a string column without a missing value (checked at
+    once), or an object column whose cells all are."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return not values.isna().any()
+    return values.dtype == object and all(isinstance(v, str) for v in values)
+
+
 def as_dates(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     """``columns`` of ISO day strings as datetime64 (an empty string becomes NaT), so that a
     notebook can resample, plot and compare them without a conversion; the CSV files still
     read ``2020-01-02`` (pandas writes a datetime at midnight as its day)."""
     for column in columns:
         values = frame[column]
-        if (values.dtype == object or pd.api.types.is_string_dtype(values)) and all(
-                isinstance(v, str) for v in values):
+        if _all_text(values):
             # ISO days as the ledger writes them: one numpy conversion, not a parse per cell
-            days = np.array([v or "NaT" for v in values], dtype="datetime64[D]")
+            texts = values.to_numpy(dtype=object, copy=True)
+            texts[texts == ""] = "NaT"
+            days = texts.astype("datetime64[D]")
             frame[column] = pd.Series(days.astype(DATE_DTYPE), index=frame.index)
         else:
             frame[column] = (pd.to_datetime(values.replace("", None), format="%Y-%m-%d")
