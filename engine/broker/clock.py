@@ -40,17 +40,28 @@ class ClockTables:
     columns: dict[str, dict[str, list[float]]]  # open..volume, dividend/split lines if any
     with_actions: frozenset[str]  # symbols with a dividend or split line
     action_days: frozenset[int]  # calendar indices on which one of them goes ex
+    close_arrays: dict[str, np.ndarray] = field(default_factory=dict)  # closes, traded price
+    last_arrays: dict[str, np.ndarray] = field(default_factory=dict)  # ``last`` as arrays
     # each symbol's latest close at or before each day, made when first asked (see
-    # MarketClock.closes_by_day): the ledger reads it every bar
+    # MarketClock.closes_by_day): the ledger reads it every bar, or whole at a run's end
     day_closes: dict[str, list[float]] = field(default_factory=dict)
+    day_close_arrays: dict[str, np.ndarray] = field(default_factory=dict)
 
     def closes_by_day(self, symbol: str) -> list[float]:
         """``symbol``'s latest close at or before each calendar day (NaN before its first)."""
         closes = self.day_closes.get(symbol)
         if closes is None:
-            close = self.columns[symbol]["close"]
-            closes = self.day_closes[symbol] = [close[at] if at >= 0 else math.nan
-                                                for at in self.last[symbol]]
+            closes = self.day_closes[symbol] = self.closes_by_day_array(symbol).tolist()
+        return closes
+
+    def closes_by_day_array(self, symbol: str) -> np.ndarray:
+        """:meth:`closes_by_day` as a read-only array."""
+        closes = self.day_close_arrays.get(symbol)
+        if closes is None:
+            close, last = self.close_arrays[symbol], self.last_arrays[symbol]
+            picked = close[np.maximum(last, 0)] if len(close) else np.zeros(len(last))
+            closes = self.day_close_arrays[symbol] = np.where(last >= 0, picked, math.nan)
+            closes.flags.writeable = False
         return closes
 
     @classmethod
@@ -58,16 +69,20 @@ class ClockTables:
         positions: dict[str, list[int]] = {}
         last: dict[str, list[int]] = {}
         tables: dict[str, dict[str, list[float]]] = {}
+        close_arrays: dict[str, np.ndarray] = {}
+        last_arrays: dict[str, np.ndarray] = {}
         action_days: set[int] = set()
         for symbol in market.symbols:
             frame = market.bars(symbol)
             scale = price_scales.get(symbol, 1.0)
             at = market.bar_positions(symbol)
             positions[symbol] = at.tolist()
-            last[symbol] = np.maximum.accumulate(np.where(at >= 0, at, -1)).tolist()
+            last_arrays[symbol] = np.maximum.accumulate(np.where(at >= 0, at, -1))
+            last[symbol] = last_arrays[symbol].tolist()
             # the frame's one float block, read once (bar frames hold floats only)
             values = frame.to_numpy(dtype=float)
             at_column = dict(zip(frame.columns, range(len(frame.columns))))
+            close_arrays[symbol] = values[:, at_column["close"]] * scale
             columns = {name: (values[:, at_column[name]] * scale).tolist()
                        for name in ("open", "high", "low", "close")}
             columns["volume"] = values[:, at_column["volume"]].tolist()
@@ -85,7 +100,8 @@ class ClockTables:
                    columns=tables,
                    with_actions=frozenset(symbol for symbol, columns in tables.items()
                                           if "dividend" in columns or "split_ratio" in columns),
-                   action_days=frozenset(action_days))
+                   action_days=frozenset(action_days), close_arrays=close_arrays,
+                   last_arrays=last_arrays)
 
 
 def _ex_days(at: np.ndarray, columns: Mapping[str, list[float]]) -> list[int]:
@@ -118,6 +134,7 @@ class MarketClock:
         self.dates = tables.dates
         self.bt_times = tables.bt_times
         self.closes_by_day = tables.closes_by_day
+        self.closes_by_day_array = tables.closes_by_day_array
         self._positions = tables.positions
         self._last = tables.last
         self._columns = tables.columns

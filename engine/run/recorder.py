@@ -92,6 +92,7 @@ class DeferredRecorder:
         # (first bar it holds from, cash, units by symbol): the state before the first bar
         self._states: list[tuple[int, float, dict[str, float]]] = [
             (0, account.cash, {s: p.quantity for s, p in account.positions.items()})]
+        self._matrices: tuple[list[str], np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def snapshot(self) -> None:
         broker = self.broker
@@ -101,6 +102,7 @@ class DeferredRecorder:
             self._states.append((self._bars, account.cash,
                                  {s: p.quantity for s, p in account.positions.items()}))
         self._bars += 1
+        self._matrices = None  # worked out again if asked after another bar
 
     def _by_bar(self) -> np.ndarray:
         """Each bar's state: its position in the noted states."""
@@ -108,29 +110,34 @@ class DeferredRecorder:
                                             np.arange(self._bars), side="right") - 1
         return state
 
-    def _held(self, state: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
-        """Per symbol ever held, in sorted order: its units, closes and value (units x close to
-        the cent) on every bar, units 0 where it is not held."""
-        days = np.arange(self._start, self._start + self._bars)
-        held = []
-        for symbol in sorted({s for _, _, units in self._states for s in units}):
-            units = np.array([by.get(symbol, 0.0) for _, _, by in self._states])[state]
-            closes = np.asarray(self.broker.clock.closes_by_day(symbol), dtype=float)[days]
+    def _held(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+        """The symbols ever held (sorted), and bar by symbol: the units (0 where not held), the
+        closes and the value (units x close to the cent); worked out once."""
+        if self._matrices is None:
+            symbols = sorted({s for _, _, units in self._states for s in units})
+            days = np.arange(self._start, self._start + self._bars)
+            by_state = np.array([[held.get(s, 0.0) for s in symbols] for _, _, held in self._states],
+                                dtype=float).reshape(len(self._states), len(symbols))
+            units = by_state[self._by_bar()]
+            closes = np.zeros((self._bars, len(symbols)))
+            for column, symbol in enumerate(symbols):
+                closes[:, column] = self.broker.clock.closes_by_day_array(symbol)[days]
             with np.errstate(invalid="ignore"):
-                held.append((symbol, units, closes, round_like_builtin(units * closes)))
-        return held
+                value = round_like_builtin((units * closes).ravel()).reshape(units.shape)
+            self._matrices = (symbols, units, closes, value)
+        return self._matrices
 
     def equity_columns(self) -> EquityColumns:
         """Every bar's equity row, as :class:`LedgerRecorder` would have recorded it."""
         clock = self.broker.clock
         days = np.arange(self._start, self._start + self._bars)
-        state = self._by_bar()
-        cash = np.array([cash for _, cash, _ in self._states], dtype=float)[state]
+        cash = np.array([cash for _, cash, _ in self._states], dtype=float)[self._by_bar()]
         holdings = np.zeros(self._bars)
-        for _, units, _, value in self._held(state):  # added in the snapshot's order
-            holdings = holdings + np.where(units != 0.0, value, 0.0)
+        _, units, _, value = self._held()
+        for column in range(units.shape[1]):  # added in the snapshot's order (by symbol)
+            holdings = holdings + np.where(units[:, column] != 0.0, value[:, column], 0.0)
         holdings = round_like_builtin(holdings)
-        benchmark = (np.asarray(clock.closes_by_day(self.benchmark), dtype=float)[days]
+        benchmark = (clock.closes_by_day_array(self.benchmark)[days]
                      if self.benchmark else np.full(self._bars, math.nan))
         return EquityColumns(days=clock.calendar.values[days], cash=cash, holdings=holdings,
                              equity=round_like_builtin(cash + holdings), benchmark=benchmark)
@@ -138,22 +145,12 @@ class DeferredRecorder:
     def position_columns(self) -> dict[str, Any]:
         """Every bar's position rows (day as ISO string, symbol, quantity, price, value), day
         by day and by symbol within a day, as :class:`LedgerRecorder` records them."""
-        bars, ranks, names, units, closes, values = [], [], [], [], [], []
-        for place, (symbol, held, close, value) in enumerate(self._held(self._by_bar())):
-            at = np.flatnonzero(held != 0.0)
-            bars.append(at)
-            ranks.append(np.full(len(at), place))
-            names.append(symbol)
-            units.append(held[at])
-            closes.append(close[at])
-            values.append(value[at])
-        if not names:  # as the bar-by-bar recorder's frame of no rows has them
+        symbols, units, closes, value = self._held()
+        if not symbols:  # as the bar-by-bar recorder's frame of no rows has them
             return {"date": pd.Series([], dtype=object), "symbol": [], "quantity": np.zeros(0),
                     "price": np.zeros(0), "value": np.zeros(0)}
-        bar, rank = np.concatenate(bars), np.concatenate(ranks)
-        order = np.lexsort((rank, bar))  # by day, then by symbol
-        days = self.broker.clock.calendar.values[self._start + bar[order]]
+        bar, column = np.nonzero(units != 0.0)  # row-major: by day, then by symbol
+        days = self.broker.clock.calendar.values[self._start + bar]
         return {"date": np.datetime_as_string(days.astype("datetime64[D]"), unit="D").astype(object),
-                "symbol": np.array(names, dtype=object)[rank[order]],
-                "quantity": np.concatenate(units)[order], "price": np.concatenate(closes)[order],
-                "value": np.concatenate(values)[order]}
+                "symbol": np.array(symbols, dtype=object)[column], "quantity": units[bar, column],
+                "price": closes[bar, column], "value": value[bar, column]}
