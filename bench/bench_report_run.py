@@ -59,7 +59,19 @@ def measure(rounds: int = 7) -> dict:
                         str(Path(tmp) / "cli-fast")),
         }, max(5, rounds // 2))
         sizes = report_sizes(Path(tmp))
-    return {"in_process": in_process, "end_to_end": end_to_end, "sizes": sizes}
+    return {"in_process": in_process, "end_to_end": end_to_end, "sizes": sizes,
+            "same": same_outcome()}
+
+
+def same_outcome() -> dict:
+    """The two runs' final equity: the raw script's broker value and huice's (which books
+    cents), and whether they agree to the cent."""
+    from huice import api
+
+    raw = (1.0 + raw_backtrader_801080.run()) * 1_000_000.0
+    ours = api.backtest(api.load_config(CONFIG)).metrics
+    return {"raw": raw, "huice": ours["final_equity"], "fills": ours["fills"],
+            "same": round(raw, 2) == ours["final_equity"]}
 
 
 def report_sizes(tmp: Path) -> dict[str, int]:
@@ -91,6 +103,11 @@ def markdown(results: dict) -> str:
             paired = [v / b for v, b in zip(values, base_values)]
             lines.append(f"| {name} | {median(values):.3f} | {median(values) / baseline:.2f}x | "
                          f"{min(paired):.2f}x .. {max(paired):.2f}x |")
+    same = results.get("same")
+    if same:
+        lines += ["", f"Equivalence: final equity {same['huice']:,.2f} CNY in huice ({same['fills']} "
+                  f"fills) against the raw script's broker value {same['raw']:,.4f}: "
+                  + ("the same to the cent." if same["same"] else "DIFFERENT.")]
     sizes = results.get("sizes") or {}
     if sizes:
         lines += ["", "Size of each example's report.html (issue 22's target: under 2.5 MB; "
