@@ -18,6 +18,7 @@ from huice.engine.results.diagnostic import DiagnosticChart
 from huice.engine.results.labels import joined
 from huice.engine.run.context import BarContext
 from huice.strategies.base import Strategy, StrategyParams
+from huice.strategies.moments import mean_of, sample_std
 from huice.strategies.periods import period_key
 from huice.strategies.registry import register
 from huice.strategies.words import note, value
@@ -123,8 +124,8 @@ class Barbell(Strategy):
         amount = ctx.history(timing.index, "amount")
         if len(amount) < timing.long_days or np.isnan(amount[-timing.long_days:]).any():
             return False
-        short = float(amount[-timing.short_days:].mean())  # ndarray.mean: np.mean's own
-        long = float(amount[-timing.long_days:].mean())
+        short = mean_of(amount[-timing.short_days:])
+        long = mean_of(amount[-timing.long_days:])
         return short < long * (1.0 - timing.threshold)
 
     def _volatility_exposure(self, ctx: BarContext) -> float:
@@ -140,7 +141,7 @@ class Barbell(Strategy):
             mix = returns * leg.weight if mix is None else mix + returns * leg.weight
         if mix is None:
             return target.max_exposure
-        volatility = float(mix.std(ddof=1)) * math.sqrt(target.periods_per_year)
+        volatility = sample_std(mix) * math.sqrt(target.periods_per_year)
         if volatility <= 0:
             return target.max_exposure
         return min(target.max_exposure, target.target / volatility)
