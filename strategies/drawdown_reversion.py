@@ -7,6 +7,7 @@ drawdown episodes; go flat when the relative value makes a new high (``W_t == 0`
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -185,15 +186,16 @@ class DrawdownReversion(Strategy):
         self._market: MarketData | None = None
         self._by_day: list[int] | None = None  # a sweep run's signals, see on_bar
         self._waiting = False  # whether an order it placed may still be pending (sweep runs)
-        self._traded = self.traded_symbol
 
     # -- plugin interface --------------------------------------------------------------------
     @property
     def causal(self) -> bool:
         return self.params.window == "expanding"
 
-    @property
+    @functools.cached_property
     def traded_symbol(self) -> str:
+        """What it trades: the ratio, or the instrument tracking the target (its params do
+        not change after it is built, so worked out once)."""
         p = self.params
         if p.trade == "relative":
             return f"{p.target}/{p.reference}"
@@ -232,10 +234,10 @@ class DrawdownReversion(Strategy):
             by_day = self._by_day = calendar_signals(self._market, [self.params])[:, 0].tolist()
         if by_day is not None:
             self._signal = by_day[ctx.bar_index]
-            if (ctx.position(self._traded) > 0) == (self._signal == 1) and not self._waiting:
+            if (ctx.position(self.traded_symbol) > 0) == (self._signal == 1) and not self._waiting:
                 return  # nothing to do, and no order of its own waiting (it places them all)
             self._trade(ctx)
-            self._waiting = bool(ctx.pending_orders(self._traded))
+            self._waiting = bool(ctx.pending_orders(self.traded_symbol))
             return
         p = self.params
         if ctx.has_bar(p.target) and ctx.has_bar(p.reference):
@@ -251,7 +253,7 @@ class DrawdownReversion(Strategy):
 
     def _trade(self, ctx: BarContext) -> bool:
         """Order towards the signal unless an order is already waiting; whether it holds."""
-        traded = self._traded
+        traded = self.traded_symbol
         holding = ctx.position(traded) > 0
         if holding != (self._signal == 1) and not ctx.pending_orders(traded):
             if holding:

@@ -82,19 +82,19 @@ class ClockTables:
             # the frame's one float block, read once (bar frames hold floats only)
             values = frame.to_numpy(dtype=float)
             at_column = dict(zip(frame.columns, range(len(frame.columns))))
-            close_arrays[symbol] = values[:, at_column["close"]] * scale
-            columns = {name: (values[:, at_column[name]] * scale).tolist()
-                       for name in ("open", "high", "low", "close")}
-            columns["volume"] = values[:, at_column["volume"]].tolist()
+            lines = {name: values[:, at_column[name]] * scale
+                     for name in ("open", "high", "low", "close")}
+            lines["volume"] = values[:, at_column["volume"]]
             for name in ("dividend", "split_ratio"):
                 if name in frame.columns and frame[name].fillna(0).ne(
                         1.0 if name == "split_ratio" else 0.0).any():
                     factor = scale if name == "dividend" else 1.0
-                    columns[name] = (frame[name].fillna(0.0 if name == "dividend" else 1.0)
-                                     .to_numpy(dtype=float) * factor).tolist()
-            tables[symbol] = columns
-            if "dividend" in columns or "split_ratio" in columns:
-                action_days.update(_ex_days(at, columns))
+                    lines[name] = (frame[name].fillna(0.0 if name == "dividend" else 1.0)
+                                   .to_numpy(dtype=float) * factor)
+            close_arrays[symbol] = lines["close"]
+            tables[symbol] = {name: line.tolist() for name, line in lines.items()}
+            if "dividend" in lines or "split_ratio" in lines:
+                action_days.update(_ex_days(at, lines))
         return cls(dates=market.calendar.date.tolist(),
                    bt_times=backtrader_times(market.calendar), positions=positions, last=last,
                    columns=tables,
@@ -104,16 +104,16 @@ class ClockTables:
                    last_arrays=last_arrays)
 
 
-def _ex_days(at: np.ndarray, columns: Mapping[str, list[float]]) -> list[int]:
+def _ex_days(at: np.ndarray, lines: Mapping[str, np.ndarray]) -> list[int]:
     """The calendar indices whose bar (``at``: each day's bar position, -1 for none) has a
     dividend other than 0 or a split ratio other than 1."""
     has_bar = at >= 0
     bar = np.where(has_bar, at, 0)
     going_ex = np.zeros(len(at), dtype=bool)
-    if "dividend" in columns:
-        going_ex |= np.asarray(columns["dividend"])[bar] != 0.0
-    if "split_ratio" in columns:
-        going_ex |= np.asarray(columns["split_ratio"])[bar] != 1.0
+    if "dividend" in lines:
+        going_ex |= lines["dividend"][bar] != 0.0
+    if "split_ratio" in lines:
+        going_ex |= lines["split_ratio"][bar] != 1.0
     ex_days: list[int] = np.flatnonzero(has_bar & going_ex).tolist()
     return ex_days
 

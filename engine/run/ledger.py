@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from huice.engine.results.ledger_frames import actions_frame, fills_frame, orders_frame, trades_frame
 from huice.engine.results.result import RunSummary
-from huice.engine.run.recorder import DeferredRecorder
 from huice.engine.run.result_builder import (
     POSITION_COLUMNS,
     Ledger,
@@ -21,7 +20,7 @@ from huice.engine.run.result_builder import (
 
 if TYPE_CHECKING:
     from huice.engine.run.assembly import PreparedRun
-    from huice.engine.run.recorder import LedgerRecorder
+    from huice.engine.run.recorder import DeferredRecorder, LedgerRecorder
 
 
 def records_frame(records: dict[int, dict[str, float]], calendar: pd.DatetimeIndex
@@ -36,29 +35,14 @@ def records_frame(records: dict[int, dict[str, float]], calendar: pd.DatetimeInd
     return pd.DataFrame(columns, index=pd.DatetimeIndex(calendar[bars], name="date"))
 
 
-def position_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
-    """The recorder's position rows (day, symbol, quantity, price, value) as a frame, the day
-    as its ISO string, as the paper store keeps it."""
-    columns = list(zip(*rows)) if rows else [() for _ in POSITION_COLUMNS]
-    return pd.DataFrame({"date": pd.Series([day.isoformat() for day in columns[0]], dtype=object),
-                         "symbol": list(columns[1]),
-                         **{name: np.array(values, dtype=float)
-                            for name, values in zip(POSITION_COLUMNS[2:], columns[2:])}},
-                        columns=POSITION_COLUMNS)
-
-
 def ledger_of(run: PreparedRun, analyzer: LedgerRecorder | DeferredRecorder) -> Ledger:
     """The :class:`Ledger` of a run that has finished (one that kept its position rows)."""
+    if not analyzer.keep_positions:
+        raise TypeError("a lean run keeps its equity rows only: it has no ledger tables")
     broker, clock, market = run.broker, run.clock, run.market
     account = broker.account
-    if isinstance(analyzer, DeferredRecorder):
-        if not analyzer.keep_positions:
-            raise TypeError("a lean run keeps its equity rows only: it has no ledger tables")
-        positions = pd.DataFrame(analyzer.position_columns(), columns=POSITION_COLUMNS)
-        equity = equity_frame(analyzer.equity_columns())
-    else:
-        positions = position_frame(analyzer.position_rows)
-        equity = equity_frame(analyzer.rows)
+    positions = pd.DataFrame(analyzer.position_columns(), columns=POSITION_COLUMNS)
+    equity = equity_frame(analyzer.equity_columns())
     signals = records_frame(run.context.records, market.calendar)
     return Ledger(
         equity=equity, positions=positions,
@@ -77,8 +61,7 @@ def summary_of(run: PreparedRun, recorder: LedgerRecorder | DeferredRecorder) ->
     account = broker.account
     dividends = dividends_by_symbol((action.symbol, action.cash) for action in broker.actions)
     return summarise(
-        equity_frame(recorder.equity_columns() if isinstance(recorder, DeferredRecorder)
-                     else recorder.rows), fills=list(broker.fills),
+        equity_frame(recorder.equity_columns()), fills=list(broker.fills),
         trade_count=len(account.closed_trades) + len(account.open_trades),
         final_values={s: p.quantity * clock.last_close(s) for s, p in account.positions.items()},
         dividends=dividends, config=run.config, plugin=run.plugin, market=run.market)

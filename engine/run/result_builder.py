@@ -7,14 +7,11 @@ report notes the same way for every source.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from huice.config.schema import RunConfig
@@ -35,8 +32,6 @@ from huice.engine.run.recorder import EquityColumns
 from huice.feeds import quality
 from huice.feeds.market import MarketData
 
-EQUITY_COLUMNS = ["date", "cash", "holdings", "equity", "benchmark"]
-EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 DATE_DTYPE = "datetime64[ns]"  # every day in a result's tables and indexes, pandas' usual unit
 # the columns of each ledger table that hold a day ("" where it has none yet: NaT)
 DATE_COLUMNS = {"positions": ("date",), "orders": ("created", "closed"), "fills": ("date",),
@@ -64,26 +59,17 @@ class Ledger:
     final_values: dict[str, float] = field(default_factory=dict)
 
 
-def equity_frame(rows: Sequence[tuple[Any, ...]] | pd.DataFrame | EquityColumns) -> pd.DataFrame:
-    """Equity rows (date, cash, holdings, equity, benchmark close) indexed by date."""
+def equity_frame(rows: pd.DataFrame | EquityColumns) -> pd.DataFrame:
+    """Equity rows (date, cash, holdings, equity, benchmark close) indexed by date: a
+    recorder's columns, or a paper store's table."""
     if isinstance(rows, EquityColumns):
         index = pd.DatetimeIndex(rows.days.astype(DATE_DTYPE), name="date")
         return pd.DataFrame({"cash": rows.cash, "holdings": rows.holdings,
                              "equity": rows.equity, "benchmark": rows.benchmark},
                             index=index).sort_index()
-    if isinstance(rows, pd.DataFrame):
-        frame = rows.copy()
-        frame["date"] = pd.to_datetime(frame["date"]).astype(DATE_DTYPE)
-        return frame.set_index("date").sort_index()
-    columns = list(zip(*rows)) if rows else [() for _ in EQUITY_COLUMNS]
-    # the recorder's days are dates: counted from 1970-01-01 by their ordinals, not parsed
-    ordinals = np.fromiter((day.toordinal() for day in columns[0]), dtype=np.int64,
-                           count=len(columns[0]))
-    index = pd.DatetimeIndex((ordinals - EPOCH_ORDINAL).astype("datetime64[D]")
-                             .astype(DATE_DTYPE), name="date")
-    frame = pd.DataFrame({name: np.array(values, dtype=float)
-                          for name, values in zip(EQUITY_COLUMNS[1:], columns[1:])}, index=index)
-    return frame.sort_index()
+    frame = rows.copy()
+    frame["date"] = pd.to_datetime(frame["date"]).astype(DATE_DTYPE)
+    return frame.set_index("date").sort_index()
 
 
 def _all_text(values: pd.Series) -> bool:

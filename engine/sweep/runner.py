@@ -25,7 +25,7 @@ from huice.config.schema import RunConfig, ScreenConfig
 from huice.engine.results.outputs import check_output_folder, write_marker
 from huice.engine.results.writer import write_file_atomically
 from huice.engine.run.data_gate import each_finding_told_once
-from huice.engine.run.plugin import PluginFactory
+from huice.engine.run.plugin import PluginFactory, StrategyPlugin
 from huice.engine.sweep.curves import BestCurves
 from huice.engine.sweep.execute import execute
 from huice.engine.sweep.plan import SweepTask, plan_sweep
@@ -34,6 +34,7 @@ from huice.engine.sweep.screen_report import screen_html
 from huice.engine.sweep.screening import agreement, run_screen
 from huice.engine.sweep.task import (
     SCALAR_METRICS,
+    data_key,
     forget_markets,
     grouped_by_data,
     run_task,
@@ -113,11 +114,11 @@ def run_sweep(base: RunConfig, factory: PluginFactory, out_dir: Path, *, workers
         return _run_sweep(base, factory, out_dir, workers, backend, progress, tasks)
 
 
-def _exact_tasks(tasks: list[SweepTask], factory: PluginFactory, base: RunConfig,
-                 screen: ScreenConfig | None) -> tuple[list[SweepTask], pd.DataFrame | None, float]:
+def _exact_tasks(tasks: list[SweepTask], built: list[tuple[RunConfig, StrategyPlugin]],
+                 base: RunConfig, screen: ScreenConfig | None
+                 ) -> tuple[list[SweepTask], pd.DataFrame | None, float]:
     """The tasks to run exactly (all, or the screen's confirmed ones), the screen's table and
-    its seconds."""
-    built = strategies_of(tasks, factory)
+    its seconds; ``built`` is each task's config and strategy."""
     if screen is None:
         return tasks, None, 0.0
     sweep = base.sweep_block()
@@ -156,7 +157,8 @@ def _run_sweep(base: RunConfig, factory: PluginFactory, out_dir: Path, workers: 
     sweep = base.sweep_block()
     tasks = tasks if tasks is not None else plan_sweep(base)
     forget_markets()
-    exact_tasks, screened, screen_seconds = _exact_tasks(tasks, factory, base, sweep.screen)
+    built = strategies_of(tasks, factory)
+    exact_tasks, screened, screen_seconds = _exact_tasks(tasks, built, base, sweep.screen)
     check_output_folder(out_dir, "sweep")
     out_dir.mkdir(parents=True, exist_ok=True)
     write_marker(out_dir, "sweep")
@@ -166,8 +168,9 @@ def _run_sweep(base: RunConfig, factory: PluginFactory, out_dir: Path, workers: 
     for task in exact_tasks:
         if task.task_id in finished:
             curves.offer(finished[task.task_id], None)
+    data_keys = {task.task_id: data_key(*pair) for task, pair in zip(tasks, built)}
     todo = grouped_by_data([task for task in exact_tasks if task.task_id not in finished],
-                           factory)
+                           data_keys)
     logger.info("sweep {}: {} runs, {} already finished, {} workers ({})", base.name,
                 len(exact_tasks), len(exact_tasks) - len(todo), workers, backend)
     _run_all(todo, len(exact_tasks), factory, journal, finished, curves, workers, backend,

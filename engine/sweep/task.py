@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,14 +84,14 @@ def data_key(config: RunConfig, plugin: StrategyPlugin) -> str:
     return json.dumps([config.data.model_dump(mode="json"), plugin.symbols()], sort_keys=True)
 
 
-def grouped_by_data(tasks: Iterable[SweepTask], factory: PluginFactory) -> list[SweepTask]:
-    """``tasks`` reordered so that those on the same data run one after another (groups in
-    the order they first appear, the grid's order inside each): a worker then loads each
-    market once, whichever grid key names the data. Only the order of running changes;
-    results.csv keeps the grid's order."""
+def grouped_by_data(tasks: Iterable[SweepTask], data_keys: Mapping[str, str]) -> list[SweepTask]:
+    """``tasks`` reordered so that those on the same data (``data_keys``: task id ->
+    :func:`data_key`) run one after another (groups in the order they first appear, the
+    grid's order inside each): a worker then loads each market once, whichever grid key names
+    the data. Only the order of running changes; results.csv keeps the grid's order."""
     groups: dict[str, list[SweepTask]] = {}
     for task in tasks:
-        groups.setdefault(data_key(task.resolved, factory(task.resolved)), []).append(task)
+        groups.setdefault(data_keys[task.task_id], []).append(task)
     return [task for group in groups.values() for task in group]
 
 
